@@ -1,0 +1,39 @@
+/**
+ * Promise form of Node-RED's `RED.util.evaluateNodeProperty`, typed structurally so this module
+ * needs no Node-RED import. Errors name the property, because "Unexpected token }" alone does not
+ * tell a user which field of the node to fix.
+ */
+
+export interface TypedValue {
+  value: string;
+  type: string;
+}
+
+export type EvaluateNodeProperty<N, M> = (
+  value: string,
+  type: string,
+  node: N,
+  msg: M,
+  callback: (err: Error | null, result?: unknown) => void,
+) => void;
+
+export class PropertyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PropertyError';
+  }
+}
+
+export function evaluateTyped<N, M>(evaluate: EvaluateNodeProperty<N, M>, node: N, msg: M, prop: TypedValue, label: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown): void => {
+      reject(new PropertyError(`${label} (${prop.type} ${prop.value}): ${err instanceof Error ? err.message : String(err)}`));
+    };
+    try {
+      // `json` and `jsonata` parse errors are thrown synchronously, not passed to the callback.
+      evaluate(prop.value, prop.type, node, msg, (err, result) => (err ? fail(err) : resolve(result)));
+    } catch (err) {
+      fail(err);
+    }
+  });
+}

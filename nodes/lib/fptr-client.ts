@@ -106,6 +106,8 @@ export class FptrClient implements FptrApi {
   readonly #retryMaxMs: number;
   readonly #maxRetryAfterMs: number;
   readonly #deadlineMs: number;
+  /** Script key or password, scrubbed from error bodies in case a server ever echoes them. */
+  readonly #secrets: string[];
   #inFlight = 0;
   #currentUser: Promise<EntityRef | null> | undefined;
 
@@ -115,6 +117,7 @@ export class FptrClient implements FptrApi {
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.siteUrl = this.#origin + this.#basePath;
     this.#auth = checkAuth(options.auth);
+    this.#secrets = [this.#auth.grant === 'client_credentials' ? this.#auth.scriptKey : this.#auth.password];
     const sudoAs = options.sudoAs?.trim();
     this.#sudoAs = sudoAs ? sudoAs : undefined;
 
@@ -382,7 +385,8 @@ export class FptrClient implements FptrApi {
       const path = `${this.#basePath}/api/v1${spec.path}${query ? `?${query}` : ''}`;
       const res = await this.#pool.request({ method: spec.method, path, headers, body: body ?? null, signal });
       const text = await res.body.text();
-      return { status: res.statusCode, headers: res.headers, body: parseBody(text, res.statusCode, request) };
+      const parsed = parseBody(text, res.statusCode, request);
+      return { status: res.statusCode, headers: res.headers, body: res.statusCode >= 300 ? redact(parsed, this.#secrets) : parsed };
     } catch (err) {
       if (err instanceof FptrError) throw err;
       this.#throwIfClosed();
@@ -416,6 +420,16 @@ function parseBody(text: string, status: number, request: string): unknown {
     if (status >= 300) return undefined;
     throw unexpected(status, request, 'JSON');
   }
+}
+
+function redact(body: unknown, secrets: string[]): unknown {
+  if (body === undefined) return body;
+  let text = JSON.stringify(body);
+  for (const secret of secrets) {
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped.length >= 4) text = text.split(escaped).join('[redacted]');
+  }
+  return JSON.parse(text) as unknown;
 }
 
 function unexpected(status: number, request: string, expected: string): FptrError {

@@ -1,0 +1,120 @@
+import should = require('should');
+import { Semaphore } from '../nodes/lib/concurrency';
+import { backoffMs, parseRetryAfter, sleep } from '../nodes/lib/retry';
+import { TokenSource } from '../nodes/lib/token-source';
+
+describe('retry helpers', () => {
+  it('backoff grows exponentially, is capped, and is jittered from 0', () => {
+    should(backoffMs(0, 250, 10_000, () => 0.999)).eql(249);
+    should(backoffMs(3, 250, 10_000, () => 0.999)).eql(1998);
+    should(backoffMs(10, 250, 10_000, () => 0.999)).eql(9990);
+    should(backoffMs(10, 250, 10_000, () => 0)).eql(0);
+  });
+
+  const now = Date.parse('2025-01-01T00:00:00Z');
+  const retryAfter: Array<[string | undefined, number | undefined]> = [
+    ['1', 1000],
+    [' 30 ', 30_000],
+    ['0', 0],
+    ['Wed, 01 Jan 2025 00:00:05 GMT', 5000],
+    ['Tue, 31 Dec 2024 23:59:00 GMT', 0],
+    ['soon', undefined],
+    ['-3', undefined],
+    ['1.5', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ];
+  for (const [value, ms] of retryAfter) {
+    it(`Retry-After ${JSON.stringify(value)} → ${String(ms)} ms`, () => {
+      should(parseRetryAfter(value, now)).eql(ms);
+    });
+  }
+
+  it('sleep rejects with the abort reason when aborted', async () => {
+    const ac = new AbortController();
+    const p = sleep(10_000, ac.signal);
+    ac.abort(new Error('closing'));
+    await should(p).be.rejectedWith('closing');
+  });
+});
+
+describe('Semaphore', () => {
+  it('admits at most `limit` holders and serves waiters first in, first out', async () => {
+    const sem = new Semaphore(2);
+    const order: number[] = [];
+    const a = await sem.acquire();
+    const b = await sem.acquire();
+    should(sem.inUse).eql(2);
+    const waiting = [3, 4, 5].map((n) => sem.acquire().then((release) => {
+      order.push(n);
+      return release;
+    }));
+    await new Promise((r) => setImmediate(r));
+    should(order).eql([]);
+    a();
+    a(); // a second release is ignored
+    const r3 = await waiting[0]!;
+    should(order).eql([3]);
+    should(sem.inUse).eql(2);
+    b();
+    r3();
+    await Promise.all(waiting.slice(1));
+    should(order).eql([3, 4, 5]);
+  });
+
+  it('rejects waiters on shutdown', async () => {
+    const sem = new Semaphore(1);
+    await sem.acquire();
+    const p = sem.acquire();
+    sem.rejectWaiting(new Error('closed'));
+    await should(p).be.rejectedWith('closed');
+  });
+
+  it('refuses a limit below 1', () => {
+    should(() => new Semaphore(0)).throw(RangeError);
+  });
+});
+
+describe('TokenSource', () => {
+  it('refreshes after expires_in minus the margin, the margin capped at half the lifetime', async () => {
+    let clock = 0;
+    let fetches = 0;
+    const source = new TokenSource(async () => ({ access_token: `t${++fetches}`, expires_in: 10 }), 60, () => clock);
+    should((await source.get()).header).eql('Bearer t1');
+    clock = 4_999;
+    should((await source.get()).header).eql('Bearer t1');
+    clock = 5_000;
+    should((await source.get()).header).eql('Bearer t2');
+    should(fetches).eql(2);
+  });
+
+  it('shares one request among concurrent callers and forgets a failed one', async () => {
+    let fetches = 0;
+    const source = new TokenSource(async () => {
+      fetches++;
+      if (fetches === 1) throw new Error('down');
+      return { access_token: 'ok', expires_in: 600 };
+    }, 60);
+    const first = await Promise.allSettled([source.get(), source.get(), source.get()]);
+    should(first.map((r) => r.status)).eql(['rejected', 'rejected', 'rejected']);
+    should(fetches).eql(1);
+    await Promise.all([source.get(), source.get()]);
+    should(fetches).eql(2);
+  });
+
+  it('invalidates only the token that was refused', async () => {
+    let fetches = 0;
+    const source = new TokenSource(async () => ({ access_token: `t${++fetches}`, expires_in: 600 }), 60);
+    const stale = await source.get();
+    source.invalidate(stale);
+    const fresh = await source.get();
+    source.invalidate(stale); // a late 401 for the old token must not drop the new one
+    should(await source.get()).equal(fresh);
+    should(fetches).eql(2);
+  });
+
+  it('rejects an answer without an access token', async () => {
+    const source = new TokenSource(async () => ({ token_type: 'Bearer' }), 60);
+    await should(source.get()).be.rejectedWith(/without an access_token/);
+  });
+});

@@ -1,0 +1,147 @@
+import should = require('should');
+import { helper } from './support/runtime';
+import siteNode = require('../nodes/fptr-site');
+import { FptrClient } from '../nodes/lib/fptr-client';
+import type { FptrSiteNode } from '../nodes/lib/site-node';
+import { FptrSimulator } from '../nodes/sim';
+import { fptrError } from './support/client-sim';
+
+const DEMO = FptrSimulator.DEMO;
+
+interface RuntimeFlows {
+  _redNodes: { getFlows(): { flows: unknown[] } };
+}
+
+describe('fptr-site node', () => {
+  let sim: FptrSimulator;
+
+  before(async () => {
+    sim = new FptrSimulator();
+    await sim.listen(0, '127.0.0.1');
+  });
+  after(() => sim.close());
+  afterEach(() => helper.unload());
+
+  type SiteFlow = Array<{ id: string; type: string; [key: string]: unknown }>;
+  const siteFlow = (extra: Record<string, unknown> = {}): SiteFlow => [
+    { id: 'site', type: 'fptr-site', name: 'demo', url: sim.url, authType: 'script', maxConcurrency: 4, timeout: 10, ...extra },
+  ];
+  const scriptCreds = { site: { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey } };
+
+  describe('runtime', () => {
+    it('builds one client from config and credentials', async () => {
+      await helper.load(siteNode, siteFlow(), scriptCreds);
+      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      should(site.client).be.instanceOf(FptrClient);
+      should(site.siteUrl).eql(sim.url);
+      should(await site.client.currentUser()).containEql({ type: 'ApiUser', name: DEMO.scriptName });
+    });
+
+    it('logs in as a user when the auth type is "user"', async () => {
+      await helper.load(siteNode, siteFlow({ authType: 'user' }), { site: { login: DEMO.login, password: DEMO.password } });
+      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      should(await site.client.currentUser()).containEql({ type: 'HumanUser' });
+    });
+
+    it('closes its client when the flow stops', async () => {
+      await helper.load(siteNode, siteFlow(), scriptCreds);
+      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      await site.client.serverInfo();
+      await helper.unload();
+      should((await fptrError(site.client.serverInfo())).kind).eql('closed');
+    });
+
+    it('reports missing credentials and hands out a client that says why', async () => {
+      await helper.load(siteNode, siteFlow(), { site: { scriptName: DEMO.scriptName } });
+      const site = helper.getNode('site') as unknown as FptrSiteNode & { error: { calledWithMatch(m: unknown): boolean } };
+      should(site.error.calledWithMatch('fptr-site.errors.invalidConfig')).be.true();
+      const err = await fptrError(site.client.search('Shot'));
+      should(err.kind).eql('config');
+      should(site.siteUrl).eql(sim.url);
+    });
+
+    it('reports an invalid concurrency setting', async () => {
+      await helper.load(siteNode, siteFlow({ maxConcurrency: 0 }), scriptCreds);
+      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      should((await fptrError(site.client.serverInfo())).kind).eql('config');
+    });
+
+    it('keeps credentials out of the deployed flow', async () => {
+      await helper.load(siteNode, []);
+      const deployed = siteFlow();
+      deployed[0]!.credentials = { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey };
+      await helper.setFlows(deployed, 'full');
+      const exported = JSON.stringify((helper as unknown as RuntimeFlows)._redNodes.getFlows().flows);
+      should(exported).not.containEql(DEMO.scriptKey);
+      should(exported).not.containEql('credentials');
+      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      should(await site.client.currentUser()).containEql({ name: DEMO.scriptName });
+    });
+  });
+
+  describe('POST /fptr-site/test', () => {
+    const post = (body: unknown) => helper.request().post('/fptr-site/test').send(body as object);
+
+    beforeEach(() => helper.load(siteNode, siteFlow(), scriptCreds));
+
+    it('answers ok with the site, version and user for good values', async () => {
+      const res = await post({ url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey }).expect(200);
+      should(res.body).containEql({ ok: true });
+      should(res.body.siteName).be.a.String();
+      should(res.body.version).be.a.String();
+      should(res.body.user).containEql({ type: 'ApiUser', name: DEMO.scriptName });
+    });
+
+    it('answers a plain error for a wrong key, without echoing it', async () => {
+      const wrong = 'not-the-key-4821';
+      const res = await post({ url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: wrong }).expect(200);
+      should(res.body.ok).be.false();
+      should(res.body.error).match(/^FPTR 400.*Can't authenticate script 'node_red_bridge'/);
+      should(res.text).not.containEql(wrong);
+    });
+
+    it('uses the stored key when the dialog left it unchanged', async () => {
+      const res = await post({ id: 'site', url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }).expect(200);
+      should(res.body).containEql({ ok: true });
+      should(res.text).not.containEql(DEMO.scriptKey);
+    });
+
+    it('refuses an unchanged key placeholder for a node without stored credentials', async () => {
+      const res = await post({ id: 'unknown', url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }).expect(400);
+      should(res.body).eql({ ok: false, error: 'Script name and script key are required' });
+    });
+
+    it('tests user login values', async () => {
+      const res = await post({ url: sim.url, authType: 'user', login: DEMO.login, password: DEMO.password }).expect(200);
+      should(res.body).containEql({ ok: true });
+      should(res.body.user).containEql({ type: 'HumanUser' });
+      should(res.text).not.containEql(DEMO.password);
+    });
+
+    it('says so plainly when the site cannot be reached', async () => {
+      const closed = new FptrSimulator({ seed: false });
+      const url = await closed.listen(0, '127.0.0.1');
+      await closed.close();
+      const res = await post({ url, authType: 'script', scriptName: 'x', scriptKey: 'y' }).expect(200);
+      should(res.body.ok).be.false();
+      should(res.body.error).match(/^Could not reach FPTR at http:\/\/127\.0\.0\.1:\d+: connection refused/);
+    });
+
+    const malformed: Array<[string, unknown, RegExp]> = [
+      ['a JSON array', [1, 2], /fptr-site\.errors\.badRequest/],
+      ['no URL', { authType: 'script', scriptName: 'a', scriptKey: 'b' }, /Site URL is required/],
+      ['a non-http URL', { url: 'ftp://x', scriptName: 'a', scriptKey: 'b' }, /https:\/\/ or http:\/\//],
+      ['an unknown auth type', { url: 'http://127.0.0.1:1', authType: 'oauth' }, /Unknown authentication type/],
+      ['a missing password', { url: 'http://127.0.0.1:1', authType: 'user', login: 'jane' }, /Login and password are required/],
+      ['a bad concurrency', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', maxConcurrency: 'many' }, /Concurrency must be a number/],
+      ['a bad timeout', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', timeout: -5 }, /Timeout must be/],
+    ];
+    for (const [name, body, error] of malformed) {
+      it(`answers 400 for ${name}`, async () => {
+        const res = await post(body).expect(400);
+        should(res.body.ok).be.false();
+        should(res.body.error).match(error);
+      });
+    }
+  });
+});

@@ -1,12 +1,10 @@
 import { fitJson, fitText, type FittedText } from './ack-text';
 
 /**
- * Builds the acknowledgement string `fptr-acknowledge` attaches to a delivery, in one of three
- * forms, always within FPTR's 4096-byte limit.
+ * Builds the acknowledgement string `fptr-acknowledge` attaches to a delivery — free text, any JSON,
+ * or the recommended status form — always within FPTR's 4096-byte limit.
  */
 
-export const ACK_FORMATS = ['text', 'json', 'status'] as const;
-export type AckFormat = (typeof ACK_FORMATS)[number];
 export type AckStatus = 'success' | 'failure';
 
 export class AcknowledgementError extends Error {

@@ -1,0 +1,87 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { ACK_MAX_BYTES } from './lib/ack-text';
+import { fitAcknowledgement, statusAcknowledgement } from './lib/acknowledgement';
+import { failureStatus } from './lib/failure-status';
+import type { FptrSiteNode } from './lib/site-node';
+import { renderJson, renderText } from './lib/template';
+import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
+import type { FptrApi } from './lib/types';
+
+interface AcknowledgeDef extends NodeDef {
+  site: string;
+  deliveryId?: string;
+  deliveryIdType?: string;
+  format?: 'status' | 'value';
+  status?: string;
+  statusType?: string;
+  detail?: string;
+  detailType?: string;
+  ack?: string;
+  ackType?: string;
+}
+
+const TYPE = 'fptr-acknowledge';
+/** The typedInput type whose value is auto / success / failure as chosen in the editor. */
+const STATUS_OPTION = 'ackStatus';
+
+export = function (RED: NodeAPI) {
+  function FptrAcknowledge(this: Node, config: AcknowledgeDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
+    const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
+    const evaluate = RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>;
+    const format = config.format === 'value' ? 'value' : 'status';
+    const inputs: Record<'deliveryId' | 'status' | 'detail' | 'ack', TypedValue> = {
+      deliveryId: { value: config.deliveryId ?? 'fptr.deliveryId', type: config.deliveryIdType || 'msg' },
+      status: { value: config.status ?? 'auto', type: config.statusType || STATUS_OPTION },
+      detail: { value: config.detail ?? '', type: config.detailType || 'str' },
+      ack: { value: config.ack ?? '', type: config.ackType || 'str' },
+    };
+
+    if (!site) node.status({ fill: 'red', shape: 'ring', text: t('status.no-site') });
+
+    /** Text and JSON written in the node are templates over the message; message values are used as they are. */
+    async function value(msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> {
+      const raw = await evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
+      if (inputs[name].type === 'str' && typeof raw === 'string') return renderText(raw, msg, 'empty');
+      if (inputs[name].type === 'json') return renderJson(raw, msg, 'empty');
+      return raw;
+    }
+
+    async function run(msg: NodeMessageInFlow, api: FptrApi): Promise<boolean> {
+      const deliveryId = await value(msg, 'deliveryId');
+      if (typeof deliveryId !== 'string' || deliveryId.trim() === '') {
+        throw new Error(t('errors.no-delivery-id', { property: `${inputs.deliveryId.type} ${inputs.deliveryId.value}` }));
+      }
+      const ack = format === 'status'
+        ? statusAcknowledgement(await value(msg, 'status'), await value(msg, 'detail'), (msg as { error?: unknown }).error)
+        : await value(msg, 'ack');
+      const fitted = fitAcknowledgement(ack);
+      if (fitted.truncated) node.warn(t('warnings.truncated', { bytes: fitted.originalBytes, limit: ACK_MAX_BYTES }));
+      await api.acknowledge(deliveryId.trim(), fitted.text);
+      return fitted.truncated;
+    }
+
+    node.on('input', (msg, send, done) => {
+      if (!site) {
+        done(new Error(t('errors.no-site')));
+        return;
+      }
+      node.status({ fill: 'blue', shape: 'ring', text: t('status.sending') });
+      run(msg, site.client).then((truncated) => {
+        node.status(truncated
+          ? { fill: 'yellow', shape: 'dot', text: t('status.truncated') }
+          : { fill: 'green', shape: 'dot', text: t('status.acknowledged') });
+        send(msg);
+        done();
+      }, (err: unknown) => {
+        const failure = failureStatus(err);
+        node.status({ fill: 'red', shape: 'dot', text: t(`status.failed-${failure.kind}`, { status: failure.status ?? '' }) });
+        done(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+  }
+
+  RED.nodes.registerType(TYPE, FptrAcknowledge);
+};

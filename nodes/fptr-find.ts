@@ -1,0 +1,116 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { failureStatus } from './lib/failure-status';
+import { buildSearchOptions, parseEntityType, parseFields, parseReturnOnly } from './lib/find-options';
+import type { FptrSiteNode } from './lib/site-node';
+import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
+import type { FlatRecord } from './lib/types';
+import { parseId } from './lib/update-ops';
+
+interface FindDef extends NodeDef {
+  site: string;
+  mode?: 'search' | 'read';
+  entity: string;
+  entityType?: string;
+  entityId?: string;
+  entityIdType?: string;
+  filters?: string;
+  filtersType?: string;
+  fields?: string;
+  fieldsType?: string;
+  sort?: string;
+  sortType?: string;
+  limit?: string;
+  limitType?: string;
+  returnOnly?: string;
+  output?: 'array' | 'split';
+  property?: string;
+}
+
+type Msg = NodeMessageInFlow;
+
+const TYPE = 'fptr-find';
+
+export = function (RED: NodeAPI) {
+  function FptrFind(this: Node, config: FindDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
+    const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
+    const evaluate = RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, Msg>;
+    const prop = (value: string | undefined, type: string | undefined, fallbackType: string): TypedValue =>
+      ({ value: value ?? '', type: type || fallbackType });
+    const property = config.property?.trim() || 'payload';
+    const mode = config.mode === 'read' ? 'read' : 'search';
+    const inputs = {
+      entity: prop(config.entity, config.entityType, 'str'),
+      entityId: prop(config.entityId ?? 'payload.entity.id', config.entityIdType, 'msg'),
+      filters: prop(config.filters ?? '[]', config.filtersType, 'json'),
+      fields: prop(config.fields, config.fieldsType, 'str'),
+      sort: prop(config.sort, config.sortType, 'str'),
+      limit: prop(config.limit ?? '0', config.limitType, 'num'),
+    };
+
+    if (!site) {
+      node.status({ fill: 'red', shape: 'ring', text: t('status.no-site') });
+    }
+
+    const value = (msg: Msg, name: keyof typeof inputs): Promise<unknown> =>
+      evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
+
+    async function run(msg: Msg, api: FptrSiteNode['client']): Promise<{ records: FlatRecord[]; single: boolean }> {
+      const entityType = parseEntityType(await value(msg, 'entity'));
+      const returnOnly = parseReturnOnly(config.returnOnly);
+      if (mode === 'read') {
+        const id = parseId(await value(msg, 'entityId'), t('property.entityId'));
+        const record = await api.read(entityType, id, { fields: parseFields(await value(msg, 'fields')), returnOnly });
+        return { records: [record], single: true };
+      }
+      const options = buildSearchOptions({
+        filters: await value(msg, 'filters'),
+        fields: await value(msg, 'fields'),
+        sort: await value(msg, 'sort'),
+        limit: await value(msg, 'limit'),
+        returnOnly,
+      });
+      return { records: await api.search(entityType, options), single: false };
+    }
+
+    node.on('input', (msg, send, done) => {
+      if (!site) {
+        done(new Error(t('errors.no-site')));
+        return;
+      }
+      node.status({ fill: 'blue', shape: 'ring', text: t(mode === 'read' ? 'status.reading' : 'status.searching') });
+      run(msg, site.client).then(({ records, single }) => {
+        if (single) {
+          const record = records[0] as FlatRecord;
+          RED.util.setMessageProperty(msg, property, record, true);
+          node.status({ fill: 'green', shape: 'dot', text: t('status.read', { type: record.type, id: record.id }) });
+          send(msg);
+        } else if (config.output === 'split') {
+          // Like the split node: a join node in automatic mode rebuilds the array.
+          const id = RED.util.generateId();
+          const messages = records.map((record, index) => {
+            const out = RED.util.cloneMessage(msg);
+            RED.util.setMessageProperty(out, property, record, true);
+            const parts = { id, index, count: records.length, type: 'array', len: 1, ...(msg.parts ? { parts: msg.parts } : {}) };
+            return Object.assign(out, { parts });
+          });
+          node.status({ fill: 'green', shape: 'dot', text: t('status.found', { count: records.length }) });
+          if (messages.length > 0) send([messages]);
+        } else {
+          RED.util.setMessageProperty(msg, property, records, true);
+          node.status({ fill: 'green', shape: 'dot', text: t('status.found', { count: records.length }) });
+          send(msg);
+        }
+        done();
+      }, (err: unknown) => {
+        const failure = failureStatus(err);
+        node.status({ fill: 'red', shape: 'dot', text: t(`status.failed-${failure.kind}`, { status: failure.status ?? '' }) });
+        done(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+  }
+
+  RED.nodes.registerType(TYPE, FptrFind);
+};

@@ -1,0 +1,118 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { failureStatus } from './lib/failure-status';
+import { resolveWindow, sweepFailedDeliveries, type SweepSummary } from './lib/redeliver-sweep';
+import type { FptrSiteNode } from './lib/site-node';
+import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
+import type { FptrApi } from './lib/types';
+
+interface RedeliverDef extends NodeDef {
+  site: string;
+  mode?: 'one' | 'sweep';
+  deliveryId?: string;
+  deliveryIdType?: string;
+  hookId?: string;
+  hookIdType?: string;
+  windowValue?: string | number;
+  windowUnit?: 'minutes' | 'hours';
+  concurrency?: string | number;
+  property?: string;
+}
+
+const TYPE = 'fptr-redeliver';
+const DEFAULT_DELIVERY_ID = { value: 'fptr.deliveryId', type: 'msg' };
+
+type Outcome =
+  | { kind: 'one'; deliveryId: string }
+  | { kind: 'sweep'; summary: SweepSummary };
+
+function wholeNumber(value: unknown, fallback: number): number {
+  const n = value === undefined || value === '' ? fallback : Number(value);
+  return Number.isInteger(n) && n > 0 ? n : Number.NaN;
+}
+
+export = function (RED: NodeAPI) {
+  function FptrRedeliver(this: Node, config: RedeliverDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
+    const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
+    const evaluate = RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>;
+    const property = config.property?.trim() || 'payload';
+    const mode = config.mode === 'sweep' ? 'sweep' : 'one';
+    const inputs: Record<'deliveryId' | 'hookId', TypedValue> = {
+      deliveryId: { value: config.deliveryId ?? DEFAULT_DELIVERY_ID.value, type: config.deliveryIdType || DEFAULT_DELIVERY_ID.type },
+      hookId: { value: config.hookId ?? 'fptr.webhookId', type: config.hookIdType || 'msg' },
+    };
+    const concurrency = wholeNumber(config.concurrency, 4);
+    const windowSeconds = wholeNumber(config.windowValue, 60) * (config.windowUnit === 'hours' ? 3600 : 60);
+    const badConfig = Number.isNaN(concurrency) || Number.isNaN(windowSeconds);
+
+    if (!site) node.status({ fill: 'red', shape: 'ring', text: t('status.no-site') });
+    else if (badConfig) node.status({ fill: 'red', shape: 'ring', text: t('status.bad-config') });
+
+    const text = async (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<string | undefined> => {
+      const value = await evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
+      return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+    };
+
+    /** With the default setting, a delivery record itself (e.g. from a list of deliveries) works as input too. */
+    async function deliveryIdOf(msg: NodeMessageInFlow): Promise<string> {
+      const configured = await text(msg, 'deliveryId');
+      if (configured) return configured;
+      const isDefault = inputs.deliveryId.type === DEFAULT_DELIVERY_ID.type && inputs.deliveryId.value === DEFAULT_DELIVERY_ID.value;
+      const recordId = (msg.payload as { id?: unknown } | null | undefined)?.id;
+      if (isDefault && typeof recordId === 'string' && recordId.trim() !== '') return recordId.trim();
+      throw new Error(t('errors.no-delivery-id', { property: `${inputs.deliveryId.type} ${inputs.deliveryId.value}` }));
+    }
+
+    async function run(msg: NodeMessageInFlow, api: FptrApi): Promise<Outcome> {
+      if (mode === 'one') {
+        const deliveryId = await deliveryIdOf(msg);
+        await api.redeliver(deliveryId);
+        return { kind: 'one', deliveryId };
+      }
+      const hookId = await text(msg, 'hookId');
+      if (!hookId) throw new Error(t('errors.no-hook-id', { property: `${inputs.hookId.type} ${inputs.hookId.value}` }));
+      const window = resolveWindow((msg as { window?: unknown }).window, windowSeconds, Date.now());
+      const summary = await sweepFailedDeliveries(api, hookId, window, concurrency);
+      const firstFailure = summary.failed[0];
+      // Nothing redelivered at all usually means a wrong hook, lost permission or an outage: an error worth catching.
+      if (firstFailure && summary.redelivered === 0) {
+        throw new Error(t('errors.all-failed', { count: summary.found, error: firstFailure.error }));
+      }
+      return { kind: 'sweep', summary };
+    }
+
+    node.on('input', (msg, send, done) => {
+      if (!site || badConfig) {
+        done(new Error(t(site ? 'errors.bad-config' : 'errors.no-site')));
+        return;
+      }
+      node.status({ fill: 'blue', shape: 'ring', text: t(mode === 'one' ? 'status.redelivering' : 'status.sweeping') });
+      run(msg, site.client).then((outcome) => {
+        if (outcome.kind === 'one') {
+          RED.util.setMessageProperty(msg, property, { id: outcome.deliveryId, redelivered: true }, true);
+          node.status({ fill: 'green', shape: 'dot', text: t('status.redelivered') });
+        } else {
+          const { summary } = outcome;
+          RED.util.setMessageProperty(msg, property, summary, true);
+          const params = { redelivered: summary.redelivered, found: summary.found, failed: summary.failed.length };
+          if (summary.failed.length > 0) {
+            node.warn(t('warnings.partial', params));
+            node.status({ fill: 'yellow', shape: 'dot', text: t('status.swept-partial', params) });
+          } else {
+            node.status({ fill: 'green', shape: 'dot', text: t('status.swept', params) });
+          }
+        }
+        send(msg);
+        done();
+      }, (err: unknown) => {
+        const failure = failureStatus(err);
+        node.status({ fill: 'red', shape: 'dot', text: t(`status.failed-${failure.kind}`, { status: failure.status ?? '' }) });
+        done(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+  }
+
+  RED.nodes.registerType(TYPE, FptrRedeliver);
+};

@@ -1,0 +1,115 @@
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { failureStatus } from './lib/failure-status';
+import type { FptrSiteNode } from './lib/site-node';
+import { renderJson } from './lib/template';
+import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
+import type { FptrApi } from './lib/types';
+import {
+  buildBatch, buildOperation, parseMultiEntityMode, parseOperation, type EntityOperation, type MultiEntityMode, type Operation,
+} from './lib/update-ops';
+
+interface UpdateDef extends NodeDef {
+  site: string;
+  operation?: string;
+  operationType?: string;
+  entity?: string;
+  entityType?: string;
+  fields?: string;
+  fieldsType?: string;
+  multiEntityMode?: string;
+  property?: string;
+}
+
+const TYPE = 'fptr-update';
+/** The typedInput type whose value is one of the operation names chosen in the editor. */
+const OPERATION_OPTION = 'op';
+
+interface Outcome {
+  result: unknown;
+  statusKey: string;
+  params: Record<string, string | number>;
+}
+
+export = function (RED: NodeAPI) {
+  function FptrUpdate(this: Node, config: UpdateDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
+    const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
+    const evaluate = RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>;
+    const property = config.property?.trim() || 'payload';
+    const inputs: Record<'operation' | 'entity' | 'fields', TypedValue> = {
+      operation: { value: config.operation ?? 'update', type: config.operationType || OPERATION_OPTION },
+      entity: { value: config.entity ?? 'payload.entity', type: config.entityType || 'msg' },
+      fields: { value: config.fields ?? '{}', type: config.fieldsType || 'json' },
+    };
+
+    if (!site) node.status({ fill: 'red', shape: 'ring', text: t('status.no-site') });
+
+    const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
+      evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
+
+    /** Fields written in the node are a template over the message; fields taken from the message are used as they are. */
+    async function fields(msg: NodeMessageInFlow): Promise<unknown> {
+      const raw = await value(msg, 'fields');
+      return inputs.fields.type === 'json' ? renderJson(raw, msg, 'error') : raw;
+    }
+
+    async function single(msg: NodeMessageInFlow, api: FptrApi, operation: Operation, mode: MultiEntityMode): Promise<Outcome> {
+      const target = await value(msg, 'entity');
+      const needsFields = operation === 'create' || operation === 'update';
+      const op: EntityOperation = buildOperation(operation, target, needsFields ? await fields(msg) : undefined, mode);
+      const id = op.id as number;
+      switch (op.operation) {
+        case 'create': {
+          const record = await api.create(op.entityType, op.data);
+          return { result: record, statusKey: 'created', params: { type: record.type, id: record.id } };
+        }
+        case 'update': {
+          const record = await api.update(op.entityType, id, op.data);
+          return { result: record, statusKey: 'updated', params: { type: record.type, id: record.id } };
+        }
+        case 'delete':
+          await api.delete(op.entityType, id);
+          return { result: { type: op.entityType, id, deleted: true }, statusKey: 'deleted', params: { type: op.entityType, id } };
+        case 'revive': {
+          const revived = await api.revive(op.entityType, id);
+          return { result: { type: op.entityType, id, revived }, statusKey: 'revived', params: { type: op.entityType, id } };
+        }
+      }
+    }
+
+    async function run(msg: NodeMessageInFlow, api: FptrApi): Promise<Outcome> {
+      const mode = parseMultiEntityMode(config.multiEntityMode || 'set');
+      const rawOperation = await value(msg, 'operation');
+      if (Array.isArray(msg.payload)) {
+        // Items may name their own operation; the node's is only their default.
+        const fallback = rawOperation === undefined || rawOperation === '' ? undefined : parseOperation(rawOperation);
+        const requests = buildBatch(msg.payload, fallback, mode);
+        const results = await api.batch(requests);
+        return { result: results, statusKey: 'batched', params: { count: results.length } };
+      }
+      return single(msg, api, parseOperation(rawOperation), mode);
+    }
+
+    node.on('input', (msg, send, done) => {
+      if (!site) {
+        done(new Error(t('errors.no-site')));
+        return;
+      }
+      node.status({ fill: 'blue', shape: 'ring', text: t('status.writing') });
+      run(msg, site.client).then(({ result, statusKey, params }) => {
+        RED.util.setMessageProperty(msg, property, result, true);
+        node.status({ fill: 'green', shape: 'dot', text: t(`status.${statusKey}`, params) });
+        send(msg);
+        done();
+      }, (err: unknown) => {
+        const failure = failureStatus(err);
+        node.status({ fill: 'red', shape: 'dot', text: t(`status.failed-${failure.kind}`, { status: failure.status ?? '' }) });
+        done(err instanceof Error ? err : new Error(String(err)));
+      });
+    });
+  }
+
+  RED.nodes.registerType(TYPE, FptrUpdate);
+};

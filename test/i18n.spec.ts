@@ -1,0 +1,241 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import should = require('should');
+
+/*
+ * Message catalogs and help for every node type in en-US, ko and ja. Plain file checks: no
+ * runtime needed. Node-RED finds these files next to the compiled .js (docs: node-red.md §1.4)
+ * and falls back from `ko-KR` to `ko`, so the folders are named `ko` and `ja` like Node-RED's own.
+ */
+
+const root = path.join(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  'node-red': { nodes: Record<string, string> };
+};
+const nodeTypes = Object.keys(pkg['node-red'].nodes);
+
+type Translation = 'ko' | 'ja';
+const translations: readonly Translation[] = ['ko', 'ja'];
+
+/** A character of the target language's own script: a string holding none was not translated. */
+const ownScript: Record<Translation, RegExp> = {
+  ko: /[\uAC00-\uD7A3]/,
+  ja: /[\u3040-\u30FF\u4E00-\u9FFF]/,
+};
+
+/**
+ * Help sections: en-US heading → the heading Node-RED's own ko/ja help uses
+ * (node_modules/@node-red/nodes/locales/{ko,ja}). Properties is for the config node, which
+ * has no messages to describe.
+ */
+const sectionNames: Record<string, Record<Translation, string>> = {
+  Inputs: { ko: '입력', ja: '入力' },
+  Outputs: { ko: '출력', ja: '出力' },
+  Details: { ko: '상세', ja: '詳細' },
+  References: { ko: '참고 자료', ja: '参考情報' },
+  Properties: { ko: '속성', ja: 'プロパティ' },
+};
+
+/** Catalog keys (last segment) whose value may stay in English, as FPTR's own UI keeps node names. */
+const mayStayEnglish = new Set(['label', 'paletteLabel']);
+
+type Catalog = { [key: string]: string | Catalog };
+
+function catalogPath(lang: string, type: string): string {
+  return path.join(root, 'locales', lang, `${type}.json`);
+}
+
+function helpPath(lang: string, type: string): string {
+  return path.join(root, 'locales', lang, `${type}.html`);
+}
+
+function readCatalog(lang: string, type: string): Catalog {
+  return JSON.parse(fs.readFileSync(catalogPath(lang, type), 'utf8')) as Catalog;
+}
+
+/** Every leaf of a catalog as [dotted key, value]. */
+function leaves(catalog: Catalog, prefix = ''): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (const [key, value] of Object.entries(catalog)) {
+    const dotted = prefix ? `${prefix}.${key}` : key;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) out.push(...leaves(value, dotted));
+    else out.push([dotted, value]);
+  }
+  return out;
+}
+
+function placeholders(text: string): string[] {
+  return [...new Set(text.match(/__[\w.-]+?__/g) ?? [])].sort();
+}
+
+/** Tag tokens such as `<b>`, `</b>`, `<br>`, sorted: translation must keep the markup. */
+function tags(text: string): string[] {
+  return (text.match(/<\/?[a-zA-Z][a-zA-Z0-9]*/g) ?? []).sort();
+}
+
+/** Visible words once code, markup, entities and placeholders are gone. */
+function plainText(html: string): string {
+  return html
+    .replace(/<code>[\s\S]*?<\/code>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&[#\w]+;/g, ' ')
+    .replace(/__[\w.-]+?__/g, ' ');
+}
+
+/** Obviously prose: a plain English word of 4+ letters, or two plain words. Paths, identifiers and acronyms are not. */
+function isProse(html: string): boolean {
+  const words = plainText(html)
+    .split(/\s+/)
+    .filter((w) => /^\(?[A-Za-z][a-z]+[,.;:!?)…]*$/.test(w));
+  return words.length >= 2 || words.some((w) => /[A-Za-z]{4,}/.test(w));
+}
+
+interface HelpFile {
+  raw: string;
+  /** Section 0 is the introduction before the first <h3>. */
+  sections: Array<{ heading: string | null; body: string }>;
+}
+
+function readHelp(lang: string, type: string): HelpFile {
+  const raw = fs.readFileSync(helpPath(lang, type), 'utf8');
+  const parts = raw.split(/<h3>([\s\S]*?)<\/h3>/);
+  const sections: HelpFile['sections'] = [{ heading: null, body: parts[0] ?? '' }];
+  for (let i = 1; i < parts.length; i += 2) sections.push({ heading: (parts[i] ?? '').trim(), body: parts[i + 1] ?? '' });
+  return { raw, sections };
+}
+
+function elements(html: string, tag: string): string[] {
+  const re = new RegExp(`<${tag}\\b[^>]*>([\\s\\S]*?)</${tag}>`, 'g');
+  return [...html.matchAll(re)].map((m) => m[1] ?? '');
+}
+
+function count(html: string, tag: string): number {
+  return (html.match(new RegExp(`<${tag}\\b`, 'g')) ?? []).length;
+}
+
+function codes(html: string): string[] {
+  return elements(html, 'code').sort();
+}
+
+function links(html: string): string[] {
+  return [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1] ?? '');
+}
+
+/** A message property's name: the <dt> text before its type badge. */
+function propertyNames(html: string): string[] {
+  return elements(html, 'dt').map((dt) => dt.replace(/<span[\s\S]*$/, '').replace(/<[^>]+>/g, '').trim());
+}
+
+const structuralTags = ['p', 'h4', 'dl', 'dt', 'dd', 'ul', 'ol', 'li', 'pre', 'table', 'tr'];
+const proseTags = ['p', 'h4', 'dd', 'li'];
+
+describe('i18n: catalogs and help for every node type', function () {
+  it('package.json lists the eight node types', function () {
+    nodeTypes.should.eql([
+      'fptr-site',
+      'fptr-webhook-in',
+      'fptr-event-filter',
+      'fptr-entity-switch',
+      'fptr-find',
+      'fptr-update',
+      'fptr-acknowledge',
+      'fptr-redeliver',
+    ]);
+  });
+
+  for (const type of nodeTypes) {
+    describe(type, function () {
+      describe('en-US', function () {
+        it('has a catalog keyed by the node type with label and paletteLabel', function () {
+          fs.existsSync(catalogPath('en-US', type)).should.be.true(`missing ${catalogPath('en-US', type)}`);
+          const catalog = readCatalog('en-US', type);
+          Object.keys(catalog).should.eql([type]);
+          const own = catalog[type] as Catalog;
+          own.should.have.properties('label', 'paletteLabel');
+          for (const [key, value] of leaves(catalog)) should(typeof value).equal('string', `${key} is not a string`);
+        });
+
+        it('has help in Node-RED help style', function () {
+          fs.existsSync(helpPath('en-US', type)).should.be.true(`missing ${helpPath('en-US', type)}`);
+          const help = readHelp('en-US', type);
+          help.raw.trim().should.match(new RegExp(`^<script type="text/html" data-help-name="${type}">[\\s\\S]*</script>$`));
+          help.raw.should.not.match(/data-lang/);
+          count(help.raw, 'script').should.equal(1);
+          const intro = help.sections[0]!;
+          elements(intro.body, 'p').length.should.be.within(1, 3, 'the introduction is 1 to 3 <p>');
+          const headings = help.sections.slice(1).map((s) => s.heading);
+          for (const heading of headings) Object.keys(sectionNames).should.containEql(heading);
+          headings.should.containEql('Details');
+          for (const section of help.sections) {
+            if (section.heading === 'Inputs' || section.heading === 'Outputs') {
+              section.body.should.match(/<dl class="message-properties">|<ol class="node-ports">/);
+            }
+          }
+        });
+      });
+
+      for (const lang of translations) {
+        describe(lang, function () {
+          it('has a catalog with exactly the en-US keys, placeholders and markup', function () {
+            fs.existsSync(catalogPath(lang, type)).should.be.true(`missing ${catalogPath(lang, type)}`);
+            const source = new Map(leaves(readCatalog('en-US', type)));
+            const target = new Map(leaves(readCatalog(lang, type)));
+            [...target.keys()].sort().should.eql([...source.keys()].sort());
+            for (const [key, en] of source) {
+              const text = target.get(key);
+              should(typeof text).equal('string', `${lang} ${key} is not a string`);
+              placeholders(text as string).should.eql(placeholders(en as string), `${lang} ${key} placeholders`);
+              tags(text as string).should.eql(tags(en as string), `${lang} ${key} markup`);
+            }
+          });
+
+          it('translates every prose string', function () {
+            const source = new Map(leaves(readCatalog('en-US', type)));
+            for (const [key, text] of leaves(readCatalog(lang, type))) {
+              const en = source.get(key) as string;
+              if (mayStayEnglish.has(key.split('.').pop()!) || !isProse(en)) continue;
+              should(text).not.equal(en, `${lang} ${key} is still English`);
+              (text as string).should.match(ownScript[lang], `${lang} ${key} is not translated: ${String(text)}`);
+            }
+          });
+
+          it('has help for the node type with the en-US sections and structure', function () {
+            fs.existsSync(helpPath(lang, type)).should.be.true(`missing ${helpPath(lang, type)}`);
+            const en = readHelp('en-US', type);
+            const help = readHelp(lang, type);
+            help.raw.trim().should.match(new RegExp(`^<script type="text/html" data-help-name="${type}">[\\s\\S]*</script>$`));
+            help.raw.should.not.match(/data-lang/);
+            count(help.raw, 'script').should.equal(1);
+            count(help.raw, 'h3').should.equal(count(en.raw, 'h3'));
+            help.sections.map((s) => s.heading).should.eql(en.sections.map((s) => s.heading && sectionNames[s.heading]?.[lang]));
+            help.sections.forEach((section, i) => {
+              const source = en.sections[i]!;
+              const where = `${lang} ${type} section ${source.heading ?? 'introduction'}`;
+              for (const tag of structuralTags) count(section.body, tag).should.equal(count(source.body, tag), `${where}: <${tag}> count`);
+              codes(section.body).should.eql(codes(source.body), `${where}: <code> must stay as in en-US`);
+              links(section.body).should.eql(links(source.body), `${where}: links`);
+              if (source.heading === 'Inputs' || source.heading === 'Outputs') {
+                propertyNames(section.body).should.eql(propertyNames(source.body), `${where}: message property names`);
+              }
+            });
+          });
+
+          it('translates the prose of the help', function () {
+            const en = readHelp('en-US', type);
+            const help = readHelp(lang, type);
+            help.sections.forEach((section, i) => {
+              const source = en.sections[i]!.body;
+              for (const tag of proseTags) {
+                const originals = elements(source, tag);
+                elements(section.body, tag).forEach((text, j) => {
+                  if (!isProse(originals[j] ?? '')) return;
+                  text.should.match(ownScript[lang], `${lang} ${type} <${tag}> not translated: ${text.trim().slice(0, 80)}`);
+                });
+              }
+            });
+          });
+        });
+      }
+    });
+  }
+});

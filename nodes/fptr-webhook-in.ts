@@ -1,0 +1,154 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { parseByteSize } from './lib/byte-size';
+import { CidrList } from './lib/cidr';
+import { DedupWindow } from './lib/dedup';
+import type { FptrSiteNode } from './lib/site-node';
+import { RawBodyCapture, hasRoute, removeRoutes, type CaptureRoute, type ExpressApp } from './lib/raw-body-capture';
+import { WebhookReceiver, sourceAllowed } from './lib/webhook-receiver';
+
+interface WebhookInDef extends NodeDef {
+  url?: string;
+  site?: string;
+  split?: boolean;
+  dedupWindow?: number | string;
+  dedupStore?: string;
+  maxBodySize?: string;
+  emitTests?: boolean;
+  allowList?: string[] | string;
+  trustProxy?: boolean;
+}
+
+interface WebhookInCreds {
+  secret?: string;
+}
+
+interface WebhookInSettings {
+  fptrWebhookInMaxBodySize?: string | number;
+}
+
+const TYPE = 'fptr-webhook-in';
+/** Node context key holding the dedup snapshot. */
+const DEDUP_KEY = 'fptrWebhookDedup';
+const DEDUP_MAX_ENTRIES = 50_000;
+const DEDUP_SAVE_DELAY_MS = 2_000;
+const STATUS_INTERVAL_MS = 250;
+/** Plain paths only: express patterns (`:id`, `*`, `(…)`) would route requests the raw capture never keys. */
+const PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
+
+function allowListEntries(value: string[] | string | undefined): string[] {
+  if (Array.isArray(value)) return value.filter((entry): entry is string => typeof entry === 'string');
+  return typeof value === 'string' ? value.split(/[\s,]+/) : [];
+}
+
+export = function (RED: NodeAPI) {
+  const settings = RED.settings as typeof RED.settings & WebhookInSettings & { apiMaxLength?: string | number };
+
+  function WebhookInNode(this: Node<WebhookInCreds>, config: WebhookInDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
+
+    const fail = (key: string, params?: Record<string, string | number>): void => {
+      node.error(t(`errors.${key}`, params));
+      node.status({ fill: 'red', shape: 'ring', text: t(`status.${key}`) });
+    };
+
+    let url = (config.url ?? '').trim();
+    if (url && !url.startsWith('/')) url = '/' + url;
+    if (!url || !PATH_PATTERN.test(url)) return fail('invalid-path', { path: url });
+
+    const maxBytes = parseByteSize(
+      config.maxBodySize?.trim() || settings.fptrWebhookInMaxBodySize || settings.apiMaxLength || '5mb',
+    );
+    if (maxBytes === undefined) return fail('invalid-size', { size: config.maxBodySize ?? '' });
+
+    const { list: allowList, invalid } = CidrList.parse(allowListEntries(config.allowList));
+    if (invalid.length > 0) return fail('invalid-allow-list', { entries: invalid.join(', ') });
+
+    const httpNode = RED.httpNode as unknown as ExpressApp & typeof RED.httpNode;
+    if (settings.httpNodeRoot === false) node.warn(t('errors.http-disabled'));
+    const fullPath = httpNode.path() + url;
+    const capture = RawBodyCapture.for(httpNode);
+    if (capture.has('POST', fullPath) || hasRoute(httpNode, 'post', url)) return fail('path-in-use', { path: url });
+
+    const windowSeconds = Number(config.dedupWindow ?? 600);
+    const dedup =
+      Number.isFinite(windowSeconds) && windowSeconds > 0
+        ? new DedupWindow({ windowMs: windowSeconds * 1000, maxEntries: DEDUP_MAX_ENTRIES })
+        : undefined;
+    const dedupStore = config.dedupStore || undefined;
+    const context = node.context();
+
+    const secret = node.credentials?.secret || undefined;
+    const site = config.site ? (RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null) : null;
+    const siteUrl = site?.siteUrl || undefined;
+
+    let closed = false;
+    let statusTimer: NodeJS.Timeout | undefined;
+    let saveTimer: NodeJS.Timeout | undefined;
+
+    const showStatus = (): void => {
+      statusTimer = undefined;
+      const c = receiver.counts;
+      const params = { path: url, in: c.received, out: c.emitted, rejected: c.rejected, dup: c.duplicates, tests: c.tests };
+      node.status(
+        secret
+          ? { fill: 'green', shape: 'dot', text: t('status.listening', params) }
+          : { fill: 'yellow', shape: 'dot', text: t('status.unsigned', params) },
+      );
+    };
+
+    const saveDedup = (onSaved?: () => void): void => {
+      saveTimer = undefined;
+      if (!dedup) return onSaved?.();
+      dedup.dirty = false;
+      context.set(DEDUP_KEY, dedup.snapshot(), dedupStore, (err?: Error) => {
+        if (err) node.warn(t('errors.dedup-save', { error: err.message }));
+        onSaved?.();
+      });
+    };
+
+    const onActivity = (): void => {
+      if (closed) return;
+      statusTimer ??= setTimeout(showStatus, STATUS_INTERVAL_MS);
+      if (dedup?.dirty && !saveTimer) saveTimer = setTimeout(saveDedup, DEDUP_SAVE_DELAY_MS);
+    };
+
+    const receiver = new WebhookReceiver(
+      { secret, split: config.split !== false, emitTestConnections: config.emitTests === true, dedup, siteUrl },
+      (msg) => node.send(msg as unknown as NodeMessage),
+      onActivity,
+    );
+
+    if (dedup) {
+      context.get(DEDUP_KEY, dedupStore, (err: Error | undefined, value: unknown) => {
+        if (err) node.warn(t('errors.dedup-load', { error: err.message }));
+        else if (!closed) dedup.restore(value);
+      });
+    }
+
+    const route: CaptureRoute = { maxBytes };
+    if (allowList.size > 0) route.admit = sourceAllowed(allowList, config.trustProxy === true);
+    capture.add('POST', fullPath, route);
+    httpNode.post(url, receiver.handlePost);
+    // Registered after POST, so it only sees the other methods.
+    httpNode.all(url, receiver.handleOtherMethod);
+    showStatus();
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      closed = true;
+      clearTimeout(statusTimer);
+      clearTimeout(saveTimer);
+      capture.delete('POST', fullPath);
+      removeRoutes(httpNode, new Set([receiver.handlePost, receiver.handleOtherMethod]));
+      // A removed node's context is deleted by the runtime, so there is nothing worth saving.
+      if (dedup?.dirty && !removed) saveDedup(done);
+      else done();
+    });
+  }
+
+  RED.nodes.registerType<Node<WebhookInCreds>, WebhookInDef, WebhookInSettings, WebhookInCreds>(TYPE, WebhookInNode, {
+    credentials: { secret: { type: 'password' } },
+    settings: { fptrWebhookInMaxBodySize: { value: undefined, exportable: true } },
+  });
+};

@@ -1,0 +1,56 @@
+import http = require('node:http');
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** Time from sending the request to the complete answer, in ms. */
+  ms: number;
+}
+
+export interface RawRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  /** Send the body with chunked encoding (no Content-Length). */
+  chunked?: boolean;
+}
+
+/**
+ * One HTTP request over loopback with the body sent byte for byte. The answer is read even when
+ * the server answers before the body is fully sent (413) and then closes the connection.
+ */
+export function send(url: string, options: RawRequest = {}): Promise<RawResponse> {
+  const body = options.body === undefined ? undefined : Buffer.from(options.body);
+  const headers: Record<string, string | number> = { ...options.headers };
+  if (body && !options.chunked) headers['content-length'] = body.length;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = http.request(url, { method: options.method ?? 'POST', headers, agent: false }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ms: performance.now() - started,
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
+    if (body && options.chunked) {
+      // Several writes so the server sees more than one chunk.
+      const step = Math.max(1, Math.ceil(body.length / 4));
+      for (let i = 0; i < body.length; i += step) req.write(body.subarray(i, i + step));
+      req.end();
+    } else {
+      req.end(body);
+    }
+  });
+}

@@ -63,7 +63,7 @@ function resolve(store: EntityStore, rec: StoredRecord, path: Path): unknown[] {
   let frontier: StoredRecord[] = [rec];
   for (const step of path.steps) {
     const values = frontier.flatMap((r) => {
-      const v = r.fields[step.field];
+      const v = step.field === 'id' ? r.id : r.fields[step.field];
       return Array.isArray(v) ? v : [v ?? null];
     });
     if (!step.linkType) return step.def.type === 'multi_entity' ? values.filter((v) => v !== null) : values;
@@ -255,6 +255,6 @@ export function parseFieldList(fields: unknown): string[] | undefined {
 export function readPath(store: EntityStore, def: EntityDef, rec: StoredRecord, path: string): { ok: true; value: unknown } | { ok: false } {
   const parsed = parsePath(def, path);
   if (!isPath(parsed)) return { ok: false };
-  const values = resolve(store, rec, parsed).map((v) => store.present(v));
+  const values = resolve(store, rec, parsed).map((v) => store.present(v, parsed.leaf));
   return { ok: true, value: parsed.multi ? values : values[0] ?? null };
 }

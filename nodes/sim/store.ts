@@ -121,9 +121,9 @@ export class EntityStore {
   }
 
   /** A field value as reads return it (links named). */
-  present(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((v) => (isLink(v) ? this.namedLink(v) : v));
-    if (isLink(value)) return this.namedLink(value);
+  present(value: unknown, fd: FieldDef): unknown {
+    if (fd.type === 'multi_entity' && Array.isArray(value)) return value.map((v) => (isLink(v) ? this.namedLink(v) : v));
+    if (fd.type === 'entity' && isLink(value)) return this.namedLink(value);
     return value;
   }
 
@@ -132,7 +132,7 @@ export class EntityStore {
     const out: FlatRecord = { type: rec.type, id: rec.id };
     for (const name of fields ?? Object.keys(def.fields)) {
       if (name === 'id' || !(name in def.fields)) continue;
-      out[name] = this.present(rec.fields[name] ?? null);
+      out[name] = this.present(rec.fields[name] ?? null, def.fields[name]);
     }
     return out;
   }
@@ -354,8 +354,8 @@ export class EntityStore {
       meta.added = (c.added ?? []).map((l) => this.namedLink(l));
       meta.removed = (c.removed ?? []).map((l) => this.namedLink(l));
     } else {
-      meta.old_value = this.present(c.oldValue);
-      meta.new_value = this.present(c.newValue);
+      meta.old_value = this.present(c.oldValue, c.def);
+      meta.new_value = this.present(c.newValue, c.def);
     }
     if (inCreate) meta.in_create = true;
     return this.log(at, actor, rec, project, inCreate ? 'create' : 'update', `Shotgun_${rec.type}_Change`, c.field, meta, inCreate);

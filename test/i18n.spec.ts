@@ -45,6 +45,11 @@ const fptrTerms: Record<Translation, Set<string>> = {
   ja: new Set(['Webhook']),
 };
 
+/** <code> examples in en-US help that show a translated catalog string (a status badge), so translations show their own. */
+const localisedCode: Record<string, string[]> = {
+  'fptr-webhook-in': ['POST /path · 12 in, 11 out, 1 rejected, 0 dup, 0 test'],
+};
+
 type Catalog = { [key: string]: string | Catalog };
 
 function catalogPath(lang: string, type: string): string {
@@ -223,7 +228,15 @@ describe('i18n: catalogs and help for every node type', function () {
               const source = en.sections[i]!;
               const where = `${lang} ${type} section ${source.heading ?? 'introduction'}`;
               for (const tag of structuralTags) count(section.body, tag).should.equal(count(source.body, tag), `${where}: <${tag}> count`);
-              codes(section.body).should.eql(codes(source.body), `${where}: <code> must stay as in en-US`);
+              const localised = localisedCode[type] ?? [];
+              const sourceCodes = codes(source.body);
+              const unmatched = codes(section.body);
+              for (const code of sourceCodes.filter((c) => !localised.includes(c))) {
+                const at = unmatched.indexOf(code);
+                should(at).not.equal(-1, `${where}: <code>${code}</code> must stay as in en-US`);
+                unmatched.splice(at, 1);
+              }
+              unmatched.length.should.equal(sourceCodes.filter((c) => localised.includes(c)).length, `${where}: <code> count`);
               links(section.body).should.eql(links(source.body), `${where}: links`);
               const translatedTerms = terms(section.body);
               terms(source.body).forEach((term, j) => {

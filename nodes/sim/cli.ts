@@ -49,8 +49,11 @@ async function main(): Promise<void> {
   const port = int(values.port, '--port', 8090);
   if (port > 65535) fail(`--port must be at most 65535, got ${port}`);
   const quiet = values.quiet ?? false;
+  const say = (line: string): void => {
+    process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  };
   const log = (line: string): void => {
-    if (!quiet) process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+    if (!quiet) say(line);
   };
   const sim = new FptrSimulator({
     tokenTtlSeconds: int(values['token-ttl'], '--token-ttl', 600),
@@ -84,8 +87,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   if (values.scenario) {
     if (values['no-seed']) fail('--scenario needs the demo project (drop --no-seed)');
-    const result = await runScenario(sim, { stepDelayMs: int(values['step-delay'], '--step-delay', 1500), log });
-    log(`scenario done: Shot ${result.shot.id}, Note ${result.note.id}`);
+    const result = await runScenario(sim, { stepDelayMs: int(values['step-delay'], '--step-delay', 1500), log: say });
+    say(`scenario done: Shot ${result.shot.id}, Note ${result.note.id}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import should = require('should');
+import net = require('node:net');
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { helper } from './support/runtime';
 import { HttpNodeServer } from './support/http-node';
@@ -258,6 +259,24 @@ describe('fptr-webhook-in', function () {
       await expectRefused(await send(base + PATH, { body: big, chunked: true, headers: { 'x-sg-signature': signBody(SECRET, big) } }), 413);
       const small = await signed(body);
       small.status.should.equal(200);
+    });
+
+    it('answers 413 at once to a client that keeps sending, and cuts it off soon after', async function () {
+      await start([TAB, webhook({ maxBodySize: '1kb' }), OUT]);
+      const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      socket.on('error', () => undefined); // the reset when the server cuts the upload is the expected outcome
+      const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(performance.now())));
+      socket.write(`POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 10000000\r\n\r\n{"data":`);
+      const started = performance.now();
+      const trickle = setInterval(() => socket.writable && socket.write('x'.repeat(100)), 50);
+      const closedAt = await closed;
+      clearInterval(trickle);
+      answer.should.startWith('HTTP/1.1 413');
+      (closedAt - started).should.be.within(500, 5000);
+      await settle();
+      received.should.have.length(0);
     });
 
     it('answers 405 with Allow: POST for other methods', async function () {

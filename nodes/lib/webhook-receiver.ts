@@ -55,6 +55,8 @@ const FORBIDDEN = answer('source address not allowed');
 const TOO_LARGE = answer('body too large');
 const NOT_ALLOWED = answer('method not allowed');
 const NOT_CAPTURED = answer('request body unavailable');
+/** How long the unread rest of a refused body is drained before the connection is cut. */
+const DRAIN_MS = 1_000;
 
 function reply(res: ServerResponse, status: number, body: Buffer, extra?: OutgoingHttpHeaders): void {
   res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': body.length, ...extra });
@@ -75,6 +77,21 @@ function sgHeaders(headers: IncomingHttpHeaders): Record<string, string> {
     }
   }
   return out;
+}
+
+/**
+ * A refused body was not (fully) read. Closing the socket with unread bytes makes the kernel
+ * reset the connection, and a client still uploading would then lose the 413/403 answer. So
+ * the rest is discarded (never buffered) for a short while; a client that is still sending
+ * after that is cut off. One that finishes keeps its keep-alive connection.
+ */
+function drainBriefly(req: IncomingMessage): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), DRAIN_MS);
+  const stop = (): void => clearTimeout(timer);
+  req.once('end', stop);
+  req.once('close', stop);
+  req.resume();
 }
 
 /**
@@ -118,8 +135,10 @@ export class WebhookReceiver {
   readonly handlePost = (req: IncomingMessage, res: ServerResponse): void => {
     const captured = capturedBody(req);
     if (!captured) return this.reject(res, 500, NOT_CAPTURED);
-    if (captured.status === 'forbidden') return this.reject(res, 403, FORBIDDEN);
-    if (captured.status === 'too-large') return this.reject(res, 413, TOO_LARGE, { Connection: 'close' });
+    if (captured.status !== 'ok') {
+      drainBriefly(req);
+      return captured.status === 'forbidden' ? this.reject(res, 403, FORBIDDEN) : this.reject(res, 413, TOO_LARGE);
+    }
     const body = captured.body;
     if (this.verifier && this.verifier.verify(req.headers['x-sg-signature'], body) !== undefined) {
       return this.reject(res, 401, BAD_SIGNATURE);

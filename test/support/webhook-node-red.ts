@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs = require('node:fs');
+import net = require('node:net');
+import os = require('node:os');
+import path = require('node:path');
+
+const ROOT = path.join(__dirname, '..', '..');
+
+export interface RuntimeOptions {
+  /** Reused across restarts to test what survives them; a fresh temp folder when absent. */
+  userDir?: string;
+  /** Merged into the settings file (e.g. httpNodeRoot, contextStorage). */
+  settings?: Record<string, unknown>;
+  /** Node modules to load from the TypeScript sources, by node type (default: fptr-webhook-in). */
+  nodeTypes?: string[];
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Makes a nodesDir in which `<type>.js` requires `nodes/<type>.ts` (the child runs with tsx),
+ * beside the editor HTML, icons and locales, so the runtime under test is the source tree.
+ */
+function writeNodesDir(dir: string, types: string[]): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const type of types) {
+    const source = path.join(ROOT, 'nodes', `${type}.ts`);
+    fs.writeFileSync(path.join(dir, `${type}.js`), `module.exports = require(${JSON.stringify(source)});\n`);
+    fs.copyFileSync(path.join(ROOT, 'nodes', `${type}.html`), path.join(dir, `${type}.html`));
+  }
+  fs.cpSync(path.join(ROOT, 'icons'), path.join(dir, 'icons'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'locales'), path.join(dir, 'locales'), { recursive: true });
+}
+
+/**
+ * A real Node-RED (the dev dependency's red.js) in a child process on a free loopback port,
+ * with the admin app and its global JSON parser in front of the node routes, exactly as users
+ * run it. `stop()` ends that process by PID and lets it shut down cleanly first.
+ */
+export class NodeRedRuntime {
+  private output: string[] = [];
+  private readonly exited: Promise<void>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    readonly userDir: string,
+  ) {
+    const collect = (chunk: Buffer): void => {
+      this.output.push(chunk.toString('utf8'));
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  log(): string {
+    return this.output.join('');
+  }
+
+  static async start(options: RuntimeOptions = {}, timeoutMs = 60_000): Promise<NodeRedRuntime> {
+    const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-nr-'));
+    const nodesDir = path.join(userDir, 'fptr-nodes');
+    writeNodesDir(nodesDir, options.nodeTypes ?? ['fptr-webhook-in']);
+    const port = await freePort();
+    const settings = {
+      uiHost: '127.0.0.1',
+      uiPort: port,
+      userDir,
+      nodesDir: [nodesDir],
+      flowFile: 'flows.json',
+      credentialSecret: 'webhook-runtime-secret',
+      logging: { console: { level: 'warn', metrics: false, audit: false } },
+      telemetry: { enabled: false, updateNotification: false },
+      editorTheme: { tours: false },
+      ...options.settings,
+    };
+    const settingsFile = path.join(userDir, 'settings.js');
+    fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+    const redJs = path.join(path.dirname(require.resolve('node-red/package.json')), 'red.js');
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), redJs, '--settings', settingsFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const runtime = new NodeRedRuntime(child, `http://127.0.0.1:${port}`, userDir);
+    await runtime.waitReady(timeoutMs);
+    return runtime;
+  }
+
+  private async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let gone = false;
+    void this.exited.then(() => (gone = true));
+    while (Date.now() < deadline) {
+      if (gone) throw new Error(`Node-RED exited before it was ready:\n${this.log()}`);
+      const res = await fetch(`${this.url}/settings`).catch(() => undefined);
+      if (res?.ok) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`Node-RED was not ready within ${timeoutMs} ms:\n${this.log()}`);
+  }
+
+  /** Full deploy; resolves once `probe` (a node route) answers something other than 404. */
+  async deploy(flows: unknown[], probe?: string): Promise<void> {
+    const res = await fetch(`${this.url}/flows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify(flows),
+    });
+    if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
+    if (!probe) return;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const answer = await fetch(this.url + probe).catch(() => undefined);
+      if (answer && answer.status !== 404) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`${probe} did not come up after deploy:\n${this.log()}`);
+  }
+
+  /** A number or string in the default global context store, read through the admin API. */
+  async global(key: string): Promise<unknown> {
+    const res = await fetch(`${this.url}/context/global/${encodeURIComponent(key)}`);
+    if (!res.ok) throw new Error(`context read failed: ${res.status}`);
+    const entry = (await res.json()) as { msg?: string; format?: string };
+    if (entry.format === 'number') return Number(entry.msg);
+    return entry.format?.startsWith('string') ? entry.msg : undefined;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}

@@ -149,6 +149,23 @@ describe('FptrClient retries, limits and secrets', () => {
     should(client.stats.maxInFlight).eql(4);
   });
 
+  it('raises no listener-leak warning with many calls in flight and waiting', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const client = env.client({ maxConcurrency: 20 });
+      sim.faults.add({ path: '/api/v1/entity/', status: 503, times: 40 });
+      await Promise.all(Array.from({ length: 40 }, () => client.read('Shot', shotId)));
+      await new Promise((r) => setImmediate(r));
+      should(warnings).eql([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('close() aborts waiting and in-flight calls', async () => {
     const client = env.client({ maxConcurrency: 1 });
     await client.serverInfo();

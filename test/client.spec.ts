@@ -163,7 +163,11 @@ describe('FptrClient against the simulator', () => {
 
     it('rejects bad arguments before sending anything', async () => {
       const client = env.client();
+      const circular: Record<string, unknown> = { code: 'x' };
+      circular.self = circular;
       for (const call of [
+        () => client.update('Shot', 1, circular),
+        () => client.create('Shot', { n: 1n }),
         () => client.read('Shot', 0),
         () => client.read('Shot', 1.5),
         () => client.read('', 1),

@@ -1,3 +1,5 @@
+import fs = require('node:fs');
+import path = require('node:path');
 import should = require('should');
 import { helper } from './support/runtime';
 import siteNode = require('../nodes/fptr-site');
@@ -77,6 +79,22 @@ describe('fptr-site node', () => {
       const site = helper.getNode('site') as unknown as FptrSiteNode;
       should(await site.client.currentUser()).containEql({ name: DEMO.scriptName });
     });
+  });
+
+  it('help names the simulator\'s demo credentials', () => {
+    const help = fs.readFileSync(path.join(__dirname, '..', 'locales', 'en-US', 'fptr-site.html'), 'utf8');
+    should(help).containEql(`<code>${DEMO.scriptName}</code>`);
+    should(help).containEql(`<code>${DEMO.scriptKey}</code>`);
+  });
+
+  it('has a catalog entry for every message key the node and its editor use', () => {
+    const read = (...parts: string[]): string => fs.readFileSync(path.join(__dirname, '..', ...parts), 'utf8');
+    const catalog = JSON.parse(read('locales', 'en-US', 'fptr-site.json')) as Record<string, unknown>;
+    const sources = read('nodes', 'fptr-site.ts') + read('nodes', 'fptr-site.html');
+    const keys = [...sources.matchAll(/(?:RED\._|node\._|this\._)\('([^']+)'|data-i18n="(?:\[\w+\])?([^"]+)"/g)].map((m) => m[1] ?? m[2]!);
+    should(keys.length).be.above(20);
+    const missing = keys.filter((key) => typeof key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], catalog) !== 'string');
+    should(missing).eql([]);
   });
 
   describe('POST /fptr-site/test', () => {

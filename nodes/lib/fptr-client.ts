@@ -1,5 +1,6 @@
-import { Pool } from 'undici';
+import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
+import { Pool } from 'undici';
 import { Semaphore } from './concurrency';
 import {
   FptrError, failedBeforeSend, formatSeconds, httpError, networkError, timeoutError,
@@ -130,6 +131,9 @@ export class FptrClient implements FptrApi {
     this.#deadlineMs = positiveNumber(options.deadlineMs, 120_000, 'deadlineMs');
     const margin = nonNegativeNumber(options.refreshMarginSeconds, 60, 'refreshMarginSeconds');
 
+    // Every request in flight and every backoff wait listens for close(): as many listeners
+    // as there are pending calls, which is not a leak.
+    setMaxListeners(0, this.#closing.signal);
     this.#slots = new Semaphore(maxConcurrency);
     this.#pool = new Pool(this.#origin, {
       connections: maxConcurrency,
@@ -322,6 +326,7 @@ export class FptrClient implements FptrApi {
   /** One API call: token, slot, request, with re-auth on 401 and retries with backoff. */
   async #call(spec: RequestSpec): Promise<Response> {
     const request = `${spec.method} /api/v1${spec.path}`;
+    const body = encodeBody(spec);
     const started = performance.now();
     let reauthed = false;
     for (let attempt = 0; ; attempt++) {
@@ -329,7 +334,7 @@ export class FptrClient implements FptrApi {
       const token = spec.auth ? await this.#tokens.get() : undefined;
       let failure: FptrError;
       try {
-        const res = await this.#send(spec, request, token);
+        const res = await this.#send(spec, request, body, token);
         if (res.status < 300) return res;
         if (res.status === 401 && token && !reauthed) {
           // The token expired or was revoked early: fetch a new one once and replay.
@@ -367,33 +372,40 @@ export class FptrClient implements FptrApi {
   }
 
   /** Sends one HTTP request within a concurrency slot and reads the whole answer. */
-  async #send(spec: RequestSpec, request: string, token: AccessToken | undefined): Promise<Response> {
+  async #send(spec: RequestSpec, request: string, body: string | null, token: AccessToken | undefined): Promise<Response> {
     const release = await this.#slots.acquire();
     this.#inFlight++;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.#inFlight);
     this.stats.requests++;
     if (spec.path === TOKEN_PATH) this.stats.tokenRequests++;
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), this.#timeoutMs);
-    const signal = AbortSignal.any([timeout.signal, this.#closing.signal]);
+    // One controller per request, aborted by its timer or by close(); AbortSignal.any would
+    // register every request on the long-lived close signal instead.
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, this.#timeoutMs);
+    const onClose = (): void => abort.abort();
+    this.#closing.signal.addEventListener('abort', onClose, { once: true });
     try {
       const headers: Record<string, string> = { accept: JSON_TYPE };
       if (token) headers.authorization = token.header;
       if (spec.contentType) headers['content-type'] = spec.contentType;
-      const body = spec.form ? spec.form.toString() : spec.json !== undefined ? JSON.stringify(spec.json) : undefined;
       const query = spec.query?.toString();
       const path = `${this.#basePath}/api/v1${spec.path}${query ? `?${query}` : ''}`;
-      const res = await this.#pool.request({ method: spec.method, path, headers, body: body ?? null, signal });
+      const res = await this.#pool.request({ method: spec.method, path, headers, body, signal: abort.signal });
       const text = await res.body.text();
       const parsed = parseBody(text, res.statusCode, request);
       return { status: res.statusCode, headers: res.headers, body: res.statusCode >= 300 ? redact(parsed, this.#secrets) : parsed };
     } catch (err) {
       if (err instanceof FptrError) throw err;
       this.#throwIfClosed();
-      if (timeout.signal.aborted) throw timeoutError(this.#origin, request, this.#timeoutMs);
+      if (timedOut) throw timeoutError(this.#origin, request, this.#timeoutMs);
       throw networkError(err, this.#origin, request);
     } finally {
       clearTimeout(timer);
+      this.#closing.signal.removeEventListener('abort', onClose);
       this.#inFlight--;
       release();
     }
@@ -409,6 +421,17 @@ function isRetryable(err: FptrError, idempotent: boolean): boolean {
   if (idempotent) return true;
   if (err.kind === 'http') return err.status === 429 || err.status === 503;
   return err.kind === 'network' && err.networkCode !== undefined && failedBeforeSend(err.networkCode);
+}
+
+function encodeBody(spec: RequestSpec): string | null {
+  if (spec.form) return spec.form.toString();
+  if (spec.json === undefined) return null;
+  try {
+    return JSON.stringify(spec.json);
+  } catch (err) {
+    // Circular structures or BigInts in data taken from a message.
+    throw configError(`The data cannot be sent as JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 function parseBody(text: string, status: number, request: string): unknown {

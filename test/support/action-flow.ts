@@ -1,0 +1,150 @@
+import http = require('node:http');
+import type { AddressInfo } from 'node:net';
+import type { NodeAPI } from 'node-red';
+import { FptrSimulator, type SimOptions } from '../../nodes/sim';
+import siteNode = require('../../nodes/fptr-site');
+import { helper } from './runtime';
+
+/*
+ * Shared by the action node specs (find, update, acknowledge, redeliver): the simulator on a
+ * loopback port, a flow of fptr-site → node under test → helper, plus catch and complete nodes,
+ * and a way to send one message and learn how it ended.
+ */
+
+export const DEMO = FptrSimulator.DEMO;
+
+type NodeModule = (RED: NodeAPI) => void;
+type FlowNode = { id: string; type: string; [key: string]: unknown };
+export type Msg = Record<string, unknown> & { payload?: unknown };
+
+/** Spied Node methods (the test helper wraps them with sinon spies that call through). */
+export interface SpiedNode {
+  receive(msg: Msg): void;
+  status: { lastCall?: { args: unknown[] }; calledWithMatch(arg: unknown): boolean };
+  warn: { callCount: number; calledWithMatch(arg: unknown): boolean; lastCall?: { args: unknown[] } };
+}
+
+export interface Outcome {
+  /** Messages on the node's output, in order. */
+  out: Msg[];
+  /** The message a Catch node received (the node called done(err)). */
+  caught?: Msg & { error: { message: string; source: { id: string } } };
+}
+
+export interface LoadOptions {
+  /** Leave out the site node (and the node's reference to it). */
+  noSite?: boolean;
+  /** Extra fptr-site settings, e.g. `{ timeout: 1 }` seconds. */
+  site?: Record<string, unknown>;
+  credentials?: Record<string, string>;
+}
+
+export class ActionFlow {
+  sim!: FptrSimulator;
+
+  async start(options: SimOptions = {}): Promise<FptrSimulator> {
+    this.sim = new FptrSimulator(options);
+    await this.sim.listen(0, '127.0.0.1');
+    return this.sim;
+  }
+
+  async stop(): Promise<void> {
+    await this.sim?.close();
+  }
+
+  /** Loads `config` (type, settings) as node `n1` wired to helper `out`, watched by catch and complete nodes. */
+  async load(mod: NodeModule, config: Record<string, unknown>, options: LoadOptions = {}): Promise<SpiedNode> {
+    // Flow nodes need x/y (without them the runtime treats a node as a config node); ids must
+    // differ from type names for the same reason.
+    const at = { z: 'tab', x: 100, y: 100 };
+    const flow: FlowNode[] = [
+      { id: 'tab', type: 'tab', label: 'actions' },
+      { id: 'n1', ...at, name: 'under test', ...config, site: options.noSite ? '' : 'site', wires: [['out']] } as FlowNode,
+      { id: 'out', ...at, type: 'helper' },
+      { id: 'on-catch', ...at, type: 'catch', scope: ['n1'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', ...at, type: 'helper' },
+      { id: 'on-complete', ...at, type: 'complete', scope: ['n1'], uncaught: false, wires: [['completed']] },
+      { id: 'completed', ...at, type: 'helper' },
+    ];
+    if (!options.noSite) {
+      flow.push({ id: 'site', type: 'fptr-site', url: this.sim.url, authType: 'script', timeout: 10, ...options.site });
+    }
+    const credentials = { site: options.credentials ?? { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey } };
+    await helper.load([siteNode, mod], flow, credentials);
+    return helper.getNode('n1') as unknown as SpiedNode;
+  }
+
+  /**
+   * Sends `msg` into n1 and resolves once it is done: when a Catch node got it, or when the
+   * node called done() (complete node) — its output messages arrive before that.
+   */
+  send(msg: Msg): Promise<Outcome> {
+    const out: Msg[] = [];
+    const outNode = helper.getNode('out');
+    const caughtNode = helper.getNode('caught');
+    const completedNode = helper.getNode('completed');
+    return new Promise((resolve) => {
+      const collect = (m: Msg): void => {
+        out.push(m);
+      };
+      const finish = (caught?: Outcome['caught']): void => {
+        outNode.removeListener('input', collect);
+        caughtNode.removeAllListeners('input');
+        completedNode.removeAllListeners('input');
+        // Output messages are queued before the completion, so they have all arrived by now.
+        setImmediate(() => resolve(caught ? { out, caught } : { out }));
+      };
+      outNode.on('input', collect);
+      caughtNode.once('input', (m: Msg) => finish(m as Outcome['caught']));
+      completedNode.once('input', () => finish());
+      (helper.getNode('n1') as unknown as SpiedNode).receive(msg);
+    });
+  }
+}
+
+/**
+ * A webhook consumer on a loopback port: answers each request with the next status of
+ * `plan` (the last one repeats), and counts requests per delivery id.
+ */
+export class Consumer {
+  readonly hits = new Map<string, number>();
+  private server: http.Server | undefined;
+  url = '';
+
+  constructor(public plan: number[]) {}
+
+  async listen(): Promise<string> {
+    let n = 0;
+    const server = http.createServer((req, res) => {
+      const id = String(req.headers['x-sg-delivery-id'] ?? '');
+      this.hits.set(id, (this.hits.get(id) ?? 0) + 1);
+      req.resume();
+      req.on('end', () => {
+        const status = this.plan[Math.min(n++, this.plan.length - 1)] ?? 200;
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 400 ? 'ok' : 'failing on purpose');
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** Unix seconds now. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Resolves at the start of the next wall-clock second, so event times on either side differ. */
+export function nextSecond(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+}

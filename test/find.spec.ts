@@ -71,7 +71,7 @@ describe('fptr-find node', function () {
       const records = out[0]!.payload as FlatRecord[];
       records.length.should.be.above(1);
       records.map((r) => r.content).should.eql(records.map((r) => r.content).slice().sort());
-      for (const r of records) r.entity.should.containEql({ type: 'Shot', id: shot, name: 'sh010' });
+      for (const r of records) should(r.entity).containEql({ type: 'Shot', id: shot, name: 'sh010' });
       flow.sim.find('Task', (r) => (r.entity as { id?: number } | null)?.id === shot).length.should.equal(records.length);
     });
 
@@ -91,7 +91,7 @@ describe('fptr-find node', function () {
       ids.size.should.equal(1);
       out.forEach((m, index) => {
         m.parts!.should.containEql({ index, count: 10, type: 'array', len: 1 });
-        (m.parts as { parts: unknown }).parts.should.eql({ id: 'outer', index: 2, count: 5 });
+        should((m.parts as { parts: unknown }).parts).eql({ id: 'outer', index: 2, count: 5 });
         m.payload!.should.equal('kept');
       });
       // Separate message objects, not one object sent ten times.
@@ -124,7 +124,7 @@ describe('fptr-find node', function () {
       const { out } = await flow.send(taskEvent());
       const record = out[0]!.payload as FlatRecord;
       record.should.containEql({ type: 'Task', id: DEMO.taskIds['sh010/Animation'], content: 'Animation' });
-      record.step.should.containEql({ type: 'Step', id: DEMO.stepIds.Animation });
+      should(record.step).containEql({ type: 'Step', id: DEMO.stepIds.Animation });
       node.status.calledWithMatch({ fill: 'green', shape: 'dot', text: 'fptr-find.status.read' }).should.be.true();
     });
 

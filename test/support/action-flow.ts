@@ -59,7 +59,7 @@ export class ActionFlow {
     const at = { z: 'tab', x: 100, y: 100 };
     const flow: FlowNode[] = [
       { id: 'tab', type: 'tab', label: 'actions' },
-      { id: 'n1', ...at, name: 'under test', ...config, site: options.noSite ? '' : 'site', wires: [['out']] } as FlowNode,
+      { type: 'unset', ...config, id: 'n1', ...at, name: 'under test', site: options.noSite ? '' : 'site', wires: [['out']] },
       { id: 'out', ...at, type: 'helper' },
       { id: 'on-catch', ...at, type: 'catch', scope: ['n1'], uncaught: false, wires: [['caught']] },
       { id: 'caught', ...at, type: 'helper' },

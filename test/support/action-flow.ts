@@ -53,13 +53,13 @@ export class ActionFlow {
   }
 
   /** Loads `config` (type, settings) as node `n1` wired to helper `out`, watched by catch and complete nodes. */
-  async load(mod: NodeModule, config: Record<string, unknown>, options: LoadOptions = {}): Promise<SpiedNode> {
+  async load(mod: NodeModule, config: { type: string; [key: string]: unknown }, options: LoadOptions = {}): Promise<SpiedNode> {
     // Flow nodes need x/y (without them the runtime treats a node as a config node); ids must
     // differ from type names for the same reason.
     const at = { z: 'tab', x: 100, y: 100 };
     const flow: FlowNode[] = [
       { id: 'tab', type: 'tab', label: 'actions' },
-      { type: 'unset', ...config, id: 'n1', ...at, name: 'under test', site: options.noSite ? '' : 'site', wires: [['out']] },
+      { ...config, id: 'n1', ...at, name: 'under test', site: options.noSite ? '' : 'site', wires: [['out']] },
       { id: 'out', ...at, type: 'helper' },
       { id: 'on-catch', ...at, type: 'catch', scope: ['n1'], uncaught: false, wires: [['caught']] },
       { id: 'caught', ...at, type: 'helper' },

@@ -329,7 +329,8 @@ export class FptrClient implements FptrApi {
     const body = encodeBody(spec);
     const started = performance.now();
     let reauthed = false;
-    for (let attempt = 0; ; attempt++) {
+    let attempt = 0;
+    for (;;) {
       this.#throwIfClosed();
       const token = spec.auth ? await this.#tokens.get() : undefined;
       let failure: FptrError;
@@ -340,7 +341,6 @@ export class FptrClient implements FptrApi {
           // The token expired or was revoked early: fetch a new one once and replay.
           this.#tokens.invalidate(token);
           reauthed = true;
-          attempt--;
           continue;
         }
         failure = httpError(res.status, res.body, request, parseRetryAfter(res.headers['retry-after']));
@@ -367,6 +367,7 @@ export class FptrClient implements FptrApi {
         throw failure.withNote(`(gave up after ${attempts} attempts: the ${formatSeconds(this.#deadlineMs)} time budget would run out)`);
       }
       await sleep(wait, this.#closing.signal);
+      attempt++;
       this.stats.retries++;
     }
   }

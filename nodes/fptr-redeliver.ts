@@ -78,7 +78,8 @@ export = function (RED: NodeAPI) {
       const firstFailure = summary.failed[0];
       // Nothing redelivered at all usually means a wrong hook, lost permission or an outage: an error worth catching.
       if (firstFailure && summary.redelivered === 0) {
-        throw new Error(t('errors.all-failed', { count: summary.found, error: firstFailure.error }));
+        // FPTR's own words are appended untranslated so the reason survives in every locale.
+        throw new Error(`${t('errors.all-failed', { count: summary.found })} ${firstFailure.error}`);
       }
       return { kind: 'sweep', summary };
     }

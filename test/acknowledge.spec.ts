@@ -8,7 +8,7 @@ const ACK = 'PUT /api/v1/webhook/deliveries/{id}';
 
 describe('fptr-acknowledge node', function () {
   const flow = new ActionFlow();
-  const consumer = new Consumer([200]);
+  const consumer = new Consumer();
   let hookId: string;
   let deliveryId: string;
 

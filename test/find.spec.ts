@@ -151,6 +151,7 @@ describe('fptr-find node', function () {
       ['a negative limit', { limit: '-1', limitType: 'num' }, {}, /whole number/, true],
       ['an entity type taken from a missing property', { entity: 'payload.nope', entityType: 'msg' }, { payload: {} }, /entity type must be/, true],
       ['a read id that is not a number', { mode: 'read', entityId: 'payload', entityIdType: 'msg' }, { payload: 'abc' }, /must be a positive whole number/, true],
+      ['a malformed message property path', { entity: 'payload..type', entityType: 'msg' }, {}, /fptr-find\.property\.entity/, true],
       ['broken JSONata', { filters: '[[', filtersType: 'jsonata' }, {}, /fptr-find\.property\.filters/, true],
     ];
     for (const [label, settings, msg, error, local] of cases) {

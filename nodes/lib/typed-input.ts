@@ -31,7 +31,12 @@ export function evaluateTyped<N, M>(evaluate: EvaluateNodeProperty<N, M>, node: 
     };
     try {
       // `json` and `jsonata` parse errors are thrown synchronously, not passed to the callback.
-      evaluate(prop.value, prop.type, node, msg, (err, result) => (err ? fail(err) : resolve(result)));
+      evaluate(prop.value, prop.type, node, msg, (err, result) => {
+        // A msg path through a missing object (msg.fptr.deliveryId without msg.fptr) is simply
+        // absent; Node-RED reports it as a TypeError, a malformed path as a plain Error.
+        if (err && !(prop.type === 'msg' && err instanceof TypeError)) fail(err);
+        else resolve(err ? undefined : result);
+      });
     } catch (err) {
       fail(err);
     }

@@ -102,25 +102,20 @@ export class ActionFlow {
   }
 }
 
-/**
- * A webhook consumer on a loopback port: answers each request with the next status of
- * `plan` (the last one repeats), and counts requests per delivery id.
- */
+/** A webhook consumer on a loopback port: answers every request with `answer`, counts requests per delivery id. */
 export class Consumer {
   readonly hits = new Map<string, number>();
+  answer = 200;
   private server: http.Server | undefined;
   url = '';
 
-  constructor(public plan: number[]) {}
-
   async listen(): Promise<string> {
-    let n = 0;
     const server = http.createServer((req, res) => {
       const id = String(req.headers['x-sg-delivery-id'] ?? '');
       this.hits.set(id, (this.hits.get(id) ?? 0) + 1);
+      const status = this.answer;
       req.resume();
       req.on('end', () => {
-        const status = this.plan[Math.min(n++, this.plan.length - 1)] ?? 200;
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 400 ? 'ok' : 'failing on purpose');
       });
     });

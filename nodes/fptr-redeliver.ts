@@ -78,8 +78,7 @@ export = function (RED: NodeAPI) {
       const firstFailure = summary.failed[0];
       // Nothing redelivered at all usually means a wrong hook, lost permission or an outage: an error worth catching.
       if (firstFailure && summary.redelivered === 0) {
-        // FPTR's own words are appended untranslated so the reason survives in every locale.
-        throw new Error(`${t('errors.all-failed', { count: summary.found })} ${firstFailure.error}`);
+        throw new Error(t('errors.all-failed', { count: summary.found, error: firstFailure.error }));
       }
       return { kind: 'sweep', summary };
     }

@@ -170,7 +170,8 @@ describe('fptr-redeliver node', function () {
       await flow.load(redeliverNode, { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str' });
       const { out, caught } = await flow.send({ payload: 'p' });
       out.should.have.length(0);
-      caught!.error.message.should.match(/all-failed.*FPTR 400 \(code 103\): Webhook is disabled/);
+      caught!.error.message.should.match(/fptr-redeliver\.errors\.all-failed/);
+      should(flow.sim.stats.byRoute[REDELIVER]).equal(2);
       caught!.payload!.should.equal('p');
     });
 

@@ -23,7 +23,7 @@ function runCli(args: string[]): Run {
 }
 
 async function waitFor(run: Run, pattern: RegExp): Promise<RegExpMatchArray> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     const m = run.output().match(pattern);
     if (m) return m;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -31,7 +31,9 @@ async function waitFor(run: Run, pattern: RegExp): Promise<RegExpMatchArray> {
   throw new Error(`CLI never printed ${pattern}; output:\n${run.output()}`);
 }
 
-describe('fptr-sim: CLI', () => {
+describe('fptr-sim: CLI', function () {
+  // Each case starts a Node process through tsx, slow on a busy machine.
+  this.timeout(40_000);
   const running: Run[] = [];
   afterEach(async () => {
     for (const run of running.splice(0)) {

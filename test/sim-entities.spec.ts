@@ -161,6 +161,12 @@ describe('fptr-sim: entities', () => {
       should(codes(retired.json)).eql(['sh030']);
     });
 
+    it('leaves out records of archived projects unless asked', async () => {
+      h.sim.update('Project', DEMO.projectId, { archived: true });
+      should((await h.search('Shot', { filters: [] })).json.data).have.length(0);
+      should((await h.search('Shot', { filters: [], options: { include_archived_projects: true } })).json.data).have.length(3);
+    });
+
     it('pages 1,200 bulk-created rows in pages of 500 with links.next', async () => {
       h.sim.bulkCreate('Asset', Array.from({ length: 1200 }, (_, i) => ({ code: `bulk_${String(i).padStart(4, '0')}`, project, sg_asset_type: 'Bulk' })));
       const filters = [['sg_asset_type', 'is', 'Bulk']];

@@ -250,6 +250,22 @@ describe('fptr-sim: webhooks', () => {
       should(h.sim.deliveries(dead.id)[0]).containEql({ status: 'failed', response_code: 0 });
     });
 
+    it('stops delivering once 100 deliveries failed within a day, until set active again', async () => {
+      const hook = h.sim.createWebhook({ url: consumer.url, entity_types: { Shot: { update: ['sg_cut_in'] } } });
+      consumer.answer = () => ({ status: 500 });
+      for (let i = 0; i < 101; i++) h.sim.update('Shot', DEMO.shotIds.sh010, { sg_cut_in: 2000 + i });
+      await h.sim.whenDeliveriesSettled();
+      should(consumer.received).have.length(100);
+      const path = `/api/v1/webhook/hooks/${hook.id}`;
+      should((await h.call<{ data: HookRecord }>('GET', path)).json.data.status).eql('failed');
+      consumer.answer = () => ({ status: 200 });
+      should((await h.call<{ data: HookRecord }>('PUT', path, { body: { status: 'active' } })).json.data.status).eql('active');
+      h.sim.update('Shot', DEMO.shotIds.sh010, { sg_cut_in: 1001 });
+      await h.sim.whenDeliveriesSettled();
+      should(consumer.received).have.length(101);
+      should(h.sim.deliveries(hook.id).pop()?.status).eql('delivered');
+    });
+
     it('filters the delivery list by time and pages it', async () => {
       const hook = taskHook();
       for (const s of ['rdy', 'ip', 'rev']) h.sim.update('Task', DEMO.taskIds['sh010/Comp'], { sg_status_list: s });

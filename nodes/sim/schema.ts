@@ -30,7 +30,7 @@ export interface EntityDef {
   readOnly?: boolean;
 }
 
-export const TASK_STATUSES = ['wtg', 'rdy', 'ip', 'rev', 'fin', 'hld', 'omt'] as const;
+/** Task/Shot/Asset/Sequence statuses, including 'rev' (changes requested). */
 const ITEM_STATUSES = ['wtg', 'rdy', 'ip', 'rev', 'fin', 'hld', 'omt'] as const;
 const VERSION_STATUSES = ['na', 'rev', 'vwd', 'apr', 'fin'] as const;
 const NOTE_STATUSES = ['opn', 'ip', 'clsd'] as const;
@@ -88,7 +88,7 @@ export const ENTITY_DEFS: readonly EntityDef[] = [
     content: { type: 'text' }, project,
     entity: { type: 'entity', linkTypes: ['Shot', 'Asset', 'Sequence', 'Project'] },
     step: { type: 'entity', linkTypes: ['Step'] },
-    sg_status_list: { type: 'status_list', values: TASK_STATUSES, default: 'wtg' },
+    sg_status_list: { type: 'status_list', values: ITEM_STATUSES, default: 'wtg' },
     task_assignees: { type: 'multi_entity', linkTypes: ['HumanUser'] },
     start_date: { type: 'date' }, due_date: { type: 'date' }, est_in_mins: { type: 'number' },
     sg_description: { type: 'text' }, sg_priority_1: { type: 'list' },

@@ -97,6 +97,8 @@ interface DeliveryEntry {
   raw: string;
   batch: BatchInfo;
   eventCount: number;
+  /** Creation order across hooks (`deliveries()` lists oldest first). */
+  seq: number;
 }
 
 export interface WebhookOptions {
@@ -149,6 +151,7 @@ export class WebhookService {
   private readonly httpAgent = new http.Agent({ keepAlive: true });
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
   private nextSeq = 4400;
+  private nextEntrySeq = 0;
   private closed = false;
 
   constructor(private readonly opts: WebhookOptions) {}
@@ -375,7 +378,7 @@ export class WebhookService {
 
   deliveries(hookId?: string): DeliveryRecord[] {
     const hooks = hookId === undefined ? [...this.hooks.values()] : [this.hook(hookId)];
-    return hooks.flatMap((h) => h.records).sort((a, b) => (a.event_time ?? 0) - (b.event_time ?? 0)).map((e) => this.record(e));
+    return hooks.flatMap((h) => h.records).sort((a, b) => a.seq - b.seq).map((e) => this.record(e));
   }
 
   /** Records of one hook for the REST list (`status`, `from`, `to` in Unix seconds). */
@@ -511,6 +514,7 @@ export class WebhookService {
     const entry: DeliveryEntry = {
       id, hookId: hook.id, event_time: null, status: 'pending', process_time: null, response_code: null, body: null,
       acknowledgement: null, request_headers: {}, response_headers: {}, request_body: body, raw, batch, eventCount,
+      seq: this.nextEntrySeq++,
     };
     this.entries.set(id, entry);
     if (!single) for (const d of (body.data as { deliveries: Delivery[] }).deliveries) if (d.delivery_id) this.aliases.set(d.delivery_id, id);
@@ -544,9 +548,9 @@ export class WebhookService {
     const started = Date.now();
     // Batched bodies get 1 s per event at the default 6 s timeout (fptr-api.md §5.5), scaled with it.
     const timeoutMs = Math.max(this.opts.timeoutMs, (this.opts.timeoutMs / 6) * entry.eventCount);
-    const result = await this.transmit(hook, headers, entry.raw, timeoutMs);
     entry.request_headers = headers;
     entry.event_time = Math.floor(started / 1000);
+    const result = await this.transmit(hook, headers, entry.raw, timeoutMs);
     entry.process_time = Date.now() - started;
     entry.response_code = result.code;
     entry.body = result.body.slice(0, 100);

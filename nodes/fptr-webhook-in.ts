@@ -26,6 +26,8 @@ interface WebhookInSettings {
   fptrWebhookInMaxBodySize?: string | number;
 }
 
+type Middleware = (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
+
 const TYPE = 'fptr-webhook-in';
 /** Node context key holding the dedup snapshot. */
 const DEDUP_KEY = 'fptrWebhookDedup';
@@ -41,7 +43,8 @@ function allowListEntries(value: string[] | string | undefined): string[] {
 }
 
 export = function (RED: NodeAPI) {
-  const settings = RED.settings as typeof RED.settings & WebhookInSettings & { apiMaxLength?: string | number };
+  const settings = RED.settings as typeof RED.settings &
+    WebhookInSettings & { apiMaxLength?: string | number; httpNodeAuth?: unknown; httpNodeMiddleware?: Middleware | Middleware[] };
 
   function WebhookInNode(this: Node<WebhookInCreds>, config: WebhookInDef): void {
     RED.nodes.createNode(this, config);
@@ -127,10 +130,15 @@ export = function (RED: NodeAPI) {
       });
     }
 
+    // Answered straight from the raw-body capture unless the user's settings put basic auth or
+    // middleware in front of node routes: then it goes the normal way, through both.
+    const middleware = settings.httpNodeMiddleware ? ([] as Middleware[]).concat(settings.httpNodeMiddleware) : [];
+    const throughRoutes = Boolean(settings.httpNodeAuth) || middleware.length > 0;
     const route: CaptureRoute = { maxBytes };
     if (allowList.size > 0) route.admit = sourceAllowed(allowList, config.trustProxy === true);
+    if (!throughRoutes) route.respond = receiver.handlePost;
     capture.add('POST', fullPath, route);
-    httpNode.post(url, receiver.handlePost);
+    httpNode.post(url, ...middleware, receiver.handlePost);
     // Registered after POST, so it only sees the other methods.
     httpNode.all(url, receiver.handleOtherMethod);
     showStatus();

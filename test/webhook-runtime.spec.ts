@@ -77,6 +77,20 @@ describe('fptr-webhook-in in a running Node-RED', function () {
     should(await count()).equal(3);
   });
 
+  it('stays behind httpNodeAuth (basic auth) when the settings set it', async function () {
+    // bcrypt hash of 'hook-password', as settings.js expects it
+    const pass = '$2b$08$9OxYXOydO8V9G1ce5/6cvOhEDFknDMwV1x0zkFqMqyWb1LiTV6M5S';
+    runtime = await NodeRedRuntime.start({ settings: { ...settings, httpNodeAuth: { user: 'hook', pass } } });
+    await runtime.deploy(flows(), HOOK);
+    const body = singleBody(taskChange(1));
+    const headers = { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) };
+    (await send(runtime.url + HOOK, { body, headers })).status.should.equal(401);
+    should(await count()).equal(0);
+    const authorization = 'Basic ' + Buffer.from('hook:hook-password').toString('base64');
+    (await send(runtime.url + HOOK, { body, headers: { ...headers, authorization } })).status.should.equal(200);
+    should(await count()).equal(1);
+  });
+
   it('keeps the dedup state in the chosen persistent store across a restart', async function () {
     runtime = await NodeRedRuntime.start({ settings });
     const userDir = runtime.userDir;

@@ -37,6 +37,13 @@ export interface CaptureRoute {
   maxBytes: number;
   /** Runs before any byte is read, e.g. a source-address check. */
   admit?: (req: IncomingMessage) => boolean;
+  /**
+   * Answers the request right here instead of passing it on through the app's routers. Node-RED
+   * mounts the editor app in front of the node routes, and leaving a router without a match
+   * costs a setImmediate hop: under load the request would wait behind every message delivery
+   * already queued. Leave unset when app-level middleware must see the request (e.g. basic auth).
+   */
+  respond?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 const CAPTURED = Symbol('fptr.captured');
@@ -73,7 +80,7 @@ const captures = new WeakMap<ExpressApp, RawBodyCapture>();
  * is mounted before `RED.httpNode` with a global JSON parser that would consume the stream, so
  * one middleware sits at index 0 of the ROOT app's router and buffers the body, within a size
  * limit, only for registered `METHOD:/path` keys. It marks the request as parsed (`_body`) so
- * no later body parser touches it, then hands on to the normal route.
+ * no later body parser touches it, then answers it itself or hands on to the normal route.
  */
 export class RawBodyCapture {
   private readonly routes = new Map<string, CaptureRoute>();
@@ -106,8 +113,8 @@ export class RawBodyCapture {
   }
 
   private install(root: ExpressApp): void {
-    const middleware = (req: CaptureRequest, _res: ServerResponse, next: (err?: unknown) => void): void =>
-      this.capture(req, next);
+    const middleware = (req: CaptureRequest, res: ServerResponse, next: (err?: unknown) => void): void =>
+      this.capture(req, res, next);
     root.use(middleware);
     const stack = routerOf(root)?.stack;
     if (!stack) return;
@@ -115,7 +122,7 @@ export class RawBodyCapture {
     if (index > 0) stack.unshift(...stack.splice(index, 1));
   }
 
-  private capture(req: CaptureRequest, next: (err?: unknown) => void): void {
+  private capture(req: CaptureRequest, res: ServerResponse, next: (err?: unknown) => void): void {
     if (this.routes.size === 0) return next();
     const pathname = req._parsedUrl?.pathname ?? (req.url ?? '').split('?', 1)[0];
     const route = this.routes.get(routeKey(req.method ?? '', pathname));
@@ -124,7 +131,8 @@ export class RawBodyCapture {
       (req as CaptureRequest & { [CAPTURED]?: Captured })[CAPTURED] = result;
       req._body = true;
       if (result.status === 'ok') req.body = result.body;
-      next();
+      if (route.respond) route.respond(req, res);
+      else next();
     };
     if (route.admit && !route.admit(req)) return done({ status: 'forbidden' });
     const max = route.maxBytes;

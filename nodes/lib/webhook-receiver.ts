@@ -55,8 +55,8 @@ const FORBIDDEN = answer('source address not allowed');
 const TOO_LARGE = answer('body too large');
 const NOT_ALLOWED = answer('method not allowed');
 const NOT_CAPTURED = answer('request body unavailable');
-/** How long the unread rest of a refused body is drained before the connection is cut. */
-const DRAIN_MS = 1_000;
+/** How much of a refused body is read and thrown away before the connection is cut. */
+const DRAIN_BYTES = 16 * 1024 * 1024;
 
 function reply(res: ServerResponse, status: number, body: Buffer, extra?: OutgoingHttpHeaders): void {
   res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': body.length, ...extra });
@@ -82,15 +82,16 @@ function sgHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 /**
  * A refused body was not (fully) read. Closing the socket with unread bytes makes the kernel
  * reset the connection, and a client still uploading would then lose the 413/403 answer. So
- * the rest is discarded (never buffered) for a short while; a client that is still sending
- * after that is cut off. One that finishes keeps its keep-alive connection.
+ * the rest is read and thrown away (never kept) up to DRAIN_BYTES; a client sending more than
+ * that is cut off. One that finishes keeps its keep-alive connection.
  */
-function drainBriefly(req: IncomingMessage): void {
+function drainRefused(req: IncomingMessage): void {
   if (req.complete) return;
-  const timer = setTimeout(() => req.socket.destroy(), DRAIN_MS);
-  const stop = (): void => clearTimeout(timer);
-  req.once('end', stop);
-  req.once('close', stop);
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_BYTES) req.socket.destroy();
+  });
   req.resume();
 }
 
@@ -136,7 +137,7 @@ export class WebhookReceiver {
     const captured = capturedBody(req);
     if (!captured) return this.reject(res, 500, NOT_CAPTURED);
     if (captured.status !== 'ok') {
-      drainBriefly(req);
+      drainRefused(req);
       return captured.status === 'forbidden' ? this.reject(res, 403, FORBIDDEN) : this.reject(res, 413, TOO_LARGE);
     }
     const body = captured.body;

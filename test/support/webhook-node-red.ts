@@ -13,6 +13,10 @@ export interface RuntimeOptions {
   settings?: Record<string, unknown>;
   /** Node modules to load from the TypeScript sources, by node type (default: fptr-webhook-in). */
   nodeTypes?: string[];
+  /** functionGlobalContext entries given as JavaScript expressions, e.g. `{ crypto: "require('node:crypto')" }`. */
+  globals?: Record<string, string>;
+  /** Extra arguments for the node binary, e.g. `--expose-gc`. */
+  nodeArgs?: string[];
 }
 
 async function freePort(): Promise<number> {
@@ -64,6 +68,11 @@ export class NodeRedRuntime {
     return this.output.join('');
   }
 
+  /** Process id of the runtime (to sample its CPU or memory from outside). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   static async start(options: RuntimeOptions = {}, timeoutMs = 60_000): Promise<NodeRedRuntime> {
     const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-nr-'));
     const nodesDir = path.join(userDir, 'fptr-nodes');
@@ -82,9 +91,15 @@ export class NodeRedRuntime {
       ...options.settings,
     };
     const settingsFile = path.join(userDir, 'settings.js');
-    fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+    const globals = Object.entries(options.globals ?? {}).map(([name, expr]) => `${JSON.stringify(name)}: ${expr}`);
+    fs.writeFileSync(
+      settingsFile,
+      `module.exports = ${JSON.stringify(settings, null, 2)};\n` +
+        `module.exports.functionGlobalContext = { ${globals.join(', ')} };\n`,
+    );
     const redJs = path.join(path.dirname(require.resolve('node-red/package.json')), 'red.js');
-    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), redJs, '--settings', settingsFile], {
+    const args = [...(options.nodeArgs ?? []), '--require', require.resolve('tsx/cjs'), redJs, '--settings', settingsFile];
+    const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const runtime = new NodeRedRuntime(child, `http://127.0.0.1:${port}`, userDir);

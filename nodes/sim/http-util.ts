@@ -23,6 +23,9 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new SimError(400, 103, 'Request body was cut off'));
+    });
   });
 }
 

@@ -29,7 +29,7 @@ interface Path {
   multi: boolean;
 }
 
-/** Parses `field` or `link.Type.field[.Type.field…]`; undefined when any part is unknown. */
+/** Parses `field` or `link.Type.field[.Type.field…]`; names the first unknown part otherwise. */
 function parsePath(def: EntityDef, path: string): Path | { unknownField: string } {
   const parts = path.split('.');
   const steps: Path['steps'] = [];
@@ -88,6 +88,8 @@ function equals(v: unknown, arg: unknown): boolean {
   if (arg === null || arg === undefined) return v === null || v === undefined;
   if (isLinkValue(arg)) return isLinkValue(v) && v.type === arg.type && v.id === arg.id;
   if (typeof arg === 'string' && typeof v === 'string') return v.toLowerCase() === arg.toLowerCase();
+  // `filter[code]=123` arrives as a number; a text field still matches it.
+  if (typeof arg === 'number' && typeof v === 'string') return v === String(arg);
   return v === arg;
 }
 
@@ -111,7 +113,7 @@ function withinWindow(v: unknown, arg: unknown, fd: FieldDef, future: boolean, n
   return future ? at >= now && at <= now + span : at <= now && at >= now - span;
 }
 
-function test(store: EntityStore, rel: Relation, v: unknown, arg: unknown, fd: FieldDef): boolean {
+function holds(store: EntityStore, rel: Relation, v: unknown, arg: unknown, fd: FieldDef): boolean {
   switch (rel) {
     case 'is': return equals(v, arg);
     case 'in': return (Array.isArray(arg) ? arg : [arg]).some((a) => equals(v, a));
@@ -156,9 +158,9 @@ function condition(store: EntityStore, def: EntityDef, path: string, relation: u
     if (parsed.multi) {
       hit = positive === 'is' && (arg === null || arg === undefined)
         ? values.length === 0
-        : values.some((v) => test(store, positive, v, arg, leaf));
+        : values.some((v) => holds(store, positive, v, arg, leaf));
     } else {
-      hit = test(store, positive, values[0] ?? null, arg, leaf);
+      hit = holds(store, positive, values[0] ?? null, arg, leaf);
     }
     return negate ? !hit : hit;
   };

@@ -148,8 +148,10 @@ export class WebhookService {
   private readonly workers = new Set<Promise<void>>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private readonly requests = new Set<http.ClientRequest>();
-  private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  // A fresh connection per delivery: a pooled socket the consumer closed while idle would turn
+  // into a spurious failed delivery.
+  private readonly httpAgent = new http.Agent({ keepAlive: false });
+  private readonly httpsAgent = new https.Agent({ keepAlive: false });
   private nextSeq = 4400;
   private nextEntrySeq = 0;
   private closed = false;

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { compileConditions, type EventMatcher, type LoopGuard, type MatchResult } from './lib/event-match';
 import { isDelivery } from './lib/event-entity';
 import { conditionsFromSettings, type FilterSettings, type ValueRule } from './lib/filter-config';
-import { OwnUser, type OwnUserState } from './lib/own-user';
+import { ANY_API_USER, OwnUser, type OwnUserState } from './lib/own-user';
 import type { FptrSiteNode } from './lib/site-node';
 import { Throttle } from './lib/throttle';
 
@@ -17,13 +17,12 @@ type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
 
 const STATUS_INTERVAL_MS = 500;
-const NO_SITE_GUARD: LoopGuard = Object.freeze({ anyApiUser: true as const });
 
 export = function (RED: NodeAPI) {
   function FptrEventFilter(this: Node, config: FilterDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const twoOutputs = Number(config.outputs) === 2;
+    const twoOutputs = Number(config.outputs ?? 2) !== 1;
     const errorOnNonEvent = config.notEvent === 'error';
     const rules: ValueRule[] = Array.isArray(config.values) ? config.values : [];
     const counts = { passed: 0, dropped: 0 };
@@ -83,7 +82,7 @@ export = function (RED: NodeAPI) {
 
     function loopGuard(): LoopGuard | undefined {
       if (!guardOn) return undefined;
-      return ownUser ? ownUser.loopGuard : NO_SITE_GUARD;
+      return ownUser ? ownUser.loopGuard : ANY_API_USER;
     }
 
     function deliver(msg: NodeMessageInFlow, result: MatchResult, send: Send, done: Done): void {

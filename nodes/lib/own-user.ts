@@ -17,7 +17,8 @@ export interface OwnUserOptions {
   maxRetryMs?: number;
 }
 
-const ANY_API_USER: LoopGuard = Object.freeze({ anyApiUser: true as const });
+/** The guard while the own user is unknown (or no site is chosen): every ApiUser counts as "us". */
+export const ANY_API_USER: LoopGuard = Object.freeze({ anyApiUser: true as const });
 
 export class OwnUser {
   private state: OwnUserState = { kind: 'pending' };

@@ -24,6 +24,7 @@ interface WebhookInCreds {
 
 interface WebhookInSettings {
   fptrWebhookInMaxBodySize?: string | number;
+  fptrWebhookInMaxPending?: number;
 }
 
 type Middleware = (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
@@ -34,6 +35,9 @@ const DEDUP_KEY = 'fptrWebhookDedup';
 const DEDUP_MAX_ENTRIES = 50_000;
 const DEDUP_SAVE_DELAY_MS = 2_000;
 const STATUS_INTERVAL_MS = 250;
+/** Default backlog (messages not yet sent on) above which requests are answered 503. */
+const MAX_PENDING = 10_000;
+const BUSY_WARN_INTERVAL_MS = 60_000;
 /** Plain paths only: express patterns (`:id`, `*`, `(…)`) would route requests the raw capture never keys. */
 const PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
 
@@ -89,6 +93,8 @@ export = function (RED: NodeAPI) {
     let closed = false;
     let statusTimer: NodeJS.Timeout | undefined;
     let saveTimer: NodeJS.Timeout | undefined;
+    let busySeen = 0;
+    let busyWarnedAt = -Infinity;
 
     const showStatus = (): void => {
       statusTimer = undefined;
@@ -114,11 +120,26 @@ export = function (RED: NodeAPI) {
     const onActivity = (): void => {
       if (closed) return;
       statusTimer ??= setTimeout(showStatus, STATUS_INTERVAL_MS);
+      if (receiver.counts.busy > busySeen) {
+        busySeen = receiver.counts.busy;
+        if (Date.now() - busyWarnedAt >= BUSY_WARN_INTERVAL_MS) {
+          busyWarnedAt = Date.now();
+          node.warn(t('errors.busy', { pending: receiver.pendingCount }));
+        }
+      }
       if (dedup?.dirty && !saveTimer) saveTimer = setTimeout(saveDedup, DEDUP_SAVE_DELAY_MS);
     };
 
+    const maxPending = Number(settings.fptrWebhookInMaxPending ?? MAX_PENDING);
     const receiver = new WebhookReceiver(
-      { secret, split: config.split !== false, emitTestConnections: config.emitTests === true, dedup, siteUrl },
+      {
+        secret,
+        split: config.split !== false,
+        emitTestConnections: config.emitTests === true,
+        dedup,
+        siteUrl,
+        maxPending: Number.isFinite(maxPending) && maxPending > 0 ? maxPending : MAX_PENDING,
+      },
       (msg) => node.send(msg as unknown as NodeMessage),
       onActivity,
     );
@@ -148,6 +169,7 @@ export = function (RED: NodeAPI) {
       clearTimeout(statusTimer);
       clearTimeout(saveTimer);
       capture.delete('POST', fullPath);
+      receiver.discardPending();
       removeRoutes(httpNode, new Set([receiver.handlePost, receiver.handleOtherMethod]));
       // A removed node's context is deleted by the runtime, so there is nothing worth saving.
       if (dedup?.dirty && !removed) saveDedup(done);
@@ -157,6 +179,9 @@ export = function (RED: NodeAPI) {
 
   RED.nodes.registerType<Node<WebhookInCreds>, WebhookInDef, WebhookInSettings, WebhookInCreds>(TYPE, WebhookInNode, {
     credentials: { secret: { type: 'password' } },
-    settings: { fptrWebhookInMaxBodySize: { value: undefined, exportable: true } },
+    settings: {
+      fptrWebhookInMaxBodySize: { value: undefined, exportable: true },
+      fptrWebhookInMaxPending: { value: undefined },
+    },
   });
 };

@@ -36,6 +36,19 @@ function slowNodeModule(RED: NodeAPI): void {
   RED.nodes.registerType('test-slow', SlowNode);
 }
 
+/** Keeps the CPU busy 10 ms per message, synchronously: a downstream flow that cannot keep up. */
+function busyNodeModule(RED: NodeAPI): void {
+  function BusyNode(this: Node, config: NodeDef): void {
+    RED.nodes.createNode(this, config);
+    this.on('input', (_msg: NodeMessage, _send: unknown, done: () => void) => {
+      const until = performance.now() + 10;
+      while (performance.now() < until);
+      done();
+    });
+  }
+  RED.nodes.registerType('test-busy', BusyNode);
+}
+
 function webhook(props: Record<string, unknown> = {}): FlowNode {
   return { id: 'w1', type: 'fptr-webhook-in', z: 'tab', url: PATH, split: true, dedupWindow: 600, wires: [['out']], ...props };
 }
@@ -414,6 +427,32 @@ describe('fptr-webhook-in', function () {
       res.ms.should.be.below(1000);
       await settle(100);
       received.should.have.length(50);
+    });
+  });
+
+  describe('backlog', function () {
+    afterEach(function () {
+      helper.settings({});
+    });
+
+    it('answers 503 while earlier messages still wait to be sent on, then accepts again', async function () {
+      helper.settings({ fptrWebhookInMaxPending: 1 } as Parameters<typeof helper.settings>[0]);
+      const flow: Flow = [TAB, webhook({ wires: [['busy', 'out']] }), { id: 'busy', type: 'test-busy', z: 'tab' }, OUT];
+      await start(flow, { w1: { secret: SECRET } }, [busyNodeModule]);
+      const batch = (from: number): string => batchBody(Array.from({ length: 50 }, (_, i) => taskChange(from + i)));
+      (await signed(batch(0))).status.should.equal(200);
+      const refused = await signed(batch(100));
+      refused.status.should.equal(503);
+      should(refused.headers['retry-after']).equal('10');
+      const warnings = helper.log().args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string });
+      warnings.some((w: { level: number; id: string; msg: string }) => w.level === 30 && w.id === 'w1' && w.msg.includes('errors.busy')).should.be.true();
+      await settle(800);
+      received.should.have.length(50);
+      (await signed(batch(200))).status.should.equal(200);
+      await settle(800);
+      received.map((m) => (m.payload as Delivery).event_log_entry_id).should.eql(
+        [...Array.from({ length: 50 }, (_, i) => 812_000 + i), ...Array.from({ length: 50 }, (_, i) => 812_200 + i)],
+      );
     });
   });
 

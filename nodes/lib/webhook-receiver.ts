@@ -30,6 +30,8 @@ export interface ReceiverOptions {
   dedup?: DedupWindow;
   /** `msg.fptr.siteUrl` when the request has no `x-sg-webhook-site-url` header. */
   siteUrl?: string;
+  /** Requests are answered 503 while this many messages wait to be sent on. */
+  maxPending: number;
 }
 
 export interface ReceiverCounts {
@@ -43,6 +45,8 @@ export interface ReceiverCounts {
   duplicates: number;
   /** Test_Connection deliveries (emitted only when asked for). */
   tests: number;
+  /** Requests answered 503 because too many messages were still waiting (also in `rejected`). */
+  busy: number;
 }
 
 const JSON_TYPE = 'application/json';
@@ -55,6 +59,14 @@ const FORBIDDEN = answer('source address not allowed');
 const TOO_LARGE = answer('body too large');
 const NOT_ALLOWED = answer('method not allowed');
 const NOT_CAPTURED = answer('request body unavailable');
+const BUSY = answer('busy: earlier deliveries are still being processed');
+/**
+ * Messages sent on per event-loop turn. Node-RED delivers every message in its own
+ * setImmediate, and Node runs all immediates queued before a turn in that turn: sending a whole
+ * batch (or several) at once would make the next request wait for all of their downstream work.
+ * Small slices keep each turn short, so requests are answered between them.
+ */
+const SLICE = 10;
 /** How much of a refused body is read and thrown away before the connection is cut. */
 const DRAIN_BYTES = 16 * 1024 * 1024;
 
@@ -117,12 +129,17 @@ export function sourceAllowed(list: CidrList, trustProxy: boolean): (req: Incomi
 
 /**
  * Handles FPTR webhook requests whose bytes RawBodyCapture kept: size/allow-list outcome →
- * signature → JSON → shape, answered at once; the deliveries are split, filtered (test
- * connections, duplicates) and handed to `emit` only after the answer is on its way.
+ * signature → backlog → JSON → shape, answered at once; the deliveries are split, filtered
+ * (test connections, duplicates) and handed to `emit` only after the answer is on its way,
+ * a few per event-loop turn, in arrival order.
  */
 export class WebhookReceiver {
-  readonly counts: ReceiverCounts = { received: 0, emitted: 0, rejected: 0, duplicates: 0, tests: 0 };
+  readonly counts: ReceiverCounts = { received: 0, emitted: 0, rejected: 0, duplicates: 0, tests: 0, busy: 0 };
   private readonly verifier: SignatureVerifier | undefined;
+  /** Messages waiting to be sent on, oldest first from `head`. */
+  private pending: WebhookMessage[] = [];
+  private head = 0;
+  private pumping = false;
 
   constructor(
     private readonly options: ReceiverOptions,
@@ -144,6 +161,10 @@ export class WebhookReceiver {
     if (this.verifier && this.verifier.verify(req.headers['x-sg-signature'], body) !== undefined) {
       return this.reject(res, 401, BAD_SIGNATURE);
     }
+    if (this.pendingCount >= this.options.maxPending) {
+      this.counts.busy++;
+      return this.reject(res, 503, BUSY, { 'Retry-After': '10' });
+    }
     const parsed = parseDeliveryBody(body);
     if (!parsed.ok) return this.reject(res, 400, parsed.reason === 'json' ? BAD_JSON : BAD_SHAPE);
     reply(res, 200, OK);
@@ -155,6 +176,47 @@ export class WebhookReceiver {
   /** Express handler for every other method on the webhook path. */
   readonly handleOtherMethod = (_req: IncomingMessage, res: ServerResponse): void => {
     this.reject(res, 405, NOT_ALLOWED, { Allow: 'POST' });
+  };
+
+  /** Messages accepted but not yet sent on. */
+  get pendingCount(): number {
+    return this.pending.length - this.head;
+  }
+
+  /** Drops what has not been sent on yet (the node is closing). */
+  discardPending(): void {
+    this.pending = [];
+    this.head = 0;
+  }
+
+  private enqueue(msg: WebhookMessage): void {
+    this.pending.push(msg);
+    if (!this.pumping) {
+      this.pumping = true;
+      setImmediate(this.pump);
+    }
+  }
+
+  private readonly pump = (): void => {
+    const end = Math.min(this.pending.length, this.head + SLICE);
+    while (this.head < end) {
+      const msg = this.pending[this.head++];
+      this.counts.emitted++;
+      this.emit(msg);
+    }
+    if (this.head >= this.pending.length) {
+      this.pending = [];
+      this.head = 0;
+      this.pumping = false;
+    } else {
+      // Under sustained load the queue may never run empty: drop the sent prefix now and then.
+      if (this.head >= 1024 && this.head * 2 >= this.pending.length) {
+        this.pending = this.pending.slice(this.head);
+        this.head = 0;
+      }
+      setImmediate(this.pump);
+    }
+    this.onActivity();
   };
 
   private reject(res: ServerResponse, status: number, body: Buffer, extra?: OutgoingHttpHeaders): void {
@@ -206,15 +268,13 @@ export class WebhookReceiver {
         headers: { ...sg },
       };
       if (isTruncated(delivery)) fptr.truncated = true;
-      counts.emitted++;
-      this.emit({ payload: delivery, topic: delivery.event_type, fptr });
+      this.enqueue({ payload: delivery, topic: delivery.event_type, fptr });
     }
     if (!split && kept.length > 0) {
       const fptr: WebhookMsgInfo = { source: 'webhook', ...base, batch: { size: kept.length, index: 0 }, headers: sg };
       if (kept.some(isTruncated)) fptr.truncated = true;
       const topic = kept[0].event_type;
-      counts.emitted++;
-      this.emit({ payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr });
+      this.enqueue({ payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr });
     }
     this.onActivity();
   }

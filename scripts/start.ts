@@ -86,12 +86,12 @@ async function main(): Promise<void> {
   red.on('exit', (code) => void stop(code ?? 0));
 
   await waitForEditor(editorUrl, red);
-  const demo = buildDemoFlows({ sim, simUrl, nodeRedUrl: editorUrl });
+  const demo = buildDemoFlows({ sim, simUrl, nodeRedUrl: editorUrl, userDir });
   if (firstRun || args.has('--reset')) {
     await deploy(editorUrl, demo.flows);
     console.log('[fptr-demo] demo flows deployed');
   }
-  demo.registerWebhooks();
+  await demo.registerWebhooks();
   console.log(`[fptr-demo] editor: ${editorUrl}  (Ctrl-C stops Node-RED and the simulator)`);
   if (args.has('--scenario')) await demo.playScenario();
 }

@@ -1,7 +1,11 @@
 import should = require('should');
 import { helper } from './support/runtime';
 import findNode = require('../nodes/fptr-find');
+import siteNode = require('../nodes/fptr-site');
 import { ActionFlow, DEMO, type Msg } from './support/action-flow';
+
+// Core split/join nodes (one module registers both), to show a join rebuilds what find split.
+const splitJoinNodes = require('@node-red/nodes/core/sequence/17-split.js') as typeof findNode;
 import type { FlatRecord } from '../nodes/lib/types';
 
 const SEARCH = 'POST /api/v1/entity/{type}/_search';
@@ -96,6 +100,23 @@ describe('fptr-find node', function () {
       });
       // Separate message objects, not one object sent ten times.
       (out[0] === out[1]).should.be.false();
+    });
+
+    it('lets a core join node in automatic mode rebuild the array', async function () {
+      const at = { z: 'tab', x: 100, y: 100 };
+      const nodes: Array<{ id: string; type: string; [key: string]: unknown }> = [
+        { id: 'tab', type: 'tab', label: 'join' },
+        { id: 'site', type: 'fptr-site', url: flow.sim.url, authType: 'script' },
+        { id: 'find', ...at, type: 'fptr-find', site: 'site', entity: 'Asset', entityType: 'str', filters: '[["code", "starts_with", "bulk01"]]', filtersType: 'json', fields: 'code', sort: 'code', output: 'split', wires: [['join']] },
+        { id: 'join', ...at, type: 'join', mode: 'auto', wires: [['joined']] },
+        { id: 'joined', ...at, type: 'helper' },
+      ];
+      await helper.load([siteNode, findNode, splitJoinNodes], nodes, { site: { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey } });
+      const joined = new Promise<Msg>((resolve) => helper.getNode('joined').once('input', resolve));
+      helper.getNode('find').receive({ payload: 'go' });
+      const msg = await joined;
+      (msg.payload as FlatRecord[]).map((r) => r.code).should.eql(Array.from({ length: 100 }, (_, i) => `bulk01${String(i).padStart(2, '0')}`));
+      should(msg.parts).be.undefined();
     });
 
     it('sends nothing for no records in split mode, and an empty array otherwise', async function () {

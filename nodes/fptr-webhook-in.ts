@@ -33,7 +33,8 @@ const TYPE = 'fptr-webhook-in';
 /** Node context key holding the dedup snapshot. */
 const DEDUP_KEY = 'fptrWebhookDedup';
 const DEDUP_MAX_ENTRIES = 50_000;
-const DEDUP_SAVE_DELAY_MS = 2_000;
+/** How often a changed dedup state is written to its context store (also on close). */
+const DEDUP_SAVE_DELAY_MS = 30_000;
 const STATUS_INTERVAL_MS = 250;
 /** Default backlog (messages not yet sent on) above which requests are answered 503. */
 const MAX_PENDING = 10_000;

@@ -123,6 +123,24 @@ describe('webhook protocol modules', function () {
       fresh.seen('old', 1200).should.be.false();
     });
 
+    it('stays consistent when the clock goes backwards', function () {
+      const dedup = new DedupWindow({ windowMs: 100, maxEntries: 10 });
+      dedup.seen('x', 1000).should.be.false();
+      dedup.seen('y', 500).should.be.false();
+      dedup.seen('y', 1550).should.be.false(); // expired, though not at the head of the FIFO
+      dedup.snapshot(1550).should.eql({ v: 1, keys: ['y'], times: [1550] });
+      dedup.seen('y', 1560).should.be.true();
+      dedup.size.should.equal(1);
+    });
+
+    it('restores a snapshot with repeated keys once', function () {
+      const dedup = new DedupWindow({ windowMs: 1000, maxEntries: 10 });
+      dedup.restore({ v: 1, keys: ['a', 'a', 'b'], times: [10, 20, 30] }, 100);
+      dedup.snapshot(100).keys.should.eql(['a', 'b']);
+      dedup.seen('a', 2000).should.be.false();
+      dedup.snapshot(2000).keys.should.eql(['a']);
+    });
+
     it('ignores a stored value that is not a snapshot', function () {
       const dedup = new DedupWindow({ windowMs: 1000, maxEntries: 10 });
       dedup.seen('a', 0);

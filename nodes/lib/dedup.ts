@@ -24,6 +24,8 @@ export class DedupWindow {
   private queueKeys: string[] = [];
   private queueTimes: number[] = [];
   private head = 0;
+  /** FIFO entries whose key was remembered again later (only when the clock went backwards). */
+  private stale = 0;
   private readonly windowMs: number;
   private readonly maxEntries: number;
   /** Set whenever the remembered keys change; the owner clears it after saving a snapshot. */
@@ -42,7 +44,10 @@ export class DedupWindow {
   seen(key: string, now: number = Date.now()): boolean {
     this.expire(now);
     const at = this.times.get(key);
-    if (at !== undefined && now - at < this.windowMs) return true;
+    if (at !== undefined) {
+      if (now - at < this.windowMs) return true;
+      this.stale++;
+    }
     this.remember(key, now);
     while (this.times.size > this.maxEntries) this.shift();
     this.dirty = true;
@@ -52,6 +57,9 @@ export class DedupWindow {
   /** The live keys, oldest first. */
   snapshot(now: number = Date.now()): DedupSnapshot {
     this.expire(now);
+    if (this.stale === 0) {
+      return { v: 1, keys: this.queueKeys.slice(this.head), times: this.queueTimes.slice(this.head) };
+    }
     const keys: string[] = [];
     const times: number[] = [];
     for (let i = this.head; i < this.queueKeys.length; i++) {
@@ -78,11 +86,12 @@ export class DedupWindow {
     this.queueKeys = [];
     this.queueTimes = [];
     this.head = 0;
+    this.stale = 0;
     const liveKeys = new Set(live.keys);
     for (const i of order) {
       const key = value.keys[i];
       const at = value.times[i];
-      if (now - at < this.windowMs && !liveKeys.has(key)) this.remember(key, at);
+      if (now - at < this.windowMs && !liveKeys.has(key) && !this.times.has(key)) this.remember(key, at);
     }
     live.keys.forEach((key, i) => this.remember(key, live.times[i]));
     while (this.times.size > this.maxEntries) this.shift();
@@ -98,6 +107,7 @@ export class DedupWindow {
   private shift(): void {
     const key = this.queueKeys[this.head];
     if (this.times.get(key) === this.queueTimes[this.head]) this.times.delete(key);
+    else this.stale--;
     this.head++;
     // Compact once the consumed prefix dominates, so the arrays stay O(live entries).
     if (this.head >= 1024 && this.head * 2 >= this.queueKeys.length) {

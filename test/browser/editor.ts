@@ -1,0 +1,373 @@
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+
+/** What one palette entry shows. */
+export interface PaletteEntry {
+  label: string;
+  /** The icon URL the editor resolved for the node, e.g. `icons/<module>/<file>`. */
+  iconUrl: string | null;
+}
+
+export interface HelpView {
+  title: string;
+  body: string;
+}
+
+/**
+ * The editor catches exceptions from a node's definition (label, paletteLabel, icon, onedit*
+ * hooks) and from appending a module's editor HTML, and only console.log/warns them. These
+ * patterns turn those lines back into errors.
+ */
+const SWALLOWED_ERROR = /^(Definition error: |onedit(prepare|save|cancel|resize|delete) |\[[^\]]+\] \w*Error\b)/;
+
+/** Where the canvas places the n-th node the test drops on it (grid-aligned, clear of each other). */
+function dropPoint(index: number): { x: number; y: number } {
+  return { x: 160 + (index % 3) * 220, y: 80 + Math.floor(index / 3) * 80 };
+}
+
+/**
+ * Drives the Node-RED editor in one page the way a person does: palette, drag and drop,
+ * double-click, dialog buttons, menus, sidebar. Reads back through the DOM; `RED.*` is read only
+ * where the DOM does not carry the fact (the id of a node just dropped).
+ */
+export class Editor {
+  private errors: string[] = [];
+  private dropped = 0;
+
+  private constructor(
+    readonly page: Page,
+    readonly baseUrl: string,
+  ) {
+    page.on('pageerror', (err) => this.errors.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || SWALLOWED_ERROR.test(msg.text())) this.errors.push(`console.${msg.type()}: ${msg.text()}`);
+    });
+  }
+
+  /** Opens the editor in a new page; any request leaving loopback is refused and reported. */
+  static async open(context: BrowserContext, baseUrl: string): Promise<Editor> {
+    const page = await context.newPage();
+    const editor = new Editor(page, baseUrl);
+    await page.route(/^(?!https?:\/\/127\.0\.0\.1[:/])/, async (route) => {
+      editor.errors.push(`off-machine request refused: ${route.request().url()}`);
+      await route.abort('blockedbyclient');
+    });
+    await editor.reload();
+    return editor;
+  }
+
+  /** Errors the page raised (uncaught exceptions, console.error, refused requests) since the last call. */
+  takeErrors(): string[] {
+    const taken = this.errors;
+    this.errors = [];
+    return taken;
+  }
+
+  async reload(): Promise<void> {
+    this.dropped = 0;
+    await this.page.goto(this.baseUrl);
+    await this.page.locator('#red-ui-header-button-deploy').waitFor({ state: 'visible', timeout: 30_000 });
+    await this.page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 30_000 });
+    await this.page.locator('#red-ui-workspace-chart .red-ui-workspace-chart-event-layer').waitFor({ state: 'attached' });
+  }
+
+  private async mainMenu(itemId: string): Promise<void> {
+    await this.page.click('#red-ui-header-button-sidemenu');
+    await this.page.click(`#${itemId}`);
+  }
+
+  // ---- palette manager ---------------------------------------------------------------------
+
+  /**
+   * Manage palette → Install → upload button → choose the file → Upload. Resolves with the
+   * HTTP status of the upload once the editor has the installed module's node types.
+   */
+  async installTarball(tarball: string, module: string): Promise<number> {
+    await this.mainMenu('menu-item-edit-palette');
+    const settings = this.page.locator('#red-ui-settings-tab-palette');
+    await settings.getByRole('link', { name: /^install$/i }).click();
+    await settings.locator('.red-ui-palette-editor-upload-button input[type="file"]').setInputFiles(tarball);
+    const upload = settings.locator('.red-ui-palette-editor-upload-buttons button.primary');
+    await upload.waitFor({ state: 'visible' });
+    const [response] = await Promise.all([
+      this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/nodes', {
+        timeout: 240_000,
+      }),
+      upload.click(),
+    ]);
+    if (response.ok()) {
+      // The runtime then tells the editor over comms; the module shows up in the Nodes tab.
+      await settings.getByRole('link', { name: /^nodes$/i }).click();
+      await settings
+        .locator('.red-ui-palette-module-name', { hasText: module })
+        .first()
+        .waitFor({ state: 'visible', timeout: 30_000 });
+    }
+    await this.page.click('#node-dialog-ok');
+    return response.status();
+  }
+
+  // ---- palette -----------------------------------------------------------------------------
+
+  paletteNode(type: string): Locator {
+    return this.page.locator(`#red-ui-palette-container .red-ui-palette-node[data-palette-type="${type}"]`);
+  }
+
+  /** The types listed in one palette category, in palette order. */
+  async paletteCategory(category: string): Promise<string[]> {
+    const nodes = this.page.locator(`#red-ui-palette-container-${category} .red-ui-palette-node`);
+    return nodes.evaluateAll((els) => els.map((el) => el.getAttribute('data-palette-type') ?? ''));
+  }
+
+  async paletteEntry(type: string): Promise<PaletteEntry | null> {
+    const node = this.paletteNode(type);
+    if ((await node.count()) === 0) return null;
+    return {
+      label: (await node.locator('.red-ui-palette-label').innerText()).trim(),
+      iconUrl: await node.locator('.red-ui-palette-icon-container').getAttribute('data-palette-icon'),
+    };
+  }
+
+  // ---- workspace ---------------------------------------------------------------------------
+
+  /** Drags a node from the palette onto the canvas; resolves with the new node's id. */
+  async dropNode(type: string): Promise<string> {
+    const source = this.paletteNode(type);
+    await source.scrollIntoViewIfNeeded();
+    const from = await source.boundingBox();
+    const chart = await this.page.locator('#red-ui-workspace-chart').boundingBox();
+    if (!from || !chart) throw new Error(`palette node ${type} or canvas not visible`);
+    const to = dropPoint(this.dropped++);
+    const mouse = this.page.mouse;
+    await mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await mouse.down();
+    await mouse.move(chart.x + to.x, chart.y + to.y, { steps: 8 });
+    await mouse.up();
+    // The editor selects what was just dropped; the DOM has no other handle on the new id.
+    const id = await this.page.evaluate(() => {
+      const RED = (window as unknown as { RED: { view: { selection(): { nodes?: { id: string }[] } } } }).RED;
+      return RED.view.selection().nodes?.[0]?.id ?? null;
+    });
+    if (!id) throw new Error(`dropping ${type} on the canvas created no node`);
+    return id;
+  }
+
+  canvasNode(id: string): Locator {
+    return this.page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`);
+  }
+
+  /** Double-clicks a canvas node; resolves once its edit tray is open. */
+  async openNodeDialog(id: string): Promise<Locator> {
+    await this.canvasNode(id).dblclick();
+    const done = this.page.locator('#node-dialog-ok');
+    await done.waitFor({ state: 'visible' });
+    return this.page.locator('.red-ui-tray').last();
+  }
+
+  async closeNodeDialog(): Promise<void> {
+    await this.page.click('#node-dialog-ok');
+    await this.page.locator('.red-ui-tray').first().waitFor({ state: 'detached' });
+  }
+
+  /** In an open node dialog, the "add new config node" button of a config-node property. */
+  async openNewConfigDialog(property: string): Promise<Locator> {
+    await this.page.click(`#node-input-btn-${property}-add`);
+    await this.page.locator('#node-config-dialog-ok').waitFor({ state: 'visible' });
+    return this.page.locator('.red-ui-tray').last();
+  }
+
+  async closeConfigDialog(button: 'ok' | 'cancel'): Promise<void> {
+    await this.page.click(`#node-config-dialog-${button}`);
+    await this.page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
+  }
+
+  /** Selects everything on the current flow and deletes it (Ctrl+A, Delete). */
+  async clearFlow(): Promise<void> {
+    await this.page.locator('#red-ui-workspace-chart').click({ position: { x: 20, y: 20 } });
+    await this.page.keyboard.press('Control+a');
+    await this.page.keyboard.press('Delete');
+    this.dropped = 0;
+  }
+
+  /** Presses Deploy; resolves once the runtime accepted the flows. */
+  async deploy(): Promise<void> {
+    const [response] = await Promise.all([
+      this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/flows'),
+      (async () => {
+        await this.page.click('#red-ui-header-button-deploy');
+        // Nodes with incomplete settings make the editor ask first; a person confirms.
+        const confirm = this.page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
+        const asked = await confirm.waitFor({ state: 'visible', timeout: 1500 }).then(() => true, () => false);
+        if (asked) await confirm.click();
+      })(),
+    ]);
+    if (!response.ok()) throw new Error(`deploy answered ${response.status()}`);
+    await this.page.locator('#red-ui-header-button-deploy.disabled').waitFor({ state: 'attached' });
+  }
+
+  // ---- import ------------------------------------------------------------------------------
+
+  /**
+   * Import → Examples → <module> → <folders> → <flow>, into a new flow tab. Resolves with the
+   * ids of the nodes the import added.
+   */
+  async importExample(module: string, name: string): Promise<string[]> {
+    const before = await this.nodeIds();
+    await this.mainMenu('menu-item-import');
+    const dialog = this.page.locator('.red-ui-editor-dialog:visible');
+    await dialog.locator('#red-ui-clipboard-dialog-import-tabs a', { hasText: /^examples$/i }).click();
+    const browser = dialog.locator('#red-ui-clipboard-dialog-import-tab-examples');
+    for (const part of [module, ...name.split('/')]) {
+      const row = browser.locator('.red-ui-treeList-label', {
+        has: this.page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${escapeRegExp(part)}$`) }),
+      });
+      await row.first().click();
+    }
+    const newFlow = dialog.locator('#red-ui-clipboard-dialog-import-opt-new');
+    if (await newFlow.isVisible()) await newFlow.click();
+    await this.page.locator('#red-ui-clipboard-dialog-ok:not(.ui-state-disabled)').click();
+    // Ids an example shares with nodes already in the workspace make the editor ask in a
+    // notification (Cancel / View nodes... / Import copy); a person picks "Import copy".
+    const conflict = this.page.locator('.red-ui-notification', { has: this.page.locator('button') }).last();
+    const imported = async () => (await this.nodeIds()).length > before.length;
+    await waitUntil(async () => (await imported()) || (await conflict.isVisible()), `example ${name} to import`);
+    if (!(await imported())) {
+      await conflict.locator('button').last().click();
+      await waitUntil(imported, `example ${name} to import as a copy`);
+    }
+    await this.dropImportIfMoving();
+    const after = await this.nodeIds();
+    return after.filter((id) => !before.includes(id));
+  }
+
+  /** An import without its own tab sticks to the mouse until a click places it. */
+  private async dropImportIfMoving(): Promise<void> {
+    const moving = await this.page.evaluate(() => {
+      const RED = (window as unknown as { RED: { view: { state(): number }; state: Record<string, number> } }).RED;
+      return RED.view.state() === RED.state.MOVING_ACTIVE || RED.view.state() === RED.state.IMPORT_DRAGGING;
+    });
+    if (moving) await this.page.locator('#red-ui-workspace-chart').click({ position: { x: 300, y: 200 } });
+  }
+
+  /** Ids of every node and config node the editor holds (not tabs). */
+  async nodeIds(): Promise<string[]> {
+    return this.page.evaluate(() => {
+      type Each = (cb: (n: { id: string }) => void) => void;
+      const RED = (window as unknown as { RED: { nodes: { eachNode: Each; eachConfig: Each } } }).RED;
+      const ids: string[] = [];
+      RED.nodes.eachNode((n) => void ids.push(n.id));
+      RED.nodes.eachConfig((n) => void ids.push(n.id));
+      return ids;
+    });
+  }
+
+  /** Types of the given nodes that the editor does not know (shown as "unknown" nodes). */
+  async unknownTypes(ids: string[]): Promise<string[]> {
+    return this.page.evaluate((wanted) => {
+      type N = { id: string; type: string };
+      const RED = (window as unknown as {
+        RED: { nodes: { eachNode(cb: (n: N) => void): void; eachConfig(cb: (n: N) => void): void; getType(t: string): unknown } };
+      }).RED;
+      const unknown = new Set<string>();
+      for (const each of [RED.nodes.eachNode, RED.nodes.eachConfig]) {
+        each((n) => {
+          if (wanted.includes(n.id) && !RED.nodes.getType(n.type)) unknown.add(n.type);
+        });
+      }
+      return [...unknown];
+    }, ids);
+  }
+
+  // ---- help sidebar ------------------------------------------------------------------------
+
+  /**
+   * Help tab → open the module under "Node Help" → type the node type into the help search →
+   * pick the entry → read the help panel. The search keeps every type containing the text, in
+   * type order, so `moduleTypes` (all types of the module) tells which entry is `type`.
+   */
+  async showHelp(module: string, type: string, moduleTypes: string[]): Promise<HelpView> {
+    await this.page.click('#red-ui-tab-help-link-button');
+    const sidebar = this.page.locator('.red-ui-sidebar-info:has(#red-ui-sidebar-help-show-toc)');
+    const search = sidebar.locator('.red-ui-info-toolbar input[type="text"]');
+    // The search box filters on keyup, after a short delay.
+    const searchFor = async (text: string) => {
+      await search.fill(text);
+      await search.press('End');
+    };
+    await searchFor('');
+    const moduleLabel = sidebar.locator('.red-ui-treeList-label-text').getByText(module, { exact: true });
+    const moduleItem = moduleLabel.locator('xpath=ancestor::div[contains(@class,"red-ui-editableList-item-content")][1]');
+    if (!/\bexpanded\b/.test((await moduleItem.getAttribute('class')) ?? '')) await moduleLabel.click();
+    const rows = ':scope .red-ui-editableList .red-ui-treeList-label';
+    const entries = moduleItem.locator(`${rows}:visible`);
+    const all = await moduleItem.locator(rows).count();
+    await waitUntil(async () => (await entries.count()) === all, `the help list of ${module} to show in full`);
+    const matching = moduleTypes.filter((t) => t.includes(type)).sort((a, b) => a.localeCompare(b));
+    await searchFor(type);
+    await waitUntil(async () => (await entries.count()) === matching.length, `the help list to show "${type}"`);
+    await entries.nth(matching.indexOf(type)).click();
+    const help = sidebar.locator('.red-ui-sidebar-help-stack .red-ui-help').first();
+    const title = (await help.locator('h1.red-ui-help-title').innerText()).trim();
+    const body = (await help.locator('div.red-ui-help').innerText()).trim();
+    return { title, body };
+  }
+
+  // ---- settings ----------------------------------------------------------------------------
+
+  /**
+   * Menu → Settings → View → Language, then reload. Node-RED 4/5 keep the choice in
+   * localStorage `editor-language` (a per-browser setting, not part of the user settings) and
+   * apply it on the next load.
+   */
+  async setLanguage(lng: string): Promise<void> {
+    await this.mainMenu('menu-item-user-settings');
+    await this.page.selectOption('#user-settings-editor-language', lng);
+    await this.page.click('#node-dialog-ok');
+    await this.page.locator('.red-ui-tray').first().waitFor({ state: 'detached' });
+    await this.reload();
+  }
+
+  /** Brings the flow tab holding a node to the front (clicks its tab). */
+  async showFlowOf(nodeId: string): Promise<void> {
+    const z = await this.page.evaluate((id) => {
+      const RED = (window as unknown as { RED: { nodes: { node(id: string): { z?: string } | null } } }).RED;
+      return RED.nodes.node(id)?.z ?? null;
+    }, nodeId);
+    if (!z) throw new Error(`node ${nodeId} is on no flow tab`);
+    await this.page.click(`#red-ui-workspace-tabs li[id="red-ui-tab-${z}"] a.red-ui-tab-label`);
+  }
+
+  /** Presses zoom-out (a few times at most) until every node of the shown flow is in view. */
+  async zoomOutToFit(): Promise<void> {
+    const chart = this.page.locator('#red-ui-workspace-chart');
+    const nodes = chart.locator('g.red-ui-flow-node-group');
+    for (let presses = 0; presses < 5; presses++) {
+      const view = await chart.boundingBox();
+      const boxes = await nodes.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as DOMRect));
+      if (!view || boxes.every((b) => b.right <= view.x + view.width && b.bottom <= view.y + view.height)) return;
+      await this.page.click('#red-ui-view-zoom-out');
+    }
+  }
+
+  /** Shows the info tab in the sidebar. */
+  async showInfoTab(): Promise<void> {
+    await this.page.click('#red-ui-tab-info-link-button');
+  }
+
+  /** A picture of the editor as a person sees it, minus transient notifications. */
+  async screenshot(file: string): Promise<void> {
+    await this.page.screenshot({ path: file, style: '#red-ui-notifications { display: none !important; }' });
+  }
+}
+
+/** Polls a condition the page offers no event for (evaluate callbacks cannot hold helpers under tsx). */
+async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -171,6 +171,24 @@ describe('i18n: catalogs and help for every node type', function () {
           for (const [key, value] of leaves(catalog)) should(typeof value).equal('string', `${key} is not a string`);
         });
 
+        it('has every catalog key the editor and runtime name literally', function () {
+          const catalog = readCatalog('en-US', type);
+          for (const file of [`${type}.html`, `${type}.ts`]) {
+            const source = fs.readFileSync(path.join(root, 'nodes', file), 'utf8');
+            // RED._('key'), node._("key"), this._('key' + x) and data-i18n="[attr]key"
+            const uses = new RegExp(`(?:\\._\\(\\s*|data-i18n="(?:\\[\\w+\\])?)['"]?(${type}\\.[\\w.-]+)`, 'g');
+            const keys = [...source.matchAll(uses)].map((m) => m[1]!);
+            for (const key of keys) {
+              // 'x.operations.' + op names a group: the prefix must be an object of messages.
+              const found = key
+                .replace(/\.$/, '')
+                .split('.')
+                .reduce<unknown>((at, part) => (at as Catalog | undefined)?.[part], catalog);
+              should(typeof found).equal(key.endsWith('.') ? 'object' : 'string', `${file} uses ${key}, missing from locales/en-US/${type}.json`);
+            }
+          }
+        });
+
         it('has help in Node-RED help style', function () {
           fs.existsSync(helpPath('en-US', type)).should.be.true(`missing ${helpPath('en-US', type)}`);
           const help = readHelp('en-US', type);

@@ -37,7 +37,14 @@ describe('fptr-webhook-in with the FPTR simulator', function () {
     await server.close();
   });
 
-  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
+  const settle = (ms = 50): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** Waits until `count` messages arrived (at most 5 s), then a little longer to catch extras. */
+  async function receivedCount(count: number): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (received.length < count && Date.now() < deadline) await settle(10);
+    await settle();
+  }
 
   it('receives a signed, batched change and the simulator records 200', async function () {
     const hook = sim.createWebhook({
@@ -49,7 +56,7 @@ describe('fptr-webhook-in with the FPTR simulator', function () {
     const taskId = FptrSimulator.DEMO.taskIds['sh010/Animation'];
     sim.update('Task', taskId, { sg_status_list: 'fin' });
     await sim.whenDeliveriesSettled();
-    await settle();
+    await receivedCount(1);
 
     received.should.have.length(1);
     const msg = received[0];
@@ -74,7 +81,7 @@ describe('fptr-webhook-in with the FPTR simulator', function () {
     const tasks = ['sh010/Animation', 'sh010/Lighting', 'sh020/Animation'].map((key) => FptrSimulator.DEMO.taskIds[key]);
     for (const id of tasks) sim.update('Task', id, { sg_status_list: 'rev' });
     await sim.whenDeliveriesSettled();
-    await settle();
+    await receivedCount(3);
 
     const records = sim.deliveries(hook.id);
     records.should.have.length(1);

@@ -49,9 +49,13 @@ describe('fptr-webhook-in in a running Node-RED', function () {
   const signed = (body: string): Promise<{ status: number }> =>
     send(runtime!.url + HOOK, { body, headers: { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) } });
 
-  async function count(): Promise<number> {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    return ((await runtime!.global('count')) as number | undefined) ?? 0;
+  /** The counter once it reached `expected` (polled up to 5 s), read again a moment later to catch extras. */
+  async function count(expected: number): Promise<number> {
+    const read = async (): Promise<number> => ((await runtime!.global('count')) as number | undefined) ?? 0;
+    const deadline = Date.now() + 5_000;
+    while ((await read()) < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    return read();
   }
 
   it('verifies the exact bytes behind the admin JSON parser and refuses bodies over apiMaxLength', async function () {
@@ -61,20 +65,20 @@ describe('fptr-webhook-in in a running Node-RED', function () {
     // Spacing and a \\u escape that JSON.parse + JSON.stringify would not give back byte for byte.
     const body = JSON.stringify({ timestamp: 't', data: { deliveries } }, null, 1).replace('Shotgun_Task_Change', 'Shotgun_Task_\\u0043hange');
     (await signed(body)).status.should.equal(200);
-    should(await count()).equal(2);
+    should(await count(2)).equal(2);
     should(await runtime.global('lastBatch')).equal('1/2');
 
     const wrong = await send(runtime.url + HOOK, { body, headers: { 'content-type': 'application/json', 'x-sg-signature': signBody('nope', body) } });
     wrong.status.should.equal(401);
     (await send(runtime.url + HOOK, { method: 'GET' })).status.should.equal(405);
     (await send(runtime.url + '/fptr/hook', { body })).status.should.equal(404);
-    should(await count()).equal(2);
+    should(await count(2)).equal(2);
 
     // No maxBodySize on the node: the runtime's apiMaxLength default (5 MB) applies.
     const big = singleBody(taskChange(3, { filler: 'x'.repeat(6 * 1024 * 1024) }));
     (await signed(big)).status.should.equal(413);
     (await signed(singleBody(taskChange(4)))).status.should.equal(200);
-    should(await count()).equal(3);
+    should(await count(3)).equal(3);
   });
 
   it('stays behind httpNodeAuth (basic auth) when the settings set it', async function () {
@@ -85,10 +89,10 @@ describe('fptr-webhook-in in a running Node-RED', function () {
     const body = singleBody(taskChange(1));
     const headers = { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) };
     (await send(runtime.url + HOOK, { body, headers })).status.should.equal(401);
-    should(await count()).equal(0);
+    should(await count(0)).equal(0);
     const authorization = 'Basic ' + Buffer.from('hook:hook-password').toString('base64');
     (await send(runtime.url + HOOK, { body, headers: { ...headers, authorization } })).status.should.equal(200);
-    should(await count()).equal(1);
+    should(await count(1)).equal(1);
   });
 
   it('keeps the dedup state in the chosen persistent store across a restart', async function () {
@@ -97,7 +101,7 @@ describe('fptr-webhook-in in a running Node-RED', function () {
     await runtime.deploy(flows(), HOOK);
     const seen = taskChange(1);
     (await signed(singleBody(seen))).status.should.equal(200);
-    should(await count()).equal(1);
+    should(await count(1)).equal(1);
     await runtime.stop();
 
     const file = path.join(userDir, 'context', 'tab1', 'wh1.json');
@@ -107,10 +111,10 @@ describe('fptr-webhook-in in a running Node-RED', function () {
     runtime = await NodeRedRuntime.start({ settings, userDir });
     await runtime.deploy(flows(), HOOK);
     (await signed(batchBody([seen]))).status.should.equal(200);
-    should(await count()).equal(0);
+    should(await count(0)).equal(0);
     const fresh = taskChange(2);
     (await signed(singleBody(fresh))).status.should.equal(200);
-    should(await count()).equal(1);
+    should(await count(1)).equal(1);
     should(await runtime.global('lastDelivery')).equal(fresh.delivery_id);
   });
 });

@@ -2,6 +2,7 @@ import should = require('should');
 import { parseByteSize } from '../nodes/lib/byte-size';
 import { CidrList, parseIp } from '../nodes/lib/cidr';
 import { DedupWindow } from '../nodes/lib/dedup';
+import { PacedEmitter } from '../nodes/lib/paced-emitter';
 import { dedupKey, isTestConnection, isTruncated, parseDeliveryBody } from '../nodes/lib/delivery-body';
 import { routeKey } from '../nodes/lib/raw-body-capture';
 import { SignatureVerifier, signBody } from '../nodes/lib/signature';
@@ -148,6 +149,66 @@ describe('webhook protocol modules', function () {
         dedup.restore(junk, 10);
       }
       dedup.snapshot(10).keys.should.eql(['a']);
+    });
+  });
+
+  describe('PacedEmitter', function () {
+    const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    async function drained(emitter: PacedEmitter<number>): Promise<void> {
+      while (emitter.pending > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const busy = (ms: number): void => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+
+    it('sends everything in order, a slice per turn', async function () {
+      const sent: number[] = [];
+      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
+      for (let i = 0; i < 25; i++) emitter.push(i);
+      await nextTurn();
+      sent.should.have.length(10);
+      await drained(emitter);
+      sent.should.eql(Array.from({ length: 25 }, (_, i) => i));
+    });
+
+    it('shrinks the slice when the downstream work of a slice takes longer than the target', async function () {
+      const emitter = new PacedEmitter<number>(() => setImmediate(() => busy(2)), { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
+      for (let i = 0; i < 30; i++) emitter.push(i);
+      await drained(emitter);
+      emitter.sliceSize.should.equal(1);
+    });
+
+    it('grows the slice while the downstream work is cheap', async function () {
+      let count = 0;
+      const emitter = new PacedEmitter<number>(() => count++, { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
+      for (let i = 0; i < 2000; i++) emitter.push(i);
+      await drained(emitter);
+      count.should.equal(2000);
+      emitter.sliceSize.should.be.above(10);
+    });
+
+    it('sends the whole backlog at once when it is past catchUpAt', async function () {
+      const sent: number[] = [];
+      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 5, initialSlice: 2, maxSlice: 1000 });
+      for (let i = 0; i < 20; i++) emitter.push(i);
+      await nextTurn();
+      sent.should.have.length(20);
+    });
+
+    it('forgets what was not sent when discarded', async function () {
+      const sent: number[] = [];
+      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 1e9, initialSlice: 3, maxSlice: 3 });
+      for (let i = 0; i < 10; i++) emitter.push(i);
+      await nextTurn();
+      emitter.discard();
+      emitter.pending.should.equal(0);
+      await drained(emitter);
+      sent.should.eql([0, 1, 2]);
+      emitter.push(99);
+      await drained(emitter);
+      sent.should.eql([0, 1, 2, 99]);
     });
   });
 

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerR
 import type { CidrList } from './cidr';
 import type { DedupWindow } from './dedup';
 import { dedupKey, isTestConnection, isTruncated, parseDeliveryBody, type DeliveryBody } from './delivery-body';
+import { PacedEmitter } from './paced-emitter';
 import { capturedBody } from './raw-body-capture';
 import { SignatureVerifier } from './signature';
 import type { Delivery, FptrMsgInfo } from './types';
@@ -60,13 +61,6 @@ const TOO_LARGE = answer('body too large');
 const NOT_ALLOWED = answer('method not allowed');
 const NOT_CAPTURED = answer('request body unavailable');
 const BUSY = answer('busy: earlier deliveries are still being processed');
-/**
- * Messages sent on per event-loop turn. Node-RED delivers every message in its own
- * setImmediate, and Node runs all immediates queued before a turn in that turn: sending a whole
- * batch (or several) at once would make the next request wait for all of their downstream work.
- * Small slices keep each turn short, so requests are answered between them.
- */
-const SLICE = 10;
 /** How much of a refused body is read and thrown away before the connection is cut. */
 const DRAIN_BYTES = 16 * 1024 * 1024;
 
@@ -136,10 +130,8 @@ export function sourceAllowed(list: CidrList, trustProxy: boolean): (req: Incomi
 export class WebhookReceiver {
   readonly counts: ReceiverCounts = { received: 0, emitted: 0, rejected: 0, duplicates: 0, tests: 0, busy: 0 };
   private readonly verifier: SignatureVerifier | undefined;
-  /** Messages waiting to be sent on, oldest first from `head`. */
-  private pending: WebhookMessage[] = [];
-  private head = 0;
-  private pumping = false;
+  /** Messages waiting to be sent on, in arrival order. */
+  private readonly outbox: PacedEmitter<WebhookMessage>;
 
   constructor(
     private readonly options: ReceiverOptions,
@@ -147,6 +139,11 @@ export class WebhookReceiver {
     private readonly onActivity: () => void,
   ) {
     this.verifier = options.secret ? new SignatureVerifier(options.secret) : undefined;
+    this.outbox = new PacedEmitter((msg) => {
+      this.counts.emitted++;
+      this.emit(msg);
+      this.onActivity();
+    });
   }
 
   /** Express handler for POST on the webhook path. */
@@ -180,44 +177,13 @@ export class WebhookReceiver {
 
   /** Messages accepted but not yet sent on. */
   get pendingCount(): number {
-    return this.pending.length - this.head;
+    return this.outbox.pending;
   }
 
   /** Drops what has not been sent on yet (the node is closing). */
   discardPending(): void {
-    this.pending = [];
-    this.head = 0;
+    this.outbox.discard();
   }
-
-  private enqueue(msg: WebhookMessage): void {
-    this.pending.push(msg);
-    if (!this.pumping) {
-      this.pumping = true;
-      setImmediate(this.pump);
-    }
-  }
-
-  private readonly pump = (): void => {
-    const end = Math.min(this.pending.length, this.head + SLICE);
-    while (this.head < end) {
-      const msg = this.pending[this.head++];
-      this.counts.emitted++;
-      this.emit(msg);
-    }
-    if (this.head >= this.pending.length) {
-      this.pending = [];
-      this.head = 0;
-      this.pumping = false;
-    } else {
-      // Under sustained load the queue may never run empty: drop the sent prefix now and then.
-      if (this.head >= 1024 && this.head * 2 >= this.pending.length) {
-        this.pending = this.pending.slice(this.head);
-        this.head = 0;
-      }
-      setImmediate(this.pump);
-    }
-    this.onActivity();
-  };
 
   private reject(res: ServerResponse, status: number, body: Buffer, extra?: OutgoingHttpHeaders): void {
     reply(res, status, body, extra);
@@ -268,13 +234,13 @@ export class WebhookReceiver {
         headers: { ...sg },
       };
       if (isTruncated(delivery)) fptr.truncated = true;
-      this.enqueue({ payload: delivery, topic: delivery.event_type, fptr });
+      this.outbox.push({ payload: delivery, topic: delivery.event_type, fptr });
     }
     if (!split && kept.length > 0) {
       const fptr: WebhookMsgInfo = { source: 'webhook', ...base, batch: { size: kept.length, index: 0 }, headers: sg };
       if (kept.some(isTruncated)) fptr.truncated = true;
       const topic = kept[0].event_type;
-      this.enqueue({ payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr });
+      this.outbox.push({ payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr });
     }
     this.onActivity();
   }

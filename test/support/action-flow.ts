@@ -1,8 +1,7 @@
-import http = require('node:http');
-import type { AddressInfo } from 'node:net';
 import type { NodeAPI } from 'node-red';
 import { FptrSimulator, type SimOptions } from '../../nodes/sim';
 import siteNode = require('../../nodes/fptr-site');
+import { LoopbackServer } from './loopback';
 import { helper } from './runtime';
 
 /*
@@ -106,11 +105,11 @@ export class ActionFlow {
 export class Consumer {
   readonly hits = new Map<string, number>();
   answer = 200;
-  private server: http.Server | undefined;
+  private readonly server = new LoopbackServer();
   url = '';
 
   async listen(): Promise<string> {
-    const server = http.createServer((req, res) => {
+    const origin = await this.server.listen((req, res) => {
       const id = String(req.headers['x-sg-delivery-id'] ?? '');
       this.hits.set(id, (this.hits.get(id) ?? 0) + 1);
       const status = this.answer;
@@ -119,18 +118,12 @@ export class Consumer {
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 400 ? 'ok' : 'failing on purpose');
       });
     });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    this.url = `${origin}/hook`;
     return this.url;
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 }
 

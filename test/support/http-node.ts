@@ -1,6 +1,6 @@
-import http = require('node:http');
-import type { AddressInfo } from 'node:net';
+import type http = require('node:http');
 import type { NodeAPI } from 'node-red';
+import { LoopbackServer } from './loopback';
 
 type NodeModule = (RED: NodeAPI) => void;
 
@@ -10,7 +10,7 @@ type NodeModule = (RED: NodeAPI) => void;
  */
 export class HttpNodeServer {
   private app: http.RequestListener | undefined;
-  private server: http.Server | undefined;
+  private readonly server = new LoopbackServer();
   url = '';
 
   wrap(mod: NodeModule): NodeModule {
@@ -21,21 +21,13 @@ export class HttpNodeServer {
   }
 
   async listen(): Promise<string> {
-    await this.close();
     const app = this.app;
     if (!app) throw new Error('wrap() a module and load() it before listen()');
-    const server = http.createServer((req, res) => app(req, res));
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.url = await this.server.listen((req, res) => app(req, res));
     return this.url;
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 }

@@ -1,9 +1,9 @@
-import http = require('node:http');
-import type { AddressInfo } from 'node:net';
+import type http = require('node:http');
 import { request } from 'undici';
 import type { Delivery, FptrErrorObject } from '../../nodes/lib/types';
 import { FptrSimulator, type SimOptions } from '../../nodes/sim';
 import type { SimJsonApiRecord } from '../../nodes/sim/serialize';
+import { LoopbackServer } from './loopback';
 
 export interface SimResponse<T = unknown> {
   status: number;
@@ -109,10 +109,10 @@ export class Consumer {
   /** Status (and optional delay) to answer with; 200 by default. */
   answer: (d: ReceivedDelivery) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200, body: '{"ok":true}' });
   url = '';
-  private server: http.Server | undefined;
+  private readonly server = new LoopbackServer();
 
   async listen(): Promise<string> {
-    const server = http.createServer((req, res) => {
+    const origin = await this.server.listen((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -128,17 +128,11 @@ export class Consumer {
         else reply();
       });
     });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    this.url = `${origin}/hook`;
     return this.url;
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.server.close();
   }
 }

@@ -10,7 +10,7 @@
  * Then: answer latency at a fixed 50 batches/s with a downstream flow attached, and heap growth
  * of the node across 200,000 (and 400,000) deliveries with dedup on.
  *
- *   npx tsx bench/webhook-throughput.ts [--duration 8]
+ *   npx tsx bench/webhook-throughput.ts [--duration 8] [--rounds 4]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
@@ -90,6 +90,13 @@ function signedRequest(req: CannonRequest): CannonRequest {
 
 // ---- measuring -------------------------------------------------------------------------------
 
+interface Sample {
+  ok: number;
+  seconds: number;
+  latencies: number[];
+  bad: number;
+}
+
 interface Point {
   reqPerSec: number;
   p50: number;
@@ -103,20 +110,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** Merges the rounds of one point: req/s over the summed time, percentiles over all answers. */
+function summarise(samples: Sample[]): Point {
+  const latencies = samples.flatMap((sample) => sample.latencies).sort((a, b) => a - b);
+  const seconds = samples.reduce((sum, sample) => sum + sample.seconds, 0);
+  return {
+    reqPerSec: samples.reduce((sum, sample) => sum + sample.ok, 0) / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    bad: samples.reduce((sum, sample) => sum + sample.bad, 0),
+  };
+}
+
 /** One autocannon run; latencies are kept as measured (sub-ms), not autocannon's whole-ms histogram. */
-function run(url: string, options: Omit<CannonOptions, 'url' | 'requests'>): Promise<Point> {
+function run(url: string, options: Omit<CannonOptions, 'url' | 'requests'>): Promise<Sample> {
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon({ url, ...options, requests: [{ setupRequest: signedRequest }] }, (err, result) => {
       if (err) return reject(err);
-      latencies.sort((a, b) => a - b);
-      resolve({
-        reqPerSec: result['2xx'] / result.duration,
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-        max: latencies[latencies.length - 1] ?? NaN,
-        bad: result.non2xx + result.errors + result.timeouts,
-      });
+      resolve({ ok: result['2xx'], seconds: result.duration, latencies, bad: result.non2xx + result.errors + result.timeouts });
     });
     instance.on('response', (_client, status, _bytes, ms) => {
       if (status === 200) latencies.push(ms);
@@ -130,7 +143,7 @@ function run(url: string, options: Omit<CannonOptions, 'url' | 'requests'>): Pro
  * which measures queueing behind the previous batches' downstream work, not a steady rate; both
  * are reported. Bodies are built before the clock starts.
  */
-async function paced(url: string, rate: number, seconds: number): Promise<Point> {
+async function paced(url: string, rate: number, seconds: number): Promise<Sample> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const count = Math.max(1, Math.round(rate * seconds));
   const requests = Array.from({ length: count }, () => bodies.next());
@@ -154,8 +167,7 @@ async function paced(url: string, rate: number, seconds: number): Promise<Point>
     else bad++;
   }
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { reqPerSec: rate, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? NaN, bad };
+  return { ok: count - bad, seconds, latencies, bad };
 }
 
 async function post(url: string, body: string, signature: string): Promise<number> {
@@ -232,6 +244,8 @@ async function startBareServer(): Promise<{ child: ChildProcess; url: string }> 
   return { child, url };
 }
 
+const SETUPS = ['b', 'a1', 'a2', 'c'];
+
 // ---- main ------------------------------------------------------------------------------------
 
 function flag(name: string, fallback: number): number {
@@ -244,11 +258,12 @@ const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(d
 
 async function main(): Promise<void> {
   const duration = flag('duration', 8);
+  const rounds = Math.round(flag('rounds', 4));
   const warmup = Math.max(1, Math.min(3, Math.round(duration / 3)));
   const sample = bodies.next();
   console.log(`# fptr-webhook-in bench — ${new Date().toISOString()}`);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${os.platform()} ${os.release()}`);
-  console.log(`body: ${PER_BODY} deliveries, ${(Buffer.byteLength(sample.body) / 1024).toFixed(1)} KB; ${duration} s per point (+${warmup} s warm-up per setup)\n`);
+  console.log(`body: ${PER_BODY} deliveries, ${(Buffer.byteLength(sample.body) / 1024).toFixed(1)} KB; ${duration} s per point in ${rounds} interleaved rounds (+${warmup} s warm-up per setup)\n`);
 
   const bare = await startBareServer();
   const runtime = await NodeRedRuntime.start({
@@ -281,23 +296,45 @@ async function main(): Promise<void> {
     if (verified !== PER_BODY) throw new Error(`the node sent ${String(verified)} messages for one batch, expected ${PER_BODY}`);
     console.log(`checks: every setup answers 401 to a bad signature and 200 to a good one; one batch → ${PER_BODY} messages\n`);
 
-    const load = (): string => os.loadavg().map((n) => n.toFixed(1)).join(' ');
-    const results: Record<string, Record<number, Point>> = { a1: {}, a2: {}, b: {}, c: {} };
-    for (const name of ['b', 'a1', 'a2', 'c']) await run(urls[name], { connections: 10, duration: warmup });
-    for (const connections of [1, 10]) {
-      for (const name of ['b', 'a1', 'a2', 'c']) {
-        const point = await run(urls[name], { connections, duration });
-        results[name][connections] = point;
-        console.log(`${name.padEnd(3)} ${String(connections).padStart(2)} conn: ${fmt(point.reqPerSec, 0).padStart(6)} req/s  p50 ${fmt(point.p50, 2)} ms  p99 ${fmt(point.p99, 2)} ms  max ${fmt(point.max, 1)} ms  (load avg ${load()})${point.bad ? `  NON-2XX/ERRORS ${point.bad}` : ''}`);
+    // The machine may be shared: each point is measured in `rounds` slices, interleaved across
+    // the setups, so background load falls on all of them alike.
+    const slice = duration / rounds;
+    const samples: Record<string, Record<number, Sample[]>> = {};
+    for (const name of SETUPS) {
+      samples[name] = { 1: [], 10: [] };
+      await run(urls[name], { connections: 10, duration: warmup });
+    }
+    const loads: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const connections of [1, 10]) {
+        for (const name of SETUPS) samples[name][connections].push(await run(urls[name], { connections, duration: slice }));
+      }
+      loads.push(os.loadavg()[0]);
+    }
+    const results: Record<string, Record<number, Point>> = {};
+    for (const name of SETUPS) {
+      results[name] = { 1: summarise(samples[name][1]), 10: summarise(samples[name][10]) };
+      for (const connections of [1, 10]) {
+        const point = results[name][connections];
+        console.log(`${name.padEnd(3)} ${String(connections).padStart(2)} conn: ${fmt(point.reqPerSec, 0).padStart(6)} req/s  p50 ${fmt(point.p50, 2)} ms  p99 ${fmt(point.p99, 2)} ms  max ${fmt(point.max, 1)} ms${point.bad ? `  NON-2XX/ERRORS ${point.bad}` : ''}`);
       }
     }
+    console.log(`load average (1 min) after each round: ${loads.map((n) => n.toFixed(1)).join(', ')}`);
 
     const pUrl = `${runtime.url}/bench/p`;
     await paced(pUrl, 50, warmup);
-    const steady = await paced(pUrl, 50, duration);
-    const floor = await paced(bare.url, 50, duration);
     await run(pUrl, { connections: 1, duration: warmup, overallRate: 50 });
-    const bursts = await run(pUrl, { connections: 1, duration, overallRate: 50 });
+    const steadySamples: Sample[] = [];
+    const floorSamples: Sample[] = [];
+    const burstSamples: Sample[] = [];
+    for (let round = 0; round < rounds; round++) {
+      steadySamples.push(await paced(pUrl, 50, slice));
+      floorSamples.push(await paced(bare.url, 50, slice));
+      burstSamples.push(await run(pUrl, { connections: 1, duration: slice, overallRate: 50 }));
+    }
+    const steady = summarise(steadySamples);
+    const floor = summarise(floorSamples);
+    const bursts = summarise(burstSamples);
     console.log(`\n50 batches/s (2,500 events/s) into fptr-webhook-in → function → debug, answer latency:`);
     console.log(`  evenly paced:                    p50 ${fmt(steady.p50, 2)} ms, p99 ${fmt(steady.p99, 2)} ms, max ${fmt(steady.max, 1)} ms${steady.bad ? `, NON-2XX/ERRORS ${steady.bad}` : ''}`);
     console.log(`  same pacing, bare server (b):    p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms, max ${fmt(floor.max, 1)} ms`);
@@ -308,6 +345,7 @@ async function main(): Promise<void> {
       return ((await res.json()) as { heapUsed: number }).heapUsed;
     };
     const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+    const delta = (bytes: number): string => (bytes >= 0 ? '+' : '') + mb(bytes);
     const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 3_000));
     const heap0 = await heap();
     await run(`${runtime.url}/bench/m`, { connections: 4, amount: 4_000 });
@@ -317,7 +355,7 @@ async function main(): Promise<void> {
     await settle();
     const heap2 = await heap();
     console.log(`\nheap (after GC) of the Node-RED process, dedup on (window 600 s, ≤ 50,000 ids):`);
-    console.log(`  before ${mb(heap0)} MB → after 200,000 deliveries ${mb(heap1)} MB (+${mb(heap1 - heap0)}) → after 400,000 ${mb(heap2)} MB (+${mb(heap2 - heap1)} for the second 200,000)`);
+    console.log(`  before ${mb(heap0)} MB → after 200,000 deliveries ${mb(heap1)} MB (${delta(heap1 - heap0)}) → after 400,000 ${mb(heap2)} MB (${delta(heap2 - heap1)} for the second 200,000)`);
 
     console.log('\n| setup | 1 conn req/s | 1 conn p50 / p99 ms | 10 conn req/s | 10 conn p50 / p99 ms |');
     console.log('|---|---|---|---|---|');
@@ -338,7 +376,7 @@ async function main(): Promise<void> {
       const a2c = results.a2[connections].reqPerSec / results.c[connections].reqPerSec;
       console.log(`${String(connections).padStart(2)} conn: a1/b = ${fmt(a1b, 2)} (goal ≥ 0.6)   a2/c = ${fmt(a2c, 2)} (goal ≥ 1.3)`);
     }
-    console.log(`50 batches/s p99 ${fmt(steady.p99, 2)} ms evenly paced, ${fmt(bursts.p99, 2)} ms in bursts (goal ≤ 5); heap growth over 200,000 deliveries ${mb(heap1 - heap0)} MB (goal < 20)`);
+    console.log(`50 batches/s p99 ${fmt(steady.p99, 2)} ms evenly paced, ${fmt(bursts.p99, 2)} ms in bursts (goal ≤ 5); heap growth over 200,000 deliveries ${delta(heap1 - heap0)} MB (goal < 20)`);
   } finally {
     await runtime.stop();
     fs.rmSync(runtime.userDir, { recursive: true, force: true });

@@ -215,13 +215,13 @@ export class Editor {
     await this.mainMenu('menu-item-import');
     const dialog = this.page.locator('.red-ui-editor-dialog:visible');
     await dialog.locator('#red-ui-clipboard-dialog-import-tabs a', { hasText: /^examples$/i }).click();
-    const browser = dialog.locator('#red-ui-clipboard-dialog-import-tab-examples');
-    for (const part of [module, ...name.split('/')]) {
-      const row = browser.locator('.red-ui-treeList-label', {
-        has: this.page.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${escapeRegExp(part)}$`) }),
-      });
-      await row.first().click();
-    }
+    let folder = dialog.locator('#red-ui-clipboard-dialog-import-tab-examples');
+    const folders = [module, ...name.split('/')];
+    const file = folders.pop() as string;
+    for (const part of folders) folder = await this.expandTreeFolder(folder, part);
+    const row = this.treeLabel(folder, file).locator('xpath=ancestor::div[contains(@class,"red-ui-treeList-label")][1]');
+    await row.click();
+    await waitUntil(async () => hasClass(await row.getAttribute('class'), 'selected'), `example ${name} to be selected`);
     const newFlow = dialog.locator('#red-ui-clipboard-dialog-import-opt-new');
     if (await newFlow.isVisible()) await newFlow.click();
     await this.page.locator('#red-ui-clipboard-dialog-ok:not(.ui-state-disabled)').click();
@@ -285,7 +285,7 @@ export class Editor {
    * type order, so `moduleTypes` (all types of the module) tells which entry is `type`.
    */
   async showHelp(module: string, type: string, moduleTypes: string[]): Promise<HelpView> {
-    await this.page.click('#red-ui-tab-help-link-button');
+    await this.showSidebarTab('help');
     const sidebar = this.page.locator('.red-ui-sidebar-info:has(#red-ui-sidebar-help-show-toc)');
     const search = sidebar.locator('.red-ui-info-toolbar input[type="text"]');
     // The search box filters on keyup, after a short delay.
@@ -294,9 +294,7 @@ export class Editor {
       await search.press('End');
     };
     await searchFor('');
-    const moduleLabel = sidebar.locator('.red-ui-treeList-label-text').getByText(module, { exact: true });
-    const moduleItem = moduleLabel.locator('xpath=ancestor::div[contains(@class,"red-ui-editableList-item-content")][1]');
-    if (!/\bexpanded\b/.test((await moduleItem.getAttribute('class')) ?? '')) await moduleLabel.click();
+    const moduleItem = await this.expandTreeFolder(sidebar, module);
     const rows = ':scope .red-ui-editableList .red-ui-treeList-label';
     const entries = moduleItem.locator(`${rows}:visible`);
     const all = await moduleItem.locator(rows).count();
@@ -309,6 +307,25 @@ export class Editor {
     const title = (await help.locator('h1.red-ui-help-title').innerText()).trim();
     const body = (await help.locator('div.red-ui-help').innerText()).trim();
     return { title, body };
+  }
+
+  // ---- tree lists (help topics, library browser) --------------------------------------------
+
+  /** The label text of a tree entry, looked up below `scope` (a tree, or an entry of it). */
+  private treeLabel(scope: Locator, text: string): Locator {
+    return scope.locator(':scope .red-ui-treeList-label-text').getByText(text, { exact: true }).first();
+  }
+
+  /**
+   * Opens a folder entry (a click toggles it, so only a closed one is clicked); resolves with
+   * the entry, whose children are then looked up inside it.
+   */
+  private async expandTreeFolder(scope: Locator, text: string): Promise<Locator> {
+    const label = this.treeLabel(scope, text);
+    const entry = label.locator('xpath=ancestor::div[contains(@class,"red-ui-editableList-item-content")][1]');
+    if (!hasClass(await entry.getAttribute('class'), 'expanded')) await label.click();
+    await waitUntil(async () => hasClass(await entry.getAttribute('class'), 'expanded'), `${text} to open`);
+    return entry;
   }
 
   // ---- settings ----------------------------------------------------------------------------
@@ -345,12 +362,19 @@ export class Editor {
       const boxes = await nodes.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON() as DOMRect));
       if (!view || boxes.every((b) => b.right <= view.x + view.width && b.bottom <= view.y + view.height)) return;
       await this.page.click('#red-ui-view-zoom-out');
+      // The canvas redraws on the next animation frame.
+      await this.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
     }
   }
 
-  /** Shows the info tab in the sidebar. */
-  async showInfoTab(): Promise<void> {
-    await this.page.click('#red-ui-tab-info-link-button');
+  /**
+   * Brings a sidebar tab (info, help, ...) to the front with its button: a link in the sidebar
+   * header on Node-RED 4, a button in the tab bar on Node-RED 5, where pressing the button of the
+   * tab already shown hides it instead.
+   */
+  async showSidebarTab(id: string): Promise<void> {
+    const button = this.page.locator(`#red-ui-tab-${id}-link-button`).or(this.page.locator(`button[data-tab-id="${id}"]`)).first();
+    if (!hasClass(await button.getAttribute('class'), 'selected')) await button.click();
   }
 
   /** A picture of the editor as a person sees it, minus transient notifications. */
@@ -368,6 +392,6 @@ async function waitUntil(condition: () => Promise<boolean>, what: string, timeou
   }
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function hasClass(classAttribute: string | null, name: string): boolean {
+  return (classAttribute ?? '').split(/\s+/).includes(name);
 }

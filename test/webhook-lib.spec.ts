@@ -189,12 +189,23 @@ describe('webhook protocol modules', function () {
       emitter.sliceSize.should.be.above(10);
     });
 
-    it('sends the whole backlog at once when it is past catchUpAt', async function () {
+    it('keeps up with arrivals once the backlog is past catchUpAt', async function () {
       const sent: number[] = [];
-      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 5, initialSlice: 2, maxSlice: 1000 });
+      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 5, initialSlice: 2, maxSlice: 2 });
       for (let i = 0; i < 20; i++) emitter.push(i);
       await nextTurn();
-      sent.should.have.length(20);
+      sent.should.have.length(20); // all 20 arrived since the last turn
+      for (let i = 20; i < 30; i++) emitter.push(i);
+      await nextTurn();
+      sent.should.have.length(30);
+    });
+
+    it('sends only a slice per turn below catchUpAt', async function () {
+      const sent: number[] = [];
+      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 100, initialSlice: 2, maxSlice: 2 });
+      for (let i = 0; i < 20; i++) emitter.push(i);
+      await nextTurn();
+      sent.should.have.length(2);
     });
 
     it('forgets what was not sent when discarded', async function () {

@@ -1,14 +1,14 @@
 export interface PacedEmitterOptions {
   /** Downstream work per turn to aim for, in ms. */
   targetMs: number;
-  /** Above this many waiting items, everything waiting is sent each turn. */
+  /** Above this many waiting items, each turn sends at least as many as arrived since the last. */
   catchUpAt: number;
   /** Items sent in the first turn. */
   initialSlice: number;
   maxSlice: number;
 }
 
-export const PACED_DEFAULTS: PacedEmitterOptions = { targetMs: 1, catchUpAt: 500, initialSlice: 10, maxSlice: 1000 };
+export const PACED_DEFAULTS: PacedEmitterOptions = { targetMs: 1, catchUpAt: 2000, initialSlice: 10, maxSlice: 1000 };
 
 /**
  * Hands items to `send` a slice per event-loop turn, in order. Node-RED delivers every message
@@ -17,9 +17,9 @@ export const PACED_DEFAULTS: PacedEmitterOptions = { targetMs: 1, catchUpAt: 500
  * downstream work. A marker immediate queued just before a slice's sends runs just before their
  * deliveries, and the next pump just after them, so the pump measures the slice's first-hop
  * downstream time and halves or doubles the slice to keep it near `targetMs`.
- * When the backlog passes `catchUpAt`, the downstream cannot keep up at that pace: everything
- * waiting is sent each turn, which makes new requests wait (backpressure towards the sender)
- * instead of letting the backlog grow.
+ * When the backlog passes `catchUpAt`, the downstream cannot keep up at that pace: each turn
+ * then sends at least what arrived since the previous one, so the backlog stops growing and new
+ * requests wait longer instead (backpressure towards the sender).
  */
 export class PacedEmitter<T> {
   private queue: T[] = [];
@@ -27,6 +27,7 @@ export class PacedEmitter<T> {
   private scheduled = false;
   private slice: number;
   private sliceStartedAt = 0;
+  private arrived = 0;
 
   constructor(
     private readonly send: (item: T) => void,
@@ -47,6 +48,7 @@ export class PacedEmitter<T> {
 
   push(item: T): void {
     this.queue.push(item);
+    this.arrived++;
     if (!this.scheduled) {
       this.scheduled = true;
       this.sliceStartedAt = 0;
@@ -78,7 +80,9 @@ export class PacedEmitter<T> {
       return;
     }
     setImmediate(this.markSliceStart);
-    const end = this.head + (waiting > catchUpAt ? waiting : Math.min(waiting, this.slice));
+    const count = waiting > catchUpAt ? Math.min(waiting, Math.max(this.slice, this.arrived)) : Math.min(waiting, this.slice);
+    this.arrived = 0;
+    const end = this.head + count;
     while (this.head < end) this.send(this.queue[this.head++]);
     // Under sustained load the queue may never run empty: drop the sent prefix now and then.
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {

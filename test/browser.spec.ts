@@ -22,7 +22,7 @@ import {
   type ModuleUnderTest,
   type Problem,
 } from './browser/editor-check';
-import { NodeRedProcess, redJsFor } from './browser/node-red-process';
+import { NodeRedProcess, redJsFor, type NodeRedOptions } from './browser/node-red-process';
 import {
   breakPackage,
   packPackage,
@@ -64,6 +64,12 @@ describe('editor in a real browser (Chromium, packed package installed from the 
   let paletteTypes: string[];
   const english = { labels: new Map<string, string>(), help: new Map<string, HelpView>() };
 
+  async function startNodeRed(opts: NodeRedOptions): Promise<NodeRedProcess> {
+    const nr = await NodeRedProcess.start(opts);
+    started.push(nr);
+    return nr;
+  }
+
   before(async function () {
     if (!chromiumInstalled()) {
       if (process.env.CI === 'true') throw new Error(`${CHROMIUM_PATH} is missing: CI must apt-get install chromium`);
@@ -75,17 +81,18 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     // The palette manager's catalogue, served from loopback: nothing the editor loads leaves the machine.
     fs.writeFileSync(path.join(staticDir, 'catalogue.json'), JSON.stringify({ name: 'local', modules: [] }));
     const redJs = redJsFor(runtimePath);
-    [tarball, nodeRed, chromium] = await Promise.all([
+    // Each process is recorded as soon as it runs, so after() ends it even if a sibling failed.
+    let browser: Chromium;
+    [tarball, nodeRed, browser] = await Promise.all([
       packPackage(work),
-      NodeRedProcess.start({ redJs, userDir: path.join(work, 'user'), staticDir }),
-      launchChromium(),
+      startNodeRed({ redJs, userDir: path.join(work, 'user'), staticDir }),
+      launchChromium().then((c) => (chromium = c)),
     ]);
-    started.push(nodeRed);
     unpacked = await unpack(tarball, path.join(work, 'unpacked'));
     sim = new FptrSimulator();
     await sim.listen();
     api = new AdminApi(nodeRed.url);
-    editor = await Editor.open(chromium.context, nodeRed.url);
+    editor = await Editor.open(browser.context, nodeRed.url);
   });
 
   after(async () => {
@@ -219,7 +226,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     should.exist(dialogThrows, 'needs three palette node types to break');
     const broken = await unpack(tarball, path.join(work, 'broken'));
     breakPackage(broken, { scriptThrows, iconRemoved, dialogThrows });
-    const brokenRed = await NodeRedProcess.start({
+    const brokenRed = await startNodeRed({
       redJs: redJsFor(runtimePath),
       userDir: path.join(work, 'broken-user'),
       staticDir,
@@ -227,7 +234,6 @@ describe('editor in a real browser (Chromium, packed package installed from the 
       // Loaded in place rather than installed: its runtime dependencies come from this repo.
       env: { NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
     });
-    started.push(brokenRed);
     const brokenApi = new AdminApi(brokenRed.url);
     const brokenEditor = await Editor.open((chromium as Chromium).context, brokenRed.url);
     const brokenPkg = { ...pkg, types: (await brokenApi.nodeSets(pkg.module)).flatMap((s) => s.types) };

@@ -94,14 +94,11 @@ export class Editor {
       }),
       upload.click(),
     ]);
-    if (response.ok()) {
-      // The runtime then tells the editor over comms; the module shows up in the Nodes tab.
-      await settings.getByRole('link', { name: /^nodes$/i }).click();
-      await settings
-        .locator('.red-ui-palette-module-name', { hasText: module })
-        .first()
-        .waitFor({ state: 'visible', timeout: 30_000 });
-    }
+    // A failed install leaves its modal notification open for the failing test's screenshot/log.
+    if (!response.ok()) return response.status();
+    // The runtime then tells the editor over comms; the module shows up in the Nodes tab.
+    await settings.getByRole('link', { name: /^nodes$/i }).click();
+    await settings.locator('.red-ui-palette-module-name', { hasText: module }).first().waitFor({ state: 'visible' });
     await this.page.click('#node-dialog-ok');
     return response.status();
   }

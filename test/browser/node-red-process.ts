@@ -84,7 +84,12 @@ export class NodeRedProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const nr = new NodeRedProcess(child, `http://127.0.0.1:${port}/`);
-    await nr.waitReady(timeoutMs);
+    try {
+      await nr.waitReady(timeoutMs);
+    } catch (err) {
+      await nr.stop();
+      throw err;
+    }
     return nr;
   }
 

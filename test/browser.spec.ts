@@ -221,11 +221,11 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     });
   }
 
-  it('reports a throwing editor script, a missing icon and a throwing dialog in a broken copy', async () => {
-    const [scriptThrows, iconRemoved, dialogThrows] = paletteTypes;
-    should.exist(dialogThrows, 'needs three palette node types to break');
+  it('reports a throwing editor script, a missing icon, a missing catalog and a throwing dialog in a broken copy', async () => {
+    const [scriptThrows, iconRemoved, catalogRemoved, dialogThrows] = paletteTypes;
+    should.exist(dialogThrows, 'needs four palette node types to break');
     const broken = await unpack(tarball, path.join(work, 'broken'));
-    breakPackage(broken, { scriptThrows, iconRemoved, dialogThrows });
+    breakPackage(broken, { scriptThrows, iconRemoved, catalogRemoved, dialogThrows });
     const brokenRed = await startNodeRed({
       redJs: redJsFor(runtimePath),
       userDir: path.join(work, 'broken-user'),
@@ -240,7 +240,8 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     brokenPkg.types.should.containDeep(pkg.types);
     const defs = await readDefinitions(brokenEditor, brokenPkg.types);
     // The positive run already opened every dialog; here only the broken types' (cheaper).
-    const brokenDefs = new Map([...defs].filter(([type]) => [scriptThrows, iconRemoved, dialogThrows].includes(type)));
+    const brokenTypes = [scriptThrows, iconRemoved, catalogRemoved, dialogThrows];
+    const brokenDefs = new Map([...defs].filter(([type]) => brokenTypes.includes(type)));
     const problems = [
       ...checkLoad(defs, brokenEditor.takeErrors()),
       ...(await checkPalette(brokenEditor, brokenApi, brokenPkg, nonConfigTypes(defs))).problems,
@@ -252,10 +253,11 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     text.should.containEql(`${scriptThrows}: no editor definition`);
     // The editor falls back to a core icon for a file the module lacks.
     text.should.match(new RegExp(`^${iconRemoved}: palette icon is not the module's own: icons/node-red/`, 'm'));
+    text.should.match(new RegExp(`^${catalogRemoved}: dialog shows a missing catalog key: ${catalogRemoved}\\.`, 'm'));
     text.should.match(new RegExp(`^${dialogThrows}: edit dialog: .*deliberately broken edit dialog`, 'm'));
     // Nothing else is wrong with the copy: the checker blames only what was broken.
     const blamed = new Set(problems.map((p) => p.subject));
-    should([...blamed].sort()).eql([dialogThrows, 'editor', iconRemoved, scriptThrows].sort(), text);
+    should([...blamed].sort()).eql(['editor', ...brokenTypes].sort(), text);
   });
 });
 

@@ -133,7 +133,7 @@ async function dialogTexts(editor: Editor): Promise<string[]> {
  * Opens every node's edit dialog the way a person does and closes it with Done (config nodes:
  * from a node that uses them, through the "add new" button, then Cancel). Reports page errors
  * while a dialog opens, is open or closes, and catalog keys showing instead of text.
- * `screenshotOf` names a type whose open dialog is saved to `screenshotFile`.
+ * `screenshot` names a type whose open dialog is saved as a picture.
  */
 export async function checkDialogs(
   editor: Editor,

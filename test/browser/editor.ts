@@ -26,8 +26,9 @@ function dropPoint(index: number): { x: number; y: number } {
 
 /**
  * Drives the Node-RED editor in one page the way a person does: palette, drag and drop,
- * double-click, dialog buttons, menus, sidebar. Reads back through the DOM; `RED.*` is read only
- * where the DOM does not carry the fact (the id of a node just dropped).
+ * double-click, dialog buttons, menus, sidebar. Reads back through the DOM; `RED.*` is only read,
+ * and only for what the DOM does not carry (node ids and types, which flow a node is on, the
+ * canvas's mouse mode).
  */
 export class Editor {
   private errors: string[] = [];
@@ -153,11 +154,9 @@ export class Editor {
   }
 
   /** Double-clicks a canvas node; resolves once its edit tray is open. */
-  async openNodeDialog(id: string): Promise<Locator> {
+  async openNodeDialog(id: string): Promise<void> {
     await this.canvasNode(id).dblclick();
-    const done = this.page.locator('#node-dialog-ok');
-    await done.waitFor({ state: 'visible' });
-    return this.page.locator('.red-ui-tray').last();
+    await this.page.locator('#node-dialog-ok').waitFor({ state: 'visible' });
   }
 
   async closeNodeDialog(): Promise<void> {
@@ -166,10 +165,9 @@ export class Editor {
   }
 
   /** In an open node dialog, the "add new config node" button of a config-node property. */
-  async openNewConfigDialog(property: string): Promise<Locator> {
+  async openNewConfigDialog(property: string): Promise<void> {
     await this.page.click(`#node-input-btn-${property}-add`);
     await this.page.locator('#node-config-dialog-ok').waitFor({ state: 'visible' });
-    return this.page.locator('.red-ui-tray').last();
   }
 
   async closeConfigDialog(button: 'ok' | 'cancel'): Promise<void> {
@@ -236,11 +234,11 @@ export class Editor {
     return after.filter((id) => !before.includes(id));
   }
 
-  /** An import without its own tab sticks to the mouse until a click places it. */
+  /** An example without its own flow tab sticks to the mouse until a click places it. */
   private async dropImportIfMoving(): Promise<void> {
     const moving = await this.page.evaluate(() => {
       const RED = (window as unknown as { RED: { view: { state(): number }; state: Record<string, number> } }).RED;
-      return RED.view.state() === RED.state.MOVING_ACTIVE || RED.view.state() === RED.state.IMPORT_DRAGGING;
+      return RED.view.state() === RED.state.IMPORT_DRAGGING;
     });
     if (moving) await this.page.locator('#red-ui-workspace-chart').click({ position: { x: 300, y: 200 } });
   }

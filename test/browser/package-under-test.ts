@@ -56,14 +56,17 @@ export interface Breakage {
   scriptThrows: string;
   /** This type's icon file is removed from the package. */
   iconRemoved: string;
+  /** This type's en-US message catalog is removed from the package. */
+  catalogRemoved: string;
   /** This type's edit dialog throws while it opens. */
   dialogThrows: string;
 }
 
 /**
  * Damages an unpacked package in place the ways a careless edit could, so the negative test can
- * prove the editor checker notices. Node file names follow the `dist/<type>.{js,html}` layout and
- * icons `dist/icons/<type>.svg`; a copy that does not follow it fails here, loudly.
+ * prove the editor checker notices. Node file names follow the `dist/<type>.{js,html}` layout,
+ * icons `dist/icons/<type>.svg` and catalogs `dist/locales/en-US/<type>.json`; a copy that does
+ * not follow it fails here, loudly.
  */
 export function breakPackage(pkgDir: string, breakage: Breakage): void {
   const dist = path.join(pkgDir, 'dist');
@@ -74,6 +77,7 @@ export function breakPackage(pkgDir: string, breakage: Breakage): void {
   fs.writeFileSync(throwingHtml, html.replace(opening, (tag) => `${tag}\nthrow new Error('deliberately broken editor script');\n`));
 
   fs.rmSync(path.join(dist, 'icons', `${breakage.iconRemoved}.svg`));
+  fs.rmSync(path.join(dist, 'locales', 'en-US', `${breakage.catalogRemoved}.json`));
 
   const dialogHtml = path.join(dist, `${breakage.dialogThrows}.html`);
   fs.appendFileSync(

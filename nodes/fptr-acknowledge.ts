@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { ACK_MAX_BYTES } from './lib/ack-text';
 import { fitAcknowledgement, statusAcknowledgement } from './lib/acknowledgement';
-import { failureStatus } from './lib/failure-status';
+import { actionNode, type Finished } from './lib/action-node';
 import type { FptrSiteNode } from './lib/site-node';
 import { renderJson, renderText } from './lib/template';
 import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
@@ -39,8 +39,6 @@ export = function (RED: NodeAPI) {
       ack: { value: config.ack ?? '', type: config.ackType || 'str' },
     };
 
-    if (!site) node.status({ fill: 'red', shape: 'ring', text: t('status.no-site') });
-
     /** Text and JSON written in the node are templates over the message; message values are used as they are. */
     async function value(msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> {
       const raw = await evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
@@ -63,24 +61,14 @@ export = function (RED: NodeAPI) {
       return fitted.truncated;
     }
 
-    node.on('input', (msg, send, done) => {
-      if (!site) {
-        done(new Error(t('errors.no-site')));
-        return;
-      }
-      node.status({ fill: 'blue', shape: 'ring', text: t('status.sending') });
-      run(msg, site.client).then((truncated) => {
-        node.status(truncated
-          ? { fill: 'yellow', shape: 'dot', text: t('status.truncated') }
-          : { fill: 'green', shape: 'dot', text: t('status.acknowledged') });
-        send(msg);
-        done();
-      }, (err: unknown) => {
-        const failure = failureStatus(err);
-        node.status({ fill: 'red', shape: 'dot', text: t(`status.failed-${failure.kind}`, { status: failure.status ?? '' }) });
-        done(err instanceof Error ? err : new Error(String(err)));
-      });
+    const finish = (truncated: boolean, msg: NodeMessageInFlow): Finished<NodeMessageInFlow> => ({
+      badge: truncated
+        ? { fill: 'yellow', shape: 'dot', text: t('status.truncated') }
+        : { fill: 'green', shape: 'dot', text: t('status.acknowledged') },
+      send: msg,
     });
+
+    node.on('input', actionNode({ node, site, t, working: 'status.sending', run, finish }));
   }
 
   RED.nodes.registerType(TYPE, FptrAcknowledge);

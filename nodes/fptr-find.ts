@@ -1,5 +1,5 @@
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { failureStatus } from './lib/failure-status';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { actionNode, type Finished } from './lib/action-node';
 import { buildSearchOptions, parseEntityType, parseFields, parseReturnOnly } from './lib/find-options';
 import type { FptrSiteNode } from './lib/site-node';
 import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
@@ -28,6 +28,12 @@ interface FindDef extends NodeDef {
 
 type Msg = NodeMessageInFlow;
 
+interface Found {
+  records: FlatRecord[];
+  /** Read by id: one record, sent as it is rather than in an array. */
+  single: boolean;
+}
+
 const TYPE = 'fptr-find';
 
 export = function (RED: NodeAPI) {
@@ -50,14 +56,10 @@ export = function (RED: NodeAPI) {
       limit: prop(config.limit ?? '0', config.limitType, 'num'),
     };
 
-    if (!site) {
-      node.status({ fill: 'red', shape: 'ring', text: t('status.no-site') });
-    }
-
     const value = (msg: Msg, name: keyof typeof inputs): Promise<unknown> =>
       evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
 
-    async function run(msg: Msg, api: FptrSiteNode['client']): Promise<{ records: FlatRecord[]; single: boolean }> {
+    async function run(msg: Msg, api: FptrSiteNode['client']): Promise<Found> {
       const entityType = parseEntityType(await value(msg, 'entity'));
       const returnOnly = parseReturnOnly(config.returnOnly);
       if (mode === 'read') {
@@ -75,41 +77,31 @@ export = function (RED: NodeAPI) {
       return { records: await api.search(entityType, options), single: false };
     }
 
-    node.on('input', (msg, send, done) => {
-      if (!site) {
-        done(new Error(t('errors.no-site')));
-        return;
+    function finish({ records, single }: Found, msg: Msg): Finished<NodeMessage | NodeMessage[][]> {
+      if (single) {
+        const record = records[0] as FlatRecord;
+        RED.util.setMessageProperty(msg, property, record, true);
+        return { badge: { fill: 'green', shape: 'dot', text: t('status.read', { type: record.type, id: record.id }) }, send: msg };
       }
-      node.status({ fill: 'blue', shape: 'ring', text: t(mode === 'read' ? 'status.reading' : 'status.searching') });
-      run(msg, site.client).then(({ records, single }) => {
-        if (single) {
-          const record = records[0] as FlatRecord;
-          RED.util.setMessageProperty(msg, property, record, true);
-          node.status({ fill: 'green', shape: 'dot', text: t('status.read', { type: record.type, id: record.id }) });
-          send(msg);
-        } else if (config.output === 'split') {
-          // Like the split node: a join node in automatic mode rebuilds the array.
-          const id = RED.util.generateId();
-          const messages = records.map((record, index) => {
-            const out = RED.util.cloneMessage(msg);
-            RED.util.setMessageProperty(out, property, record, true);
-            const parts = { id, index, count: records.length, type: 'array', len: 1, ...(msg.parts ? { parts: msg.parts } : {}) };
-            return Object.assign(out, { parts });
-          });
-          node.status({ fill: 'green', shape: 'dot', text: t('status.found', { count: records.length }) });
-          if (messages.length > 0) send([messages]);
-        } else {
-          RED.util.setMessageProperty(msg, property, records, true);
-          node.status({ fill: 'green', shape: 'dot', text: t('status.found', { count: records.length }) });
-          send(msg);
-        }
-        done();
-      }, (err: unknown) => {
-        const failure = failureStatus(err);
-        node.status({ fill: 'red', shape: 'dot', text: t(`status.failed-${failure.kind}`, { status: failure.status ?? '' }) });
-        done(err instanceof Error ? err : new Error(String(err)));
+      const badge = { fill: 'green', shape: 'dot', text: t('status.found', { count: records.length }) } as const;
+      if (config.output !== 'split') {
+        RED.util.setMessageProperty(msg, property, records, true);
+        return { badge, send: msg };
+      }
+      // Like the split node: a join node in automatic mode rebuilds the array.
+      const id = RED.util.generateId();
+      const messages = records.map((record, index) => {
+        const out = RED.util.cloneMessage(msg);
+        RED.util.setMessageProperty(out, property, record, true);
+        const parts = { id, index, count: records.length, type: 'array', len: 1, ...(msg.parts ? { parts: msg.parts } : {}) };
+        return Object.assign(out, { parts });
       });
-    });
+      return { badge, send: messages.length > 0 ? [messages] : undefined };
+    }
+
+    node.on('input', actionNode({
+      node, site, t, working: mode === 'read' ? 'status.reading' : 'status.searching', run, finish,
+    }));
   }
 
   RED.nodes.registerType(TYPE, FptrFind);

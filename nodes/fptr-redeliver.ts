@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { failureStatus } from './lib/failure-status';
+import { actionNode, type Finished } from './lib/action-node';
 import { resolveWindow, sweepFailedDeliveries, type SweepSummary } from './lib/redeliver-sweep';
 import type { FptrSiteNode } from './lib/site-node';
 import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
@@ -47,9 +47,6 @@ export = function (RED: NodeAPI) {
     const windowSeconds = wholeNumber(config.windowValue, 60) * (config.windowUnit === 'hours' ? 3600 : 60);
     const badConfig = Number.isNaN(concurrency) || Number.isNaN(windowSeconds);
 
-    if (!site) node.status({ fill: 'red', shape: 'ring', text: t('status.no-site') });
-    else if (badConfig) node.status({ fill: 'red', shape: 'ring', text: t('status.bad-config') });
-
     const text = async (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<string | undefined> => {
       const value = await evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
       return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
@@ -83,35 +80,23 @@ export = function (RED: NodeAPI) {
       return { kind: 'sweep', summary };
     }
 
-    node.on('input', (msg, send, done) => {
-      if (!site || badConfig) {
-        done(new Error(t(site ? 'errors.bad-config' : 'errors.no-site')));
-        return;
+    function finish(outcome: Outcome, msg: NodeMessageInFlow): Finished<NodeMessageInFlow> {
+      if (outcome.kind === 'one') {
+        RED.util.setMessageProperty(msg, property, { id: outcome.deliveryId, redelivered: true }, true);
+        return { badge: { fill: 'green', shape: 'dot', text: t('status.redelivered') }, send: msg };
       }
-      node.status({ fill: 'blue', shape: 'ring', text: t(mode === 'one' ? 'status.redelivering' : 'status.sweeping') });
-      run(msg, site.client).then((outcome) => {
-        if (outcome.kind === 'one') {
-          RED.util.setMessageProperty(msg, property, { id: outcome.deliveryId, redelivered: true }, true);
-          node.status({ fill: 'green', shape: 'dot', text: t('status.redelivered') });
-        } else {
-          const { summary } = outcome;
-          RED.util.setMessageProperty(msg, property, summary, true);
-          const params = { redelivered: summary.redelivered, found: summary.found, failed: summary.failed.length };
-          if (summary.failed.length > 0) {
-            node.warn(t('warnings.partial', params));
-            node.status({ fill: 'yellow', shape: 'dot', text: t('status.swept-partial', params) });
-          } else {
-            node.status({ fill: 'green', shape: 'dot', text: t('status.swept', params) });
-          }
-        }
-        send(msg);
-        done();
-      }, (err: unknown) => {
-        const failure = failureStatus(err);
-        node.status({ fill: 'red', shape: 'dot', text: t(`status.failed-${failure.kind}`, { status: failure.status ?? '' }) });
-        done(err instanceof Error ? err : new Error(String(err)));
-      });
-    });
+      const { summary } = outcome;
+      RED.util.setMessageProperty(msg, property, summary, true);
+      const params = { redelivered: summary.redelivered, found: summary.found, failed: summary.failed.length };
+      if (summary.failed.length === 0) return { badge: { fill: 'green', shape: 'dot', text: t('status.swept', params) }, send: msg };
+      node.warn(t('warnings.partial', params));
+      return { badge: { fill: 'yellow', shape: 'dot', text: t('status.swept-partial', params) }, send: msg };
+    }
+
+    node.on('input', actionNode({
+      node, site, t, badConfig: badConfig ? 'bad-config' : undefined,
+      working: mode === 'one' ? 'status.redelivering' : 'status.sweeping', run, finish,
+    }));
   }
 
   RED.nodes.registerType(TYPE, FptrRedeliver);

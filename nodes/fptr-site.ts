@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { FptrClient } from './lib/fptr-client';
 import { FptrError } from './lib/fptr-error';
-import { siteClientOptions, type SiteSettings } from './lib/site-config';
+import { safeSiteUrl, siteClientOptions, type SiteSettings } from './lib/site-config';
 import type { FptrSiteNode } from './lib/site-node';
 import { unavailableApi } from './lib/unavailable-api';
 
@@ -11,6 +11,8 @@ interface SiteDef extends NodeDef {
   authType: string;
   maxConcurrency: string | number;
   timeout: string | number;
+  maxRetries?: string | number;
+  deadline?: string | number;
 }
 
 interface SiteCredentials {
@@ -43,7 +45,8 @@ export = function (RED: NodeAPI) {
     } catch (err) {
       if (!(err instanceof FptrError)) throw err;
       const message = RED._('fptr-site.errors.invalidConfig', { reason: err.message });
-      this.siteUrl = typeof config.url === 'string' ? config.url.trim() : '';
+      this.configError = err.message;
+      this.siteUrl = safeSiteUrl(config.url);
       this.client = unavailableApi(this.siteUrl, new FptrError(message, { kind: 'config' }));
       this.error(message);
     }

@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { failureStatus } from './lib/failure-status';
+import { actionNode, type Finished } from './lib/action-node';
 import type { FptrSiteNode } from './lib/site-node';
 import { renderJson } from './lib/template';
 import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
@@ -43,8 +43,6 @@ export = function (RED: NodeAPI) {
       entity: { value: config.entity ?? 'payload.entity', type: config.entityType || 'msg' },
       fields: { value: config.fields ?? '{}', type: config.fieldsType || 'json' },
     };
-
-    if (!site) node.status({ fill: 'red', shape: 'ring', text: t('status.no-site') });
 
     const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
       evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
@@ -92,23 +90,12 @@ export = function (RED: NodeAPI) {
       return single(msg, api, parseOperation(rawOperation), mode);
     }
 
-    node.on('input', (msg, send, done) => {
-      if (!site) {
-        done(new Error(t('errors.no-site')));
-        return;
-      }
-      node.status({ fill: 'blue', shape: 'ring', text: t('status.writing') });
-      run(msg, site.client).then(({ result, statusKey, params }) => {
-        RED.util.setMessageProperty(msg, property, result, true);
-        node.status({ fill: 'green', shape: 'dot', text: t(`status.${statusKey}`, params) });
-        send(msg);
-        done();
-      }, (err: unknown) => {
-        const failure = failureStatus(err);
-        node.status({ fill: 'red', shape: 'dot', text: t(`status.failed-${failure.kind}`, { status: failure.status ?? '' }) });
-        done(err instanceof Error ? err : new Error(String(err)));
-      });
-    });
+    function finish({ result, statusKey, params }: Outcome, msg: NodeMessageInFlow): Finished<NodeMessageInFlow> {
+      RED.util.setMessageProperty(msg, property, result, true);
+      return { badge: { fill: 'green', shape: 'dot', text: t(`status.${statusKey}`, params) }, send: msg };
+    }
+
+    node.on('input', actionNode({ node, site, t, working: 'status.writing', run, finish }));
   }
 
   RED.nodes.registerType(TYPE, FptrUpdate);

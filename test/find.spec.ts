@@ -2,7 +2,7 @@ import should = require('should');
 import { helper } from './support/runtime';
 import findNode = require('../nodes/fptr-find');
 import siteNode = require('../nodes/fptr-site');
-import { ActionFlow, DEMO, type Msg } from './support/action-flow';
+import { ActionFlow, QUICK_GIVE_UP, DEMO, type Msg } from './support/action-flow';
 
 // Core split/join nodes (one module registers both), to show a join rebuilds what find split.
 const splitJoinNodes = require('@node-red/nodes/core/sequence/17-split.js') as typeof findNode;
@@ -197,11 +197,13 @@ describe('fptr-find node', function () {
       should(flow.sim.stats.requests).equal(0);
     });
 
-    it('fails with the site\'s reason when its credentials are missing, without leaking the key', async function () {
-      const node = await flow.load(findNode, { type: 'fptr-find', entity: 'Asset', entityType: 'str' }, { credentials: { scriptName: DEMO.scriptName } });
-      const { caught } = await flow.send({ payload: 1 });
-      caught!.error.message.should.match(/fptr-site\.errors\.invalidConfig/);
-      node.status.calledWithMatch({ fill: 'red', text: 'fptr-find.status.failed-config' }).should.be.true();
+    it('sends the message to Catch when "Result in" is not a usable property path', async function () {
+      const node = await flow.load(findNode, { type: 'fptr-find', entity: 'Asset', entityType: 'str', filters: '[["code", "is", "bulk0001"]]', filtersType: 'json', property: 'payload..records' });
+      const { out, caught } = await flow.send({ payload: 'p' });
+      out.should.have.length(0);
+      caught!.error.message.should.match(/Invalid property expression/);
+      caught!.payload!.should.equal('p');
+      node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr-find.status.failed-input' }).should.be.true();
     });
 
     it('never puts the script key into an error', async function () {
@@ -226,14 +228,13 @@ describe('fptr-find node', function () {
     });
 
     it('fails cleanly during a 40 s outage, long before it ends', async function () {
-      this.timeout(15000);
       flow.sim.faults.add({ path: '/api/v1/entity', drop: true, untilMs: 40_000 });
-      await flow.load(findNode, { type: 'fptr-find', entity: 'Asset', entityType: 'str' }, { site: { timeout: 1 } });
+      await flow.load(findNode, { type: 'fptr-find', entity: 'Asset', entityType: 'str' }, { site: QUICK_GIVE_UP });
       const started = Date.now();
       const { out, caught } = await flow.send({ payload: 'p' });
       out.should.have.length(0);
-      caught!.error.message.should.match(/Could not reach FPTR|did not answer/);
-      (Date.now() - started).should.be.below(15000);
+      caught!.error.message.should.match(/Could not reach FPTR.*gave up after 2 attempts/);
+      (Date.now() - started).should.be.below(10_000);
       caught!.payload!.should.equal('p');
     });
   });

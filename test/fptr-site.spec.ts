@@ -22,7 +22,11 @@ describe('fptr-site node', () => {
     await sim.listen(0, '127.0.0.1');
   });
   after(() => sim.close());
-  afterEach(() => helper.unload());
+  afterEach(async () => {
+    sim.faults.clear();
+    sim.resetStats();
+    await helper.unload();
+  });
 
   type SiteFlow = Array<{ id: string; type: string; [key: string]: unknown }>;
   const siteFlow = (extra: Record<string, unknown> = {}): SiteFlow => [
@@ -32,7 +36,7 @@ describe('fptr-site node', () => {
 
   describe('runtime', () => {
     it('builds one client from config and credentials', async () => {
-      await helper.load(siteNode, siteFlow(), scriptCreds);
+      await helper.load(siteNode, siteFlow({ maxRetries: '', deadline: '' }), scriptCreds);
       const site = helper.getNode('site') as unknown as FptrSiteNode;
       should(site.client).be.instanceOf(FptrClient);
       should(site.siteUrl).eql(sim.url);
@@ -57,15 +61,58 @@ describe('fptr-site node', () => {
       await helper.load(siteNode, siteFlow(), { site: { scriptName: DEMO.scriptName } });
       const site = helper.getNode('site') as unknown as FptrSiteNode & { error: { calledWithMatch(m: unknown): boolean } };
       should(site.error.calledWithMatch('fptr-site.errors.invalidConfig')).be.true();
+      should(site.configError).equal('Script name and script key are required');
       const err = await fptrError(site.client.search('Shot'));
       should(err.kind).eql('config');
       should(site.siteUrl).eql(sim.url);
     });
 
-    it('reports an invalid concurrency setting', async () => {
-      await helper.load(siteNode, siteFlow({ maxConcurrency: 0 }), scriptCreds);
+    it('repeats a failing request at most "Retries" times', async () => {
+      sim.faults.add({ method: 'POST', path: '/api/v1/entity/Shot/_search', status: 503, times: 10 });
+      await helper.load(siteNode, siteFlow({ maxRetries: '1' }), scriptCreds);
       const site = helper.getNode('site') as unknown as FptrSiteNode;
-      should((await fptrError(site.client.serverInfo())).kind).eql('config');
+      const err = await fptrError(site.client.search('Shot'));
+      should(err.status).equal(503);
+      should(err.message).match(/gave up after 2 attempts/);
+      should((site.client as FptrClient).stats.retries).equal(1);
+      should(sim.stats.byRoute['POST /api/v1/entity/{type}/_search']).equal(2);
+    });
+
+    it('gives up when a pause would overrun the "Time budget"', async () => {
+      sim.faults.add({ method: 'POST', path: '/api/v1/entity/Shot/_search', status: 429, retryAfter: 1, times: 10 });
+      await helper.load(siteNode, siteFlow({ deadline: 0.5 }), scriptCreds);
+      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      const started = Date.now();
+      const err = await fptrError(site.client.search('Shot'));
+      should(err.status).equal(429);
+      should(err.message).match(/gave up after 1 attempts: the 0\.5 s time budget would run out/);
+      should((site.client as FptrClient).stats.retries).equal(0);
+      should(Date.now() - started).be.below(1000);
+    });
+
+    const badSettings: Array<[string, Record<string, unknown>, string]> = [
+      ['a zero concurrency', { maxConcurrency: 0 }, 'Concurrency must be a whole number from 1 to 64'],
+      ['too many retries', { maxRetries: 11 }, 'Retries must be a whole number from 0 to 10'],
+      ['a fractional retry count', { maxRetries: '1.5' }, 'Retries must be a whole number from 0 to 10'],
+      ['a zero time budget', { deadline: '0' }, 'Time budget must be more than 0 and at most 3600 seconds'],
+    ];
+    for (const [label, extra, reason] of badSettings) {
+      it(`names ${label} in configError and fails every call`, async () => {
+        await helper.load(siteNode, siteFlow(extra), scriptCreds);
+        const site = helper.getNode('site') as unknown as FptrSiteNode;
+        should(site.configError).equal(reason);
+        should((await fptrError(site.client.serverInfo())).kind).eql('config');
+        should(sim.stats.requests).equal(0);
+      });
+    }
+
+    it('hides a user name and password in the URL of a site it cannot use', async () => {
+      const url = sim.url.replace('http://', 'http://jane:hunter2@');
+      await helper.load(siteNode, siteFlow({ url }), scriptCreds);
+      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      should(site.configError).equal('Site URL must not contain a user name or password');
+      should(site.siteUrl).equal('');
+      should((await fptrError(site.client.serverInfo())).message).not.containEql('hunter2');
     });
 
     it('keeps credentials out of the deployed flow', async () => {
@@ -153,6 +200,8 @@ describe('fptr-site node', () => {
       ['a missing password', { url: 'http://127.0.0.1:1', authType: 'user', login: 'jane' }, /Login and password are required/],
       ['a bad concurrency', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', maxConcurrency: 'many' }, /Concurrency must be a number/],
       ['a bad timeout', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', timeout: -5 }, /Timeout must be/],
+      ['negative retries', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', maxRetries: -1 }, /Retries must be a whole number from 0 to 10/],
+      ['a time budget over an hour', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', deadline: 3601 }, /Time budget must be more than 0 and at most 3600 seconds/],
     ];
     for (const [name, body, error] of malformed) {
       it(`answers 400 for ${name}`, async () => {

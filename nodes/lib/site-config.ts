@@ -14,9 +14,16 @@ export interface SiteSettings {
   maxConcurrency?: unknown;
   /** Per-request timeout in seconds; empty = default. */
   timeout?: unknown;
+  /** How often a failed call is repeated at most; empty = default. */
+  maxRetries?: unknown;
+  /** Time budget of one call, repeats and pauses included, in seconds; empty = default. */
+  deadline?: unknown;
 }
 
 const MAX_CONCURRENCY_LIMIT = 64;
+const MAX_TIMEOUT_SECONDS = 600;
+const MAX_RETRIES_LIMIT = 10;
+const MAX_DEADLINE_SECONDS = 3600;
 
 /** fptr-site settings → client options; an FptrError (kind `config`) names the first problem. */
 export function siteClientOptions(s: SiteSettings): FptrClientOptions {
@@ -31,22 +38,30 @@ export function siteClientOptions(s: SiteSettings): FptrClientOptions {
   } else {
     throw invalid(`Unknown authentication type "${authType}" (expected "script" or "user")`);
   }
-  const options: FptrClientOptions = { url, auth };
-  const sudoAs = text(s.sudoAs);
-  if (sudoAs) options.sudoAs = sudoAs;
-  const maxConcurrency = optionalNumber(s.maxConcurrency, 'Concurrency');
-  if (maxConcurrency !== undefined) {
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > MAX_CONCURRENCY_LIMIT) {
-      throw invalid(`Concurrency must be a whole number from 1 to ${MAX_CONCURRENCY_LIMIT}`);
-    }
-    options.maxConcurrency = maxConcurrency;
+  // Empty settings stay undefined: the client then uses its own defaults.
+  return {
+    url,
+    auth,
+    sudoAs: text(s.sudoAs) || undefined,
+    maxConcurrency: optionalWholeNumber(s.maxConcurrency, 'Concurrency', 1, MAX_CONCURRENCY_LIMIT),
+    timeoutMs: optionalSeconds(s.timeout, 'Timeout', MAX_TIMEOUT_SECONDS),
+    maxRetries: optionalWholeNumber(s.maxRetries, 'Retries', 0, MAX_RETRIES_LIMIT),
+    deadlineMs: optionalSeconds(s.deadline, 'Time budget', MAX_DEADLINE_SECONDS),
+  };
+}
+
+/**
+ * The URL of a site whose settings failed, for messages and badges: as typed when it is a
+ * plain URL, empty when it cannot be parsed or carries a user name or password.
+ */
+export function safeSiteUrl(value: unknown): string {
+  const raw = text(value);
+  try {
+    const url = new URL(raw);
+    return url.username || url.password ? '' : raw;
+  } catch {
+    return '';
   }
-  const timeout = optionalNumber(s.timeout, 'Timeout');
-  if (timeout !== undefined) {
-    if (timeout <= 0 || timeout > 600) throw invalid('Timeout must be more than 0 and at most 600 seconds');
-    options.timeoutMs = timeout * 1000;
-  }
-  return options;
 }
 
 function text(value: unknown): string {
@@ -64,6 +79,20 @@ function optionalNumber(value: unknown, what: string): number | undefined {
   const n = Number(raw);
   if (!Number.isFinite(n)) throw invalid(`${what} must be a number`);
   return n;
+}
+
+function optionalWholeNumber(value: unknown, what: string, min: number, max: number): number | undefined {
+  const n = optionalNumber(value, what);
+  if (n !== undefined && (!Number.isInteger(n) || n < min || n > max)) throw invalid(`${what} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** A duration in seconds (fractions allowed) as milliseconds. */
+function optionalSeconds(value: unknown, what: string, max: number): number | undefined {
+  const seconds = optionalNumber(value, what);
+  if (seconds === undefined) return undefined;
+  if (seconds <= 0 || seconds > max) throw invalid(`${what} must be more than 0 and at most ${max} seconds`);
+  return seconds * 1000;
 }
 
 function invalid(message: string): FptrError {

@@ -9,4 +9,9 @@ import type { FptrApi } from './types';
 export interface FptrSiteNode {
   client: FptrApi;
   siteUrl: string;
+  /**
+   * Set when the site's settings are unusable: what is wrong, in plain words and without
+   * secrets (e.g. "Script name and script key are required"), for badges and errors.
+   */
+  configError?: string;
 }

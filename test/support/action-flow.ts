@@ -12,6 +12,9 @@ import { helper } from './runtime';
 
 export const DEMO = FptrSimulator.DEMO;
 
+/** fptr-site settings that give up on an outage after one quick retry, so outage tests take a moment, not the default budget. */
+export const QUICK_GIVE_UP = { timeout: 1, maxRetries: 1 };
+
 type NodeModule = (RED: NodeAPI) => void;
 type FlowNode = { id: string; type: string; [key: string]: unknown };
 export type Msg = Record<string, unknown> & { payload?: unknown };

@@ -165,9 +165,8 @@ export class WebhookReceiver {
     const parsed = parseDeliveryBody(body);
     if (!parsed.ok) return this.reject(res, 400, parsed.reason === 'json' ? BAD_JSON : BAD_SHAPE);
     reply(res, 200, OK);
-    const headers = req.headers;
-    const receivedAt = new Date().toISOString();
-    setImmediate(() => this.dispatch(parsed.body, headers, receivedAt));
+    // The answer is written; the messages only queue here and leave on later turns.
+    this.dispatch(parsed.body, req.headers, new Date().toISOString());
   };
 
   /** Express handler for every other method on the webhook path. */

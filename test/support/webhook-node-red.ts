@@ -19,6 +19,15 @@ export interface RuntimeOptions {
   nodeArgs?: string[];
 }
 
+/**
+ * `red.js` of the runtime under test: next to the `lib/red.js` named by FPTR_NODE_RED_RUNTIME
+ * (as test/support/runtime.ts uses it, e.g. Node-RED 5 in CI), else the dev dependency's.
+ */
+function redJsPath(): string {
+  const runtime = process.env.FPTR_NODE_RED_RUNTIME;
+  return runtime ? path.join(path.dirname(runtime), '..', 'red.js') : require.resolve('node-red/red.js');
+}
+
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -97,7 +106,7 @@ export class NodeRedRuntime {
       `module.exports = ${JSON.stringify(settings, null, 2)};\n` +
         `module.exports.functionGlobalContext = { ${globals.join(', ')} };\n`,
     );
-    const redJs = path.join(path.dirname(require.resolve('node-red/package.json')), 'red.js');
+    const redJs = redJsPath();
     const args = [...(options.nodeArgs ?? []), '--require', require.resolve('tsx/cjs'), redJs, '--settings', settingsFile];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],

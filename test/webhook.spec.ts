@@ -509,6 +509,23 @@ describe('fptr-webhook-in', function () {
       (await signed(singleBody(taskChange(2)), {}, '/fptr/hook2')).status.should.equal(200);
     });
 
+    it('reports a path a core http in node already serves on POST', async function () {
+      const httpIn = require('@node-red/nodes/core/network/21-httpin.js') as typeof wrapped;
+      const flow: Flow = [
+        TAB,
+        { id: 'core', type: 'http in', z: 'tab', url: PATH, method: 'post', upload: false, skipBodyParsing: false, swaggerDoc: '', wires: [[]] },
+        webhook(),
+        OUT,
+      ];
+      await start(flow, { w1: { secret: SECRET } }, [httpIn]);
+      const errors = helper
+        .log()
+        .args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string })
+        .filter((event: { level: number; id: string }) => event.level === 20 && event.id === 'w1');
+      errors.should.have.length(1);
+      errors[0].msg.should.containEql('errors.path-in-use');
+    });
+
     it('reports a second node on the same path instead of shadowing the first', async function () {
       const statuses: Array<{ fill?: string; source: { id: string } }> = [];
       const flow: Flow = [

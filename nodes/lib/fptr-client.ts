@@ -354,7 +354,7 @@ export class FptrClient implements FptrApi {
         throw failure.retryable ? failure.withNote('(not repeated automatically: FPTR may already have applied it)') : failure;
       }
       if (attempt >= this.#maxRetries) {
-        throw failure.withNote(`(gave up after ${attempts} attempts in ${formatSeconds(performance.now() - started)})`);
+        throw failure.withNote(`(gave up after ${plural(attempts, 'attempt')} in ${formatSeconds(performance.now() - started)})`);
       }
       let wait = backoffMs(attempt, this.#retryBaseMs, this.#retryMaxMs);
       if (failure.retryAfterMs !== undefined) {
@@ -364,7 +364,7 @@ export class FptrClient implements FptrApi {
         wait = failure.retryAfterMs;
       }
       if (performance.now() - started + wait > this.#deadlineMs) {
-        throw failure.withNote(`(gave up after ${attempts} attempts: the ${formatSeconds(this.#deadlineMs)} time budget would run out)`);
+        throw failure.withNote(`(gave up after ${plural(attempts, 'attempt')}: the ${formatSeconds(this.#deadlineMs)} time budget would run out)`);
       }
       await sleep(wait, this.#closing.signal);
       attempt++;
@@ -571,4 +571,8 @@ function nonNegativeNumber(value: number | undefined, fallback: number, name: st
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value < 0) throw configError(`${name} must be a number ≥ 0, got ${String(value)}`);
   return value;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -85,7 +85,7 @@ describe('fptr-site node', () => {
       const started = Date.now();
       const err = await fptrError(site.client.search('Shot'));
       should(err.status).equal(429);
-      should(err.message).match(/gave up after 1 attempts: the 0\.5 s time budget would run out/);
+      should(err.message).match(/gave up after 1 attempt: the 0\.5 s time budget would run out/);
       should((site.client as FptrClient).stats.retries).equal(0);
       should(Date.now() - started).be.below(1000);
     });

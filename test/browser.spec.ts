@@ -132,10 +132,18 @@ describe('editor in a real browser (Chromium, packed package installed from the 
   let hostId = '';
   it('creates an fptr-site in its dialog and "Test connection" reaches the simulator', async () => {
     const site = sim as FptrSimulator;
-    const use = (await configProperties(editor, paletteTypes)).find((u) => u.configType === 'fptr-site');
-    should.exist(use, 'no node type has an fptr-site property');
-    const { type, property } = use as { type: string; property: string };
-    hostId = await editor.dropNode(type);
+    // The flow deployed next must be complete: use the first node that needs nothing but a site.
+    const uses = (await configProperties(editor, paletteTypes)).filter((u) => u.configType === 'fptr-site');
+    let property = '';
+    for (const use of uses) {
+      const id = await editor.dropNode(use.type);
+      if ((await editor.validationErrors(id)).every((e) => e.startsWith(use.property))) {
+        [hostId, property] = [id, use.property];
+        break;
+      }
+      await editor.deleteNode(id);
+    }
+    should(hostId).not.equal('', `no node type with an fptr-site property is complete with just a site: ${JSON.stringify(uses)}`);
     await editor.openNodeDialog(hostId);
     await editor.openNewConfigDialog(property);
     const page = editor.page;
@@ -171,7 +179,11 @@ describe('editor in a real browser (Chromium, packed package installed from the 
   });
 
   it('deploys that flow with Deploy; GET /flows has it and no secret', async () => {
-    await editor.deploy();
+    const logged = nodeRed.log().length;
+    const { confirmed } = await editor.deploy();
+    should(confirmed).equal(false, 'the editor found the flow incomplete and asked before deploying');
+    // Nodes report bad settings when they start, which the runtime logs before it answers the deploy.
+    should(nodeRed.log().slice(logged)).not.match(/\[error\]/, `Node-RED log:\n${nodeRed.log().slice(logged)}`);
     const flows = await api.flows();
     const site = flows.find((n) => n.id === siteId);
     should.exist(site, 'deployed flows lack the fptr-site');

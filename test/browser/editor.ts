@@ -1,4 +1,4 @@
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page, Response } from 'playwright-core';
 
 /** What one palette entry shows. */
 export interface PaletteEntry {
@@ -153,10 +153,39 @@ export class Editor {
     return this.page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`);
   }
 
+  /** What the editor finds wrong with a canvas node's settings (the red triangle's list). */
+  async validationErrors(id: string): Promise<string[]> {
+    return this.page.evaluate((nodeId) => {
+      const RED = (window as unknown as { RED: { nodes: { node(id: string): { validationErrors?: string[] } | null } } }).RED;
+      return RED.nodes.node(nodeId)?.validationErrors ?? [];
+    }, id);
+  }
+
+  /** Clicks a canvas node and presses Delete. */
+  async deleteNode(id: string): Promise<void> {
+    await this.canvasNode(id).click();
+    await this.page.keyboard.press('Delete');
+  }
+
+  /**
+   * Does what opens one more edit tray and waits until it is built and sliding in. The tray and
+   * its buttons exist before the dialog is built, and until then the editor ignores clicks that
+   * open a further dialog; the tray is moved into view (`right: 0`) only once built.
+   */
+  private async openTray(action: () => Promise<void>): Promise<void> {
+    const tray = this.page.locator('.red-ui-tray').last();
+    // A tray opened over another one takes its place in the DOM, so "new" means another element.
+    const previous = (await tray.count()) > 0 ? await tray.elementHandle() : null;
+    await action();
+    await waitUntil(async () => {
+      if ((await tray.count()) === 0 || !/\bright: 0px/.test((await tray.getAttribute('style')) ?? '')) return false;
+      return !previous || !(await tray.evaluate((el, prev) => el === prev, previous));
+    }, 'an edit tray to open');
+  }
+
   /** Double-clicks a canvas node; resolves once its edit tray is open. */
   async openNodeDialog(id: string): Promise<void> {
-    await this.canvasNode(id).dblclick();
-    await this.page.locator('#node-dialog-ok').waitFor({ state: 'visible' });
+    await this.openTray(() => this.canvasNode(id).dblclick());
   }
 
   async closeNodeDialog(): Promise<void> {
@@ -166,8 +195,7 @@ export class Editor {
 
   /** In an open node dialog, the "add new config node" button of a config-node property. */
   async openNewConfigDialog(property: string): Promise<void> {
-    await this.page.click(`#node-input-btn-${property}-add`);
-    await this.page.locator('#node-config-dialog-ok').waitFor({ state: 'visible' });
+    await this.openTray(() => this.page.click(`#node-input-btn-${property}-add`));
   }
 
   async closeConfigDialog(button: 'ok' | 'cancel'): Promise<void> {
@@ -183,20 +211,24 @@ export class Editor {
     this.dropped = 0;
   }
 
-  /** Presses Deploy; resolves once the runtime accepted the flows. */
-  async deploy(): Promise<void> {
-    const [response] = await Promise.all([
-      this.page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/flows'),
-      (async () => {
-        await this.page.click('#red-ui-header-button-deploy');
-        // Nodes with incomplete settings make the editor ask first; a person confirms.
-        const confirm = this.page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
-        const asked = await confirm.waitFor({ state: 'visible', timeout: 1500 }).then(() => true, () => false);
-        if (asked) await confirm.click();
-      })(),
-    ]);
-    if (!response.ok()) throw new Error(`deploy answered ${response.status()}`);
+  /**
+   * Presses Deploy; resolves once the runtime accepted the flows, telling whether the editor
+   * first asked to confirm (it does when some node's settings are incomplete; a person confirms).
+   */
+  async deploy(): Promise<{ confirmed: boolean }> {
+    let response: Response | undefined;
+    const responded = this.page
+      .waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/flows')
+      .then((r) => (response = r));
+    await this.page.click('#red-ui-header-button-deploy');
+    const confirm = this.page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
+    await waitUntil(async () => response !== undefined || (await confirm.isVisible()), 'the deploy to start');
+    const confirmed = response === undefined;
+    if (confirmed) await confirm.click();
+    const answer = await responded;
+    if (!answer.ok()) throw new Error(`deploy answered ${answer.status()}`);
     await this.page.locator('#red-ui-header-button-deploy.disabled').waitFor({ state: 'attached' });
+    return { confirmed };
   }
 
   // ---- import ------------------------------------------------------------------------------
@@ -209,17 +241,23 @@ export class Editor {
     const before = await this.nodeIds();
     await this.mainMenu('menu-item-import');
     const dialog = this.page.locator('.red-ui-editor-dialog:visible');
-    await dialog.locator('#red-ui-clipboard-dialog-import-tabs a', { hasText: /^examples$/i }).click();
-    let folder = dialog.locator('#red-ui-clipboard-dialog-import-tab-examples');
-    const folders = [module, ...name.split('/')];
-    const file = folders.pop() as string;
-    for (const part of folders) folder = await this.expandTreeFolder(folder, part);
-    const row = this.treeLabel(folder, file).locator('xpath=ancestor::div[contains(@class,"red-ui-treeList-label")][1]');
-    await row.click();
-    await waitUntil(async () => hasClass(await row.getAttribute('class'), 'selected'), `example ${name} to be selected`);
-    const newFlow = dialog.locator('#red-ui-clipboard-dialog-import-opt-new');
-    if (await newFlow.isVisible()) await newFlow.click();
-    await this.page.locator('#red-ui-clipboard-dialog-ok:not(.ui-state-disabled)').click();
+    try {
+      await dialog.locator('#red-ui-clipboard-dialog-import-tabs a', { hasText: /^examples$/i }).click();
+      let folder = dialog.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      const folders = [module, ...name.split('/')];
+      const file = folders.pop() as string;
+      for (const part of folders) folder = await this.expandTreeFolder(folder, part);
+      const row = this.treeLabel(folder, file).locator('xpath=ancestor::div[contains(@class,"red-ui-treeList-label")][1]');
+      await row.click();
+      await waitUntil(async () => hasClass(await row.getAttribute('class'), 'selected'), `example ${name} to be selected`);
+      const newFlow = dialog.locator('#red-ui-clipboard-dialog-import-opt-new');
+      if (await newFlow.isVisible()) await newFlow.click();
+      await this.page.locator('#red-ui-clipboard-dialog-ok:not(.ui-state-disabled)').click();
+    } catch (err) {
+      // Leave the editor usable for the next check: Escape closes the dialog.
+      await this.page.keyboard.press('Escape');
+      throw err;
+    }
     // Ids an example shares with nodes already in the workspace make the editor ask in a
     // notification (Cancel / View nodes... / Import copy); a person picks "Import copy".
     const conflict = this.page.locator('.red-ui-notification', { has: this.page.locator('button') }).last();
@@ -320,6 +358,10 @@ export class Editor {
     const entry = label.locator('xpath=ancestor::div[contains(@class,"red-ui-editableList-item-content")][1]');
     if (!hasClass(await entry.getAttribute('class'), 'expanded')) await label.click();
     await waitUntil(async () => hasClass(await entry.getAttribute('class'), 'expanded'), `${text} to open`);
+    // Children slide into view (jQuery sets overflow:hidden on their list meanwhile); a click
+    // during the slide can land on the wrong row.
+    const children = entry.locator(':scope > .red-ui-editableList ol').first();
+    await waitUntil(async () => !/overflow/.test((await children.getAttribute('style')) ?? ''), `${text} to finish opening`);
     return entry;
   }
 

@@ -49,8 +49,8 @@ describe('editor in a real browser (Chromium, packed package installed from the 
 
   const pkgJson = readPackageJson();
   const declaredSets = Object.keys(pkgJson['node-red'].nodes);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-browser-'));
-  const staticDir = path.join(work, 'static');
+  let work = '';
+  let staticDir = '';
   const started: NodeRedProcess[] = [];
   let chromium: Chromium | undefined;
   let sim: FptrSimulator | undefined;
@@ -76,6 +76,8 @@ describe('editor in a real browser (Chromium, packed package installed from the 
       console.warn(`\n  !!! SKIPPING the browser test: ${CHROMIUM_PATH} is not installed (apt-get install chromium) !!!\n`);
       this.skip();
     }
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-browser-'));
+    staticDir = path.join(work, 'static');
     fs.mkdirSync(IMAGES, { recursive: true });
     fs.mkdirSync(staticDir);
     // The palette manager's catalogue, served from loopback: nothing the editor loads leaves the machine.
@@ -99,7 +101,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     await chromium?.close();
     for (const nr of started) await nr.stop();
     await sim?.close();
-    fs.rmSync(work, { recursive: true, force: true });
+    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   it('installs the tarball through Manage palette → Install → upload', async () => {

@@ -176,9 +176,9 @@ describe('example: task status cascade', function () {
     await run.stop();
   });
 
-  it('sets the waiting Tasks of the later steps ready, only those, and acknowledges what changed', async function () {
-    // Comp is on hold, not waiting: it must stay as it is.
-    run.sim.update('Task', DEMO.taskIds['sh010/Comp'], { sg_status_list: 'hld' });
+  it('sets the waiting Tasks of the next step ready, only those, and acknowledges what changed', async function () {
+    // Comp waits too, but for Lighting: Animation's final Task must leave it waiting.
+    should(statusOf(run, 'sh010/Comp')).equal('wtg');
     const hook = run.hook('/fptr/task-status', { Task: { update: ['sg_status_list'] } });
     const skipped = run.tap('fptr-ex-cascade-skipped');
     const before = taskStatuses(run);
@@ -228,19 +228,35 @@ describe('example: task status cascade', function () {
     taskStatuses(run).should.eql({ ...before, [DEMO.taskIds['sh020/Layout']]: 'rev' });
   });
 
-  it('acknowledges that there is nothing to do for the last step', async function () {
+  it('acknowledges that there is nothing to do for a step that feeds none', async function () {
     const hook = run.hook('/fptr/task-status', { Task: { update: ['sg_status_list'] } });
     const before = taskStatuses(run);
 
     run.sim.update('Task', DEMO.taskIds['hero/Surfacing'], { sg_status_list: 'fin' }, person);
 
     parseAck(await run.acknowledged(hook.id)).should.eql({
-      status: 'success', by: 'node-red', detail: `Task ${DEMO.taskIds['hero/Surfacing']}: Surfacing is the last step, nothing to do`,
+      status: 'success', by: 'node-red', detail: `Task ${DEMO.taskIds['hero/Surfacing']}: step Surfacing feeds no step in FPTR_NEXT_STEPS, nothing to do`,
     });
     taskStatuses(run).should.eql({ ...before, [DEMO.taskIds['hero/Surfacing']]: 'fin' });
   });
 
-  it('readies every waiting later step of an Asset in one batch', async function () {
+  it('moves on one step at a time: Lighting final makes Comp ready', async function () {
+    const hook = run.hook('/fptr/task-status', { Task: { update: ['sg_status_list'] } });
+
+    run.sim.update('Task', DEMO.taskIds['sh010/Animation'], { sg_status_list: 'fin' }, person);
+    await run.acknowledged(hook.id);
+    should(statusOf(run, 'sh010/Comp')).equal('wtg');
+    run.sim.update('Task', DEMO.taskIds['sh010/Lighting'], { sg_status_list: 'fin' }, person);
+
+    const ack = await waitFor(
+      () => run.sim.deliveries(hook.id).find((d) => typeof d.acknowledgement === 'string' && d.acknowledgement.includes('(Lighting) final')),
+      'the acknowledgement of Lighting\'s final Task',
+    );
+    parseAck(ack).detail.should.equal(`Task ${DEMO.taskIds['sh010/Lighting']} (Lighting) final: Comp (Task ${DEMO.taskIds['sh010/Comp']}) set to rdy`);
+    should(statusOf(run, 'sh010/Comp')).equal('rdy');
+  });
+
+  it('readies every step an Asset step feeds, in one batch', async function () {
     const hook = run.hook('/fptr/task-status', { Task: { update: ['sg_status_list'] } });
     run.sim.resetStats();
 

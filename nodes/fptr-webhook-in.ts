@@ -25,6 +25,8 @@ interface WebhookInCreds {
 interface WebhookInSettings {
   fptrWebhookInMaxBodySize?: string | number;
   fptrWebhookInMaxPending?: number;
+  /** The addresses Autodesk publishes for webhook delivery, kept by the admin; the editor's preset button reads them. */
+  fptrWebhookInPublishedAddresses?: string[];
 }
 
 type Middleware = (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
@@ -183,6 +185,7 @@ export = function (RED: NodeAPI) {
     settings: {
       fptrWebhookInMaxBodySize: { value: undefined, exportable: true },
       fptrWebhookInMaxPending: { value: undefined },
+      fptrWebhookInPublishedAddresses: { value: [], exportable: true },
     },
   });
 };

@@ -43,6 +43,9 @@ function shouldHaveNone(problems: Problem[]): void {
   should(text).equal('', `the editor check found problems:\n${text}`);
 }
 
+/** The admin's copy of Autodesk's list (documentation ranges here: any values do). */
+const PUBLISHED_ADDRESSES = ['192.0.2.10/32', '2001:db8:1::/48'];
+
 describe('editor in a real browser (Chromium, packed package installed from the palette)', function () {
   // Packing builds the package, and the palette upload runs npm install against the registry.
   this.timeout(300_000);
@@ -87,7 +90,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     let browser: Chromium;
     [tarball, nodeRed, browser] = await Promise.all([
       packPackage(work),
-      startNodeRed({ redJs, userDir: path.join(work, 'user'), staticDir }),
+      startNodeRed({ redJs, userDir: path.join(work, 'user'), staticDir, settings: { fptrWebhookInPublishedAddresses: PUBLISHED_ADDRESSES } }),
       launchChromium().then((c) => (chromium = c)),
     ]);
     unpacked = await unpack(tarball, path.join(work, 'unpacked'));
@@ -128,6 +131,24 @@ describe('editor in a real browser (Chromium, packed package installed from the 
   it('opens and closes every node edit dialog without errors', async () => {
     const shot = paletteTypes.includes('fptr-webhook-in') ? 'fptr-webhook-in' : paletteTypes[0];
     shouldHaveNone(await checkDialogs(editor, pkg, definitions, { type: shot, file: path.join(IMAGES, 'dialog.png') }));
+  });
+
+  it('fills a webhook\'s allowed sources from the fptrWebhookInPublishedAddresses setting, once', async () => {
+    const id = await editor.dropNode('fptr-webhook-in');
+    await editor.openNodeDialog(id);
+    const entries = () => editor.page.locator('.node-input-allowList-cidr').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+    (await entries()).should.eql([]);
+    await editor.page.click('#fptr-webhook-in-preset');
+    await editor.page.click('#fptr-webhook-in-preset');
+    (await entries()).should.eql(PUBLISHED_ADDRESSES);
+    await editor.closeNodeDialog();
+    const saved = await editor.page.evaluate((nodeId) => {
+      const RED = (window as unknown as { RED: { nodes: { node(id: string): { allowList?: string[] } | null } } }).RED;
+      return RED.nodes.node(nodeId)?.allowList;
+    }, id);
+    should(saved).eql(PUBLISHED_ADDRESSES);
+    await editor.deleteNode(id);
+    shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-webhook-in preset', problem: e })));
   });
 
   let siteId = '';

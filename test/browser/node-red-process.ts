@@ -12,6 +12,8 @@ export interface NodeRedOptions {
   /** Folder served at `/` by httpStatic (holds the empty palette catalogue). */
   staticDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Merged into the settings file (e.g. a node's own settings). */
+  settings?: Record<string, unknown>;
 }
 
 /** The `red.js` command next to the `lib/red.js` that the test runtime resolves. */
@@ -43,6 +45,7 @@ function settingsSource(port: number, opts: NodeRedOptions): string {
       tours: false,
       palette: opts.staticDir ? { catalogues: ['catalogue.json'] } : {},
     },
+    ...opts.settings,
   };
   return `module.exports = ${JSON.stringify(settings, null, 2)};\n`;
 }

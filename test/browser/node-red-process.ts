@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
-import net = require('node:net');
 import path = require('node:path');
+import { freePort } from '../support/loopback';
 
 export interface NodeRedOptions {
   /** Node-RED's command-line entry point (`<node-red package>/red.js`). */
@@ -19,14 +19,6 @@ export interface NodeRedOptions {
 /** The `red.js` command next to the `lib/red.js` that the test runtime resolves. */
 export function redJsFor(runtimeLibRedJs: string): string {
   return path.join(path.dirname(runtimeLibRedJs), '..', 'red.js');
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function settingsSource(port: number, opts: NodeRedOptions): string {

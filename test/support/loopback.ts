@@ -1,5 +1,5 @@
 import http = require('node:http');
-import type { AddressInfo } from 'node:net';
+import net = require('node:net');
 
 /** One HTTP server on an ephemeral 127.0.0.1 port, closed with its keep-alive connections. */
 export class LoopbackServer {
@@ -11,7 +11,7 @@ export class LoopbackServer {
     const server = http.createServer(handler);
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   }
 
   async close(): Promise<void> {
@@ -21,4 +21,13 @@ export class LoopbackServer {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** A port that was free on 127.0.0.1 a moment ago, for a child process to listen on. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
-import net = require('node:net');
 import os = require('node:os');
 import path = require('node:path');
+import { freePort } from './loopback';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -26,14 +26,6 @@ export interface RuntimeOptions {
 function redJsPath(): string {
   const runtime = process.env.FPTR_NODE_RED_RUNTIME;
   return runtime ? path.join(path.dirname(runtime), '..', 'red.js') : require.resolve('node-red/red.js');
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /**

@@ -142,11 +142,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     await editor.page.click('#fptr-webhook-in-preset');
     (await entries()).should.eql(PUBLISHED_ADDRESSES);
     await editor.closeNodeDialog();
-    const saved = await editor.page.evaluate((nodeId) => {
-      const RED = (window as unknown as { RED: { nodes: { node(id: string): { allowList?: string[] } | null } } }).RED;
-      return RED.nodes.node(nodeId)?.allowList;
-    }, id);
-    should(saved).eql(PUBLISHED_ADDRESSES);
+    should(await editor.nodeProperty(id, 'allowList')).eql(PUBLISHED_ADDRESSES);
     await editor.deleteNode(id);
     shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-webhook-in preset', problem: e })));
   });
@@ -189,13 +185,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     site.stats.tokenRequests.should.be.above(0);
     await editor.closeConfigDialog('ok');
     await editor.closeNodeDialog();
-    siteId = await page.evaluate(
-      ([id, prop]) => {
-        const RED = (window as unknown as { RED: { nodes: { node(id: string): Record<string, unknown> | null } } }).RED;
-        return String(RED.nodes.node(id)?.[prop] ?? '');
-      },
-      [hostId, property] as const,
-    );
+    siteId = String((await editor.nodeProperty(hostId, property)) ?? '');
     siteId.should.not.equal('');
     shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-site', problem: e })));
   });

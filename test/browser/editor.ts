@@ -97,9 +97,9 @@ export class Editor {
     ]);
     // A failed install leaves its modal notification open for the failing test's screenshot/log.
     if (!response.ok()) return response.status();
-    // The runtime then tells the editor over comms. Node-RED's Nodes tab row for the module is
-    // now and then left hidden (seen once in ten runs), so the editor's
-    // registry holding the module's node types is the sign the install reached the editor.
+    // The runtime then tells the editor over comms. Node-RED now and then leaves the module's
+    // Nodes tab row hidden (seen once in ten runs), so the sign that the install reached the
+    // editor is its registry holding the module's node types.
     await this.page.waitForFunction(
       (name) => {
         type Registry = { getModule(m: string): { sets?: Record<string, { types?: string[] }> } | undefined };
@@ -165,12 +165,20 @@ export class Editor {
     return this.page.locator(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`);
   }
 
+  /** One property of a node as the editor holds it (`undefined` for an unknown node or property). */
+  async nodeProperty(id: string, property: string): Promise<unknown> {
+    return this.page.evaluate(
+      ([nodeId, prop]) => {
+        const RED = (window as unknown as { RED: { nodes: { node(id: string): Record<string, unknown> | null } } }).RED;
+        return RED.nodes.node(nodeId)?.[prop];
+      },
+      [id, property] as const,
+    );
+  }
+
   /** What the editor finds wrong with a canvas node's settings (the red triangle's list). */
   async validationErrors(id: string): Promise<string[]> {
-    return this.page.evaluate((nodeId) => {
-      const RED = (window as unknown as { RED: { nodes: { node(id: string): { validationErrors?: string[] } | null } } }).RED;
-      return RED.nodes.node(nodeId)?.validationErrors ?? [];
-    }, id);
+    return ((await this.nodeProperty(id, 'validationErrors')) as string[] | undefined) ?? [];
   }
 
   /** Clicks a canvas node and presses Delete. */
@@ -394,10 +402,7 @@ export class Editor {
 
   /** Brings the flow tab holding a node to the front (clicks its tab). */
   async showFlowOf(nodeId: string): Promise<void> {
-    const z = await this.page.evaluate((id) => {
-      const RED = (window as unknown as { RED: { nodes: { node(id: string): { z?: string } | null } } }).RED;
-      return RED.nodes.node(id)?.z ?? null;
-    }, nodeId);
+    const z = (await this.nodeProperty(nodeId, 'z')) as string | undefined;
     if (!z) throw new Error(`node ${nodeId} is on no flow tab`);
     await this.page.click(`#red-ui-workspace-tabs li[id="red-ui-tab-${z}"] a.red-ui-tab-label`);
   }

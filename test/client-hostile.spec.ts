@@ -351,5 +351,16 @@ describe('FptrClient against a hostile server', function () {
       const msg = await findOnce({ scriptName: 'node_red_bridge', scriptKey: NASTY_KEY });
       should(msg.error!.message).equal('FptrError: FPTR 400: Bad request');
     });
+
+    it('applies fptrSiteMaxResponseSize from settings.js', async () => {
+      helper.settings({ fptrSiteMaxResponseSize: '1mb' } as object);
+      try {
+        server.api = answers.huge(200, 3 * MB, { envelope: false });
+        const msg = await findOnce({ scriptName: 'node_red_bridge', scriptKey: NASTY_KEY });
+        should(msg.error!.message).match(/is larger than 1 MB; it was not read/);
+      } finally {
+        helper.settings({});
+      }
+    });
   });
 });

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { FptrClient } from './lib/fptr-client';
 import { FptrError } from './lib/fptr-error';
-import { safeSiteUrl, siteClientOptions, type SiteSettings } from './lib/site-config';
+import { safeSiteUrl, sameSite, siteClientOptions, type SiteRuntimeSettings, type SiteSettings } from './lib/site-config';
 import type { FptrSiteNode } from './lib/site-node';
 import { unavailableApi } from './lib/unavailable-api';
 
@@ -33,10 +33,12 @@ const TEST_RETRIES = 1;
 const TEST_MAX_RETRY_AFTER_MS = 5_000;
 
 export = function (RED: NodeAPI) {
+  const settings = RED.settings as typeof RED.settings & SiteRuntimeSettings;
+
   function FptrSite(this: SiteNode, config: SiteDef) {
     RED.nodes.createNode(this, config);
     try {
-      const client = new FptrClient(siteClientOptions({ ...config, ...this.credentials }));
+      const client = new FptrClient(siteClientOptions({ ...config, ...this.credentials }, settings));
       this.client = client;
       this.siteUrl = client.siteUrl;
       this.on('close', (_removed: boolean, done: () => void) => {
@@ -52,7 +54,10 @@ export = function (RED: NodeAPI) {
     }
   }
 
-  RED.nodes.registerType<SiteNode, SiteDef, object, SiteCredentials>('fptr-site', FptrSite, {
+  RED.nodes.registerType<SiteNode, SiteDef, SiteRuntimeSettings, SiteCredentials>('fptr-site', FptrSite, {
+    settings: {
+      fptrSiteMaxResponseSize: { value: undefined },
+    },
     credentials: {
       scriptName: { type: 'text' },
       scriptKey: { type: 'password' },
@@ -76,11 +81,12 @@ export = function (RED: NodeAPI) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return { status: 400, body: { ok: false, error: RED._('fptr-site.errors.badRequest') } };
     }
-    const settings = withStoredSecrets(body as SiteSettings & { id?: unknown });
+    const dialog = withStoredSecrets(body as SiteSettings & { id?: unknown });
+    if (!dialog) return { status: 400, body: { ok: false, error: RED._('fptr-site.errors.reenterSecret') } };
     let client: FptrClient;
     try {
       client = new FptrClient({
-        ...siteClientOptions(settings), maxRetries: TEST_RETRIES, maxRetryAfterMs: TEST_MAX_RETRY_AFTER_MS,
+        ...siteClientOptions(dialog, settings), maxRetries: TEST_RETRIES, maxRetryAfterMs: TEST_MAX_RETRY_AFTER_MS,
       });
     } catch (err) {
       if (err instanceof FptrError) return { status: 400, body: { ok: false, error: err.message } };
@@ -106,16 +112,21 @@ export = function (RED: NodeAPI) {
     }
   }
 
-  /** Password fields left unchanged in the dialog arrive as a placeholder: use the stored value. */
-  function withStoredSecrets(dialog: SiteSettings & { id?: unknown }): SiteSettings {
-    const { id, ...settings } = dialog;
-    const needsStored = settings.scriptKey === UNCHANGED_PASSWORD || settings.password === UNCHANGED_PASSWORD;
-    const stored = needsStored && typeof id === 'string' && id
-      ? (RED.nodes.getCredentials(id) as SiteCredentials | undefined)
-      : undefined;
-    if (settings.scriptKey === UNCHANGED_PASSWORD) settings.scriptKey = stored?.scriptKey;
-    if (settings.password === UNCHANGED_PASSWORD) settings.password = stored?.password;
-    return settings;
+  /**
+   * Password fields left unchanged in the dialog arrive as a placeholder: use the stored value,
+   * but only that of the deployed fptr-site node the dialog edits, and only towards the URL it
+   * was deployed with. Otherwise the endpoint would send any node's stored password (an MQTT
+   * broker's, say) to any address typed in. Undefined: the secret has to be typed in again.
+   */
+  function withStoredSecrets(dialog: SiteSettings & { id?: unknown }): SiteSettings | undefined {
+    const { id, ...values } = dialog;
+    if (values.scriptKey !== UNCHANGED_PASSWORD && values.password !== UNCHANGED_PASSWORD) return values;
+    const deployed = typeof id === 'string' && id ? RED.nodes.getNode(id) as SiteNode | null : null;
+    if (deployed?.type !== 'fptr-site' || !sameSite(values.url, deployed.siteUrl)) return undefined;
+    const stored = deployed.credentials ?? {};
+    if (values.scriptKey === UNCHANGED_PASSWORD) values.scriptKey = stored.scriptKey;
+    if (values.password === UNCHANGED_PASSWORD) values.password = stored.password;
+    return values;
   }
 };
 

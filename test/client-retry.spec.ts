@@ -1,6 +1,7 @@
 import should = require('should');
 import { Semaphore } from '../nodes/lib/concurrency';
-import { backoffMs, parseRetryAfter, sleep } from '../nodes/lib/retry';
+import { FptrError } from '../nodes/lib/fptr-error';
+import { backoffMs, parseRetryAfter, retryWaitMs, sleep } from '../nodes/lib/retry';
 import { TokenSource } from '../nodes/lib/token-source';
 
 describe('retry helpers', () => {
@@ -11,13 +12,26 @@ describe('retry helpers', () => {
     should(backoffMs(10, 250, 10_000, () => 0)).eql(0);
   });
 
+  it('waits at least the backoff, and longer only when Retry-After asks for more', () => {
+    const half = (): number => 0.5;
+    should(retryWaitMs(2, undefined, 250, 10_000, half)).eql(500);
+    should(retryWaitMs(2, 0, 250, 10_000, half)).eql(500);
+    should(retryWaitMs(2, 100, 250, 10_000, half)).eql(500);
+    should(retryWaitMs(2, 3_000, 250, 10_000, half)).eql(3_000);
+  });
+
   const now = Date.parse('2025-01-01T00:00:00Z');
-  const retryAfter: Array<[string | undefined, number | undefined]> = [
+  const retryAfter: Array<[string | string[] | undefined, number | undefined]> = [
     ['1', 1000],
     [' 30 ', 30_000],
     ['0', 0],
     ['Wed, 01 Jan 2025 00:00:05 GMT', 5000],
     ['Tue, 31 Dec 2024 23:59:00 GMT', 0],
+    ['86400', 86_400_000],
+    ['86401', 86_400_000],
+    ['9'.repeat(400), 86_400_000],
+    ['Fri, 01 Jan 2100 00:00:00 GMT', 86_400_000],
+    [['2', '7'], 2000],
     ['soon', undefined],
     ['-3', undefined],
     ['1.5', undefined],
@@ -25,7 +39,7 @@ describe('retry helpers', () => {
     [undefined, undefined],
   ];
   for (const [value, ms] of retryAfter) {
-    it(`Retry-After ${JSON.stringify(value)} → ${String(ms)} ms`, () => {
+    it(`Retry-After ${String(JSON.stringify(value)).slice(0, 40)} → ${String(ms)} ms`, () => {
       should(parseRetryAfter(value, now)).eql(ms);
     });
   }
@@ -116,5 +130,68 @@ describe('TokenSource', () => {
   it('rejects an answer without an access token', async () => {
     const source = new TokenSource(async () => ({ token_type: 'Bearer' }), 60);
     await should(source.get()).be.rejectedWith(/without an access_token/);
+  });
+
+  describe('after FPTR refuses the credentials', () => {
+    const refusal = new FptrError("FPTR 400: Can't authenticate script", { kind: 'http', status: 400 });
+
+    it('fails fast with the same error for a pause that doubles with each refusal, up to a minute', async () => {
+      let clock = 0;
+      let fetches = 0;
+      const source = new TokenSource(async () => {
+        fetches++;
+        throw refusal;
+      }, 60, () => clock);
+      const pauses: number[] = [];
+      for (let round = 0; round < 9; round++) {
+        const started = clock;
+        await should(source.get()).be.rejectedWith(refusal);
+        const before = fetches;
+        // Ask every 100 ms until the source tries FPTR again.
+        do {
+          clock += 100;
+          await should(source.get()).be.rejectedWith(refusal);
+        } while (fetches === before);
+        pauses.push(clock - started);
+      }
+      should(pauses).eql([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+    });
+
+    it('asks again after the pause, and a token obtained ends the pauses', async () => {
+      let clock = 0;
+      let refuse = true;
+      let fetches = 0;
+      const source = new TokenSource(async () => {
+        fetches++;
+        if (refuse) throw refusal;
+        return { access_token: `t${fetches}`, expires_in: 600 };
+      }, 60, () => clock);
+      await should(source.get()).be.rejectedWith(refusal);
+      refuse = false;
+      clock = 999;
+      await should(source.get()).be.rejectedWith(refusal);
+      clock = 1_000;
+      const token = await source.get();
+      should(token.header).eql('Bearer t2');
+      // FPTR now refuses the fresh token itself: one pause of a second, not a longer one.
+      refuse = true;
+      source.refused(token, refusal);
+      await should(source.get()).be.rejectedWith(refusal);
+      clock = 2_000;
+      await should(source.get()).be.rejectedWith(refusal);
+      should(fetches).eql(3);
+    });
+
+    it('does not pause after a passing failure (outage, timeout)', async () => {
+      let fetches = 0;
+      const outage = new FptrError('FPTR 503: Service unavailable', { kind: 'http', status: 503, retryable: true });
+      const source = new TokenSource(async () => {
+        fetches++;
+        throw outage;
+      }, 60, () => 0);
+      await should(source.get()).be.rejectedWith(outage);
+      await should(source.get()).be.rejectedWith(outage);
+      should(fetches).eql(2);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import fs = require('node:fs');
 import path = require('node:path');
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import should = require('should');
 import { helper } from './support/runtime';
 import siteNode = require('../nodes/fptr-site');
@@ -7,6 +8,7 @@ import { FptrClient } from '../nodes/lib/fptr-client';
 import type { FptrSiteNode } from '../nodes/lib/site-node';
 import { FptrSimulator } from '../nodes/sim';
 import { fptrError } from './support/client-sim';
+import { HostileServer, answers } from './support/hostile-server';
 
 const DEMO = FptrSimulator.DEMO;
 
@@ -115,6 +117,29 @@ describe('fptr-site node', () => {
       should((await fptrError(site.client.serverInfo())).message).not.containEql('hunter2');
     });
 
+    it('refuses an unusable fptrSiteMaxResponseSize from settings.js', async () => {
+      helper.settings({ fptrSiteMaxResponseSize: 'lots' } as object);
+      try {
+        await helper.load(siteNode, siteFlow(), scriptCreds);
+        const site = helper.getNode('site') as unknown as FptrSiteNode;
+        should(site.configError).equal('fptrSiteMaxResponseSize in settings.js must be a size up to 512mb, such as "64mb"');
+      } finally {
+        helper.settings({});
+      }
+    });
+
+    it('stops asking for tokens with a refused key, and asks again after a redeploy with a new key', async () => {
+      await helper.load(siteNode, siteFlow(), { site: { scriptName: DEMO.scriptName, scriptKey: 'wrong-key-5521' } });
+      const site = (): FptrSiteNode => helper.getNode('site') as unknown as FptrSiteNode;
+      for (let i = 0; i < 5; i++) should((await fptrError(site().client.search('Shot'))).status).equal(400);
+      should(sim.stats.tokenRequests).equal(1);
+      const redeployed = siteFlow();
+      redeployed[0]!.credentials = { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey };
+      await helper.setFlows(redeployed, 'nodes');
+      should(await site().client.search('Shot', { limit: 1 })).have.length(1);
+      should(sim.stats.tokenRequests).equal(2);
+    });
+
     it('keeps credentials out of the deployed flow', async () => {
       await helper.load(siteNode, []);
       const deployed = siteFlow();
@@ -171,10 +196,16 @@ describe('fptr-site node', () => {
       should(res.text).not.containEql(DEMO.scriptKey);
     });
 
-    it('refuses an unchanged key placeholder for a node without stored credentials', async () => {
-      const res = await post({ id: 'unknown', url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }).expect(400);
-      should(res.body).eql({ ok: false, error: 'Script name and script key are required' });
+    it('uses the stored key for the deployed URL written slightly differently', async () => {
+      const res = await post({ id: 'site', url: `${sim.url}/`, authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }).expect(200);
+      should(res.body).containEql({ ok: true });
     });
+
+    it('asks to type the key again for a node that is not deployed', async () => {
+      const res = await post({ id: 'unknown', url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }).expect(400);
+      should(res.body).eql({ ok: false, error: 'fptr-site.errors.reenterSecret' });
+    });
+
 
     it('tests user login values', async () => {
       const res = await post({ url: sim.url, authType: 'user', login: DEMO.login, password: DEMO.password }).expect(200);
@@ -210,5 +241,56 @@ describe('fptr-site node', () => {
         should(res.body.error).match(error);
       });
     }
+  });
+
+  describe('POST /fptr-site/test never lends a stored secret elsewhere', () => {
+    const brokerPassword = 'mqtt-broker-secret-7c1e';
+    const hostile = new HostileServer();
+    const post = (body: unknown) => helper.request().post('/fptr-site/test').send(body as object);
+
+    /** Stands in for an MQTT broker config node: another node type holding a password. */
+    const brokerNode = (RED: NodeAPI): void => {
+      function TestBroker(this: Node, config: NodeDef): void {
+        RED.nodes.createNode(this, config);
+      }
+      RED.nodes.registerType<Node, NodeDef, object, Record<string, string>>('test-broker', TestBroker, {
+        credentials: { user: { type: 'text' }, password: { type: 'password' }, scriptKey: { type: 'password' } },
+      });
+    };
+
+    beforeEach(async () => {
+      await hostile.listen();
+      hostile.token = answers.echo(400);
+      await helper.load([siteNode, brokerNode], [
+        ...siteFlow(),
+        { id: 'broker', type: 'test-broker', name: 'mqtt' },
+      ], { ...scriptCreds, broker: { user: 'mqtt', password: brokerPassword, scriptKey: brokerPassword } });
+    });
+    afterEach(async () => {
+      await hostile.close();
+      hostile.received.length = 0;
+    });
+
+    const attempts: Array<[string, Record<string, unknown>]> = [
+      ['another node\'s password', { id: 'broker', authType: 'user', login: 'mqtt', password: '__PWRD__' }],
+      ['another node\'s secret in the key field', { id: 'broker', authType: 'script', scriptName: 'x', scriptKey: '__PWRD__' }],
+      ['the site\'s own stored key', { id: 'site', authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }],
+    ];
+    for (const [name, dialog] of attempts) {
+      it(`never sends ${name} to a URL other than the deployed one`, async () => {
+        const res = await post({ ...dialog, url: hostile.url }).expect(400);
+        should(res.body).eql({ ok: false, error: 'fptr-site.errors.reenterSecret' });
+        should(hostile.received).be.empty();
+        should(res.text).not.containEql(brokerPassword);
+        should(res.text).not.containEql(DEMO.scriptKey);
+      });
+    }
+
+    it('still tests a secret typed in, towards any address', async () => {
+      const res = await post({ id: 'broker', url: hostile.url, authType: 'script', scriptName: 'x', scriptKey: 'typed-in-key-99' }).expect(200);
+      should(res.body.ok).be.false();
+      should(hostile.received).have.length(1);
+      should(res.text).not.containEql('typed-in-key-99');
+    });
   });
 });

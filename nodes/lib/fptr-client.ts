@@ -3,10 +3,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import { Semaphore } from './concurrency';
 import {
-  FptrError, failedBeforeSend, formatSeconds, httpError, networkError, timeoutError,
+  FptrError, MAX_ERROR_TEXT, failedBeforeSend, formatSeconds, httpError, isNetworkFailure, networkError,
+  parseErrorObjects, timeoutError, tooLargeError, unreadableError,
 } from './fptr-error';
 import { flattenRecord, isJsonApiRecord } from './records';
-import { backoffMs, parseRetryAfter, sleep } from './retry';
+import { readLimited } from './response-body';
+import { parseRetryAfter, retryWaitMs, sleep } from './retry';
+import { SecretScrubber } from './secret-scrubber';
 import { TokenSource, type AccessToken, type TokenResponse } from './token-source';
 import type {
   BatchRequest, DeliveryRecord, EntityRef, FlatRecord, FptrApi, ListDeliveriesOptions, SearchOptions,
@@ -37,7 +40,14 @@ export interface FptrClientOptions {
   deadlineMs?: number;
   /** Refresh the token this long before `expires_in` (default 60 s, at most half the lifetime). */
   refreshMarginSeconds?: number;
+  /** Largest success answer read, in bytes (default 64 MB); a larger one fails the call. */
+  maxResponseBytes?: number;
 }
+
+/** Default of `maxResponseBytes`: far above a 5000-record page, far below what hurts a server. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 ** 2;
+/** Error answers are read this far only: FPTR's own are a few hundred bytes. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 export interface FptrClientStats {
   /** Token requests sent (attempts, including retried ones). */
@@ -72,6 +82,7 @@ interface RequestSpec {
 interface Response {
   status: number;
   headers: IncomingHttpHeaders;
+  /** Parsed JSON, untrusted; undefined when empty, or for an error answer that is not JSON or too long. */
   body: unknown;
 }
 
@@ -107,8 +118,9 @@ export class FptrClient implements FptrApi {
   readonly #retryMaxMs: number;
   readonly #maxRetryAfterMs: number;
   readonly #deadlineMs: number;
-  /** Script key or password, scrubbed from error bodies in case a server ever echoes them. */
-  readonly #secrets: string[];
+  readonly #maxResponseBytes: number;
+  /** Knows the script key or password and the tokens, to scrub them from what servers send back. */
+  readonly #scrubber: SecretScrubber;
   #inFlight = 0;
   #currentUser: Promise<EntityRef | null> | undefined;
 
@@ -118,7 +130,7 @@ export class FptrClient implements FptrApi {
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.siteUrl = this.#origin + this.#basePath;
     this.#auth = checkAuth(options.auth);
-    this.#secrets = [this.#auth.grant === 'client_credentials' ? this.#auth.scriptKey : this.#auth.password];
+    this.#scrubber = new SecretScrubber([this.#auth.grant === 'client_credentials' ? this.#auth.scriptKey : this.#auth.password]);
     const sudoAs = options.sudoAs?.trim();
     this.#sudoAs = sudoAs ? sudoAs : undefined;
 
@@ -129,6 +141,7 @@ export class FptrClient implements FptrApi {
     this.#retryMaxMs = nonNegativeNumber(options.retryMaxMs, 10_000, 'retryMaxMs');
     this.#maxRetryAfterMs = nonNegativeNumber(options.maxRetryAfterMs, 60_000, 'maxRetryAfterMs');
     this.#deadlineMs = positiveNumber(options.deadlineMs, 120_000, 'deadlineMs');
+    this.#maxResponseBytes = positiveInt(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes');
     const margin = nonNegativeNumber(options.refreshMarginSeconds, 60, 'refreshMarginSeconds');
 
     // Every request in flight and every backoff wait listens for close(): as many listeners
@@ -153,8 +166,7 @@ export class FptrClient implements FptrApi {
   }
 
   async serverInfo(): Promise<Record<string, unknown>> {
-    const res = await this.#call({ method: 'GET', path: '', auth: true, idempotent: true });
-    return dataObject(res, 'GET /api/v1');
+    return this.#call({ method: 'GET', path: '', auth: true, idempotent: true }, (res) => dataObject(res, 'GET /api/v1'));
   }
 
   currentUser(): Promise<EntityRef | null> {
@@ -169,8 +181,7 @@ export class FptrClient implements FptrApi {
     const query = new URLSearchParams({ fields: fieldList(options.fields) });
     if (options.returnOnly) query.set('options[return_only]', options.returnOnly);
     const path = `${entityPath(entityType)}/${recordId(id)}`;
-    const res = await this.#call({ method: 'GET', path, query, auth: true, idempotent: true });
-    return recordOf(res, `GET ${path}`);
+    return this.#call({ method: 'GET', path, query, auth: true, idempotent: true }, (res) => recordOf(res, `GET ${path}`));
   }
 
   async search(entityType: string, options: SearchOptions = {}): Promise<FlatRecord[]> {
@@ -193,11 +204,10 @@ export class FptrClient implements FptrApi {
     const contentType = Array.isArray(filters) ? ARRAY_FILTERS : HASH_FILTERS;
     const records: FlatRecord[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.#call({
+      const rows = await this.#call({
         method: 'POST', path, contentType, json: { ...body, page: { size: pageSize, number: page } }, auth: true, idempotent: true,
-      });
-      const rows = dataArray(res, `POST ${path}`);
-      for (const row of rows) records.push(toRecord(row, res.status, `POST ${path}`));
+      }, (res) => dataArray(res, `POST ${path}`).map((row) => toRecord(row, res.status, `POST ${path}`)));
+      records.push(...rows);
       if (limit !== undefined && records.length >= limit) return records.slice(0, limit);
       if (rows.length < pageSize) return records;
     }
@@ -205,32 +215,28 @@ export class FptrClient implements FptrApi {
 
   async create(entityType: string, data: Record<string, unknown>, options: { fields?: string[] } = {}): Promise<FlatRecord> {
     const path = entityPath(entityType);
-    const res = await this.#call({
+    return this.#call({
       method: 'POST', path, query: returnFields(options.fields), json: data, contentType: JSON_TYPE, auth: true, idempotent: false,
-    });
-    return recordOf(res, `POST ${path}`);
+    }, (res) => recordOf(res, `POST ${path}`));
   }
 
   async update(entityType: string, id: number, data: Record<string, unknown>, options: { fields?: string[] } = {}): Promise<FlatRecord> {
     const path = `${entityPath(entityType)}/${recordId(id)}`;
-    const res = await this.#call({
+    return this.#call({
       method: 'PUT', path, query: returnFields(options.fields), json: data, contentType: JSON_TYPE, auth: true, idempotent: true,
-    });
-    return recordOf(res, `PUT ${path}`);
+    }, (res) => recordOf(res, `PUT ${path}`));
   }
 
   async delete(entityType: string, id: number): Promise<void> {
     const path = `${entityPath(entityType)}/${recordId(id)}`;
-    await this.#call({ method: 'DELETE', path, auth: true, idempotent: true });
+    await this.#call({ method: 'DELETE', path, auth: true, idempotent: true }, ignoreBody);
   }
 
   async revive(entityType: string, id: number): Promise<boolean> {
     const path = `${entityPath(entityType)}/${recordId(id)}`;
-    const res = await this.#call({
+    return this.#call({
       method: 'POST', path, query: new URLSearchParams({ revive: 'true' }), auth: true, idempotent: true,
-    });
-    const meta = (res.body as { meta?: { did_revive?: unknown } } | undefined)?.meta;
-    return meta?.did_revive === true;
+    }, (res) => (res.body as { meta?: { did_revive?: unknown } | null } | null | undefined)?.meta?.did_revive === true);
   }
 
   async batch(requests: BatchRequest[], options: { chunkSize?: number } = {}): Promise<Array<FlatRecord | { type: string; id: number; deleted: true }>> {
@@ -239,21 +245,21 @@ export class FptrClient implements FptrApi {
     const chunks = Math.ceil(requests.length / chunkSize);
     for (let start = 0; start < requests.length; start += chunkSize) {
       const chunk = requests.slice(start, start + chunkSize);
-      let res: Response;
       try {
-        res = await this.#call({
+        results.push(...await this.#call({
           method: 'POST', path: '/entity/_batch', json: { requests: chunk }, contentType: JSON_TYPE, auth: true,
           // Updates set values, so sending them twice is harmless; creates would duplicate.
           idempotent: chunk.every((r) => r.request_type === 'update'),
-        });
+        }, (res) => {
+          const rows = dataArray(res, 'POST /api/v1/entity/_batch');
+          if (rows.length !== chunk.length) throw unexpected(res.status, 'POST /api/v1/entity/_batch', `${chunk.length} results, got ${rows.length}`);
+          return chunk.map((req, i) => batchResult(req, rows[i], res.status));
+        }));
       } catch (err) {
         if (chunks === 1 || !(err instanceof FptrError)) throw err;
         const chunkNo = start / chunkSize + 1;
         throw err.withNote(`(batch part ${chunkNo} of ${chunks} failed; ${start === 0 ? 'nothing was' : `the first ${start} requests were`} applied)`);
       }
-      const rows = dataArray(res, 'POST /entity/_batch');
-      if (rows.length !== chunk.length) throw unexpected(res.status, 'POST /entity/_batch', `${chunk.length} results, got ${rows.length}`);
-      chunk.forEach((req, i) => results.push(batchResult(req, rows[i], res.status)));
     }
     return results;
   }
@@ -269,27 +275,27 @@ export class FptrClient implements FptrApi {
       if (options.to !== undefined) query.set('to', String(options.to));
       query.set('page[size]', String(pageSize));
       query.set('page[number]', String(page));
-      const res = await this.#call({ method: 'GET', path, query, auth: true, idempotent: true });
-      const rows = dataArray(res, `GET ${path}`);
-      for (const row of rows) records.push(toDelivery(row, res.status, `GET ${path}`));
+      const rows = await this.#call({ method: 'GET', path, query, auth: true, idempotent: true },
+        (res) => dataArray(res, `GET ${path}`).map((row) => toDelivery(row, res.status, `GET ${path}`)));
+      records.push(...rows);
       if (rows.length < pageSize) return records;
     }
   }
 
   async readDelivery(deliveryId: string): Promise<DeliveryRecord> {
     const path = `/webhook/deliveries/${pathSegment(deliveryId, 'delivery id')}`;
-    const res = await this.#call({ method: 'GET', path, auth: true, idempotent: true });
-    return toDelivery((res.body as { data?: unknown } | undefined)?.data, res.status, `GET ${path}`);
+    return this.#call({ method: 'GET', path, auth: true, idempotent: true },
+      (res) => toDelivery(dataOf(res), res.status, `GET ${path}`));
   }
 
   async acknowledge(deliveryId: string, acknowledgement: string): Promise<void> {
     const path = `/webhook/deliveries/${pathSegment(deliveryId, 'delivery id')}`;
-    await this.#call({ method: 'PUT', path, json: { acknowledgement }, contentType: JSON_TYPE, auth: true, idempotent: true });
+    await this.#call({ method: 'PUT', path, json: { acknowledgement }, contentType: JSON_TYPE, auth: true, idempotent: true }, ignoreBody);
   }
 
   async redeliver(deliveryId: string): Promise<void> {
     const path = `/webhook/deliveries/${pathSegment(deliveryId, 'delivery id')}/redeliver`;
-    await this.#call({ method: 'POST', path, auth: true, idempotent: false });
+    await this.#call({ method: 'POST', path, auth: true, idempotent: false }, ignoreBody);
   }
 
   async #findCurrentUser(): Promise<EntityRef | null> {
@@ -316,16 +322,38 @@ export class FptrClient implements FptrApi {
       form.set('password', auth.password);
     }
     if (this.#sudoAs) form.set('scope', `sudo_as_login:${this.#sudoAs}`);
-    const res = await this.#call({
+    return this.#call({
       method: 'POST', path: TOKEN_PATH, form, contentType: 'application/x-www-form-urlencoded', auth: false, idempotent: true,
+    }, (res) => {
+      if (typeof res.body !== 'object' || res.body === null) throw unexpected(res.status, 'POST /api/v1/auth/access_token', 'a token object');
+      const answer = res.body as TokenResponse;
+      // From now on a server echoing the Authorization header must not put this token in an error.
+      if (typeof answer.access_token === 'string') this.#scrubber.addToken(answer.access_token);
+      return answer;
     });
-    if (typeof res.body !== 'object' || res.body === null) throw unexpected(res.status, 'POST /api/v1/auth/access_token', 'a token object');
-    return res.body as TokenResponse;
   }
 
-  /** One API call: token, slot, request, with re-auth on 401 and retries with backoff. */
-  async #call(spec: RequestSpec): Promise<Response> {
+  /**
+   * One API call: token, slot, request, with re-auth on 401 and retries with backoff; `read`
+   * turns a success answer into the result. Every answer is handled in here, so this is the one
+   * guard: whatever goes wrong (a hostile answer, a bug) leaves as an FptrError whose message
+   * holds no secret, never as another exception.
+   */
+  async #call<T>(spec: RequestSpec, read: (res: Response) => T): Promise<T> {
     const request = `${spec.method} /api/v1${spec.path}`;
+    try {
+      return await this.#attempts(spec, request, read);
+    } catch (err) {
+      const failure = err instanceof FptrError ? err : unreadableError(undefined, request, err);
+      const message = this.#scrubber.scrub(failure.message);
+      if (message === failure.message) throw failure;
+      const scrubbed = new FptrError(message, failure);
+      scrubbed.stack = this.#scrubber.scrub(failure.stack ?? '');
+      throw scrubbed;
+    }
+  }
+
+  async #attempts<T>(spec: RequestSpec, request: string, read: (res: Response) => T): Promise<T> {
     const body = encodeBody(spec);
     const started = performance.now();
     let reauthed = false;
@@ -334,19 +362,23 @@ export class FptrClient implements FptrApi {
       this.#throwIfClosed();
       const token = spec.auth ? await this.#tokens.get() : undefined;
       let failure: FptrError;
+      let status: number | undefined;
       try {
-        const res = await this.#send(spec, request, body, token);
-        if (res.status < 300) return res;
-        if (res.status === 401 && token && !reauthed) {
-          // The token expired or was revoked early: fetch a new one once and replay.
-          this.#tokens.invalidate(token);
-          reauthed = true;
-          continue;
+        const res = await this.#send(spec, request, body, token, this.#deadlineMs - (performance.now() - started));
+        status = res.status;
+        if (res.status < 300) return read(res);
+        failure = httpError(res.status, parseErrorObjects(res.body, (text) => this.#clean(text)), request, parseRetryAfter(res.headers['retry-after']));
+        if (res.status === 401 && token) {
+          if (!reauthed) {
+            // The token expired or was revoked early: fetch a new one once and replay.
+            this.#tokens.invalidate(token);
+            reauthed = true;
+            continue;
+          }
+          this.#tokens.refused(token, failure);
         }
-        failure = httpError(res.status, res.body, request, parseRetryAfter(res.headers['retry-after']));
       } catch (err) {
-        if (!(err instanceof FptrError)) throw err;
-        failure = err;
+        failure = err instanceof FptrError ? err : unreadableError(status, request, err);
       }
       if (failure.kind === 'closed') throw failure;
       const attempts = attempt + 1;
@@ -356,13 +388,10 @@ export class FptrClient implements FptrApi {
       if (attempt >= this.#maxRetries) {
         throw failure.withNote(`(gave up after ${plural(attempts, 'attempt')} in ${formatSeconds(performance.now() - started)})`);
       }
-      let wait = backoffMs(attempt, this.#retryBaseMs, this.#retryMaxMs);
-      if (failure.retryAfterMs !== undefined) {
-        if (failure.retryAfterMs > this.#maxRetryAfterMs) {
-          throw failure.withNote(`(FPTR asked to wait ${formatSeconds(failure.retryAfterMs)}, more than the ${formatSeconds(this.#maxRetryAfterMs)} allowed)`);
-        }
-        wait = failure.retryAfterMs;
+      if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.#maxRetryAfterMs) {
+        throw failure.withNote(`(FPTR asked to wait ${formatSeconds(failure.retryAfterMs)}, more than the ${formatSeconds(this.#maxRetryAfterMs)} allowed)`);
       }
+      const wait = retryWaitMs(attempt, failure.retryAfterMs, this.#retryBaseMs, this.#retryMaxMs);
       if (performance.now() - started + wait > this.#deadlineMs) {
         throw failure.withNote(`(gave up after ${plural(attempts, 'attempt')}: the ${formatSeconds(this.#deadlineMs)} time budget would run out)`);
       }
@@ -372,8 +401,11 @@ export class FptrClient implements FptrApi {
     }
   }
 
-  /** Sends one HTTP request within a concurrency slot and reads the whole answer. */
-  async #send(spec: RequestSpec, request: string, body: string | null, token: AccessToken | undefined): Promise<Response> {
+  /**
+   * Sends one HTTP request within a concurrency slot and reads its answer, at most `timeoutMs`
+   * long and never past what is left of the call's time budget (`budgetMs`).
+   */
+  async #send(spec: RequestSpec, request: string, body: string | null, token: AccessToken | undefined, budgetMs: number): Promise<Response> {
     const release = await this.#slots.acquire();
     this.#inFlight++;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.#inFlight);
@@ -382,11 +414,13 @@ export class FptrClient implements FptrApi {
     // One controller per request, aborted by its timer or by close(); AbortSignal.any would
     // register every request on the long-lived close signal instead.
     const abort = new AbortController();
+    const budgetBound = budgetMs < this.#timeoutMs;
+    const timeoutMs = Math.max(1, Math.min(this.#timeoutMs, budgetMs));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       abort.abort();
-    }, this.#timeoutMs);
+    }, timeoutMs);
     const onClose = (): void => abort.abort();
     this.#closing.signal.addEventListener('abort', onClose, { once: true });
     try {
@@ -396,20 +430,33 @@ export class FptrClient implements FptrApi {
       const query = spec.query?.toString();
       const path = `${this.#basePath}/api/v1${spec.path}${query ? `?${query}` : ''}`;
       const res = await this.#pool.request({ method: spec.method, path, headers, body, signal: abort.signal });
-      const text = await res.body.text();
-      const parsed = parseBody(text, res.statusCode, request);
-      return { status: res.statusCode, headers: res.headers, body: res.statusCode >= 300 ? redact(parsed, this.#secrets) : parsed };
+      const success = res.statusCode < 300;
+      const limit = success ? this.#maxResponseBytes : MAX_ERROR_BODY_BYTES;
+      const answer = await readLimited(res.body, limit, res.headers['content-length']);
+      if (!answer.complete && success) throw tooLargeError(res.statusCode, request, limit);
+      // An error answer cut short is not JSON any more: the status alone describes it.
+      const parsed = answer.complete ? parseBody(answer.bytes, res.statusCode, request) : undefined;
+      return { status: res.statusCode, headers: res.headers, body: parsed };
     } catch (err) {
       if (err instanceof FptrError) throw err;
       this.#throwIfClosed();
-      if (timedOut) throw timeoutError(this.#origin, request, this.#timeoutMs);
-      throw networkError(err, this.#origin, request);
+      if (timedOut) {
+        const failure = timeoutError(this.#origin, request, timeoutMs);
+        throw budgetBound ? failure.withNote(`(the ${formatSeconds(this.#deadlineMs)} time budget ran out)`) : failure;
+      }
+      if (isNetworkFailure(err)) throw networkError(err, this.#origin, request);
+      throw err;
     } finally {
       clearTimeout(timer);
       this.#closing.signal.removeEventListener('abort', onClose);
       this.#inFlight--;
       release();
     }
+  }
+
+  /** Text from an error answer, fit for a message: secrets scrubbed, control characters out, length capped. */
+  #clean(text: string): string {
+    return this.#scrubber.scrubAndCut(text, MAX_ERROR_TEXT).replace(CONTROL_CHARS, ' ');
   }
 
   #throwIfClosed(): void {
@@ -435,7 +482,13 @@ function encodeBody(spec: RequestSpec): string | null {
   }
 }
 
-function parseBody(text: string, status: number, request: string): unknown {
+/** Line breaks and terminal escapes in a server's text would let it forge log lines. */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+function ignoreBody(): void {}
+
+function parseBody(bytes: Buffer, status: number, request: string): unknown {
+  const text = new TextDecoder().decode(bytes);
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -446,16 +499,6 @@ function parseBody(text: string, status: number, request: string): unknown {
   }
 }
 
-function redact(body: unknown, secrets: string[]): unknown {
-  if (body === undefined) return body;
-  let text = JSON.stringify(body);
-  for (const secret of secrets) {
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped.length >= 4) text = text.split(escaped).join('[redacted]');
-  }
-  return JSON.parse(text) as unknown;
-}
-
 function unexpected(status: number, request: string, expected: string): FptrError {
   return new FptrError(`FPTR answered ${request} with an unexpected body (expected ${expected})`, { kind: 'http', status, request });
 }
@@ -464,14 +507,19 @@ function configError(message: string): FptrError {
   return new FptrError(message, { kind: 'config' });
 }
 
+/** The `data` member of an answer, whatever the answer is. */
+function dataOf(res: Response): unknown {
+  return typeof res.body === 'object' && res.body !== null ? (res.body as { data?: unknown }).data : undefined;
+}
+
 function dataObject(res: Response, request: string): Record<string, unknown> {
-  const data = (res.body as { data?: unknown } | undefined)?.data;
+  const data = dataOf(res);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw unexpected(res.status, request, 'a data object');
   return data as Record<string, unknown>;
 }
 
 function dataArray(res: Response, request: string): unknown[] {
-  const data = (res.body as { data?: unknown } | undefined)?.data;
+  const data = dataOf(res);
   if (!Array.isArray(data)) throw unexpected(res.status, request, 'a data array');
   return data;
 }
@@ -482,7 +530,7 @@ function toRecord(value: unknown, status: number, request: string): FlatRecord {
 }
 
 function recordOf(res: Response, request: string): FlatRecord {
-  return toRecord((res.body as { data?: unknown } | undefined)?.data, res.status, request);
+  return toRecord(dataOf(res), res.status, request);
 }
 
 /** `_batch` rows: create/update rows wrap a record in `data`; delete rows report `did_delete`. */

@@ -61,17 +61,51 @@ export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status);
 }
 
-/** Reads FPTR's `{errors: [...]}` envelope; anything else yields an empty list. */
-export function parseErrorObjects(body: unknown): FptrErrorObject[] {
+/** Longest error title or detail kept from an answer (an error page can be megabytes). */
+export const MAX_ERROR_TEXT = 500;
+/** Most entries kept from an `errors` list, and from each object or array inside one. */
+const MAX_ERROR_ENTRIES = 20;
+/** How deep `source` and `meta` are kept. */
+const MAX_ERROR_DEPTH = 4;
+
+/** Turns text a server sent into text fit for an error: secrets removed, length capped. */
+export type CleanText = (text: string) => string;
+
+/**
+ * Reads FPTR's `{errors: [...]}` envelope, every string passed through `clean`; anything else
+ * yields an empty list. Only JSON values are kept, so the objects can be logged and serialised.
+ */
+export function parseErrorObjects(body: unknown, clean: CleanText): FptrErrorObject[] {
   if (typeof body !== 'object' || body === null) return [];
   const errors = (body as { errors?: unknown }).errors;
   if (!Array.isArray(errors)) return [];
-  return errors.filter((e): e is FptrErrorObject => typeof e === 'object' && e !== null);
+  return errors.slice(0, MAX_ERROR_ENTRIES)
+    .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e))
+    .map((e) => {
+      const out: FptrErrorObject = {};
+      if (typeof e.id === 'string') out.id = clean(e.id);
+      if (typeof e.status === 'number' && Number.isFinite(e.status)) out.status = e.status;
+      if (typeof e.code === 'number' && Number.isFinite(e.code)) out.code = e.code;
+      if (typeof e.title === 'string') out.title = clean(e.title);
+      if (typeof e.detail === 'string' || e.detail === null) out.detail = e.detail === null ? null : clean(e.detail);
+      if (e.source !== undefined) out.source = cleanValue(e.source, clean, MAX_ERROR_DEPTH);
+      if (e.meta !== undefined) out.meta = cleanValue(e.meta, clean, MAX_ERROR_DEPTH);
+      return out;
+    });
 }
 
-/** `FPTR 400 (code 103): API read() Asset.foo doesn't exist.` */
-export function httpError(status: number, body: unknown, request: string, retryAfterMs?: number): FptrError {
-  const errors = parseErrorObjects(body);
+function cleanValue(value: unknown, clean: CleanText, depth: number): unknown {
+  if (typeof value === 'string') return clean(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return value;
+  if (depth === 0 || typeof value !== 'object') return null;
+  if (Array.isArray(value)) return value.slice(0, MAX_ERROR_ENTRIES).map((v) => cleanValue(v, clean, depth - 1));
+  // fromEntries defines own properties, so a key such as "__proto__" stays a plain key.
+  return Object.fromEntries(Object.entries(value).slice(0, MAX_ERROR_ENTRIES)
+    .map(([k, v]) => [clean(k), cleanValue(v, clean, depth - 1)]));
+}
+
+/** `FPTR 400 (code 103): API read() Asset.foo doesn't exist.` — `errors` already cleaned. */
+export function httpError(status: number, errors: FptrErrorObject[], request: string, retryAfterMs?: number): FptrError {
   const first = errors[0];
   const code = typeof first?.code === 'number' ? ` (code ${first.code})` : '';
   const title = typeof first?.title === 'string' && first.title ? first.title : statusText(status);
@@ -80,8 +114,28 @@ export function httpError(status: number, body: unknown, request: string, retryA
   return new FptrError(`FPTR ${status}${code}: ${title}`, init);
 }
 
+/** A success answer larger than the client accepts. */
+export function tooLargeError(status: number, request: string, limitBytes: number): FptrError {
+  return new FptrError(`FPTR's answer to ${request} is larger than ${formatBytes(limitBytes)}; it was not read (ask for fewer records or fields)`, {
+    kind: 'http', status, request,
+  });
+}
+
+/**
+ * An answer that broke the client while it read it. The cause is named by its class only: its
+ * message may quote the answer (JSON.parse does), and the answer is not to be trusted.
+ */
+export function unreadableError(status: number | undefined, request: string, cause: unknown): FptrError {
+  const what = cause instanceof Error ? cause.name : typeof cause;
+  const init: FptrErrorInit = { kind: 'http', request };
+  if (status !== undefined) init.status = status;
+  return new FptrError(`FPTR's answer to ${request} could not be read (${what})`, init);
+}
+
 function statusText(status: number): string {
   switch (status) {
+    case 301: case 302: case 303: case 307: case 308:
+      return 'Redirected elsewhere (check the Site URL: use the https:// address the browser ends up at)';
     case 400: return 'Bad request';
     case 401: return 'Not authorised (token missing, invalid or expired)';
     case 403: return 'Forbidden';
@@ -130,6 +184,15 @@ export function networkCodeOf(err: unknown): string {
   return 'UNKNOWN';
 }
 
+/**
+ * True for failures of the connection (a socket, DNS or TLS code, or undici's own), false for
+ * exceptions without such a code, which are not worth repeating.
+ */
+export function isNetworkFailure(err: unknown): boolean {
+  const code = networkCodeOf(err);
+  return code !== 'UNKNOWN' && code !== 'UND_ERR_INVALID_ARG';
+}
+
 /** True when a network failure happened before the request could have reached FPTR. */
 export function failedBeforeSend(code: string): boolean {
   return BEFORE_SEND.has(code);
@@ -148,6 +211,12 @@ export function timeoutError(origin: string, request: string, timeoutMs: number)
   return new FptrError(`FPTR at ${origin} did not answer within ${formatSeconds(timeoutMs)}`, {
     kind: 'timeout', request, retryable: true,
   });
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KB`;
+  return `${bytes} bytes`;
 }
 
 export function formatSeconds(ms: number): string {

@@ -9,18 +9,30 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number, random
 }
 
 /**
- * `Retry-After` as milliseconds from now: delta-seconds or an HTTP date.
+ * The pause before retry number `attempt`: the backoff, or longer when the server asked for it.
+ * A `Retry-After` of 0 (or a date in the past) must not remove the backoff, or a busy server
+ * that says "now" gets every retry at once.
+ */
+export function retryWaitMs(attempt: number, retryAfterMs: number | undefined, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  return Math.max(backoffMs(attempt, baseMs, maxMs, random), retryAfterMs ?? 0);
+}
+
+/** Longer asks are read as this (a day): nobody retries that late, and the number stays finite. */
+export const RETRY_AFTER_CAP_MS = 24 * 3600 * 1000;
+
+/**
+ * `Retry-After` as milliseconds from now: delta-seconds or an HTTP date, at most a day.
  * Undefined when absent or unreadable.
  */
 export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
-  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') return undefined;
   const text = raw.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, RETRY_AFTER_CAP_MS);
   if (!/[a-z]/i.test(text)) return undefined;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  return Math.min(Math.max(0, at - now), RETRY_AFTER_CAP_MS);
 }
 
 /** Resolves after `ms`, or rejects with `signal.reason` as soon as the signal aborts. */

@@ -1,3 +1,4 @@
+import { parseByteSize } from './byte-size';
 import type { FptrClientOptions } from './fptr-client';
 import { FptrError } from './fptr-error';
 
@@ -20,13 +21,21 @@ export interface SiteSettings {
   deadline?: unknown;
 }
 
+/** What settings.js may say about every fptr-site. */
+export interface SiteRuntimeSettings {
+  /** Largest FPTR answer read, e.g. "64mb" or a number of bytes; unset = the client's default. */
+  fptrSiteMaxResponseSize?: unknown;
+}
+
+/** A JavaScript string cannot hold much more, so a larger answer could never be read anyway. */
+const MAX_RESPONSE_SIZE_LIMIT = 512 * 1024 ** 2;
 const MAX_CONCURRENCY_LIMIT = 64;
 const MAX_TIMEOUT_SECONDS = 600;
 const MAX_RETRIES_LIMIT = 10;
 const MAX_DEADLINE_SECONDS = 3600;
 
 /** fptr-site settings → client options; an FptrError (kind `config`) names the first problem. */
-export function siteClientOptions(s: SiteSettings): FptrClientOptions {
+export function siteClientOptions(s: SiteSettings, runtime: SiteRuntimeSettings = {}): FptrClientOptions {
   const url = text(s.url);
   if (!url) throw invalid('Site URL is required');
   const authType = text(s.authType) || 'script';
@@ -47,7 +56,26 @@ export function siteClientOptions(s: SiteSettings): FptrClientOptions {
     timeoutMs: optionalSeconds(s.timeout, 'Timeout', MAX_TIMEOUT_SECONDS),
     maxRetries: optionalWholeNumber(s.maxRetries, 'Retries', 0, MAX_RETRIES_LIMIT),
     deadlineMs: optionalSeconds(s.deadline, 'Time budget', MAX_DEADLINE_SECONDS),
+    maxResponseBytes: maxResponseBytes(runtime.fptrSiteMaxResponseSize),
   };
+}
+
+/**
+ * Whether two site URLs lead to the same site (as the client would call it): same scheme, host,
+ * port and path. False when either cannot be used as a site URL.
+ */
+export function sameSite(a: unknown, b: unknown): boolean {
+  const key = (value: unknown): string | undefined => {
+    try {
+      const url = new URL(text(value));
+      if (url.username || url.password || (url.protocol !== 'https:' && url.protocol !== 'http:')) return undefined;
+      return url.origin + url.pathname.replace(/\/+$/, '');
+    } catch {
+      return undefined;
+    }
+  };
+  const left = key(a);
+  return left !== undefined && left === key(b);
 }
 
 /**
@@ -93,6 +121,15 @@ function optionalSeconds(value: unknown, what: string, max: number): number | un
   if (seconds === undefined) return undefined;
   if (seconds <= 0 || seconds > max) throw invalid(`${what} must be more than 0 and at most ${max} seconds`);
   return seconds * 1000;
+}
+
+function maxResponseBytes(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const bytes = parseByteSize(value);
+  if (bytes === undefined || bytes > MAX_RESPONSE_SIZE_LIMIT) {
+    throw invalid('fptrSiteMaxResponseSize in settings.js must be a size up to 512mb, such as "64mb"');
+  }
+  return bytes;
 }
 
 function invalid(message: string): FptrError {

@@ -29,6 +29,7 @@ import {
   readPackageJson,
   REPO_ROOT,
   shippedExamples,
+  TOO_WIDE_LABEL,
   unpack,
 } from './browser/package-under-test';
 import { runtimePath } from './support/runtime';
@@ -245,11 +246,11 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     });
   }
 
-  it('reports a throwing editor script, a missing icon, a missing catalog and a throwing dialog in a broken copy', async () => {
-    const [scriptThrows, iconRemoved, catalogRemoved, dialogThrows] = paletteTypes;
-    should.exist(dialogThrows, 'needs four palette node types to break');
+  it('reports a throwing editor script, a missing icon, a missing catalog, a throwing dialog and a label broken inside a word in a broken copy', async () => {
+    const [scriptThrows, iconRemoved, catalogRemoved, dialogThrows, labelTooWide] = paletteTypes;
+    should.exist(labelTooWide, 'needs five palette node types to break');
     const broken = await unpack(tarball, path.join(work, 'broken'));
-    breakPackage(broken, { scriptThrows, iconRemoved, catalogRemoved, dialogThrows });
+    breakPackage(broken, { scriptThrows, iconRemoved, catalogRemoved, dialogThrows, labelTooWide });
     const brokenRed = await startNodeRed({
       redJs: redJsFor(runtimePath),
       userDir: path.join(work, 'broken-user'),
@@ -264,7 +265,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     brokenPkg.types.should.containDeep(pkg.types);
     const defs = await readDefinitions(brokenEditor, brokenPkg.types);
     // The positive run already opened every dialog; here only the broken types' (cheaper).
-    const brokenTypes = [scriptThrows, iconRemoved, catalogRemoved, dialogThrows];
+    const brokenTypes = [scriptThrows, iconRemoved, catalogRemoved, dialogThrows, labelTooWide];
     const brokenDefs = new Map([...defs].filter(([type]) => brokenTypes.includes(type)));
     const problems = [
       ...checkLoad(defs, brokenEditor.takeErrors()),
@@ -279,6 +280,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     text.should.match(new RegExp(`^${iconRemoved}: palette icon is not the module's own: icons/node-red/`, 'm'));
     text.should.match(new RegExp(`^${catalogRemoved}: dialog shows a missing catalog key: ${catalogRemoved}\\.`, 'm'));
     text.should.match(new RegExp(`^${dialogThrows}: edit dialog: .*deliberately broken edit dialog`, 'm'));
+    text.should.match(new RegExp(`^${labelTooWide}: palette label "${TOO_WIDE_LABEL}" breaks inside a word: "[a-z]+" / "[a-z]+`, 'm'));
     // Nothing else is wrong with the copy: the checker blames only what was broken.
     const blamed = new Set(problems.map((p) => p.subject));
     should([...blamed].sort()).eql(['editor', ...brokenTypes].sort(), text);

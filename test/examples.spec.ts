@@ -153,6 +153,25 @@ describe('example: create folders for new entities', function () {
     foldersUnder(root).should.eql(['not-a-folder']);
   });
 
+  it('acknowledges a failure asking for FPTR_FOLDER_ROOT, and writes nothing, when the root is empty and Node-RED has no user directory', async function () {
+    // The test helper stands in for Node-RED's settings, so no user directory is loaded here (the
+    // example finds the real one in a running Node-RED: examples-userdir.spec.ts). HOME points at
+    // the test's folder so that a guess at ~/.node-red would show up there, not in a real home.
+    const home = process.env.HOME;
+    process.env.HOME = root;
+    try {
+      await run.load(FOLDERS);
+      const hook = run.hook('/fptr/new-entity', { Shot: { create: [] } });
+      run.sim.create('Shot', { code: 'sh070', project, sg_sequence: { type: 'Sequence', id: DEMO.sequenceId } }, person);
+
+      const ack = parseAck(await run.acknowledged(hook.id));
+      ack.should.eql({ status: 'failure', detail: 'Error: Node-RED\'s user directory is unknown here: set FPTR_FOLDER_ROOT on this tab', by: 'node-red' });
+      foldersUnder(root).should.eql([]);
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
   it('acknowledges a failure naming the missing value when a Shot has no sequence', async function () {
     await run.load(FOLDERS, { FPTR_FOLDER_ROOT: root });
     const hook = run.hook('/fptr/new-entity', { Shot: { create: [] } });

@@ -107,8 +107,12 @@ export async function checkPalette(
     }
     labels.set(type, entry.label);
     if (!entry.label) problems.push({ subject: type, problem: 'empty palette label' });
-    for (const key of rawCatalogKeys([entry.label], pkg.types)) {
+    for (const key of rawCatalogKeys([entry.text], pkg.types)) {
       problems.push({ subject: type, problem: `palette label is a missing catalog key: ${key}` });
+    }
+    if (!breaksBetweenWords(entry.text, entry.lines)) {
+      const shown = entry.lines.map((l) => `"${l}"`).join(' / ');
+      problems.push({ subject: type, problem: `palette label "${entry.text}" breaks inside a word: ${shown}` });
     }
     const url = entry.iconUrl ?? '';
     if (!url.startsWith(ownIcon)) {
@@ -118,6 +122,18 @@ export async function checkPalette(
     }
   }
   return { problems, labels };
+}
+
+/**
+ * Whether `lines` show exactly the words of `text`, so that every line break falls between two
+ * words. The editor breaks labels at spaces and hyphens (showing a hyphen as " - "), so both
+ * separate words here.
+ */
+function breaksBetweenWords(text: string, lines: string[]): boolean {
+  const words = (s: string): string[] => s.split(/[\s-]+/).filter((w) => w !== '');
+  const shown = lines.flatMap(words);
+  const given = words(text);
+  return shown.length === given.length && shown.every((w, i) => w === given[i]);
 }
 
 /** Texts a person reads in an open dialog: visible text plus placeholders and tooltips. */
@@ -253,7 +269,8 @@ export function checkTranslation(
 ): Problem[] {
   const problems: Problem[] = [];
   for (const [type, label] of current.labels) {
-    const expected = catalogLabels.get(type);
+    // What a person reads: the catalog's spaces may become line breaks, which read as spaces.
+    const expected = catalogLabels.get(type)?.replace(/\s+/g, ' ').trim();
     if (expected !== undefined && label !== expected) {
       problems.push({ subject: type, problem: `${lng}: palette label "${label}" is not the ${lng} catalog's "${expected}"` });
     }

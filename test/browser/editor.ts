@@ -2,7 +2,12 @@ import type { BrowserContext, Locator, Page, Response } from 'playwright-core';
 
 /** What one palette entry shows. */
 export interface PaletteEntry {
+  /** The label as a person reads it: its lines joined by single spaces. */
   label: string;
+  /** The label's lines as the palette renders them (the editor breaks long labels; CSS may wrap them further). */
+  lines: string[];
+  /** The label the node definition gave the palette, before the editor broke it into lines. */
+  text: string;
   /** The icon URL the editor resolved for the node, e.g. `icons/<module>/<file>`. */
   iconUrl: string | null;
 }
@@ -131,8 +136,11 @@ export class Editor {
   async paletteEntry(type: string): Promise<PaletteEntry | null> {
     const node = this.paletteNode(type);
     if ((await node.count()) === 0) return null;
+    const lines = await node.locator('.red-ui-palette-label').evaluate(renderedLines);
     return {
-      label: (await node.locator('.red-ui-palette-label').innerText()).trim(),
+      label: lines.join(' '),
+      lines,
+      text: (await node.getAttribute('data-palette-label')) ?? '',
       iconUrl: await node.locator('.red-ui-palette-icon-container').getAttribute('data-palette-icon'),
     };
   }
@@ -435,6 +443,40 @@ export class Editor {
   async screenshot(file: string): Promise<void> {
     await this.page.screenshot({ path: file, style: '#red-ui-notifications { display: none !important; }' });
   }
+}
+
+/**
+ * The lines an element's text shows on screen, whitespace collapsed: a character that sits lower
+ * than the previous one starts a new line, whether a `<br>` or wrapping put it there. Runs in the
+ * page (no helpers: evaluate callbacks cannot hold them under tsx).
+ */
+function renderedLines(element: Element): string[] {
+  const lines: string[] = [];
+  let line = '';
+  let top: number | undefined;
+  const range = document.createRange();
+  const texts = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+    const value = text.nodeValue ?? '';
+    for (let i = 0; i < value.length; i++) {
+      range.setStart(text, i);
+      range.setEnd(text, i + 1);
+      if (/\s/.test(value[i])) {
+        line += ' ';
+        continue;
+      }
+      const box = range.getClientRects()[0];
+      if (!box) continue;
+      if (top !== undefined && box.top >= top + box.height / 2) {
+        lines.push(line);
+        line = '';
+      }
+      top = box.top;
+      line += value[i];
+    }
+  }
+  lines.push(line);
+  return lines.map((l) => l.replace(/\s+/g, ' ').trim()).filter((l) => l !== '');
 }
 
 /** Polls a condition the page offers no event for (evaluate callbacks cannot hold helpers under tsx). */

@@ -60,7 +60,12 @@ export interface Breakage {
   catalogRemoved: string;
   /** This type's edit dialog throws while it opens. */
   dialogThrows: string;
+  /** This type's en-US palette label becomes one word wider than the palette, which the editor breaks inside. */
+  labelTooWide: string;
 }
+
+/** Wider than a palette node in any font: the editor has to break it inside the word. */
+export const TOO_WIDE_LABEL = 'acknowledgementsredelivered';
 
 /**
  * Damages an unpacked package in place the ways a careless edit could, so the negative test can
@@ -78,6 +83,13 @@ export function breakPackage(pkgDir: string, breakage: Breakage): void {
 
   fs.rmSync(path.join(dist, 'icons', `${breakage.iconRemoved}.svg`));
   fs.rmSync(path.join(dist, 'locales', 'en-US', `${breakage.catalogRemoved}.json`));
+
+  const labelCatalog = path.join(dist, 'locales', 'en-US', `${breakage.labelTooWide}.json`);
+  const catalog = JSON.parse(fs.readFileSync(labelCatalog, 'utf8')) as Record<string, { paletteLabel?: string }>;
+  const messages = catalog[breakage.labelTooWide];
+  if (typeof messages?.paletteLabel !== 'string') throw new Error(`${labelCatalog} has no paletteLabel to widen`);
+  messages.paletteLabel = TOO_WIDE_LABEL;
+  fs.writeFileSync(labelCatalog, JSON.stringify(catalog));
 
   const dialogHtml = path.join(dist, `${breakage.dialogThrows}.html`);
   fs.appendFileSync(

@@ -90,6 +90,16 @@ export function prepareExample(flow: FlowNode[], options: PrepareOptions): FlowN
   return copy;
 }
 
+/** What a user enters in the credential fields of an example: the demo script, the webhook secret. */
+export function exampleCredentials(flow: FlowNode[]): Record<string, Record<string, string>> {
+  const credentials: Record<string, Record<string, string>> = {};
+  for (const node of flow) {
+    if (node.type === 'fptr-site') credentials[node.id] = { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey };
+    if (node.type === 'fptr-webhook-in') credentials[node.id] = { secret: WEBHOOK_SECRET };
+  }
+  return credentials;
+}
+
 /** Resolves once `check` returns something other than undefined/false; fails after `timeoutMs`. */
 export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -127,11 +137,7 @@ export class ExampleRun {
 
   async load(file: string, env: Record<string, string> = {}): Promise<FlowNode[]> {
     const flow = prepareExample(readExample(file), { siteUrl: this.sim.url, env });
-    const credentials: Record<string, Record<string, string>> = {};
-    for (const node of flow) {
-      if (node.type === 'fptr-site') credentials[node.id] = { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey };
-      if (node.type === 'fptr-webhook-in') credentials[node.id] = { secret: WEBHOOK_SECRET };
-    }
+    const credentials = exampleCredentials(flow);
     const modules: NodeModule[] = [
       siteNode, this.server.wrap(webhookNode), filterNode, switchNode, findNode, updateNode, acknowledgeNode, redeliverNode, ...coreNodes(),
     ];

@@ -17,6 +17,29 @@ export interface RuntimeOptions {
   globals?: Record<string, string>;
   /** Extra arguments for the node binary, e.g. `--expose-gc`. */
   nodeArgs?: string[];
+  /**
+   * Where Node-RED takes its user directory from, the ways people start it:
+   * - `settings` (default): `userDir` in the settings file given with `--settings`;
+   * - `flag`: `--userDir <dir>`, Node-RED then reading `<dir>/settings.js` (written without `userDir`);
+   * - `home`: neither, so `~/.node-red` and its settings.js. `env.HOME` must then name a
+   *   temporary home; `userDir` is ignored.
+   */
+  userDirFrom?: 'settings' | 'flag' | 'home';
+  /** Environment variables of the child, over this process's own (e.g. HOME). */
+  env?: Record<string, string>;
+  /** Working directory of the child (default: this process's). */
+  cwd?: string;
+}
+
+/** The user directory a runtime started with these options uses; made if missing. */
+function userDirOf(options: RuntimeOptions): string {
+  if (options.userDirFrom !== 'home') return options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-nr-'));
+  const home = options.env?.HOME;
+  // Never the real home: the test would write into the person's own ~/.node-red.
+  if (!home || path.resolve(home) === path.resolve(os.homedir())) throw new Error('userDirFrom "home" needs env.HOME set to a temporary folder');
+  const userDir = path.join(home, '.node-red');
+  fs.mkdirSync(userDir, { recursive: true });
+  return userDir;
 }
 
 /**
@@ -75,14 +98,15 @@ export class NodeRedRuntime {
   }
 
   static async start(options: RuntimeOptions = {}, timeoutMs = 60_000): Promise<NodeRedRuntime> {
-    const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-nr-'));
+    const userDir = userDirOf(options);
+    const from = options.userDirFrom ?? 'settings';
     const nodesDir = path.join(userDir, 'fptr-nodes');
     writeNodesDir(nodesDir, options.nodeTypes ?? ['fptr-webhook-in']);
     const port = await freePort();
     const settings = {
       uiHost: '127.0.0.1',
       uiPort: port,
-      userDir,
+      ...(from === 'settings' ? { userDir } : {}),
       nodesDir: [nodesDir],
       flowFile: 'flows.json',
       credentialSecret: 'webhook-runtime-secret',
@@ -99,9 +123,12 @@ export class NodeRedRuntime {
         `module.exports.functionGlobalContext = { ${globals.join(', ')} };\n`,
     );
     const redJs = redJsPath();
-    const args = [...(options.nodeArgs ?? []), '--require', require.resolve('tsx/cjs'), redJs, '--settings', settingsFile];
+    const userDirArgs = { settings: ['--settings', settingsFile], flag: ['--userDir', userDir], home: [] }[from];
+    const args = [...(options.nodeArgs ?? []), '--require', require.resolve('tsx/cjs'), redJs, ...userDirArgs];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+      cwd: options.cwd,
     });
     const runtime = new NodeRedRuntime(child, `http://127.0.0.1:${port}`, userDir);
     await runtime.waitReady(timeoutMs);

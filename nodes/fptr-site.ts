@@ -33,7 +33,10 @@ const TEST_RETRIES = 1;
 const TEST_MAX_RETRY_AFTER_MS = 5_000;
 
 export = function (RED: NodeAPI) {
-  const settings = RED.settings as typeof RED.settings & SiteRuntimeSettings;
+  const settings = RED.settings as typeof RED.settings & SiteRuntimeSettings & { userDir?: string };
+  // Flows have no setting that names Node-RED's user directory; function nodes read this one with
+  // env.get (the folder example does). It holds the directory however Node-RED was started.
+  if (typeof settings.userDir === 'string' && settings.userDir !== '') process.env.FPTR_USER_DIR = settings.userDir;
 
   function FptrSite(this: SiteNode, config: SiteDef) {
     RED.nodes.createNode(this, config);

@@ -154,11 +154,13 @@ describe('example: create folders for new entities', function () {
   });
 
   it('acknowledges a failure asking for FPTR_FOLDER_ROOT, and writes nothing, when the root is empty and Node-RED has no user directory', async function () {
-    // The test helper stands in for Node-RED's settings, so no user directory is loaded here (the
-    // example finds the real one in a running Node-RED: examples-userdir.spec.ts). HOME points at
+    // The test helper stands in for Node-RED's settings, so no user directory is known here (the
+    // example reads the real one, FPTR_USER_DIR, in a running Node-RED: examples-userdir.spec.ts). HOME points at
     // the test's folder so that a guess at ~/.node-red would show up there, not in a real home.
     const home = process.env.HOME;
+    const userDir = process.env.FPTR_USER_DIR;
     process.env.HOME = root;
+    delete process.env.FPTR_USER_DIR;
     try {
       await run.load(FOLDERS);
       const hook = run.hook('/fptr/new-entity', { Shot: { create: [] } });
@@ -169,6 +171,7 @@ describe('example: create folders for new entities', function () {
       foldersUnder(root).should.eql([]);
     } finally {
       process.env.HOME = home;
+      if (userDir !== undefined) process.env.FPTR_USER_DIR = userDir;
     }
   });
 

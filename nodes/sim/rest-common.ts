@@ -72,10 +72,12 @@ export function selfLink(ctx: Ctx): string {
   return ctx.url.pathname + ctx.url.search;
 }
 
-export function intParam(value: unknown, name: string): number | undefined {
+/** An optional integer parameter; `page` names the group in `source` (`{page: {size: […]}}`). */
+export function intParam(value: unknown, name: string, group?: 'page'): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : /^-?\d+$/.test(String(value)) ? Number(value) : NaN;
-  if (!Number.isInteger(n)) throw badRequest(`${name} must be an integer`, 103, { source: { page: { [name]: [`${name} must be an integer`] } } });
+  const problem = { [name]: [`${name} must be an integer`] };
+  if (!Number.isInteger(n)) throw badRequest(`${name} must be an integer`, 103, { source: group ? { [group]: problem } : problem });
   return n;
 }
 
@@ -85,8 +87,8 @@ export interface Page {
 }
 
 export function page(sizeRaw: unknown, numberRaw: unknown): Page {
-  const size = intParam(sizeRaw, 'size') ?? DEFAULT_PAGE_SIZE;
-  const number = intParam(numberRaw, 'number') ?? 1;
+  const size = intParam(sizeRaw, 'size', 'page') ?? DEFAULT_PAGE_SIZE;
+  const number = intParam(numberRaw, 'number', 'page') ?? 1;
   if (size < 1) throw badRequest('size must be greater than 0', 103, { source: { page: { size: ['size must be greater than 0'] } } });
   if (size > MAX_PAGE_SIZE) throw badRequest(`size must be less than ${MAX_PAGE_SIZE}`, 103, { source: { page: { size: [`size must be less than ${MAX_PAGE_SIZE}`] } } });
   if (number < 1) throw badRequest('number must be greater than 0', 103, { source: { page: { number: ['number must be greater than 0'] } } });

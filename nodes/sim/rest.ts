@@ -10,8 +10,6 @@ import { SCHEMA_ROUTES } from './rest-schema';
 import { entityDefByName } from './schema';
 import { API, recordPath, toJsonApi } from './serialize';
 
-export type { Services } from './rest-common';
-
 // ---- handlers ---------------------------------------------------------------------------
 
 function serverInfo(): Reply {

@@ -31,7 +31,7 @@ export interface EntityDef {
 }
 
 /** Task/Shot/Asset/Sequence statuses, including 'rev' (changes requested). */
-export const ITEM_STATUSES = ['wtg', 'rdy', 'ip', 'rev', 'fin', 'hld', 'omt'] as const;
+const ITEM_STATUSES = ['wtg', 'rdy', 'ip', 'rev', 'fin', 'hld', 'omt'] as const;
 const VERSION_STATUSES = ['na', 'rev', 'vwd', 'apr', 'fin'] as const;
 const NOTE_STATUSES = ['opn', 'ip', 'clsd'] as const;
 const USER_STATUSES = ['act', 'dis'] as const;

@@ -7,7 +7,8 @@ import { generateEvents, type GenerateOptions, type GenerateResult } from './eve
 import type { HeldRow, HoldBackRule } from './event-log';
 import { FaultSet, type FaultRule, type RateLimit } from './faults';
 import { readBody, sendError, sendJson } from './http-util';
-import { matchRoute, type Services } from './rest';
+import { matchRoute } from './rest';
+import type { Services } from './rest-common';
 import { DEMO_SCRIPT, seedAccounts, seedProject, type Accounts, type DemoIds, type ScriptOptions } from './seed';
 import { StorageService, type OpenUpload, type StorageFault, type StorageKind, type StorageRequest } from './storage';
 import { EntityStore, type Actor, type Link } from './store';
@@ -219,7 +220,7 @@ export class FptrSimulator {
     const addr = server.address() as AddressInfo;
     const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.baseUrl = `http://${shownHost}:${addr.port}`;
-    await this.files.listen(addr.address);
+    await this.files.listen();
     return this.baseUrl;
   }
 

@@ -14,9 +14,9 @@ import type { Link } from './store';
 export type StorageKind = 'sg' | 's3';
 
 /** S3's rule: every part but the last has at least 5 MiB. */
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
+const MIN_PART_BYTES = 5 * 1024 * 1024;
 /** Largest single PUT the simulator keeps in memory (FPTR allows 500 MB; tests stay far below). */
-export const MAX_PUT_BYTES = 64 * 1024 * 1024;
+const MAX_PUT_BYTES = 64 * 1024 * 1024;
 const MAX_PARTS = 10_000;
 const BUCKET = 'fptr-sim-bucket';
 
@@ -69,12 +69,12 @@ interface Blob {
   contentType: string;
 }
 
-export interface StoredObject extends Blob {
+interface StoredObject extends Blob {
   key: string;
   filename: string;
 }
 
-export interface UploadSession {
+interface UploadSession {
   timestamp: string;
   uploadId: string | null;
   key: string;
@@ -144,7 +144,7 @@ function readChunks(req: http.IncomingMessage, max: number): Promise<Buffer[] | 
 }
 
 /** The byte window a `Range` header asks for; undefined for the whole object, null when unsatisfiable. */
-export function byteRange(header: string | undefined, size: number): { start: number; end: number } | undefined | null {
+function byteRange(header: string | undefined, size: number): { start: number; end: number } | undefined | null {
   const m = header?.match(/^bytes=(\d*)-(\d*)$/);
   if (!header || !m || (m[1] === '' && m[2] === '')) return undefined;
   let start: number, end: number;
@@ -180,17 +180,16 @@ export class StorageService {
 
   // ---- storage host (s3) ------------------------------------------------------------------
 
-  /** Starts the storage host (s3 only) on its own loopback port. */
-  async listen(host: string): Promise<void> {
+  /** Starts the storage host (s3 only) on its own port of 127.0.0.1, whatever the site binds. */
+  async listen(): Promise<void> {
     if (this.opts.kind !== 's3' || this.server) return;
     const server = http.createServer((req, res) => void this.handleHost(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, host, () => resolve());
+      server.listen(0, '127.0.0.1', () => resolve());
     });
     this.server = server;
-    const addr = server.address() as AddressInfo;
-    this.hostUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    this.hostUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   /** `http://127.0.0.1:PORT` of the storage host (s3), '' otherwise. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import should = require('should');
 import { FptrSimulator } from '../nodes/sim';
 import { Consumer, HASH, SimHarness, errorOf, type ListBody, type OneBody } from './support/sim';
@@ -183,6 +184,36 @@ describe('fptr-sim: event log', () => {
       should(next.json.data).have.length(107);
       should(errorOf(await h.search(LOG, { filters: [], page: { size: 5001 } })).title).eql('size must be less than 5000');
     });
+  });
+
+  it('id conditions narrow where _search looks without changing what it finds (property)', async () => {
+    h.sim.generateEvents(300, { seed: 2 });
+    h.sim.eventLog.holdBack({ ids: [40, 41, 250], forMs: Infinity });
+    const readable = h.sim.eventLog().map((r) => r.id).filter((id) => ![40, 41, 250].includes(id));
+    const id = fc.integer({ min: -5, max: 310 });
+    const cond = fc.oneof(
+      fc.tuple(fc.constantFrom('greater_than', 'less_than', 'is', 'is_not'), id).map(([rel, v]) => ['id', rel, v] as const),
+      fc.tuple(id, id).map(([a, b]) => ['id', 'between', [a, b]] as const),
+      fc.tuple(fc.constantFrom('in', 'not_in'), fc.array(id, { minLength: 1, maxLength: 4 })).map(([rel, v]) => ['id', rel, v] as const),
+    );
+    const holds = (c: readonly [string, string, unknown], n: number): boolean => {
+      const v = c[2];
+      switch (c[1]) {
+        case 'greater_than': return n > (v as number);
+        case 'less_than': return n < (v as number);
+        case 'is': return n === v;
+        case 'is_not': return n !== v;
+        case 'between': return n >= (v as number[])[0] && n <= (v as number[])[1];
+        case 'in': return (v as number[]).includes(n);
+        default: return !(v as number[]).includes(n);
+      }
+    };
+    await fc.assert(fc.asyncProperty(fc.array(cond, { minLength: 1, maxLength: 3 }), fc.constantFrom('and', 'or'), fc.boolean(), async (conds, op, desc) => {
+      const res = await h.search(LOG, { filters: { logical_operator: op, conditions: conds }, fields: ['id'], sort: desc ? '-id' : 'id', page: { size: 5000 } }, HASH);
+      should(res.status).eql(200);
+      const want = readable.filter((n) => (op === 'and' ? conds.every((c) => holds(c, n)) : conds.some((c) => holds(c, n))));
+      should(ids(res.json.data)).eql(desc ? want.reverse() : want);
+    }), { numRuns: 60, seed: 20240502 });
   });
 
   describe('out-of-order commits (hold back)', () => {

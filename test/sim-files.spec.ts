@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import should = require('should');
 import type { FptrErrorObject } from '../nodes/lib/types';
 import { FptrSimulator, type SimOptions } from '../nodes/sim';
@@ -169,7 +170,12 @@ describe('fptr-sim: uploads and downloads', () => {
       const path = `/api/v1/entity/Version/${DEMO.versionIds[1]}/sg_uploaded_movie`;
       const start = await startUpload(path, 'small.mov', true);
       const first = await rawRequest('PUT', start.links.upload, { body: randomBytes(MB) });
-      const more = await h.call<{ links: { upload: string } }>('GET', start.links.get_next_part ?? '');
+      const nextPart = start.links.get_next_part ?? '';
+      should(errorOf(await h.call('GET', nextPart.replace('part_number=2', 'part_number=two')))).containEql({ status: 400, title: 'part_number must be an integer from 2 to 10000' });
+      should(errorOf(await h.call('GET', nextPart.replace(/upload_id=[^&]+/, 'upload_id=other')))).containEql({ status: 404, code: 104 });
+      should((await h.call('POST', start.links.complete_upload, { body: { upload_info: start.data, upload_data: 'x' } })).status).eql(400);
+      should((await h.call('POST', `${start.links.complete_upload}/multipart_abort`, { body: [] })).status).eql(400);
+      const more = await h.call<{ links: { upload: string } }>('GET', nextPart);
       const second = await rawRequest('PUT', more.json.links.upload, { body: randomBytes(MB) });
       const etags = [String(first.headers.etag), String(second.headers.etag)];
       const done = await h.call('POST', start.links.complete_upload, { body: { upload_info: { ...start.data, etags } } });
@@ -246,6 +252,42 @@ describe('fptr-sim: uploads and downloads', () => {
       should((await h.call('PUT', again.links.upload.slice(h.url.length), { body: randomBytes(10), contentType: 'video/quicktime' })).status).eql(200);
       should(h.sim.storage.openUploads()).have.length(1);
       should(() => h.sim.storage.failNext({ status: 200 })).throw(/400\.\.599/);
+    });
+
+    it('answers any Range header with the right bytes, 200 or 416, never an error (property)', async () => {
+      await h.start();
+      const file = randomBytes(1000);
+      const start = await startUpload(`/api/v1/entity/Version/${DEMO.versionIds[0]}/sg_uploaded_movie`, 'r.bin');
+      const put = await h.call<{ data: { upload_id: string } }>('PUT', start.links.upload.slice(h.url.length), { body: file, contentType: 'application/octet-stream' });
+      await h.call('POST', start.links.complete_upload, { body: { upload_info: { ...start.data, ...put.json.data } } });
+      const { location } = await download(`/api/v1/entity/Version/${DEMO.versionIds[0]}/sg_uploaded_movie`);
+      const n = fc.integer({ min: 0, max: 1200 });
+      const header = fc.oneof(
+        fc.tuple(n, n).map(([a, b]) => `bytes=${a}-${b}`),
+        n.map((a) => `bytes=${a}-`),
+        n.map((b) => `bytes=-${b}`),
+        fc.string({ maxLength: 12 }),
+      );
+      await fc.assert(fc.asyncProperty(header, async (range) => {
+        const res = await rawRequest('GET', location, { headers: { range } });
+        const m = range.match(/^bytes=(\d*)-(\d*)$/);
+        if (!m || (m[1] === '' && m[2] === '')) {
+          should(res.status).eql(200);
+          should(res.body.equals(file)).be.true();
+          return;
+        }
+        let from: number, to: number;
+        if (m[1] === '') [from, to] = [Math.max(0, 1000 - Number(m[2])), Number(m[2]) === 0 ? -1 : 999];
+        else [from, to] = [Number(m[1]), m[2] === '' ? 999 : Math.min(Number(m[2]), 999)];
+        if (from > to || from >= 1000) {
+          should(res.status).eql(416);
+          should(res.headers['content-range']).eql('bytes */1000');
+          return;
+        }
+        should(res.status).eql(206);
+        should(res.headers['content-range']).eql(`bytes ${from}-${to}/1000`);
+        should(res.body.equals(file.subarray(from, to + 1))).be.true();
+      }), { numRuns: 80, seed: 7 });
     });
 
     it('attaches a file to the record itself when no field is given', async () => {

@@ -370,6 +370,31 @@ describe('fptr-sim: entities', () => {
       should(h.sim.eventLog()).have.length(0);
     });
 
+    it('rolls back entries that already ran when a later one fails against their result', async () => {
+      const shot = DEMO.shotIds.sh030;
+      const res = await h.call('POST', '/api/v1/entity/_batch', {
+        body: {
+          requests: [
+            { request_type: 'update', entity: 'Shot', record_id: shot, data: { description: 'first' } },
+            { request_type: 'delete', entity: 'Shot', record_id: shot },
+            { request_type: 'create', entity: 'Note', data: { project, subject: 'on a deleted shot', note_links: [{ type: 'Shot', id: shot }] } },
+          ],
+        },
+      });
+      should(res.status).eql(400);
+      should(errorOf(res)).containEql({ status: 400, code: 103 });
+      should(errorOf(res).detail).startWith(`requests[2]: API create() Note.note_links links to Shot ${shot}`);
+      should(errorOf(res).source).eql({ requests: { 2: {} } });
+      should(h.sim.get('Shot', shot)).containEql({ code: 'sh030', description: null });
+      should(h.sim.find('Note', (n) => n.subject === 'on a deleted shot')).have.length(0);
+      should(h.sim.eventLog()).have.length(0);
+      const after = await h.call<{ data: unknown[] }>('POST', '/api/v1/entity/_batch', {
+        body: { requests: [{ request_type: 'create', entity: 'Note', data: { project, subject: 'next' } }] },
+      });
+      should(after.status).eql(200);
+      should(h.sim.eventLog()[0]).containEql({ event_type: 'Shotgun_Note_New' });
+    });
+
     it('refuses vendor content types (415), plural names and a missing request list', async () => {
       const vendor = await h.call('POST', '/api/v1/entity/_batch', { body: { requests: [] }, contentType: ARRAY });
       should(vendor.status).eql(415);

@@ -80,7 +80,46 @@ describe('fptr-sim: fault rules and stats', () => {
       'POST /api/v1/entity/{type}/_search': 1,
     });
     h.sim.resetStats();
-    should(h.sim.stats).eql({ requests: 0, tokenRequests: 0, inFlight: 0, maxInFlight: 0, byRoute: {} });
+    should(h.sim.stats).eql({ requests: 0, tokenRequests: 0, rateLimited: 0, inFlight: 0, maxInFlight: 0, byRoute: {} });
+  });
+
+  describe('rate limit', () => {
+    it('answers 429 with Retry-After and the errors envelope beyond the budget, and counts them', async () => {
+      await h.token();
+      h.sim.resetStats();
+      h.sim.faults.rateLimit({ perSecond: 0.1, burst: 3 });
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await h.call('GET', shotPath);
+        statuses.push(res.status);
+        if (res.status === 429) {
+          should(Number(res.headers['retry-after'])).be.within(1, 10);
+          should(String(res.headers['retry-after'])).match(/^\d+$/);
+          should(errorOf(res)).containEql({ status: 429, title: 'Too Many Requests' });
+        }
+      }
+      should(statuses).eql([200, 200, 200, 429, 429]);
+      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: DEMO.scriptName, client_secret: DEMO.scriptKey }).toString();
+      should((await h.call('POST', '/api/v1/auth/access_token', { token: null, body: form, contentType: 'application/x-www-form-urlencoded' })).status).eql(429);
+      should(h.sim.stats).containEql({ requests: 6, rateLimited: 3 });
+      h.sim.faults.rateLimit(null);
+      should((await h.call('GET', shotPath)).status).eql(200);
+    });
+
+    it('refills over time, limits concurrent requests too, and faults.clear() lifts it', async () => {
+      await h.token();
+      h.sim.faults.rateLimit({ perSecond: 5, burst: 2 });
+      const parallel = await Promise.all(Array.from({ length: 6 }, () => h.call('GET', shotPath)));
+      should(parallel.filter((r) => r.status === 429).length).be.above(0);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      should((await h.call('GET', shotPath)).status).eql(200);
+      h.sim.faults.rateLimit({ perSecond: 0.01, burst: 1 });
+      should((await h.call('GET', shotPath)).status).eql(200);
+      should((await h.call('GET', shotPath)).status).eql(429);
+      h.sim.faults.clear();
+      should((await h.call('GET', shotPath)).status).eql(200);
+      should(() => h.sim.faults.rateLimit({ perSecond: 0 })).throw(/perSecond/);
+    });
   });
 
   it('does not apply faults to its own outgoing deliveries', async () => {

@@ -312,6 +312,76 @@ describe('fptr-sim: webhooks', () => {
     });
   });
 
+  describe('hook status', () => {
+    const hookPath = (id: string): string => `/api/v1/webhook/hooks/${id}`;
+    const status = async (id: string): Promise<string> => (await h.call<{ data: HookRecord }>('GET', hookPath(id))).json.data.status;
+
+    it('setHookStatus forces any status; failed stops deliveries until PUT status active', async () => {
+      const hook = taskHook();
+      const other = taskHook();
+      should(h.sim.setHookStatus(hook.id, 'failed').status).eql('failed');
+      should(await status(hook.id)).eql('failed');
+      const listed = await h.call<{ data: HookRecord[] }>('GET', '/api/v1/webhook/hooks?status=failed');
+      should(listed.json.data.map((x) => x.id)).eql([hook.id]);
+      h.sim.update('Task', DEMO.taskIds['sh010/Comp'], { sg_status_list: 'rdy' });
+      await h.sim.whenDeliveriesSettled();
+      should(h.sim.deliveries(hook.id)).have.length(0);
+      should(h.sim.deliveries(other.id)).have.length(1);
+
+      const refused = await h.call('PUT', hookPath(hook.id), { body: { status: 'failed' } });
+      should(errorOf(refused)).containEql({ status: 400, title: 'status must be one of: active, disabled' });
+      should((await h.call<{ data: HookRecord }>('PUT', hookPath(hook.id), { body: { status: 'active' } })).json.data.status).eql('active');
+      h.sim.update('Task', DEMO.taskIds['sh010/Comp'], { sg_status_list: 'ip' });
+      await h.sim.whenDeliveriesSettled();
+      should(h.sim.deliveries(hook.id)).have.length(1);
+
+      should(h.sim.setHookStatus(hook.id, 'unstable').status).eql('unstable');
+      h.sim.update('Task', DEMO.taskIds['sh010/Comp'], { sg_status_list: 'rev' });
+      await h.sim.whenDeliveriesSettled();
+      should(h.sim.deliveries(hook.id)).have.length(2);
+      should(h.sim.setHookStatus(hook.id, 'disabled').status).eql('disabled');
+      should(await status(hook.id)).eql('disabled');
+      should(h.sim.setHookStatus(hook.id, 'active').status).eql('active');
+      should(() => h.sim.setHookStatus(hook.id, 'broken' as 'active')).throw(/status must be one of/);
+      should(() => h.sim.setHookStatus('0b7e3c9e-1111-4c1e-8f5e-000000000000', 'failed')).throw(/not found/);
+    });
+
+    it('turns failed after webhookFailedAfter failures within a day', async () => {
+      await h.stop();
+      await h.start({ webhookBatchWindowMs: 30, webhookFailedAfter: 3 });
+      const hook = taskHook();
+      consumer.answer = () => ({ status: 503 });
+      for (const s of ['rdy', 'ip', 'rev', 'fin']) h.sim.update('Task', DEMO.taskIds['sh010/Comp'], { sg_status_list: s });
+      await h.sim.whenDeliveriesSettled();
+      should(consumer.received).have.length(3);
+      should(await status(hook.id)).eql('failed');
+    });
+
+    it('filters the delivery list by acknowledgement and entity, with status and paging', async () => {
+      const hook = taskHook();
+      const comp = DEMO.taskIds['sh010/Comp'], layout = DEMO.taskIds['sh020/Layout'];
+      h.sim.update('Task', comp, { sg_status_list: 'rdy' });
+      h.sim.update('Task', layout, { sg_status_list: 'rev' });
+      h.sim.update('Task', comp, { sg_status_list: 'ip' });
+      await h.sim.whenDeliveriesSettled();
+      const [first, second, third] = h.sim.deliveries(hook.id);
+      await h.call('PUT', `/api/v1/webhook/deliveries/${first.id}`, { body: { acknowledgement: 'done' } });
+      await h.call('PUT', `/api/v1/webhook/deliveries/${third.id}`, { body: { acknowledgement: 'skipped' } });
+      const list = async (query: string): Promise<string[]> => {
+        const res = await h.call<{ data: DeliveryRecord[] }>('GET', `/api/v1/webhook/hooks/${hook.id}/deliveries?${query}`);
+        should(res.status).eql(200);
+        return res.json.data.map((d) => d.id);
+      };
+      should(await list('acknowledgement=null')).eql([second.id]);
+      should(await list('acknowledgement=not_null')).eql([first.id, third.id]);
+      should(await list('acknowledgement=skipped')).eql([third.id]);
+      should(await list('entity_type=Task&entity_id=' + comp)).eql([first.id, third.id]);
+      should(await list('entity_type=Shot')).eql([]);
+      should(await list('status=delivered&acknowledgement=not_null&page[size]=1&page[number]=2')).eql([third.id]);
+      should((await h.call('GET', `/api/v1/webhook/hooks/${hook.id}/deliveries?entity_id=abc`)).status).eql(400);
+    });
+  });
+
   describe('Test_Connection', () => {
     const expected = (hookId: string) => ({
       event_log_entry_id: 0, event_type: 'Test_Connection', operation: 'test_connection', session_uuid: null,

@@ -1,6 +1,6 @@
 import { entityDefByName, type EntityDef, type FieldDef } from './schema';
 import { badRequest } from './errors';
-import type { EntityStore, Link, StoredRecord } from './store';
+import type { EntityStore, IdRange, Link, StoredRecord } from './store';
 
 /**
  * FPTR filter, sort and field-path semantics over the store: array and hash filter forms,
@@ -63,7 +63,7 @@ function resolve(store: EntityStore, rec: StoredRecord, path: Path): unknown[] {
   let frontier: StoredRecord[] = [rec];
   for (const step of path.steps) {
     const values = frontier.flatMap((r) => {
-      const v = step.field === 'id' ? r.id : r.fields[step.field];
+      const v = step.field === 'id' ? r.id : store.fieldValue(r, step.field);
       return Array.isArray(v) ? v : [v ?? null];
     });
     if (!step.linkType) return step.def.type === 'multi_entity' ? values.filter((v) => v !== null) : values;
@@ -148,6 +148,7 @@ function condition(store: EntityStore, def: EntityDef, path: string, relation: u
   }
   const parsed = parsePath(def, path);
   if (!isPath(parsed)) throw badRequest(`API read() ${parsed.unknownField} doesn't exist.`);
+  if (parsed.leaf.type === 'serializable') throw notFilterable(def, path, 'filter on');
   const rel = relation as Relation;
   const positive = NEGATED[rel] ?? rel;
   const negate = positive !== rel;
@@ -164,6 +165,11 @@ function condition(store: EntityStore, def: EntityDef, path: string, relation: u
     }
     return negate ? !hit : hit;
   };
+}
+
+/** `meta` and other serializable fields can be read but not filtered or sorted on (fptr-api.md §6.3). */
+function notFilterable(def: EntityDef, path: string, verb: string): Error {
+  return badRequest(`API read() cannot ${verb} ${def.name}.${path}: serializable fields are not filterable or sortable.`, 103, { source: { [verb === 'sort on' ? 'sort' : 'filters']: path } });
 }
 
 function conditionFrom(store: EntityStore, def: EntityDef, c: unknown, mode: FilterMode): Predicate {
@@ -220,13 +226,33 @@ export function compileQueryFilters(store: EntityStore, def: EntityDef, params: 
   return (r) => parts.every((p) => p(r));
 }
 
-/** Sorts in place by an FPTR sort spec (`"-updated_at,id"` or an array); unknown keys ignored. */
-export function sortRecords(store: EntityStore, def: EntityDef, records: StoredRecord[], spec: unknown): StoredRecord[] {
+/**
+ * How a list is ordered: by id (reversed when `reverse`), which a scan already yields so paging
+ * may stop early, or by a comparator.
+ */
+export type SortPlan =
+  | { byId: true; reverse: boolean }
+  | { byId: false; sort(records: StoredRecord[]): StoredRecord[] };
+
+/**
+ * Reads an FPTR sort spec (`"-updated_at,id"` or an array). Unknown keys are ignored like FPTR
+ * does; a serializable field (`meta`) answers 400. Ties fall back to ascending id.
+ */
+export function planSort(store: EntityStore, def: EntityDef, spec: unknown): SortPlan {
   const keys = (Array.isArray(spec) ? spec : typeof spec === 'string' ? spec.split(',') : [])
     .filter((k): k is string => typeof k === 'string' && k.trim() !== '')
     .map((k) => k.trim())
-    .map((k) => ({ desc: k.startsWith('-'), path: parsePath(def, k.replace(/^[-+]/, '')) }))
+    .map((k) => {
+      const name = k.replace(/^[-+]/, '');
+      const path = parsePath(def, name);
+      if (isPath(path) && path.leaf.type === 'serializable') throw notFilterable(def, name, 'sort on');
+      return { desc: k.startsWith('-'), path };
+    })
     .filter((k): k is { desc: boolean; path: Path } => isPath(k.path) && !k.path.multi);
+  const first = keys[0];
+  if (!first || (first.path.steps.length === 1 && first.path.steps[0].field === 'id')) {
+    return { byId: true, reverse: first?.desc ?? false };
+  }
   const key = (rec: StoredRecord, path: Path): number | string | null => {
     const v = resolve(store, rec, path)[0];
     if (v === null || v === undefined) return null;
@@ -234,7 +260,7 @@ export function sortRecords(store: EntityStore, def: EntityDef, records: StoredR
     if (typeof v === 'boolean') return v ? 1 : 0;
     return comparable(v, path.leaf) ?? null;
   };
-  return records.sort((a, b) => {
+  const sort = (records: StoredRecord[]): StoredRecord[] => records.sort((a, b) => {
     for (const k of keys) {
       const x = key(a, k.path), y = key(b, k.path);
       if (x === y) continue;
@@ -243,6 +269,37 @@ export function sortRecords(store: EntityStore, def: EntityDef, records: StoredR
     }
     return a.id - b.id;
   });
+  return { byId: false, sort };
+}
+
+/** Narrows `range` by one top-level `id` condition. */
+function narrowById(range: IdRange, relation: unknown, arg: unknown): void {
+  const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const atLeast = (n: number): void => { range.min = Math.max(range.min ?? -Infinity, n); };
+  const atMost = (n: number): void => { range.max = Math.min(range.max ?? Infinity, n); };
+  if (relation === 'greater_than' && num(arg)) atLeast(Math.floor(arg) + 1);
+  else if (relation === 'less_than' && num(arg)) atMost(Math.ceil(arg) - 1);
+  else if (relation === 'is' && num(arg)) { atLeast(arg); atMost(arg); }
+  else if (relation === 'between' && Array.isArray(arg) && num(arg[0]) && num(arg[1])) { atLeast(arg[0]); atMost(arg[1]); }
+  else if (relation === 'in' && Array.isArray(arg) && arg.length && arg.every(num)) { atLeast(Math.min(...arg)); atMost(Math.max(...arg)); }
+}
+
+/**
+ * The id bounds every match must lie in, from the top-level AND conditions on `id` (an event
+ * poller's `id greater_than N`). Only narrows where to look; the filters still decide.
+ */
+export function idRange(filters: unknown, mode: FilterMode): IdRange {
+  const range: IdRange = {};
+  let conditions: unknown[] = [];
+  if (Array.isArray(filters)) conditions = filters;
+  else if (mode === 'hash' && typeof filters === 'object' && filters !== null) {
+    const g = filters as Record<string, unknown>;
+    if (g.logical_operator === 'and' && Array.isArray(g.conditions)) conditions = g.conditions;
+  }
+  for (const c of conditions) {
+    if (Array.isArray(c) && c[0] === 'id' && c.length === 3) narrowById(range, c[1], c[2]);
+  }
+  return range;
 }
 
 /** Normalises `fields` (`"*"`, `"a,b"` or an array) to a list; undefined means all. */

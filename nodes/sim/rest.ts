@@ -1,133 +1,14 @@
-import type { IncomingMessage } from 'node:http';
-import type { AuthService } from './auth';
 import { SimError, badRequest, notFound, unsupportedType } from './errors';
 import { mediaType, parseJson } from './http-util';
-import { compileFilters, compileQueryFilters, parseFieldList, sortRecords, type FilterMode, type Predicate } from './query';
-import { entityDefByName, type EntityDef } from './schema';
+import { compileFilters, compileQueryFilters, idRange, parseFieldList, type FilterMode } from './query';
+import {
+  ARRAY_TYPE, HASH_TYPE, intParam, listRecords, objectBody, page, pageLinks, queryFields, readOptions, recordId, requireJson,
+  route, selfLink, writable, type Ctx, type Reply, type Route, type Services,
+} from './rest-common';
+import { FILE_ROUTES } from './rest-files';
+import { SCHEMA_ROUTES } from './rest-schema';
+import { entityDefByName } from './schema';
 import { API, recordPath, toJsonApi } from './serialize';
-import type { Actor, EntityStore, StoredRecord } from './store';
-import type { WebhookService } from './webhooks';
-
-export interface Services {
-  store: EntityStore;
-  auth: AuthService;
-  hooks: WebhookService;
-}
-
-export interface Ctx {
-  req: IncomingMessage;
-  url: URL;
-  params: string[];
-  body: Buffer;
-  actor: Actor;
-}
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-}
-
-export interface Route {
-  method: string;
-  pattern: RegExp;
-  /** Stats key, e.g. `POST /api/v1/entity/{type}/_search`. */
-  key: string;
-  auth: boolean;
-  handle: (ctx: Ctx, s: Services) => Reply;
-}
-
-const ARRAY_TYPE = 'application/vnd+shotgun.api3_array+json';
-const HASH_TYPE = 'application/vnd+shotgun.api3_hash+json';
-const DEFAULT_PAGE_SIZE = 500;
-const MAX_PAGE_SIZE = 5000;
-
-// ---- shared helpers ---------------------------------------------------------------------
-
-function requireJson(ctx: Ctx): unknown {
-  const type = mediaType(ctx.req);
-  if (type !== 'application/json' && !(type === '' && !ctx.body.length)) throw unsupportedType(type, 'application/json');
-  return parseJson(ctx.body);
-}
-
-function objectBody(value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('Request body must be a JSON object');
-  return value as Record<string, unknown>;
-}
-
-function recordId(raw: string): number {
-  if (!/^\d+$/.test(raw)) throw notFound(`Invalid record id '${raw}'`, 103);
-  return Number(raw);
-}
-
-function selfLink(ctx: Ctx): string {
-  return ctx.url.pathname + ctx.url.search;
-}
-
-function intParam(value: unknown, name: string): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const n = typeof value === 'number' ? value : /^-?\d+$/.test(String(value)) ? Number(value) : NaN;
-  if (!Number.isInteger(n)) throw badRequest(`${name} must be an integer`, 103, { source: { page: { [name]: [`${name} must be an integer`] } } });
-  return n;
-}
-
-interface Page {
-  size: number;
-  number: number;
-}
-
-function page(sizeRaw: unknown, numberRaw: unknown): Page {
-  const size = intParam(sizeRaw, 'size') ?? DEFAULT_PAGE_SIZE;
-  const number = intParam(numberRaw, 'number') ?? 1;
-  if (size < 1) throw badRequest('size must be greater than 0', 103, { source: { page: { size: ['size must be greater than 0'] } } });
-  if (size > MAX_PAGE_SIZE) throw badRequest(`size must be less than ${MAX_PAGE_SIZE}`, 103, { source: { page: { size: [`size must be less than ${MAX_PAGE_SIZE}`] } } });
-  if (number < 1) throw badRequest('number must be greater than 0', 103, { source: { page: { number: ['number must be greater than 0'] } } });
-  return { size, number };
-}
-
-/** `links` of a list response; FPTR includes `next` even on an empty page. */
-function pageLinks(path: string, query: URLSearchParams, p: Page): Record<string, string> {
-  const at = (n: number): string => {
-    const q = new URLSearchParams(query);
-    q.set('page[number]', String(n));
-    q.set('page[size]', String(p.size));
-    return `${path}?${q.toString()}`;
-  };
-  const links: Record<string, string> = { self: at(p.number), next: at(p.number + 1) };
-  if (p.number > 1) links.prev = at(p.number - 1);
-  return links;
-}
-
-interface ReadOptions {
-  returnOnly: 'active' | 'retired';
-  includeArchived: boolean;
-}
-
-function readOptions(returnOnly: unknown, includeArchived: unknown): ReadOptions {
-  if (returnOnly !== undefined && returnOnly !== null && returnOnly !== 'active' && returnOnly !== 'retired') {
-    throw badRequest("return_only must be one of: active, retired", 103, { source: { options: { return_only: returnOnly } } });
-  }
-  return { returnOnly: returnOnly === 'retired' ? 'retired' : 'active', includeArchived: includeArchived === true || includeArchived === 'true' };
-}
-
-function visible(store: EntityStore, rec: StoredRecord, opts: ReadOptions): boolean {
-  if (rec.retired !== (opts.returnOnly === 'retired')) return false;
-  if (opts.includeArchived) return true;
-  const project = rec.fields.project as { type: string; id: number } | null | undefined;
-  return !project || store.lookup('Project', project.id)?.fields.archived !== true;
-}
-
-function queryFields(url: URL, key: string): string | undefined {
-  return url.searchParams.get(key) ?? undefined;
-}
-
-function listRecords(s: Services, def: EntityDef, predicate: Predicate, opts: ReadOptions, sort: unknown, p: Page): StoredRecord[] {
-  const matched = s.store.all(def.name).filter((r) => visible(s.store, r, opts) && predicate(r));
-  return sortRecords(s.store, def, matched, sort).slice((p.number - 1) * p.size, p.number * p.size);
-}
-
-function writable(def: EntityDef, verb: string): void {
-  if (def.readOnly) throw badRequest(`API ${verb}() ${def.name} records cannot be changed by this user.`, 104);
-}
 
 // ---- handlers ---------------------------------------------------------------------------
 
@@ -159,7 +40,7 @@ function readOne(ctx: Ctx, s: Services): Reply {
   const id = recordId(ctx.params[1]);
   const opts = readOptions(ctx.url.searchParams.get('options[return_only]') ?? undefined, ctx.url.searchParams.get('options[include_archived_projects]') ?? undefined);
   const rec = s.store.lookup(def.name, id);
-  if (!rec || rec.retired !== (opts.returnOnly === 'retired')) throw notFound('Record not found', 104, `${def.name}: ${id} not found`);
+  if (!rec || rec.retired !== (opts.returnOnly === 'retired') || !s.store.readable(rec)) throw notFound('Record not found', 104, `${def.name}: ${id} not found`);
   return { status: 200, body: { data: toJsonApi(s.store, rec, parseFieldList(queryFields(ctx.url, 'fields'))), links: { self: selfLink(ctx) } } };
 }
 
@@ -193,7 +74,7 @@ function search(ctx: Ctx, s: Services): Reply {
   const opts = readOptions(options.return_only ?? q.get('options[return_only]') ?? undefined,
     options.include_archived_projects ?? q.get('options[include_archived_projects]') ?? undefined);
   const predicate = compileFilters(s.store, def, body.filters, mode);
-  const rows = listRecords(s, def, predicate, opts, body.sort ?? q.get('sort') ?? undefined, p);
+  const rows = listRecords(s, def, predicate, opts, body.sort ?? q.get('sort') ?? undefined, p, idRange(body.filters, mode));
   const fields = parseFieldList(body.fields ?? queryFields(ctx.url, 'fields'));
   const linkQuery = new URLSearchParams();
   return { status: 200, body: { data: rows.map((r) => toJsonApi(s.store, r, fields)), links: pageLinks(ctx.url.pathname, linkQuery, p) } };
@@ -234,73 +115,53 @@ function revive(ctx: Ctx, s: Services): Reply {
   return { status: 200, body: { data: { type: def.name, id }, links: { self: `${API}/entity/${def.name}/${id}` }, meta: { did_revive: did } } };
 }
 
-type BatchEntry =
-  | { kind: 'create'; def: EntityDef; data: Record<string, unknown>; fields?: string[] }
-  | { kind: 'update'; def: EntityDef; id: number; data: Record<string, unknown>; fields?: string[] }
-  | { kind: 'delete'; def: EntityDef; id: number };
-
-/** Checks one `_batch` entry against the state the earlier entries would leave (deletes). */
-function checkBatchEntry(s: Services, raw: unknown, deleted: Set<string>): BatchEntry {
+/** Applies one `_batch` entry to the state the earlier entries left; returns its response row. */
+function applyBatchEntry(ctx: Ctx, s: Services, raw: unknown): Record<string, unknown> {
   const r = objectBody(raw);
   const def = typeof r.entity === 'string' ? entityDefByName(r.entity) : undefined;
   if (!def) throw badRequest(`Entity type '${String(r.entity)}' does not exist. Use the schema type name (e.g. "Task").`, 103, { source: { entity: r.entity ?? null } });
   const fields = parseFieldList((r.options as Record<string, unknown> | undefined)?.fields);
   const id = (): number => {
     if (!Number.isInteger(r.record_id)) throw badRequest('record_id must be an integer', 103, { source: { record_id: r.record_id ?? null } });
-    const recId = r.record_id as number;
-    if (deleted.has(`${def.name}:${recId}`)) throw notFound(`Entity of type [${def.name}] with id=${recId} does not exist.`, 104);
-    s.store.active(def.name, recId);
-    return recId;
+    return r.record_id as number;
   };
   switch (r.request_type) {
-    case 'create': {
+    case 'create':
       writable(def, 'create');
-      const data = objectBody(r.data);
-      s.store.validateCreate(def, data);
-      return { kind: 'create', def, data, fields };
-    }
+      return { data: toJsonApi(s.store, s.store.create(def.name, objectBody(r.data), ctx.actor), fields, { createResponse: true }) };
     case 'update': {
       writable(def, 'update');
       const recId = id();
-      const data = objectBody(r.data);
-      s.store.validateUpdate(def, s.store.active(def.name, recId), data);
-      return { kind: 'update', def, id: recId, data, fields };
+      const rec = s.store.update(def.name, recId, objectBody(r.data), ctx.actor);
+      return { data: toJsonApi(s.store, rec, fields), links: { self: recordPath(def, recId) }, status: 'successful' };
     }
     case 'delete': {
       writable(def, 'delete');
       const recId = id();
-      deleted.add(`${def.name}:${recId}`);
-      return { kind: 'delete', def, id: recId };
+      s.store.retire(def.name, recId, ctx.actor);
+      return { request_type: 'delete', type: def.name, id: recId, did_delete: true };
     }
     default:
       throw badRequest('request_type must be one of: create, update, delete', 103, { source: { request_type: r.request_type ?? null } });
   }
 }
 
+/**
+ * All-or-nothing (fptr-api.md §2.9): entries apply in order inside one store transaction; the
+ * first failing entry rolls back the others and answers its error, naming its index.
+ */
 function batch(ctx: Ctx, s: Services): Reply {
   const body = objectBody(requireJson(ctx));
-  if (!Array.isArray(body.requests) || !body.requests.length) throw badRequest('requests must be a non-empty array', 103, { source: { requests: ['is required'] } });
-  const deleted = new Set<string>();
-  // All-or-nothing: every entry is checked before any is applied.
-  const entries = body.requests.map((raw, i) => {
+  const requests = body.requests;
+  if (!Array.isArray(requests) || !requests.length) throw badRequest('requests must be a non-empty array', 103, { source: { requests: ['is required'] } });
+  const rows = s.store.atomically(() => requests.map((raw, i) => {
     try {
-      return checkBatchEntry(s, raw, deleted);
+      return applyBatchEntry(ctx, s, raw);
     } catch (err) {
       if (!(err instanceof SimError)) throw err;
       throw new SimError(err.status, err.code, err.message, { detail: `requests[${i}]: ${err.detail ?? err.message}`, source: { requests: { [i]: err.source } } });
     }
-  });
-  const rows = entries.map((e) => {
-    switch (e.kind) {
-      case 'create':
-        return { data: toJsonApi(s.store, s.store.create(e.def.name, e.data, ctx.actor), e.fields, { createResponse: true }) };
-      case 'update':
-        return { data: toJsonApi(s.store, s.store.update(e.def.name, e.id, e.data, ctx.actor), e.fields), links: { self: recordPath(e.def, e.id) }, status: 'successful' };
-      case 'delete':
-        s.store.retire(e.def.name, e.id, ctx.actor);
-        return { request_type: 'delete', type: e.def.name, id: e.id, did_delete: true };
-    }
-  });
+  }));
   return { status: 200, body: { data: rows } };
 }
 
@@ -350,7 +211,11 @@ function listDeliveries(ctx: Ctx, s: Services): Reply {
     throw badRequest('status must be one of: delivered, failed', 103, { source: { status: [status] } });
   }
   const p = page(q.get('page[size]') ?? undefined, q.get('page[number]') ?? undefined);
-  const rows = s.hooks.listDeliveries(ctx.params[0], { status, from: intParam(q.get('from'), 'from'), to: intParam(q.get('to'), 'to') });
+  const rows = s.hooks.listDeliveries(ctx.params[0], {
+    status, from: intParam(q.get('from'), 'from'), to: intParam(q.get('to'), 'to'),
+    acknowledgement: q.get('acknowledgement') ?? undefined, entityType: q.get('entity_type') || undefined,
+    entityId: intParam(q.get('entity_id'), 'entity_id'),
+  });
   return { status: 200, body: { data: rows.slice((p.number - 1) * p.size, p.number * p.size), included: [], links: pageLinks(ctx.url.pathname, q, p) } };
 }
 
@@ -375,15 +240,11 @@ function redeliver(ctx: Ctx, s: Services): Reply {
 
 // ---- route table ------------------------------------------------------------------------
 
-const SEG = '([^/]+)';
-
-function route(method: string, template: string, auth: boolean, handle: Route['handle']): Route {
-  const pattern = new RegExp('^' + template.replace(/\{[a-z]+\}/g, SEG).replace(/\//g, '\\/') + '$');
-  return { method, pattern, key: `${method} ${template}`, auth, handle };
-}
-
 export const ROUTES: readonly Route[] = [
   route('GET', `${API}`, false, serverInfo),
+  ...SCHEMA_ROUTES,
+  // Before the generic entity routes: `/entity/{type}/{id}/{field}` would also match `_upload`.
+  ...FILE_ROUTES,
   route('POST', `${API}/auth/access_token`, false, accessToken),
   route('POST', `${API}/entity/_batch`, true, batch),
   route('POST', `${API}/entity/{type}/_search`, true, search),

@@ -36,6 +36,13 @@ const VERSION_STATUSES = ['na', 'rev', 'vwd', 'apr', 'fin'] as const;
 const NOTE_STATUSES = ['opn', 'ip', 'clsd'] as const;
 const USER_STATUSES = ['act', 'dis'] as const;
 
+/** Display names of the status codes, as a default FPTR site labels them (schema reads). */
+export const STATUS_NAMES: Readonly<Record<string, string>> = {
+  wtg: 'Waiting to Start', rdy: 'Ready to Start', ip: 'In Progress', rev: 'Pending Review', fin: 'Final',
+  hld: 'On Hold', omt: 'Omit', na: 'N/A', vwd: 'Viewed', apr: 'Approved', opn: 'Open', clsd: 'Closed',
+  act: 'Active', dis: 'Disabled',
+};
+
 const common: Record<string, FieldDef> = {
   id: { type: 'number', readOnly: true },
   created_at: { type: 'date_time' },
@@ -64,6 +71,8 @@ export const ENTITY_DEFS: readonly EntityDef[] = [
   entity('ApiUser', 'firstname', {
     firstname: { type: 'text' }, lastname: { type: 'text' }, description: { type: 'text' },
     email: { type: 'text' }, projects: { type: 'multi_entity', linkTypes: ['Project'] },
+    // FPTR's default is off: such a script's writes log no events and fire no webhooks (fptr-api.md §6.5).
+    generate_event_log_entries: { type: 'checkbox', default: false },
   }),
   entity('Step', 'code', {
     code: { type: 'text' }, short_name: { type: 'text' }, entity_type: { type: 'text' },
@@ -99,6 +108,7 @@ export const ENTITY_DEFS: readonly EntityDef[] = [
     sg_task: { type: 'entity', linkTypes: ['Task'] }, user: { type: 'entity', linkTypes: ['HumanUser', 'ApiUser'] },
     sg_status_list: { type: 'status_list', values: VERSION_STATUSES, default: 'rev' },
     sg_path_to_movie: { type: 'text' }, sg_path_to_frames: { type: 'text' },
+    sg_uploaded_movie: { type: 'url' }, image: { type: 'url' },
   }),
   entity('Note', 'subject', {
     subject: { type: 'text' }, content: { type: 'text' }, project,
@@ -106,6 +116,11 @@ export const ENTITY_DEFS: readonly EntityDef[] = [
     addressings_to: { type: 'multi_entity', linkTypes: ['HumanUser'] },
     user: { type: 'entity', linkTypes: ['HumanUser', 'ApiUser'] },
     sg_status_list: { type: 'status_list', values: NOTE_STATUSES, default: 'opn' },
+  }),
+  entity('Attachment', 'original_fname', {
+    this_file: { type: 'url' }, original_fname: { type: 'text' }, file_size: { type: 'number' },
+    display_name: { type: 'text' }, description: { type: 'text' }, project,
+    attachment_links: { type: 'multi_entity' }, tags: { type: 'multi_entity' },
   }),
   entity('EventLogEntry', 'description', {
     event_type: { type: 'text' }, attribute_name: { type: 'text' }, meta: { type: 'serializable' },

@@ -22,14 +22,20 @@ export interface DemoIds {
   noteIds: number[];
 }
 
+export interface ScriptOptions {
+  /** The ApiUser's generate_event_log_entries: whether its writes log events and fire webhooks. */
+  generateEvents?: boolean;
+}
+
 export interface Accounts {
-  addScript(name: string, key: string): Link;
+  addScript(name: string, key: string, opts?: ScriptOptions): Link;
   addHumanUser(login: string, password: string, name: string): Link;
 }
 
 /** The users every simulator has (seeded or not): the demo script and the demo person. */
 export function seedAccounts(accounts: Accounts): { apiUserId: number; humanUserId: number } {
-  const api = accounts.addScript(DEMO_SCRIPT.name, DEMO_SCRIPT.key);
+  // The demo flows chain on the bridge's own writes, so it generates events (as FPTR advises).
+  const api = accounts.addScript(DEMO_SCRIPT.name, DEMO_SCRIPT.key, { generateEvents: true });
   const human = accounts.addHumanUser(DEMO_SCRIPT.login, DEMO_SCRIPT.password, DEMO_SCRIPT.userName);
   return { apiUserId: api.id, humanUserId: human.id };
 }

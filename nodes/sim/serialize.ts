@@ -39,7 +39,7 @@ export function toJsonApi(store: EntityStore, rec: StoredRecord, fields: string[
       if (dotted.ok) attributes[name] = dotted.value;
       continue;
     }
-    const value = rec.fields[name] ?? null;
+    const value = store.fieldValue(rec, name) ?? null;
     if (fd.type === 'entity') {
       const link = value as Link | null;
       const links: Record<string, string> = { self: `${self}/relationships/${name}` };

@@ -3,15 +3,23 @@ import type { AddressInfo } from 'node:net';
 import type { DeliveryRecord, EntityRef, FlatRecord } from '../lib/types';
 import { AuthService } from './auth';
 import { SimError, errorEnvelope, errorId } from './errors';
-import { FaultSet, type FaultRule } from './faults';
+import { generateEvents, type GenerateOptions, type GenerateResult } from './event-gen';
+import type { HeldRow, HoldBackRule } from './event-log';
+import { FaultSet, type FaultRule, type RateLimit } from './faults';
 import { readBody, sendError, sendJson } from './http-util';
-import { matchRoute, type Services } from './rest';
-import { DEMO_SCRIPT, seedAccounts, seedProject, type Accounts, type DemoIds } from './seed';
+import { matchRoute } from './rest';
+import type { Services } from './rest-common';
+import { DEMO_SCRIPT, seedAccounts, seedProject, type Accounts, type DemoIds, type ScriptOptions } from './seed';
+import { StorageService, type OpenUpload, type StorageFault, type StorageKind, type StorageRequest } from './storage';
 import { EntityStore, type Actor, type Link } from './store';
-import { WebhookService, type HookDefinition, type HookRecord } from './webhooks';
+import { WebhookService, type HookDefinition, type HookRecord, type HookStatus } from './webhooks';
 
-export type { FaultRule } from './faults';
-export type { HookDefinition, HookRecord } from './webhooks';
+export type { FaultRule, RateLimit } from './faults';
+export type { HookDefinition, HookRecord, HookStatus } from './webhooks';
+export type { GenerateOptions, GenerateResult } from './event-gen';
+export type { HeldRow, HoldBackRule } from './event-log';
+export type { OpenUpload, StorageFault, StorageKind, StorageRequest } from './storage';
+export type { ScriptOptions } from './seed';
 
 export interface SimOptions {
   /** `expires_in` of issued tokens; default 600. */
@@ -24,6 +32,14 @@ export interface SimOptions {
   deliveryTimeoutMs?: number;
   /** Accept webhook URLs that are not loopback (the CLI's --allow-remote). Default false. */
   allowRemoteHooks?: boolean;
+  /** Failed deliveries within 24 h that make a hook `failed` (stops delivering); default 100. */
+  webhookFailedAfter?: number;
+  /** Where uploads go: the site itself (`sg`, default) or a separate S3-like storage host (`s3`). */
+  storage?: StorageKind;
+  /** Lifetime of signed upload/download URLs; default 900. 0: every signed URL is expired at once. */
+  signedUrlTtlSeconds?: number;
+  /** Event-log rows older than this (by created_at) vanish from reads; default: kept for ever. */
+  eventLogRetentionMs?: number;
   /** Request/delivery log lines (never secrets). */
   log?: (line: string) => void;
 }
@@ -31,6 +47,8 @@ export interface SimOptions {
 export interface SimStats {
   requests: number;
   tokenRequests: number;
+  /** Requests answered 429 (rate limit or fault rule). */
+  rateLimited: number;
   inFlight: number;
   maxInFlight: number;
   /** Per route template, e.g. `POST /api/v1/entity/{type}/_search`. */
@@ -49,8 +67,37 @@ export interface ReadOpts {
   includeRetired?: boolean;
 }
 
+/** `sim.eventLog()`: every stored row, oldest first, plus the out-of-order commit controls. */
+export interface EventLogControl {
+  (): FlatRecord[];
+  /**
+   * Holds back newly written rows from reads (gaps that fill in later, or never): a seeded share
+   * of rows, or explicit ids. Deliveries are not delayed. `stop()` ends the rule.
+   */
+  holdBack(rule: HoldBackRule): { stop(): void };
+  /** Makes held rows readable now (all, or these ids); returns the released ids. */
+  release(ids?: readonly number[]): number[];
+  /** Rows held back right now. */
+  held(): HeldRow[];
+}
+
+/** `sim.storage`: what tests inspect of uploads and the storage host. */
+export interface SimStorage {
+  readonly kind: StorageKind;
+  /** The storage host's origin (s3), '' for sg storage or before listen(). */
+  readonly url: string;
+  /** Uploads with bytes stored that were neither completed nor aborted. */
+  openUploads(): OpenUpload[];
+  /** Every storage request so far, with its headers. */
+  requests(): StorageRequest[];
+  /** The next matching storage requests (part PUTs, file GETs) fail with this status. */
+  failNext(fault: StorageFault): void;
+  /** Completed uploads' objects (no bytes). */
+  objects(): Array<{ key: string; filename: string; size: number; contentType: string; etag: string }>;
+}
+
 function emptyStats(): SimStats {
-  return { requests: 0, tokenRequests: 0, inFlight: 0, maxInFlight: 0, byRoute: {} };
+  return { requests: 0, tokenRequests: 0, rateLimited: 0, inFlight: 0, maxInFlight: 0, byRoute: {} };
 }
 
 function delay(ms: number): Promise<void> {
@@ -62,8 +109,8 @@ function buildSite(ttlSeconds: number, seed: boolean): { store: EntityStore; aut
   const store = new EntityStore();
   const auth = new AuthService(ttlSeconds);
   const accounts: Accounts = {
-    addScript(name, key) {
-      const rec = store.insert('ApiUser', { firstname: name, description: 'Script user' });
+    addScript(name, key, opts = {}) {
+      const rec = store.insert('ApiUser', { firstname: name, description: 'Script user', generate_event_log_entries: opts.generateEvents ?? true });
       auth.addScript(name, key, { type: 'ApiUser', id: rec.id });
       return { type: 'ApiUser', id: rec.id };
     },
@@ -94,8 +141,17 @@ export class FptrSimulator {
     ...buildSite(600, true).demo,
   };
 
-  readonly faults: { add(rule: FaultRule): void; clear(): void };
+  readonly faults: {
+    add(rule: FaultRule): void;
+    /** Every request to the site beyond the budget answers 429 with Retry-After; null lifts it. */
+    rateLimit(limit: RateLimit | null): void;
+    /** Removes every rule and the rate limit. */
+    clear(): void;
+  };
+  readonly eventLog: EventLogControl;
+  readonly storage: SimStorage;
   private readonly faultSet = new FaultSet();
+  private readonly files: StorageService;
   private readonly store: EntityStore;
   private readonly auth: AuthService;
   private readonly accounts: Accounts;
@@ -117,13 +173,31 @@ export class FptrSimulator {
     this.hooks = new WebhookService({
       batchWindowMs: opts.webhookBatchWindowMs ?? 100,
       timeoutMs: opts.deliveryTimeoutMs ?? 6000,
+      failedAfter: opts.webhookFailedAfter ?? 100,
       allowRemote: opts.allowRemoteHooks ?? false,
       siteUrl: () => this.baseUrl,
       log: this.log,
     });
     this.store.onEvents = (events) => this.hooks.dispatch(events);
-    this.services = { store: this.store, auth: this.auth, hooks: this.hooks };
-    this.faults = { add: (rule) => this.faultSet.add(rule), clear: () => this.faultSet.clear() };
+    this.store.eventLog.retentionMs = opts.eventLogRetentionMs;
+    const files = new StorageService({ kind: opts.storage ?? 'sg', urlTtlSeconds: opts.signedUrlTtlSeconds ?? 900, siteUrl: () => this.baseUrl, log: this.log });
+    this.files = files;
+    this.services = { store: this.store, auth: this.auth, hooks: this.hooks, storage: files, siteUrl: () => this.baseUrl };
+    this.faults = { add: (rule) => this.faultSet.add(rule), rateLimit: (limit) => this.faultSet.rateLimit(limit), clear: () => this.faultSet.clear() };
+    const policy = this.store.eventLog;
+    this.eventLog = Object.assign(() => this.find('EventLogEntry'), {
+      holdBack: (rule: HoldBackRule) => policy.holdBack(rule, (id: number) => this.store.lookup('EventLogEntry', id) !== undefined),
+      release: (ids?: readonly number[]) => policy.release(ids),
+      held: () => policy.held(),
+    });
+    this.storage = {
+      kind: files.kind,
+      get url() { return files.url; },
+      openUploads: () => files.openUploads(),
+      requests: () => files.requests(),
+      failNext: (fault) => files.failNext(fault),
+      objects: () => files.list(),
+    };
   }
 
   /** `http://127.0.0.1:PORT` once listening. */
@@ -146,12 +220,14 @@ export class FptrSimulator {
     const addr = server.address() as AddressInfo;
     const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.baseUrl = `http://${shownHost}:${addr.port}`;
+    await this.files.listen();
     return this.baseUrl;
   }
 
-  /** Stops the server, pending deliveries and timers. */
+  /** Stops the server, the storage host, pending deliveries and timers. */
   async close(): Promise<void> {
     await this.hooks.close();
+    await this.files.close();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -161,8 +237,12 @@ export class FptrSimulator {
 
   // ---- accounts, faults, stats --------------------------------------------------------------
 
-  addScript(name: string, key: string): EntityRef {
-    return this.named(this.accounts.addScript(name, key));
+  /**
+   * A script (ApiUser) that can log in. `generateEvents` (its generate_event_log_entries) is
+   * true unless set false: FPTR's own default is false (fptr-api.md §6.5).
+   */
+  addScript(name: string, key: string, opts: ScriptOptions = {}): EntityRef {
+    return this.named(this.accounts.addScript(name, key, opts));
   }
 
   addHumanUser(login: string, password: string, name: string): EntityRef {
@@ -219,9 +299,19 @@ export class FptrSimulator {
     return rows.map((row) => this.store.flatten(this.store.insert(type, row, this.defaultActor)));
   }
 
-  /** Every EventLogEntry, oldest first. */
-  eventLog(): FlatRecord[] {
-    return this.find('EventLogEntry');
+  /**
+   * Writes `n` realistic EventLogEntry rows at once (100,000 in well under a second or two):
+   * mostly Task status changes, on existing records. No deliveries unless `webhooks: true`.
+   */
+  generateEvents(n: number, opts: GenerateOptions = {}): GenerateResult {
+    return generateEvents(this.store, n, opts);
+  }
+
+  /** Deletes event-log rows below an id and/or created before a date; returns how many went. */
+  pruneEventLog(opts: { beforeId?: number; before?: Date | number }): number {
+    const beforeMs = opts.before instanceof Date ? opts.before.getTime() : opts.before;
+    if (opts.beforeId === undefined && beforeMs === undefined) throw new RangeError('pruneEventLog: give beforeId or before');
+    return this.store.pruneEvents((rec) => (opts.beforeId !== undefined && rec.id < opts.beforeId) || (beforeMs !== undefined && (rec.createdMs ?? 0) < beforeMs));
   }
 
   // ---- webhooks -----------------------------------------------------------------------------
@@ -232,6 +322,14 @@ export class FptrSimulator {
 
   webhooks(): HookRecord[] {
     return this.hooks.list();
+  }
+
+  /**
+   * Puts a hook in any status, the system-set `unstable`/`failed` included (as if deliveries had
+   * failed): `failed` stops deliveries until a PUT sets it active again.
+   */
+  setHookStatus(id: string, status: HookStatus): HookRecord {
+    return this.hooks.setStatus(id, status);
   }
 
   /** Delivery records, oldest first (one per HTTP request sent). */
@@ -281,9 +379,19 @@ export class FptrSimulator {
     const key = matched?.route.key ?? `${method} ${pathname}`;
     stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
     if (matched?.route.key === 'POST /api/v1/auth/access_token') stats.tokenRequests++;
-    res.on('finish', () => this.log(`${method} ${url.pathname} ${res.statusCode} ${Date.now() - started}ms`));
+    res.on('finish', () => {
+      if (res.statusCode === 429) this.counters.rateLimited++;
+      this.log(`${method} ${url.pathname} ${res.statusCode} ${Date.now() - started}ms`);
+    });
     try {
       const body = await readBody(req);
+      const wait = this.faultSet.limited();
+      if (wait !== undefined) {
+        sendJson(res, 429, errorEnvelope([{
+          id: errorId(), status: 429, code: undefined, title: 'Too Many Requests', detail: `Rate limit exceeded: retry in ${wait} s`, source: {}, meta: null,
+        }]), { 'retry-after': String(wait) });
+        return;
+      }
       const fault = this.faultSet.take(method, url.pathname);
       if (fault?.latencyMs) await delay(fault.latencyMs);
       if (fault?.drop) {
@@ -303,7 +411,8 @@ export class FptrSimulator {
       const actor = matched.route.auth ? this.auth.authenticate(req.headers.authorization) : this.defaultActor;
       if (/vnd\+shotgun/i.test(req.headers.accept ?? '')) throw new SimError(406, null, 'Not Acceptable', { detail: 'Accept application/json' });
       const reply = matched.route.handle({ req, url, params: matched.params, body, actor }, this.services);
-      sendJson(res, reply.status, reply.body);
+      if (reply.send) reply.send(res);
+      else sendJson(res, reply.status, reply.body, reply.headers);
     } catch (err) {
       if (err instanceof SimError) {
         sendError(res, err);

@@ -1,6 +1,7 @@
 import type { FlatRecord } from '../lib/types';
 import { ENTITY_DEFS, entityDefForPath, type EntityDef, type FieldDef } from './schema';
 import { SimError, badRequest, notFound } from './errors';
+import { EventLogPolicy } from './event-log';
 
 /** A link as stored: `{type, id}`; names are resolved when a record is read. */
 export interface Link {
@@ -18,6 +19,24 @@ export interface StoredRecord {
   id: number;
   fields: Record<string, unknown>;
   retired: boolean;
+  /** EventLogEntry rows: `created_at` in epoch ms (retention checks without parsing). */
+  createdMs?: number;
+}
+
+/** Inclusive id bounds a filter implies (used to scan the event log from an id on). */
+export interface IdRange {
+  min?: number;
+  max?: number;
+}
+
+/** A field value of a file (`url`) field as reads return it (fptr-api.md §2.12). */
+export interface FileValue {
+  url?: string;
+  name?: string | null;
+  content_type?: string | null;
+  link_type: 'upload' | 'web';
+  type?: 'Attachment';
+  id?: number;
 }
 
 export type Operation = 'create' | 'update' | 'delete' | 'revive';
@@ -69,6 +88,15 @@ function sameLink(a: Link, b: Link): boolean {
   return a.type === b.type && a.id === b.id;
 }
 
+/** What a `_batch` rolls back when one of its entries fails. */
+interface Transaction {
+  created: Set<StoredRecord>;
+  saved: Map<StoredRecord, { fields: Record<string, unknown>; retired: boolean }>;
+  nextEntityId: number;
+  nextEventId: number;
+  events: LoggedEvent[][];
+}
+
 /**
  * Records of every entity type plus the event log. Every write through create/update/retire/
  * revive writes EventLogEntry rows like FPTR and hands them to `onEvents` (webhook dispatch);
@@ -76,12 +104,18 @@ function sameLink(a: Link, b: Link): boolean {
  */
 export class EntityStore {
   private readonly tables = new Map<string, Map<number, StoredRecord>>();
+  /** EventLogEntry rows in id order, for range scans of large logs. */
+  private eventRows: StoredRecord[] = [];
   private nextEntityId = 1;
   private nextEventId = 1;
+  private tx: Transaction | undefined;
   onEvents: ((events: LoggedEvent[]) => void) | undefined;
+  /** Which rows reads may see (held back, past retention). */
+  readonly eventLog: EventLogPolicy;
 
   constructor(private readonly now: () => number = Date.now) {
     for (const def of ENTITY_DEFS) this.tables.set(def.name, new Map());
+    this.eventLog = new EventLogPolicy(now);
   }
 
   /** The schema entry for a path segment or type name; 404 like FPTR when unknown. */
@@ -103,8 +137,68 @@ export class EntityStore {
     return rec;
   }
 
+  /** Every record of a type, in id order. */
   all(typeName: string): StoredRecord[] {
     return [...(this.tables.get(this.def(typeName).name)?.values() ?? [])];
+  }
+
+  /**
+   * The records of a type within an id range, in id order (or reversed), lazily: a poller
+   * reading the event log from an id on touches only the rows it returns.
+   */
+  *scan(typeName: string, range: IdRange, descending = false): Generator<StoredRecord> {
+    const def = this.def(typeName);
+    const min = range.min ?? -Infinity, max = range.max ?? Infinity;
+    if (def.name !== 'EventLogEntry') {
+      const rows = this.all(def.name).filter((r) => r.id >= min && r.id <= max);
+      yield* descending ? rows.reverse() : rows;
+      return;
+    }
+    const rows = this.eventRows;
+    // First index whose id is above `bound` (or at least `bound` when `inclusive`).
+    const search = (bound: number, inclusive: boolean): number => {
+      let lo = 0, hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (inclusive ? rows[mid].id < bound : rows[mid].id <= bound) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const start = search(min, true), end = search(max, false);
+    if (descending) for (let i = end - 1; i >= start; i--) yield rows[i];
+    else for (let i = start; i < end; i++) yield rows[i];
+  }
+
+  /** False for event-log rows that are held back or past the retention period. */
+  readable(rec: StoredRecord): boolean {
+    return rec.type !== 'EventLogEntry' || this.eventLog.readable(rec.id, rec.createdMs ?? 0);
+  }
+
+  /**
+   * A stored field as reads see it. An EventLogEntry's `entity` reads as null while that record
+   * is in the trash: FPTR drops the link from earlier rows once the entity is retired.
+   */
+  fieldValue(rec: StoredRecord, field: string): unknown {
+    const value = rec.fields[field];
+    if (rec.type === 'EventLogEntry' && field === 'entity' && isLink(value)) {
+      const target = this.tables.get(value.type)?.get(value.id);
+      if (!target || target.retired) return null;
+    }
+    return value;
+  }
+
+  /** Removes event-log rows for good; returns how many went. */
+  pruneEvents(drop: (rec: StoredRecord) => boolean): number {
+    const table = this.tables.get('EventLogEntry');
+    const kept: StoredRecord[] = [];
+    for (const rec of this.eventRows) {
+      if (drop(rec)) table?.delete(rec.id);
+      else kept.push(rec);
+    }
+    const removed = this.eventRows.length - kept.length;
+    this.eventRows = kept;
+    return removed;
   }
 
   nameOf(link: Link): string | null {
@@ -132,9 +226,63 @@ export class EntityStore {
     const out: FlatRecord = { type: rec.type, id: rec.id };
     for (const name of fields ?? Object.keys(def.fields)) {
       if (name === 'id' || !(name in def.fields)) continue;
-      out[name] = this.present(rec.fields[name] ?? null, def.fields[name]);
+      out[name] = this.present(this.fieldValue(rec, name) ?? null, def.fields[name]);
     }
     return out;
+  }
+
+  // ---- transactions -----------------------------------------------------------------------
+
+  /**
+   * Runs `fn` all-or-nothing: when it throws, every record it created, changed, retired or
+   * revived is restored, its event-log rows vanish (ids are reused) and no webhook fires.
+   * Events of a successful run are dispatched afterwards, one group per write as usual.
+   */
+  atomically<T>(fn: () => T): T {
+    if (this.tx) return fn();
+    const tx: Transaction = { created: new Set(), saved: new Map(), nextEntityId: this.nextEntityId, nextEventId: this.nextEventId, events: [] };
+    this.tx = tx;
+    let out: T;
+    try {
+      out = fn();
+    } catch (err) {
+      this.tx = undefined;
+      this.rollback(tx);
+      throw err;
+    }
+    this.tx = undefined;
+    for (const group of tx.events) this.emit(group);
+    return out;
+  }
+
+  private rollback(tx: Transaction): void {
+    for (const [rec, saved] of tx.saved) {
+      rec.fields = saved.fields;
+      rec.retired = saved.retired;
+    }
+    for (const rec of tx.created) {
+      this.tables.get(rec.type)?.delete(rec.id);
+      if (rec.type === 'EventLogEntry') this.eventLog.forget(rec.id);
+    }
+    this.eventRows = this.eventRows.filter((r) => !tx.created.has(r));
+    this.nextEntityId = tx.nextEntityId;
+    this.nextEventId = tx.nextEventId;
+  }
+
+  /** Remembers a record's state before a transaction changes it. */
+  private touch(rec: StoredRecord): void {
+    const tx = this.tx;
+    if (tx && !tx.created.has(rec) && !tx.saved.has(rec)) tx.saved.set(rec, { fields: { ...rec.fields }, retired: rec.retired });
+  }
+
+  /**
+   * Whether a write by this actor is logged. An ApiUser logs only with generate_event_log_entries
+   * on (FPTR's default is off, fptr-api.md §6.5); while impersonating, the script's flag decides.
+   */
+  private logs(actor: Actor): boolean {
+    const who = actor.sudoActualUser ?? actor.user;
+    if (who.type !== 'ApiUser') return true;
+    return this.tables.get('ApiUser')?.get(who.id)?.fields.generate_event_log_entries === true;
   }
 
   // ---- writes -----------------------------------------------------------------------------
@@ -146,10 +294,20 @@ export class EntityStore {
     return this.put(def, values, actor);
   }
 
-  create(typeName: string, data: Record<string, unknown>, actor: Actor): StoredRecord {
+  /**
+   * `serverSet` adds values the server decides once the id is known (an Attachment's own file);
+   * they are stored unvalidated and logged like the rest.
+   */
+  create(typeName: string, data: Record<string, unknown>, actor: Actor, serverSet?: (rec: StoredRecord) => Record<string, unknown>): StoredRecord {
     const def = this.def(typeName);
     const values = this.validateCreate(def, data);
     const rec = this.put(def, values, actor);
+    if (serverSet) {
+      const extra = serverSet(rec);
+      Object.assign(rec.fields, extra);
+      Object.assign(values, extra);
+    }
+    if (!this.logs(actor)) return rec;
     const at = this.now();
     const project = this.projectOf(rec);
     const events: LoggedEvent[] = [
@@ -172,9 +330,11 @@ export class EntityStore {
     const rec = this.active(def.name, id);
     const changes = this.validateUpdate(def, rec, data);
     const at = this.now();
+    this.touch(rec);
     for (const c of changes) rec.fields[c.field] = c.newValue;
     rec.fields.updated_at = isoSeconds(at);
     rec.fields.updated_by = actor.user;
+    if (!this.logs(actor)) return rec;
     const project = this.projectOf(rec);
     this.emit(changes.map((c) => this.logChange(at, actor, rec, project, c, false)));
     return rec;
@@ -183,7 +343,9 @@ export class EntityStore {
   retire(typeName: string, id: number, actor: Actor): void {
     const def = this.def(typeName);
     const rec = this.active(def.name, id);
+    this.touch(rec);
     rec.retired = true;
+    if (!this.logs(actor)) return;
     const at = this.now();
     const meta = {
       type: 'entity_retirement', entity_type: def.name, entity_id: rec.id, id: rec.id, class_name: def.name,
@@ -199,7 +361,9 @@ export class EntityStore {
     const rec = this.lookup(def.name, id);
     if (!rec) throw notFound(`Entity of type [${def.name}] with id=${id} does not exist.`, 104, `${def.name}: ${id} not found`);
     if (!rec.retired) return false;
+    this.touch(rec);
     rec.retired = false;
+    if (!this.logs(actor)) return true;
     const meta = { type: 'entity_revival', entity_type: def.name, entity_id: rec.id, id: rec.id, class_name: def.name, display_name: this.nameOf(rec) };
     this.emit([this.log(this.now(), actor, rec, this.projectOf(rec), 'revive', `Shotgun_${def.name}_Revival`, null, meta, false)]);
     return true;
@@ -274,9 +438,11 @@ export class EntityStore {
       return null;
     }
     switch (fd.type) {
-      case 'text': case 'list': case 'url':
+      case 'text': case 'list':
         if (typeof value !== 'string') throw fail(`expects a string, got ${JSON.stringify(value)}.`);
         return value;
+      case 'url':
+        return this.fileValue(value, fail);
       case 'status_list':
         if (typeof value !== 'string' || (fd.values && !fd.values.includes(value))) {
           throw fail(`value ${JSON.stringify(value)} is not a valid status (${(fd.values ?? []).join(', ')}).`);
@@ -311,6 +477,27 @@ export class EntityStore {
     }
   }
 
+  /**
+   * A file field takes a string, a web link `{url, name?}`, or an uploaded Attachment
+   * (`{type: 'Attachment', id}`, which reads back as that Attachment's file).
+   */
+  private fileValue(value: unknown, fail: (why: string) => SimError): unknown {
+    if (typeof value === 'string') return value;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail(`expects a string or a file link object, got ${JSON.stringify(value)}.`);
+    const v = value as Record<string, unknown>;
+    if (v.link_type === 'upload' || v.type === 'Attachment') {
+      const attachment = Number.isInteger(v.id) ? this.tables.get('Attachment')?.get(v.id as number) : undefined;
+      const file = attachment && !attachment.retired ? attachment.fields.this_file : undefined;
+      if (!file || typeof file !== 'object') throw fail(`links to Attachment ${JSON.stringify(v.id ?? null)}, which holds no uploaded file.`);
+      return { ...(file as FileValue) };
+    }
+    if ((v.link_type === undefined || v.link_type === 'web') && typeof v.url === 'string' && /^https?:\/\//i.test(v.url)) {
+      const link: FileValue = { url: v.url, name: typeof v.name === 'string' ? v.name : v.url, content_type: null, link_type: 'web' };
+      return link;
+    }
+    throw fail(`expects a web link {url: "http(s)://…", name?} or an uploaded Attachment, got ${JSON.stringify(value)}.`);
+  }
+
   private checkLink(fd: FieldDef, value: unknown, fail: (why: string) => SimError): Link {
     if (!isLink(value)) throw fail(`expects an entity link {type, id}, got ${JSON.stringify(value)}.`);
     if (fd.linkTypes && !fd.linkTypes.includes(value.type)) throw fail(`does not accept links to ${value.type} (valid: ${fd.linkTypes.join(', ')}).`);
@@ -337,6 +524,7 @@ export class EntityStore {
     fields.updated_by = actor?.user ?? null;
     const rec: StoredRecord = { type: def.name, id, fields, retired: false };
     this.tables.get(def.name)?.set(id, rec);
+    this.tx?.created.add(rec);
     return rec;
   }
 
@@ -371,14 +559,38 @@ export class EntityStore {
       entity: rec ? { type: rec.type, id: rec.id } : null, user: actor.user, session_uuid: null,
       description: attribute ? `${description}: ${attribute}` : description, created_at: isoSeconds(at),
     }, actor);
+    this.logged(row, at);
     return {
       id: row.id, event_type: eventType, attribute_name: attribute, meta, entity: rec ? { type: rec.type, id: rec.id } : null,
       user: actor.user, project, session_uuid: null, createdMs: at, operation, entityType, inCreate,
     };
   }
 
+  /** Files a new EventLogEntry row in the id-ordered log. */
+  private logged(row: StoredRecord, createdMs: number): void {
+    row.createdMs = createdMs;
+    this.eventRows.push(row);
+    this.eventLog.written(row.id);
+  }
+
+  /**
+   * Files one EventLogEntry row without validation or copying (bulk generation): `fields` become
+   * the row as given (with `created_at`). It reaches webhooks only when `dispatch` is set.
+   */
+  appendEvent(fields: Record<string, unknown>, createdMs: number, dispatch?: Omit<LoggedEvent, 'id'>): number {
+    const id = this.nextEventId++;
+    const rec: StoredRecord = { type: 'EventLogEntry', id, retired: false, fields };
+    this.tables.get('EventLogEntry')?.set(id, rec);
+    this.tx?.created.add(rec);
+    this.logged(rec, createdMs);
+    if (dispatch) this.emit([{ ...dispatch, id }]);
+    return id;
+  }
+
   private emit(events: LoggedEvent[]): void {
-    if (events.length && this.onEvents) this.onEvents(events);
+    if (!events.length) return;
+    if (this.tx) this.tx.events.push(events);
+    else this.onEvents?.(events);
   }
 }
 

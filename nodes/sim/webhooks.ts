@@ -13,7 +13,6 @@ const UNHOOKABLE = new Set(['ApiUser', 'EventLogEntry']);
 const MAX_BATCH = 50;
 const MAX_EVENT_BYTES = 1024 * 1024;
 const RECORDS_KEPT_PER_HOOK = 10_000;
-const FAILED_AFTER = 100;
 const DAY_MS = 86_400_000;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -101,9 +100,26 @@ interface DeliveryEntry {
   seq: number;
 }
 
+/** Every status a hook can show; only `active` and `disabled` are writable over REST. */
+export type HookStatus = 'active' | 'unstable' | 'failed' | 'disabled';
+
+/** Query filters of `GET /webhook/hooks/{id}/deliveries` (fptr-api.md §4.1). */
+export interface DeliveryFilter {
+  status?: string;
+  /** Unix seconds, inclusive. */
+  from?: number;
+  to?: number;
+  /** `null`: not acknowledged; `not_null`: acknowledged; any other value: exactly that text. */
+  acknowledgement?: string;
+  entityType?: string;
+  entityId?: number;
+}
+
 export interface WebhookOptions {
   batchWindowMs: number;
   timeoutMs: number;
+  /** Failed deliveries within 24 h that turn a hook `failed` (the guide says 100; in 2019 it said 10). */
+  failedAfter: number;
   allowRemote: boolean;
   siteUrl: () => string;
   log: (line: string) => void;
@@ -201,6 +217,23 @@ export class WebhookService {
     return [...this.hooks.values()].map((h) => this.view(h));
   }
 
+  /**
+   * Puts a hook in any status, the system-set ones included, by shaping its failure history:
+   * `failed` stops deliveries until someone sets it active again, as after real failures.
+   */
+  setStatus(id: string, status: HookStatus): HookRecord {
+    const hook = this.hook(id);
+    const now = Date.now();
+    switch (status) {
+      case 'active': hook.disabled = false; hook.failures = []; break;
+      case 'unstable': hook.disabled = false; hook.failures = [now]; break;
+      case 'failed': hook.disabled = false; hook.failures = Array.from({ length: this.opts.failedAfter }, () => now); break;
+      case 'disabled': hook.disabled = true; break;
+      default: throw new RangeError(`setHookStatus: status must be one of active, unstable, failed, disabled, got ${String(status)}`);
+    }
+    return this.view(hook);
+  }
+
   private hook(id: string): Hook {
     if (!UUID_RE.test(id)) throw notFound(`Invalid webhook id '${id}'`, 103);
     const hook = this.hooks.get(id);
@@ -283,7 +316,7 @@ export class WebhookService {
     const since = Date.now() - DAY_MS;
     hook.failures = hook.failures.filter((t) => t > since);
     // The lower-case API spellings of the system-set states are UNCONFIRMED (fptr-api.md §4.3).
-    if (hook.failures.length >= FAILED_AFTER) return 'failed';
+    if (hook.failures.length >= this.opts.failedAfter) return 'failed';
     return hook.failures.length ? 'unstable' : 'active';
   }
 
@@ -383,13 +416,27 @@ export class WebhookService {
     return hooks.flatMap((h) => h.records).sort((a, b) => a.seq - b.seq).map((e) => this.record(e));
   }
 
-  /** Records of one hook for the REST list (`status`, `from`, `to` in Unix seconds). */
-  listDeliveries(hookId: string, filter: { status?: string; from?: number; to?: number }): DeliveryRecord[] {
+  /** Records of one hook for the REST list, oldest first. */
+  listDeliveries(hookId: string, filter: DeliveryFilter): DeliveryRecord[] {
+    const ack = filter.acknowledgement;
     return this.hook(hookId).records
       .filter((e) => !filter.status || e.status === filter.status)
       .filter((e) => filter.from === undefined || (e.event_time ?? 0) >= filter.from)
       .filter((e) => filter.to === undefined || (e.event_time ?? 0) <= filter.to)
+      .filter((e) => ack === undefined || (ack === 'null' ? e.acknowledgement === null : ack === 'not_null' ? e.acknowledgement !== null : e.acknowledgement === ack))
+      .filter((e) => (filter.entityType === undefined && filter.entityId === undefined) || this.elements(e).some((d) => {
+        const type = d.entity?.type ?? d.meta?.entity_type;
+        const id = d.entity?.id ?? d.meta?.entity_id;
+        return (filter.entityType === undefined || type === filter.entityType) && (filter.entityId === undefined || id === filter.entityId);
+      }))
       .map((e) => this.record(e));
+  }
+
+  /** The delivery objects a record's request carried (one, or a batch). */
+  private elements(e: DeliveryEntry): Delivery[] {
+    const data = (e.request_body as { data?: Delivery | { deliveries?: Delivery[] } }).data;
+    if (!data) return [];
+    return 'deliveries' in data && Array.isArray(data.deliveries) ? data.deliveries : [data as Delivery];
   }
 
   delivery(id: string): DeliveryRecord {
@@ -434,8 +481,7 @@ export class WebhookService {
 
   private forget(e: DeliveryEntry): void {
     this.entries.delete(e.id);
-    const body = e.request_body as { data?: { deliveries?: Delivery[] } };
-    for (const d of body.data?.deliveries ?? []) if (d.delivery_id) this.aliases.delete(d.delivery_id);
+    for (const d of this.elements(e)) if (d.delivery_id) this.aliases.delete(d.delivery_id);
   }
 
   // ---- sending ----------------------------------------------------------------------------

@@ -84,6 +84,27 @@ export class SimHarness {
   search(type: string, body: unknown, contentType = ARRAY, query = ''): Promise<SimResponse<ListBody>> {
     return this.call<ListBody>('POST', `/api/v1/entity/${type}/_search${query}`, { body, contentType });
   }
+
+  /** A bearer token for another script (client_credentials), not cached. */
+  async tokenFor(scriptName: string, scriptKey: string, scope?: string): Promise<string> {
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: scriptName, client_secret: scriptKey });
+    if (scope) form.set('scope', scope);
+    const res = await this.call('POST', '/api/v1/auth/access_token', { token: null, contentType: 'application/x-www-form-urlencoded', body: form.toString() });
+    if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`);
+    return (res.json as { access_token: string }).access_token;
+  }
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** One request to any loopback URL (storage host, signed URLs), bytes in and out, no redirects followed. */
+export async function rawRequest(method: string, url: string, opts: { headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<RawResponse> {
+  const res = await request(url, { method: method as 'GET', headers: opts.headers, body: opts.body });
+  return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
 }
 
 export interface DeliveryBody {

@@ -151,6 +151,18 @@ describe('fptr-entity-switch node', () => {
     should(await status).deepEqual({ fill: 'green', shape: 'dot', text: 'Shot 2 · Task 1 · otherwise 1' });
   });
 
+  it('routes entity types that defeat a pattern with several stars, without freezing the runtime', async () => {
+    // Each of these names cost the regex-based matcher seconds (cubic backtracking), so a handful
+    // of them outlasts the test timeout; a linear matcher routes them at once.
+    const hostile = 8;
+    await load(flow(['*_*_*_Shot', 'Task'], true));
+    const arrived = collect(3, hostile + 1);
+    for (let i = 0; i < hostile; i++) node('s').receive(msgOf(change('_'.repeat(3000)), `hostile${i}`));
+    node('s').receive(msgOf(change('My_Odd_Big_Shot'), 'shot'));
+    const outputs = await arrived;
+    should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([['shot'], [], Array.from({ length: hostile }, (_, i) => `hostile${i}`)]);
+  });
+
   it('with no rows sends everything to otherwise, and ignores blank or non-text rows', async () => {
     await load([
       { id: TAB, type: 'tab', label: 'switch tests' },

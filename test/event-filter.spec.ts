@@ -307,6 +307,35 @@ describe('fptr-event-filter node', () => {
     });
   });
 
+  describe('hostile input', () => {
+    // Each of these names cost the regex-based matcher seconds (cubic backtracking over `.*_.*_.*`),
+    // so a handful of them outlasts the test timeout; a linear matcher routes them at once.
+    const HOSTILE_NAMES = 8;
+    const underscores = '_'.repeat(3000);
+
+    it('routes events whose type defeats a pattern with several stars, without freezing the runtime', async () => {
+      await load(filter, flow({ eventTypes: '*_*_*Change' }));
+      const matches = collect('match');
+      const dropped = nextN('nomatch', HOSTILE_NAMES);
+      for (let i = 0; i < HOSTILE_NAMES; i++) send(eventMsg(delivery(jane, { event_type: underscores })));
+      const passed = next('match');
+      send(eventMsg(delivery(jane)));
+      should((await passed).payload).have.property('event_type', 'Shotgun_Task_Change');
+      for (const msg of await dropped) should(msg.filterReason).match(/^event type "_{76}\.\.\. is not \*_\*_\*Change$/);
+      should(matches).have.length(1);
+    });
+
+    it('routes events whose entity type defeats an entity type pattern with several stars', async () => {
+      await load(filter, flow({ entityTypes: '*_*_*Shot' }));
+      const dropped = nextN('nomatch', HOSTILE_NAMES);
+      for (let i = 0; i < HOSTILE_NAMES; i++) send(eventMsg(delivery(jane, { entity: { type: underscores, id: 1 } })));
+      const passed = next('match');
+      send(eventMsg(delivery(jane, { event_type: 'Shotgun_My_Odd_Shot_Change', entity: { type: 'My_Odd_Shot', id: 2 } })));
+      should((await passed).payload).have.property('entity', { type: 'My_Odd_Shot', id: 2 });
+      for (const msg of await dropped) should(msg.filterReason).match(/^entity type _{3000} is not \*_\*_\*Shot$/);
+    });
+  });
+
   describe('status', () => {
     it('counts passed and dropped messages', async () => {
       await load(filter, flow({ outputs: 1, operations: 'update' }));

@@ -138,8 +138,8 @@ function numberSet(list: readonly number[], what: string): Set<number> {
 }
 
 function eventTypeCheck(patterns: readonly string[]): Check {
-  const re = compileWildcards(patterns);
-  return (d) => (re.test(eventTypeOf(d)) ? undefined : `event type ${describeValue(eventTypeOf(d))} is not ${patterns.join(', ')}`);
+  const matches = compileWildcards(patterns);
+  return (d) => (matches(eventTypeOf(d)) ? undefined : `event type ${describeValue(eventTypeOf(d))} is not ${patterns.join(', ')}`);
 }
 
 function operationCheck(operations: readonly string[]): Check {
@@ -156,10 +156,10 @@ function operationCheck(operations: readonly string[]): Check {
 }
 
 function entityTypeCheck(patterns: readonly string[]): Check {
-  const re = compileWildcards(patterns);
+  const matches = compileWildcards(patterns);
   return (d) => {
     const type = entityTypeOf(d);
-    return type !== undefined && re.test(type) ? undefined : `entity type ${type ?? 'unknown'} is not ${patterns.join(', ')}`;
+    return type !== undefined && matches(type) ? undefined : `entity type ${type ?? 'unknown'} is not ${patterns.join(', ')}`;
   };
 }
 
@@ -188,14 +188,14 @@ function matchEventsCheck(map: MatchEventsMap): Check {
       throw new ConditionError(`matchEvents: "${pattern}" lists no fields; use ['*'] or None for any field`);
     }
     const any = list === null || list.includes('*');
-    return { re: compileWildcards([pattern]), fields: any ? null : new Set(list) };
+    return { matches: compileWildcards([pattern]), fields: any ? null : new Set(list) };
   });
   return (d) => {
     const eventType = eventTypeOf(d);
     const name = attributeNameOf(d);
     let typeListed = false;
     for (const entry of entries) {
-      if (!entry.re.test(eventType)) continue;
+      if (!entry.matches(eventType)) continue;
       typeListed = true;
       if (entry.fields === null || (name !== undefined && entry.fields.has(name))) return undefined;
     }

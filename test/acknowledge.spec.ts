@@ -126,6 +126,28 @@ describe('fptr-acknowledge node', function () {
       node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr-acknowledge.status.failed-http' }).should.be.true();
     });
 
+    it('renders placeholders naming inherited members as missing', async function () {
+      await flow.load(ackNode, {
+        type: 'fptr-acknowledge', format: 'value', ackType: 'str',
+        ack: 'c={{payload.constructor}} p={{payload.__proto__}} t={{payload.entity.toString}} h={{msg.hasOwnProperty}} ok={{payload.attribute_name}}',
+      });
+      const { caught } = await flow.send(event());
+      should(caught).be.undefined();
+      stored()!.should.equal('c= p= t= h= ok=sg_status_list');
+    });
+
+    it('renders a template with an unclosed "{{" and thousands of spaces at once', async function () {
+      // The regex this scanner replaced took seconds per message on such a template (cubic
+      // backtracking), so a handful of messages outlasts the test timeout.
+      const spaces = ' '.repeat(3000);
+      await flow.load(ackNode, { type: 'fptr-acknowledge', format: 'value', ackType: 'str', ack: `{{${spaces} done: {{payload.attribute_name}}` });
+      for (let i = 0; i < 6; i++) {
+        const { caught } = await flow.send(event());
+        should(caught).be.undefined();
+        stored()!.should.equal(`{{${spaces} done: sg_status_list`);
+      }
+    });
+
     it('fails without a request when the message has no delivery id', async function () {
       await flow.load(ackNode, { type: 'fptr-acknowledge' });
       const { caught } = await flow.send({ payload: { event_type: 'x' }, fptr: { source: 'event-log' } });

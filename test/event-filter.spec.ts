@@ -336,6 +336,49 @@ describe('fptr-event-filter node', () => {
     });
   });
 
+  describe('hostile message data', () => {
+    /** A status change whose new value refers to itself, as a function node can build. */
+    function circularChange(): Delivery {
+      const loop: Record<string, unknown> = { name: 'loop' };
+      loop.self = loop;
+      return delivery(jane, {}, { new_value: loop });
+    }
+    const circularReason = 'old "ip", new an object that cannot be shown (Converting circular structure to JSON)';
+
+    it('drops a circular value with a readable reason (value fixed in the node)', async () => {
+      await load(filter, flow({ values: [{ op: 'new-equals', v: 'fin', vt: 'str' }] }));
+      const dropped = next('nomatch');
+      send(eventMsg(circularChange()));
+      should((await dropped).filterReason).equal(`value condition 1 (new-equals): ${circularReason}`);
+    });
+
+    it('drops a circular value with a readable reason (value read from the message)', async () => {
+      await load(filter, flow({ values: [{ op: 'new-equals', v: 'expected', vt: 'msg' }] }));
+      const dropped = next('nomatch');
+      send(eventMsg(circularChange(), { expected: 'fin' }));
+      should((await dropped).filterReason).equal(`value condition 1 (new-equals msg.expected): ${circularReason}`);
+    });
+
+    it('compares a circular value with itself, and nested values too deep for JSON, without overflowing', async () => {
+      await load(filter, flow({ values: [{ op: 'new-equals', v: 'payload.meta.new_value', vt: 'msg' }, { op: 'old-equals', v: 'ip', vt: 'str' }] }));
+      const passed = next('match');
+      send(eventMsg(circularChange()));
+      await passed;
+      let deep: unknown = 'fin';
+      for (let i = 0; i < 200_000; i++) deep = [deep];
+      const dropped = next('nomatch');
+      send(eventMsg(delivery(jane, {}, { old_value: deep })));
+      should((await dropped).filterReason).match(/^value condition 2 \(old-equals\): old an array that cannot be shown \(Maximum call stack size exceeded\), new "fin"$/);
+    });
+
+    it('reads msg values through own properties only', async () => {
+      await load(filter, flow({ values: [{ op: 'new-equals', v: 'payload.meta.constructor.name', vt: 'msg' }] }));
+      const dropped = next('nomatch');
+      send(eventMsg(delivery(jane, {}, { new_value: 'Object' })));
+      should((await dropped).filterReason).equal('value condition 1 (new-equals msg.payload.meta.constructor.name): no value given');
+    });
+  });
+
   describe('status', () => {
     it('counts passed and dropped messages', async () => {
       await load(filter, flow({ outputs: 1, operations: 'update' }));

@@ -1,7 +1,8 @@
 import type { Delivery, EntityRef } from './types';
 import { compileWildcards } from './wildcard';
 import { actorsOf, attributeNameOf, entityTypeOf, metaOf, projectIdOf } from './event-entity';
-import { asLinkPattern, asOneOfList, describeValue, linkMatches, valuesEqual, type LinkPattern } from './event-values';
+import { describeValue } from './describe-value';
+import { asLinkPattern, asOneOfList, linkMatches, valuesEqual, type LinkPattern } from './event-values';
 import type { MatchEventsMap } from './match-events';
 
 /**

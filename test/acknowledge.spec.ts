@@ -148,6 +148,23 @@ describe('fptr-acknowledge node', function () {
       }
     });
 
+    it('reads the delivery id through own properties only', async function () {
+      await flow.load(ackNode, { type: 'fptr-acknowledge', deliveryId: 'fptr.constructor.name', deliveryIdType: 'msg' });
+      const { caught } = await flow.send(event());
+      caught!.error.message.should.match(/fptr-acknowledge\.errors\.no-delivery-id/);
+      should(flow.sim.stats.requests).equal(0);
+    });
+
+    it('refuses a circular detail from the message by name, before any request', async function () {
+      await flow.load(ackNode, { type: 'fptr-acknowledge', detail: 'report', detailType: 'msg' });
+      const report: Record<string, unknown> = { frames: 120 };
+      report.self = report;
+      const { out, caught } = await flow.send(event({ report }));
+      out.should.have.length(0);
+      caught!.error.message.should.match(/the detail cannot be written as JSON \(Converting circular structure to JSON\)/);
+      should(flow.sim.stats.requests).equal(0);
+    });
+
     it('fails without a request when the message has no delivery id', async function () {
       await flow.load(ackNode, { type: 'fptr-acknowledge' });
       const { caught } = await flow.send({ payload: { event_type: 'x' }, fptr: { source: 'event-log' } });

@@ -187,6 +187,8 @@ describe('fptr-update node', function () {
       ['invalid JSON fields', { fields: '{"a":', fieldsType: 'json' }, (m) => m, /fptr-update\.property\.fields/, true],
       ['a placeholder naming an inherited member', { fields: '{"sg_description": "by {{payload.constructor}}"}' }, (m) => m, /"\{\{payload\.constructor\}\}" has no value in the message/, true],
       ['a whole-value placeholder naming the prototype', { fields: '{"sg_description": "{{payload.entity.__proto__}}"}' }, (m) => m, /"\{\{payload\.entity\.__proto__\}\}" has no value/, true],
+      ['a "__proto__" key among the fields', { fields: '{"__proto__": {"sg_status_list": "fin"}}' }, (m) => m, /fields: "__proto__" is not a field name/, true],
+      ['fields from the message naming the prototype', { fields: 'payload.__proto__', fieldsType: 'msg' }, (m) => m, /fields must be an object of field values \(got nothing\)/, true],
       ['a placeholder for a circular value', { fields: '{"sg_description": "see {{payload.loop}}"}' }, circular, /"\{\{payload\.loop\}\}" cannot be written as text/, true],
     ];
     for (const [label, settings, shape, error, local] of cases) {

@@ -285,6 +285,9 @@ describe('fptr-event-filter node', () => {
       ['a number that is not one', { values: [{ op: 'new-equals', v: 'x1', vt: 'num' }] }, /value condition 1: "x1" is not a number/],
       ['a link that is neither link nor id', { values: [{ op: 'added-contains', v: 'Jane', vt: 'str' }] }, /neither a link/],
       ['an unsupported value type', { values: [{ op: 'new-equals', v: 'x', vt: 'jsonata' }] }, /values of type "jsonata" are not supported/],
+      ['a matchEvents map whose only key is __proto__', { matchEvents: "{'__proto__': ['sg_status_list']}" }, /matchEvents: "__proto__" is not an event type/],
+      ['a matchEvents key named constructor', { matchEvents: '{"Shotgun_Task_New": None, "constructor": ["x"]}' }, /matchEvents: "constructor" is not an event type/],
+      ['a matchEvents map nested without end', { matchEvents: `{'A': ${'['.repeat(50_000)}` }, /matchEvents: nested more than 16 levels deep/],
     ];
     for (const [name, config, reason] of bad) {
       it(`reports ${name} at deploy and for every message`, async () => {
@@ -300,11 +303,13 @@ describe('fptr-event-filter node', () => {
       });
     }
 
-    it('shows a red status for an invalid configuration', async () => {
-      await load(filter, flow({ operations: 'retire' }));
-      const f = node('f') as unknown as { status: { lastCall: { args: [unknown] } } };
-      should(f.status.lastCall.args[0]).deepEqual({ fill: 'red', shape: 'ring', text: 'invalid configuration' });
-    });
+    for (const config of [{ operations: 'retire' }, { matchEvents: "{'__proto__': None}" }]) {
+      it(`shows a red status for an invalid configuration (${JSON.stringify(config)})`, async () => {
+        await load(filter, flow(config));
+        const f = node('f') as unknown as { status: { lastCall: { args: [unknown] } } };
+        should(f.status.lastCall.args[0]).deepEqual({ fill: 'red', shape: 'ring', text: 'invalid configuration' });
+      });
+    }
   });
 
   describe('hostile input', () => {

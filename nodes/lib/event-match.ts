@@ -3,7 +3,7 @@ import { compileWildcards } from './wildcard';
 import { actorsOf, attributeNameOf, entityTypeOf, metaOf, projectIdOf } from './event-entity';
 import { describeValue } from './describe-value';
 import { asLinkPattern, asOneOfList, linkMatches, valuesEqual, type LinkPattern } from './event-values';
-import type { MatchEventsMap } from './match-events';
+import { NOT_EVENT_TYPES, type MatchEventsMap } from './match-events';
 
 /**
  * Deciding whether one FPTR delivery passes a set of conditions. Plain functions over the
@@ -181,8 +181,17 @@ function attributeCheck(names: readonly string[]): Check | undefined {
   };
 }
 
-/** Attribute names per pattern; `null` = any. A bare string is one exact name (never a substring test). */
-function matchEventsCheck(map: MatchEventsMap): Check {
+/**
+ * Attribute names per pattern; `null` = any. A bare string is one exact name (never a substring
+ * test). An empty map is no condition, as in shotgunEvents; a map that only looks empty because
+ * its keys went into the prototype (`{__proto__: [...]}`) is refused instead of matching everything.
+ */
+function matchEventsCheck(map: MatchEventsMap): Check | undefined {
+  const proto: unknown = Object.getPrototypeOf(map);
+  if (proto !== null && proto !== Object.prototype) throw new ConditionError('matchEvents: expected a plain {"event type": [attribute names]} map');
+  const notEventType = Object.keys(map).find((key) => NOT_EVENT_TYPES.has(key));
+  if (notEventType !== undefined) throw new ConditionError(`matchEvents: ${JSON.stringify(notEventType)} is not an event type`);
+  if (Object.keys(map).length === 0) return undefined;
   const entries = Object.entries(map).map(([pattern, attrs]) => {
     const list = typeof attrs === 'string' ? [attrs] : attrs;
     if (list !== null && list.length === 0) {
@@ -355,7 +364,8 @@ export function compileConditions(c: EventConditions): EventMatcher {
   if (nonEmpty(c.projectIds)) checks.push(projectCheck(c.projectIds));
   const attribute = nonEmpty(c.attributeNames) ? attributeCheck(c.attributeNames) : undefined;
   if (attribute) checks.push(attribute);
-  if (c.matchEvents && Object.keys(c.matchEvents).length > 0) checks.push(matchEventsCheck(c.matchEvents));
+  const matchEvents = c.matchEvents ? matchEventsCheck(c.matchEvents) : undefined;
+  if (matchEvents) checks.push(matchEvents);
   if (c.ignoreInCreate) checks.push(inCreateCheck());
   checks.push(...userChecks(c), loopGuardCheck);
   const values = c.values ?? [];

@@ -163,6 +163,28 @@ describe('fptr-entity-switch node', () => {
     should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([['shot'], [], Array.from({ length: hostile }, (_, i) => `hostile${i}`)]);
   });
 
+  it('sends odd message data to otherwise: circular, deeply nested, entity types that are not names', async () => {
+    await load(flow(['Shot', '*Task*'], true));
+    const circular: Record<string, unknown> = { event_type: 'Shotgun_Shot_Change' };
+    circular.entity = { type: circular, id: 1, self: circular };
+    let deep: unknown = { type: 'Shot', id: 1 };
+    for (let i = 0; i < 100_000; i++) deep = { entity: deep };
+    const odd: unknown[] = [
+      circular,
+      deep,
+      { entity: { type: ['Shot'], id: 1 } },
+      { entity: { type: { toString: 'Shot' }, id: 1 } },
+      { entity: null, meta: { entity_type: 42 } },
+      { entity: { type: 'x'.repeat(1_000_000), id: 1 } },
+      Buffer.from('Shot'),
+    ];
+    const arrived = collect(3, odd.length + 1);
+    odd.forEach((payload, i) => node('s').receive(msgOf(payload, `odd${i}`)));
+    node('s').receive(msgOf(change('MyTask'), 'task'));
+    const outputs = await arrived;
+    should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([[], ['task'], odd.map((_, i) => `odd${i}`)]);
+  });
+
   it('with no rows sends everything to otherwise, and ignores blank or non-text rows', async () => {
     await load([
       { id: TAB, type: 'tab', label: 'switch tests' },

@@ -38,7 +38,7 @@ export function isPerMessageType(vt: string | undefined): boolean {
 }
 
 /** FPTR names never contain commas or spaces, so either separates list items. */
-export function splitList(text: string | undefined): string[] {
+function splitList(text: string | undefined): string[] {
   return (text ?? '').split(/[\s,]+/).filter((item) => item !== '');
 }
 

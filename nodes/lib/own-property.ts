@@ -5,7 +5,7 @@
  */
 
 /** `holder[key]` when it is the holder's own property; undefined for scalars and anything inherited. */
-export function ownValue(holder: unknown, key: string | number): unknown {
+function ownValue(holder: unknown, key: string | number): unknown {
   if (holder === null || typeof holder !== 'object') return undefined;
   return Object.hasOwn(holder, key) ? (holder as Record<string | number, unknown>)[key] : undefined;
 }

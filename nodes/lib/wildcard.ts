@@ -40,11 +40,6 @@ function globMatches(glob: Glob, name: string): boolean {
   return true;
 }
 
-/** Whether `name` matches one pattern. */
-export function wildcardMatches(pattern: string, name: string): boolean {
-  return globMatches(compileGlob(pattern), name);
-}
-
 /** Compiles a list once; a name matches when any pattern does (none for an empty list). */
 export function compileWildcards(patterns: readonly string[]): NameTest {
   const globs = patterns.map(compileGlob);

@@ -4,7 +4,7 @@ import { fitAcknowledgement, statusAcknowledgement } from './lib/acknowledgement
 import { actionNode, type Finished } from './lib/action-node';
 import type { FptrSiteNode } from './lib/site-node';
 import { renderJson, renderText } from './lib/template';
-import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
+import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
 import type { FptrApi } from './lib/types';
 
 interface AcknowledgeDef extends NodeDef {
@@ -30,7 +30,10 @@ export = function (RED: NodeAPI) {
     const node = this;
     const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
     const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
-    const evaluate = RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>;
+    const evaluate = ownMessageProperties(
+      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>,
+      (expression: string, msg: NodeMessageInFlow) => RED.util.normalisePropertyExpression(expression, msg),
+    );
     const format = config.format === 'value' ? 'value' : 'status';
     const inputs: Record<'deliveryId' | 'status' | 'detail' | 'ack', TypedValue> = {
       deliveryId: { value: config.deliveryId ?? 'fptr.deliveryId', type: config.deliveryIdType || 'msg' },

@@ -5,6 +5,7 @@ import { conditionsFromSettings, type FilterSettings, type ValueRule } from './l
 import { ANY_API_USER, OwnUser, type OwnUserState } from './lib/own-user';
 import type { FptrSiteNode } from './lib/site-node';
 import { Throttle } from './lib/throttle';
+import { ownMessageProperties, type EvaluateNodeProperty } from './lib/typed-input';
 
 interface FilterDef extends NodeDef, FilterSettings {
   site?: string;
@@ -17,6 +18,10 @@ type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
 
 const STATUS_INTERVAL_MS = 500;
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
 
 export = function (RED: NodeAPI) {
   function FptrEventFilter(this: Node, config: FilterDef) {
@@ -100,9 +105,14 @@ export = function (RED: NodeAPI) {
       done();
     }
 
+    const evaluate = ownMessageProperties(
+      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>,
+      (expression: string, msg: NodeMessageInFlow) => RED.util.normalisePropertyExpression(expression, msg),
+    );
+
     function readValue(rule: ValueRule, index: number, msg: NodeMessageInFlow): Promise<unknown> {
       return new Promise((resolve, reject) => {
-        RED.util.evaluateNodeProperty(rule.v ?? '', rule.vt ?? 'msg', node, msg, (err, value) => {
+        evaluate(rule.v ?? '', rule.vt ?? 'msg', node, msg, (err, value) => {
           if (err) reject(new Error(RED._('fptr-event-filter.errors.valueUnreadable', { index: index + 1, reason: err.message })));
           else resolve(value);
         });
@@ -116,7 +126,7 @@ export = function (RED: NodeAPI) {
       return values;
     }
 
-    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    function handle(msg: NodeMessageInFlow, send: Send, done: Done): void {
       if (!matcher) {
         done(configError);
         return;
@@ -137,10 +147,19 @@ export = function (RED: NodeAPI) {
         deliver(msg, m.match(payload, { loopGuard: loopGuard() }), send, done);
         return;
       }
-      dynamicValues(m, msg).then(
-        (values) => deliver(msg, m.match(payload, { loopGuard: loopGuard(), values }), send, done),
-        (err: Error) => done(err),
-      );
+      dynamicValues(m, msg)
+        .then((values) => deliver(msg, m.match(payload, { loopGuard: loopGuard(), values }), send, done))
+        .catch((err: unknown) => done(asError(err)));
+    }
+
+    // Whatever a message holds, it ends in an output or in done(err) for a Catch node, never in
+    // an exception Node-RED would have to catch (or, from a promise, could not).
+    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      try {
+        handle(msg, send, done);
+      } catch (err) {
+        done(asError(err));
+      }
     });
 
     node.on('close', () => {

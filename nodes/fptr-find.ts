@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { actionNode, type Finished } from './lib/action-node';
 import { buildSearchOptions, parseEntityType, parseFields, parseReturnOnly } from './lib/find-options';
 import type { FptrSiteNode } from './lib/site-node';
-import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
+import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
 import type { FlatRecord } from './lib/types';
 import { parseId } from './lib/update-ops';
 
@@ -42,7 +42,10 @@ export = function (RED: NodeAPI) {
     const node = this;
     const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
     const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
-    const evaluate = RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, Msg>;
+    const evaluate = ownMessageProperties(
+      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, Msg>,
+      (expression: string, msg: Msg) => RED.util.normalisePropertyExpression(expression, msg),
+    );
     const prop = (value: string | undefined, type: string | undefined, fallbackType: string): TypedValue =>
       ({ value: value ?? '', type: type || fallbackType });
     const property = config.property?.trim() || 'payload';

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { actionNode, type Finished } from './lib/action-node';
 import type { FptrSiteNode } from './lib/site-node';
 import { renderJson } from './lib/template';
-import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
+import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
 import type { FptrApi } from './lib/types';
 import {
   buildBatch, buildOperation, parseMultiEntityMode, parseOperation, type EntityOperation, type MultiEntityMode, type Operation,
@@ -36,7 +36,10 @@ export = function (RED: NodeAPI) {
     const node = this;
     const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
     const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
-    const evaluate = RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>;
+    const evaluate = ownMessageProperties(
+      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>,
+      (expression: string, msg: NodeMessageInFlow) => RED.util.normalisePropertyExpression(expression, msg),
+    );
     const property = config.property?.trim() || 'payload';
     const inputs: Record<'operation' | 'entity' | 'fields', TypedValue> = {
       operation: { value: config.operation ?? 'update', type: config.operationType || OPERATION_OPTION },

@@ -126,6 +126,45 @@ describe('fptr-acknowledge node', function () {
       node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr-acknowledge.status.failed-http' }).should.be.true();
     });
 
+    it('renders placeholders naming inherited members as missing', async function () {
+      await flow.load(ackNode, {
+        type: 'fptr-acknowledge', format: 'value', ackType: 'str',
+        ack: 'c={{payload.constructor}} p={{payload.__proto__}} t={{payload.entity.toString}} h={{msg.hasOwnProperty}} ok={{payload.attribute_name}}',
+      });
+      const { caught } = await flow.send(event());
+      should(caught).be.undefined();
+      stored()!.should.equal('c= p= t= h= ok=sg_status_list');
+    });
+
+    it('renders a template with an unclosed "{{" and thousands of spaces at once', async function () {
+      // The regex this scanner replaced took seconds per message on such a template (cubic
+      // backtracking), so a handful of messages outlasts the test timeout.
+      const spaces = ' '.repeat(3000);
+      await flow.load(ackNode, { type: 'fptr-acknowledge', format: 'value', ackType: 'str', ack: `{{${spaces} done: {{payload.attribute_name}}` });
+      for (let i = 0; i < 6; i++) {
+        const { caught } = await flow.send(event());
+        should(caught).be.undefined();
+        stored()!.should.equal(`{{${spaces} done: sg_status_list`);
+      }
+    });
+
+    it('reads the delivery id through own properties only', async function () {
+      await flow.load(ackNode, { type: 'fptr-acknowledge', deliveryId: 'fptr.constructor.name', deliveryIdType: 'msg' });
+      const { caught } = await flow.send(event());
+      caught!.error.message.should.match(/fptr-acknowledge\.errors\.no-delivery-id/);
+      should(flow.sim.stats.requests).equal(0);
+    });
+
+    it('refuses a circular detail from the message by name, before any request', async function () {
+      await flow.load(ackNode, { type: 'fptr-acknowledge', detail: 'report', detailType: 'msg' });
+      const report: Record<string, unknown> = { frames: 120 };
+      report.self = report;
+      const { out, caught } = await flow.send(event({ report }));
+      out.should.have.length(0);
+      caught!.error.message.should.match(/the detail cannot be written as JSON \(Converting circular structure to JSON\)/);
+      should(flow.sim.stats.requests).equal(0);
+    });
+
     it('fails without a request when the message has no delivery id', async function () {
       await flow.load(ackNode, { type: 'fptr-acknowledge' });
       const { caught } = await flow.send({ payload: { event_type: 'x' }, fptr: { source: 'event-log' } });

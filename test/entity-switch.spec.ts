@@ -151,6 +151,40 @@ describe('fptr-entity-switch node', () => {
     should(await status).deepEqual({ fill: 'green', shape: 'dot', text: 'Shot 2 · Task 1 · otherwise 1' });
   });
 
+  it('routes entity types that defeat a pattern with several stars, without freezing the runtime', async () => {
+    // Each of these names cost the regex-based matcher seconds (cubic backtracking), so a handful
+    // of them outlasts the test timeout; a linear matcher routes them at once.
+    const hostile = 8;
+    await load(flow(['*_*_*_Shot', 'Task'], true));
+    const arrived = collect(3, hostile + 1);
+    for (let i = 0; i < hostile; i++) node('s').receive(msgOf(change('_'.repeat(3000)), `hostile${i}`));
+    node('s').receive(msgOf(change('My_Odd_Big_Shot'), 'shot'));
+    const outputs = await arrived;
+    should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([['shot'], [], Array.from({ length: hostile }, (_, i) => `hostile${i}`)]);
+  });
+
+  it('sends odd message data to otherwise: circular, deeply nested, entity types that are not names', async () => {
+    await load(flow(['Shot', '*Task*'], true));
+    const circular: Record<string, unknown> = { event_type: 'Shotgun_Shot_Change' };
+    circular.entity = { type: circular, id: 1, self: circular };
+    let deep: unknown = { type: 'Shot', id: 1 };
+    for (let i = 0; i < 100_000; i++) deep = { entity: deep };
+    const odd: unknown[] = [
+      circular,
+      deep,
+      { entity: { type: ['Shot'], id: 1 } },
+      { entity: { type: { toString: 'Shot' }, id: 1 } },
+      { entity: null, meta: { entity_type: 42 } },
+      { entity: { type: 'x'.repeat(1_000_000), id: 1 } },
+      Buffer.from('Shot'),
+    ];
+    const arrived = collect(3, odd.length + 1);
+    odd.forEach((payload, i) => node('s').receive(msgOf(payload, `odd${i}`)));
+    node('s').receive(msgOf(change('MyTask'), 'task'));
+    const outputs = await arrived;
+    should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([[], ['task'], odd.map((_, i) => `odd${i}`)]);
+  });
+
   it('with no rows sends everything to otherwise, and ignores blank or non-text rows', async () => {
     await load([
       { id: TAB, type: 'tab', label: 'switch tests' },

@@ -285,6 +285,13 @@ describe('fptr-event-filter node', () => {
       ['a number that is not one', { values: [{ op: 'new-equals', v: 'x1', vt: 'num' }] }, /value condition 1: "x1" is not a number/],
       ['a link that is neither link nor id', { values: [{ op: 'added-contains', v: 'Jane', vt: 'str' }] }, /neither a link/],
       ['an unsupported value type', { values: [{ op: 'new-equals', v: 'x', vt: 'jsonata' }] }, /values of type "jsonata" are not supported/],
+      ['event types that are not text (hand-edited flow)', { eventTypes: 5 }, /event types must be text \(got 5\)/],
+      ['a matchEvents setting that is not text', { matchEvents: { Shotgun_Task_Change: null } }, /matchEvents must be text \(got \{"Shotgun_Task_Change":null\}\)/],
+      ['value rows that are not a list', { values: 'changed-to fin' }, /value conditions must be a list \(got "changed-to fin"\)/],
+      ['a value row that is not a row', { values: [null] }, /value condition 1 must be an \{op, v, vt\} row \(got null\)/],
+      ['a matchEvents map whose only key is __proto__', { matchEvents: "{'__proto__': ['sg_status_list']}" }, /matchEvents: "__proto__" is not an event type/],
+      ['a matchEvents key named constructor', { matchEvents: '{"Shotgun_Task_New": None, "constructor": ["x"]}' }, /matchEvents: "constructor" is not an event type/],
+      ['a matchEvents map nested without end', { matchEvents: `{'A': ${'['.repeat(50_000)}` }, /matchEvents: nested more than 16 levels deep/],
     ];
     for (const [name, config, reason] of bad) {
       it(`reports ${name} at deploy and for every message`, async () => {
@@ -300,10 +307,84 @@ describe('fptr-event-filter node', () => {
       });
     }
 
-    it('shows a red status for an invalid configuration', async () => {
-      await load(filter, flow({ operations: 'retire' }));
-      const f = node('f') as unknown as { status: { lastCall: { args: [unknown] } } };
-      should(f.status.lastCall.args[0]).deepEqual({ fill: 'red', shape: 'ring', text: 'invalid configuration' });
+    for (const config of [{ operations: 'retire' }, { matchEvents: "{'__proto__': None}" }]) {
+      it(`shows a red status for an invalid configuration (${JSON.stringify(config)})`, async () => {
+        await load(filter, flow(config));
+        const f = node('f') as unknown as { status: { lastCall: { args: [unknown] } } };
+        should(f.status.lastCall.args[0]).deepEqual({ fill: 'red', shape: 'ring', text: 'invalid configuration' });
+      });
+    }
+  });
+
+  describe('hostile input', () => {
+    // Each of these names cost the regex-based matcher seconds (cubic backtracking over `.*_.*_.*`),
+    // so a handful of them outlasts the test timeout; a linear matcher routes them at once.
+    const HOSTILE_NAMES = 8;
+    const underscores = '_'.repeat(3000);
+
+    it('routes events whose type defeats a pattern with several stars, without freezing the runtime', async () => {
+      await load(filter, flow({ eventTypes: '*_*_*Change' }));
+      const matches = collect('match');
+      const dropped = nextN('nomatch', HOSTILE_NAMES);
+      for (let i = 0; i < HOSTILE_NAMES; i++) send(eventMsg(delivery(jane, { event_type: underscores })));
+      const passed = next('match');
+      send(eventMsg(delivery(jane)));
+      should((await passed).payload).have.property('event_type', 'Shotgun_Task_Change');
+      for (const msg of await dropped) should(msg.filterReason).match(/^event type "_{76}\.\.\. is not \*_\*_\*Change$/);
+      should(matches).have.length(1);
+    });
+
+    it('routes events whose entity type defeats an entity type pattern with several stars', async () => {
+      await load(filter, flow({ entityTypes: '*_*_*Shot' }));
+      const dropped = nextN('nomatch', HOSTILE_NAMES);
+      for (let i = 0; i < HOSTILE_NAMES; i++) send(eventMsg(delivery(jane, { entity: { type: underscores, id: 1 } })));
+      const passed = next('match');
+      send(eventMsg(delivery(jane, { event_type: 'Shotgun_My_Odd_Shot_Change', entity: { type: 'My_Odd_Shot', id: 2 } })));
+      should((await passed).payload).have.property('entity', { type: 'My_Odd_Shot', id: 2 });
+      for (const msg of await dropped) should(msg.filterReason).match(/^entity type _{3000} is not \*_\*_\*Shot$/);
+    });
+  });
+
+  describe('hostile message data', () => {
+    /** A status change whose new value refers to itself, as a function node can build. */
+    function circularChange(): Delivery {
+      const loop: Record<string, unknown> = { name: 'loop' };
+      loop.self = loop;
+      return delivery(jane, {}, { new_value: loop });
+    }
+    const circularReason = 'old "ip", new an object that cannot be shown (Converting circular structure to JSON)';
+
+    it('drops a circular value with a readable reason (value fixed in the node)', async () => {
+      await load(filter, flow({ values: [{ op: 'new-equals', v: 'fin', vt: 'str' }] }));
+      const dropped = next('nomatch');
+      send(eventMsg(circularChange()));
+      should((await dropped).filterReason).equal(`value condition 1 (new-equals): ${circularReason}`);
+    });
+
+    it('drops a circular value with a readable reason (value read from the message)', async () => {
+      await load(filter, flow({ values: [{ op: 'new-equals', v: 'expected', vt: 'msg' }] }));
+      const dropped = next('nomatch');
+      send(eventMsg(circularChange(), { expected: 'fin' }));
+      should((await dropped).filterReason).equal(`value condition 1 (new-equals msg.expected): ${circularReason}`);
+    });
+
+    it('compares a circular value with itself, and nested values too deep for JSON, without overflowing', async () => {
+      await load(filter, flow({ values: [{ op: 'new-equals', v: 'payload.meta.new_value', vt: 'msg' }, { op: 'old-equals', v: 'ip', vt: 'str' }] }));
+      const passed = next('match');
+      send(eventMsg(circularChange()));
+      await passed;
+      let deep: unknown = 'fin';
+      for (let i = 0; i < 200_000; i++) deep = [deep];
+      const dropped = next('nomatch');
+      send(eventMsg(delivery(jane, {}, { old_value: deep })));
+      should((await dropped).filterReason).match(/^value condition 2 \(old-equals\): old an array that cannot be shown \(Maximum call stack size exceeded\), new "fin"$/);
+    });
+
+    it('reads msg values through own properties only', async () => {
+      await load(filter, flow({ values: [{ op: 'new-equals', v: 'payload.meta.constructor.name', vt: 'msg' }] }));
+      const dropped = next('nomatch');
+      send(eventMsg(delivery(jane, {}, { new_value: 'Object' })));
+      should((await dropped).filterReason).equal('value condition 1 (new-equals msg.payload.meta.constructor.name): no value given');
     });
   });
 

@@ -162,6 +162,12 @@ describe('fptr-find node', function () {
   });
 
   describe('bad input', function () {
+    /** An array holding itself, as a function node can build. */
+    const circular = (): unknown[] => {
+      const list: unknown[] = [];
+      list.push(list);
+      return list;
+    };
     // [label, node settings, message, error, refused before any request]
     const cases: Array<[string, Record<string, unknown>, Msg, RegExp, boolean]> = [
       ['an unknown field in a filter (FPTR 400 code 103)', { filters: '[["sg_nope", "is", 1]]', filtersType: 'json' }, {}, /FPTR 400 \(code 103\).*sg_nope/, false],
@@ -174,6 +180,8 @@ describe('fptr-find node', function () {
       ['a read id that is not a number', { mode: 'read', entityId: 'payload', entityIdType: 'msg' }, { payload: 'abc' }, /must be a positive whole number/, true],
       ['a malformed message property path', { entity: 'payload..type', entityType: 'msg' }, {}, /fptr-find\.property\.entity/, true],
       ['broken JSONata', { filters: '[[', filtersType: 'jsonata' }, {}, /fptr-find\.property\.filters/, true],
+      ['an entity type naming an inherited member', { entity: 'payload.constructor.name', entityType: 'msg' }, { payload: {} }, /entity type must be a name such as Task or CustomEntity03 \(got undefined\)/, true],
+      ['a circular filter list', { filters: 'f', filtersType: 'msg' }, { f: [circular()] }, /filters\[0\] must be \[field, relation, value\] \(got an array that cannot be shown \(Converting circular structure to JSON\)\)/, true],
     ];
     for (const [label, settings, msg, error, local] of cases) {
       it(`fails cleanly on ${label}${local ? ', before any request' : ''}`, async function () {

@@ -76,6 +76,22 @@ describe('update-ops: single operations', function () {
   });
 });
 
+describe('update-ops: keys that are not field names', function () {
+  for (const key of ['__proto__', 'constructor', 'prototype']) {
+    it(`refuses ${key} as a field of a create, an update and a batch item`, function () {
+      const fields = JSON.parse(`{"sg_status_list": "fin", "${key}": {"code": "x"}}`) as Record<string, unknown>;
+      should.throws(() => buildOperation('create', 'Note', fields, 'set'), new RegExp(`: fields: "${key}" is not a field name$`));
+      should.throws(() => buildOperation('update', { type: 'Task', id: 1 }, fields, 'add'), /is not a field name/);
+      should.throws(() => buildBatch([{ type: 'Task', id: 1, data: fields }], 'update', 'set'), new RegExp(`: payload\\[0\\]\\.data: "${key}" is not a field name$`));
+    });
+  }
+  it('keeps every field an own property when wrapping link lists', function () {
+    const out = applyMultiEntityMode(JSON.parse('{"tasks": [{"type": "Task", "id": 1}], "__proto__": [{"type": "Task", "id": 2}]}') as Record<string, unknown>, 'add');
+    should(Object.getPrototypeOf(out)).equal(Object.prototype);
+    Object.keys(out).should.eql(['tasks', '__proto__']);
+  });
+});
+
 describe('update-ops: operation arrays', function () {
   it('accepts the node vocabulary and the _batch vocabulary', function () {
     const items = [

@@ -170,6 +170,12 @@ describe('fptr-update node', function () {
   });
 
   describe('bad input and FPTR errors', function () {
+    /** A payload that refers to itself, as a function node can build. */
+    const circular = (m: Msg): Msg => {
+      const payload = { ...(m.payload as Record<string, unknown>) };
+      payload.loop = { back: payload };
+      return { ...m, payload };
+    };
     const cases: Array<[string, Record<string, unknown>, (m: Msg) => Msg, RegExp, boolean]> = [
       ['a missing record (404, FPTR title)', { fields: '{"sg_status_list": "fin"}' }, (m) => ({ ...m, payload: { entity: { type: 'Task', id: 987654 } } }), /FPTR 404 \(code 104\).*987654/, false],
       ['an unknown field (permanent 400)', { fields: '{"sg_bogus": 1}' }, (m) => m, /FPTR 400 \(code 103\).*sg_bogus/, false],
@@ -179,6 +185,11 @@ describe('fptr-update node', function () {
       ['a placeholder without a value', { fields: '{"sg_description": "{{payload.nope}}"}' }, (m) => m, /payload\.nope/, true],
       ['an unknown operation from the message', { operation: 'operation', operationType: 'msg' }, (m) => ({ ...m, operation: 'retire' }), /update, create, delete, revive/, true],
       ['invalid JSON fields', { fields: '{"a":', fieldsType: 'json' }, (m) => m, /fptr-update\.property\.fields/, true],
+      ['a placeholder naming an inherited member', { fields: '{"sg_description": "by {{payload.constructor}}"}' }, (m) => m, /"\{\{payload\.constructor\}\}" has no value in the message/, true],
+      ['a whole-value placeholder naming the prototype', { fields: '{"sg_description": "{{payload.entity.__proto__}}"}' }, (m) => m, /"\{\{payload\.entity\.__proto__\}\}" has no value/, true],
+      ['a "__proto__" key among the fields', { fields: '{"__proto__": {"sg_status_list": "fin"}}' }, (m) => m, /fields: "__proto__" is not a field name/, true],
+      ['fields from the message naming the prototype', { fields: 'payload.__proto__', fieldsType: 'msg' }, (m) => m, /fields must be an object of field values \(got nothing\)/, true],
+      ['a placeholder for a circular value', { fields: '{"sg_description": "see {{payload.loop}}"}' }, circular, /"\{\{payload\.loop\}\}" cannot be written as text/, true],
     ];
     for (const [label, settings, shape, error, local] of cases) {
       it(`sends the message to Catch on ${label}${local ? ', before any request' : ''}`, async function () {

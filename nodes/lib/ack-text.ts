@@ -38,28 +38,30 @@ export function fitText(text: string, maxBytes = ACK_MAX_BYTES, marker = TRUNCAT
 
 type Leaf = { holder: Record<string, unknown> | unknown[]; key: string | number; value: string };
 
-function stringLeaves(value: unknown, out: Leaf[] = []): Leaf[] {
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => {
-      if (typeof item === 'string') out.push({ holder: value, key: i, value: item });
-      else stringLeaves(item, out);
-    });
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (typeof item === 'string') out.push({ holder: value as Record<string, unknown>, key, value: item });
-      else stringLeaves(item, out);
-    }
+/** Every string in a parsed JSON document, in document order, walked without recursion (documents may nest deeply). */
+function stringLeaves(root: unknown): Leaf[] {
+  const out: Leaf[] = [];
+  const pending: Array<Omit<Leaf, 'value'> & { value: unknown }> = [];
+  const visit = (holder: unknown): void => {
+    if (holder === null || typeof holder !== 'object') return;
+    const container = holder as Record<string, unknown> | unknown[];
+    const entries: Array<[string | number, unknown]> = Array.isArray(container) ? container.map((item, i) => [i, item]) : Object.entries(container);
+    for (let i = entries.length - 1; i >= 0; i--) pending.push({ holder: container, key: entries[i]![0], value: entries[i]![1] });
+  };
+  visit(root);
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    if (typeof entry.value === 'string') out.push({ ...entry, value: entry.value });
+    else visit(entry.value);
   }
   return out;
 }
 
 /**
- * Serialises a JSON acknowledgement and, when it is too big, shortens its longest strings (each
+ * Fits a serialised JSON acknowledgement: when it is too big, shortens its longest strings (each
  * ending in the marker) so the result is still valid JSON. Only a document whose structure alone
  * exceeds the limit falls back to plain text truncation.
  */
-export function fitJson(value: unknown, maxBytes = ACK_MAX_BYTES, marker = TRUNCATION_MARKER): FittedText {
-  const original = JSON.stringify(value) ?? 'null';
+export function fitJson(original: string, maxBytes = ACK_MAX_BYTES, marker = TRUNCATION_MARKER): FittedText {
   const originalBytes = Buffer.byteLength(original, 'utf8');
   if (originalBytes <= maxBytes) return { text: original, truncated: false, bytes: originalBytes, originalBytes };
 

@@ -13,7 +13,7 @@ export function compileEntityRoutes(patterns: readonly string[]): (payload: unkn
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
     const type = entityTypeOf(payload as Delivery);
     if (type === undefined) return undefined;
-    const index = rows.findIndex((re) => re.test(type));
+    const index = rows.findIndex((matches) => matches(type));
     return index === -1 ? undefined : index;
   };
 }

@@ -1,8 +1,9 @@
 import type { Delivery, EntityRef } from './types';
 import { compileWildcards } from './wildcard';
 import { actorsOf, attributeNameOf, entityTypeOf, metaOf, projectIdOf } from './event-entity';
-import { asLinkPattern, asOneOfList, describeValue, linkMatches, valuesEqual, type LinkPattern } from './event-values';
-import type { MatchEventsMap } from './match-events';
+import { describeValue } from './describe-value';
+import { asLinkPattern, asOneOfList, linkMatches, valuesEqual, type LinkPattern } from './event-values';
+import { NOT_EVENT_TYPES, type MatchEventsMap } from './match-events';
 
 /**
  * Deciding whether one FPTR delivery passes a set of conditions. Plain functions over the
@@ -138,8 +139,8 @@ function numberSet(list: readonly number[], what: string): Set<number> {
 }
 
 function eventTypeCheck(patterns: readonly string[]): Check {
-  const re = compileWildcards(patterns);
-  return (d) => (re.test(eventTypeOf(d)) ? undefined : `event type ${describeValue(eventTypeOf(d))} is not ${patterns.join(', ')}`);
+  const matches = compileWildcards(patterns);
+  return (d) => (matches(eventTypeOf(d)) ? undefined : `event type ${describeValue(eventTypeOf(d))} is not ${patterns.join(', ')}`);
 }
 
 function operationCheck(operations: readonly string[]): Check {
@@ -156,10 +157,10 @@ function operationCheck(operations: readonly string[]): Check {
 }
 
 function entityTypeCheck(patterns: readonly string[]): Check {
-  const re = compileWildcards(patterns);
+  const matches = compileWildcards(patterns);
   return (d) => {
     const type = entityTypeOf(d);
-    return type !== undefined && re.test(type) ? undefined : `entity type ${type ?? 'unknown'} is not ${patterns.join(', ')}`;
+    return type !== undefined && matches(type) ? undefined : `entity type ${type ?? 'unknown'} is not ${patterns.join(', ')}`;
   };
 }
 
@@ -180,22 +181,31 @@ function attributeCheck(names: readonly string[]): Check | undefined {
   };
 }
 
-/** Attribute names per pattern; `null` = any. A bare string is one exact name (never a substring test). */
-function matchEventsCheck(map: MatchEventsMap): Check {
+/**
+ * Attribute names per pattern; `null` = any. A bare string is one exact name (never a substring
+ * test). An empty map is no condition, as in shotgunEvents; a map that only looks empty because
+ * its keys went into the prototype (`{__proto__: [...]}`) is refused instead of matching everything.
+ */
+function matchEventsCheck(map: MatchEventsMap): Check | undefined {
+  const proto: unknown = Object.getPrototypeOf(map);
+  if (proto !== null && proto !== Object.prototype) throw new ConditionError('matchEvents: expected a plain {"event type": [attribute names]} map');
+  const notEventType = Object.keys(map).find((key) => NOT_EVENT_TYPES.has(key));
+  if (notEventType !== undefined) throw new ConditionError(`matchEvents: ${JSON.stringify(notEventType)} is not an event type`);
+  if (Object.keys(map).length === 0) return undefined;
   const entries = Object.entries(map).map(([pattern, attrs]) => {
     const list = typeof attrs === 'string' ? [attrs] : attrs;
     if (list !== null && list.length === 0) {
       throw new ConditionError(`matchEvents: "${pattern}" lists no fields; use ['*'] or None for any field`);
     }
     const any = list === null || list.includes('*');
-    return { re: compileWildcards([pattern]), fields: any ? null : new Set(list) };
+    return { matches: compileWildcards([pattern]), fields: any ? null : new Set(list) };
   });
   return (d) => {
     const eventType = eventTypeOf(d);
     const name = attributeNameOf(d);
     let typeListed = false;
     for (const entry of entries) {
-      if (!entry.re.test(eventType)) continue;
+      if (!entry.matches(eventType)) continue;
       typeListed = true;
       if (entry.fields === null || (name !== undefined && entry.fields.has(name))) return undefined;
     }
@@ -354,7 +364,8 @@ export function compileConditions(c: EventConditions): EventMatcher {
   if (nonEmpty(c.projectIds)) checks.push(projectCheck(c.projectIds));
   const attribute = nonEmpty(c.attributeNames) ? attributeCheck(c.attributeNames) : undefined;
   if (attribute) checks.push(attribute);
-  if (c.matchEvents && Object.keys(c.matchEvents).length > 0) checks.push(matchEventsCheck(c.matchEvents));
+  const matchEvents = c.matchEvents ? matchEventsCheck(c.matchEvents) : undefined;
+  if (matchEvents) checks.push(matchEvents);
   if (c.ignoreInCreate) checks.push(inCreateCheck());
   checks.push(...userChecks(c), loopGuardCheck);
   const values = c.values ?? [];

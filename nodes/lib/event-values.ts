@@ -40,16 +40,20 @@ export function linkMatches(actual: unknown, pattern: LinkPattern): boolean {
   return ref !== undefined && ref.id === pattern.id && (pattern.type === undefined || pattern.type === ref.type);
 }
 
+/** FPTR values are a few levels deep at most; deeper (or circular) message data equals nothing. */
+const MAX_DEPTH = 32;
+
 /** Whether an FPTR value (never `undefined`: a missing value matches nothing) equals `expected`. */
-export function valuesEqual(actual: unknown, expected: unknown): boolean {
-  if (actual === undefined || expected === undefined) return false;
+export function valuesEqual(actual: unknown, expected: unknown, depth = 0): boolean {
+  if (actual === undefined || expected === undefined || depth > MAX_DEPTH) return false;
+  if (actual === expected) return true;
   if (actual === null || expected === null) return actual === expected;
   if (asEntityRef(actual)) {
     const pattern = asLinkPattern(expected);
     return pattern !== undefined && linkMatches(actual, pattern);
   }
   if (Array.isArray(actual)) {
-    return Array.isArray(expected) && actual.length === expected.length && actual.every((a, i) => valuesEqual(a, expected[i]));
+    return Array.isArray(expected) && actual.length === expected.length && actual.every((a, i) => valuesEqual(a, expected[i], depth + 1));
   }
   switch (typeof actual) {
     case 'number':
@@ -58,11 +62,11 @@ export function valuesEqual(actual: unknown, expected: unknown): boolean {
       return expected === actual || (typeof expected === 'string' && expected.trim().toLowerCase() === String(actual));
     case 'string':
       if (typeof expected === 'string') return expected === actual;
-      if (typeof expected === 'number' || typeof expected === 'boolean') return valuesEqual(expected, actual);
+      if (typeof expected === 'number' || typeof expected === 'boolean') return valuesEqual(expected, actual, depth);
       return false;
     default:
       if (!isObject(actual) || !isObject(expected)) return false;
-      return sameKeys(actual, expected) && Object.keys(actual).every((k) => valuesEqual(actual[k], expected[k]));
+      return sameKeys(actual, expected) && Object.keys(actual).every((k) => valuesEqual(actual[k], expected[k], depth + 1));
   }
 }
 
@@ -77,11 +81,4 @@ export function asOneOfList(expected: unknown): unknown[] | undefined {
   if (typeof expected === 'string') return expected.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (expected === undefined) return undefined;
   return [expected];
-}
-
-/** Display form for reasons: short, JSON-like. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -1,4 +1,5 @@
 import { ConditionError, VALUE_OPERATORS, type EventConditions, type ValueCondition, type ValueOperator } from './event-match';
+import { describeValue } from './describe-value';
 import { parseMatchEvents, MatchEventsSyntaxError } from './match-events';
 
 /**
@@ -37,12 +38,22 @@ export function isPerMessageType(vt: string | undefined): boolean {
 }
 
 /** FPTR names never contain commas or spaces, so either separates list items. */
-export function splitList(text: string | undefined): string[] {
+function splitList(text: string | undefined): string[] {
   return (text ?? '').split(/[\s,]+/).filter((item) => item !== '');
 }
 
-function idList(text: string | undefined, what: string): number[] {
-  return splitList(text).map((item) => {
+/** A setting the editor always writes as text; a hand-edited flow may hold anything. */
+function textSetting(value: unknown, what: string): string | undefined {
+  if (value === undefined || value === null || typeof value === 'string') return value ?? undefined;
+  throw new ConditionError(`${what} must be text (got ${describeValue(value)})`);
+}
+
+function nameList(value: unknown, what: string): string[] {
+  return splitList(textSetting(value, what));
+}
+
+function idList(value: unknown, what: string): number[] {
+  return nameList(value, what).map((item) => {
     const n = Number(item);
     if (!Number.isInteger(n)) throw new ConditionError(`${what}: "${item}" is not an id`);
     return n;
@@ -55,22 +66,25 @@ function idList(text: string | undefined, what: string): number[] {
  */
 export function conditionsFromSettings(s: FilterSettings, evaluate: (rule: ValueRule) => unknown): EventConditions {
   let matchEvents;
-  if (s.matchEvents && s.matchEvents.trim() !== '') {
+  const matchEventsText = textSetting(s.matchEvents, 'matchEvents');
+  if (matchEventsText && matchEventsText.trim() !== '') {
     try {
-      matchEvents = parseMatchEvents(s.matchEvents);
+      matchEvents = parseMatchEvents(matchEventsText);
     } catch (err) {
       if (err instanceof MatchEventsSyntaxError) throw new ConditionError(err.message);
       throw err;
     }
   }
+  const rules: unknown = s.values ?? [];
+  if (!Array.isArray(rules)) throw new ConditionError(`value conditions must be a list (got ${describeValue(rules)})`);
   return {
-    eventTypes: splitList(s.eventTypes),
-    operations: splitList(s.operations),
-    entityTypes: splitList(s.entityTypes),
+    eventTypes: nameList(s.eventTypes, 'event types'),
+    operations: nameList(s.operations, 'operations'),
+    entityTypes: nameList(s.entityTypes, 'entity types'),
     projectIds: idList(s.projectIds, 'project ids'),
-    attributeNames: splitList(s.attributeNames),
+    attributeNames: nameList(s.attributeNames, 'fields'),
     matchEvents,
-    values: (s.values ?? []).map((rule, i) => valueCondition(rule, i, evaluate)),
+    values: rules.map((rule: unknown, i) => valueCondition(rule, i, evaluate)),
     ignoreApiUsers: s.ignoreApiUsers === true,
     ignoreScriptIds: idList(s.ignoreScriptIds, 'script ids'),
     onlyHumans: s.onlyHumans === true,
@@ -79,8 +93,10 @@ export function conditionsFromSettings(s: FilterSettings, evaluate: (rule: Value
   };
 }
 
-function valueCondition(rule: ValueRule, index: number, evaluate: (rule: ValueRule) => unknown): ValueCondition {
+function valueCondition(row: unknown, index: number, evaluate: (rule: ValueRule) => unknown): ValueCondition {
   const label = `value condition ${index + 1}`;
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new ConditionError(`${label} must be an {op, v, vt} row (got ${describeValue(row)})`);
+  const rule = row as ValueRule;
   if (!VALUE_OPERATORS.includes(rule.op as ValueOperator)) throw new ConditionError(`${label}: unknown operator "${rule.op}"`);
   const op = rule.op as ValueOperator;
   const vt = rule.vt ?? 'str';

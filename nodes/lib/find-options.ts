@@ -1,3 +1,4 @@
+import { describeValue } from './describe-value';
 import type { FilterCondition, FilterGroup, Filters, SearchOptions } from './types';
 
 /**
@@ -15,11 +16,6 @@ export class FindOptionError extends Error {
 
 const LOGICAL = ['and', 'or'];
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
 /** Settings may hold JSON text (an `str` typed input or a msg property holding text). */
 function parsed(value: unknown, what: string): unknown {
   if (typeof value !== 'string') return value;
@@ -28,19 +24,19 @@ function parsed(value: unknown, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new FindOptionError(`${what} is not valid JSON: ${show(text)}`);
+    throw new FindOptionError(`${what} is not valid JSON: ${describeValue(text)}`);
   }
 }
 
 export function parseEntityType(value: unknown): string {
   if (typeof value === 'string' && /^[A-Za-z][A-Za-z0-9_]*$/.test(value.trim())) return value.trim();
-  throw new FindOptionError(`entity type must be a name such as Task or CustomEntity03 (got ${show(value)})`);
+  throw new FindOptionError(`entity type must be a name such as Task or CustomEntity03 (got ${describeValue(value)})`);
 }
 
 function checkCondition(cond: unknown, where: string): FilterCondition {
   if (Array.isArray(cond)) {
     if (cond.length !== 3 || typeof cond[0] !== 'string' || typeof cond[1] !== 'string') {
-      throw new FindOptionError(`${where} must be [field, relation, value] (got ${show(cond)})`);
+      throw new FindOptionError(`${where} must be [field, relation, value] (got ${describeValue(cond)})`);
     }
     return [cond[0], cond[1], cond[2]];
   }
@@ -49,12 +45,12 @@ function checkCondition(cond: unknown, where: string): FilterCondition {
 
 function checkGroup(group: unknown, where: string): FilterGroup {
   if (group === null || typeof group !== 'object' || Array.isArray(group)) {
-    throw new FindOptionError(`${where} must be a [field, relation, value] condition or {logical_operator, conditions} (got ${show(group)})`);
+    throw new FindOptionError(`${where} must be a [field, relation, value] condition or {logical_operator, conditions} (got ${describeValue(group)})`);
   }
   const { logical_operator: op, conditions } = group as { logical_operator?: unknown; conditions?: unknown };
   // FPTR only knows lowercase operators and answers "AND" with a 400.
   if (typeof op !== 'string' || !LOGICAL.includes(op)) {
-    throw new FindOptionError(`${where}.logical_operator must be "and" or "or" (got ${show(op)})`);
+    throw new FindOptionError(`${where}.logical_operator must be "and" or "or" (got ${describeValue(op)})`);
   }
   if (!Array.isArray(conditions)) throw new FindOptionError(`${where}.conditions must be an array`);
   return { logical_operator: op as FilterGroup['logical_operator'], conditions: conditions.map((c, i) => checkCondition(c, `${where}.conditions[${i}]`)) };
@@ -80,7 +76,7 @@ export function parseFilters(value: unknown): Filters {
 export function parseFields(value: unknown): string[] {
   const list = typeof value === 'string' ? value.split(',') : value ?? [];
   if (!Array.isArray(list) || !list.every((f) => typeof f === 'string')) {
-    throw new FindOptionError(`fields must be a comma-separated list or an array of field names (got ${show(value)})`);
+    throw new FindOptionError(`fields must be a comma-separated list or an array of field names (got ${describeValue(value)})`);
   }
   const fields = list.map((f: string) => f.trim()).filter((f) => f !== '');
   return fields.length === 0 ? ['*'] : fields;
@@ -93,14 +89,14 @@ export function parseFields(value: unknown): string[] {
 export function parseSort(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   const items = typeof value === 'string' ? value.split(',') : value;
-  if (!Array.isArray(items)) throw new FindOptionError(`sort must be text such as "-updated_at,id" or an array (got ${show(value)})`);
+  if (!Array.isArray(items)) throw new FindOptionError(`sort must be text such as "-updated_at,id" or an array (got ${describeValue(value)})`);
   const keys = items.map((item: unknown, i) => {
     if (typeof item === 'string') return item.trim();
     if (item !== null && typeof item === 'object' && typeof (item as { field_name?: unknown }).field_name === 'string') {
       const { field_name: field, direction } = item as { field_name: string; direction?: unknown };
       return direction === 'desc' ? `-${field}` : field;
     }
-    throw new FindOptionError(`sort[${i}] must be a field name or {field_name, direction} (got ${show(item)})`);
+    throw new FindOptionError(`sort[${i}] must be a field name or {field_name, direction} (got ${describeValue(item)})`);
   }).filter((key) => key !== '');
   return keys.length === 0 ? undefined : keys.join(',');
 }
@@ -109,7 +105,7 @@ export function parseSort(value: unknown): string | undefined {
 export function parseLimit(value: unknown): number | undefined {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value ?? 0;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-    throw new FindOptionError(`limit must be a whole number, 0 for all records (got ${show(value)})`);
+    throw new FindOptionError(`limit must be a whole number, 0 for all records (got ${describeValue(value)})`);
   }
   return n === 0 ? undefined : n;
 }
@@ -117,7 +113,7 @@ export function parseLimit(value: unknown): number | undefined {
 export function parseReturnOnly(value: unknown): 'active' | 'retired' {
   if (value === undefined || value === '' || value === 'active') return 'active';
   if (value === 'retired') return 'retired';
-  throw new FindOptionError(`return must be "active" or "retired" (got ${show(value)})`);
+  throw new FindOptionError(`return must be "active" or "retired" (got ${describeValue(value)})`);
 }
 
 export interface FindInput {

@@ -1,3 +1,5 @@
+import { describeValue } from './describe-value';
+
 /**
  * The shotgunEvents plugin form `matchEvents = {'Shotgun_Task_Change': ['sg_status_list'], ...}`:
  * event type pattern → attribute names. Users paste it from their Python plugins, so the text may
@@ -7,7 +9,20 @@
 /** Attribute list per event type pattern; `null` = any attribute (Python `None`). */
 export type MatchEventsMap = Record<string, readonly string[] | string | null>;
 
-type Literal = string | null | Literal[] | { [key: string]: Literal };
+/**
+ * Keys that name no event type but, in a JavaScript object, its prototype machinery: a map whose
+ * only key was `__proto__` used to come out empty, and an empty map matches every event.
+ */
+export const NOT_EVENT_TYPES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A real map is two levels deep (dict of lists); anything far deeper is a mistake, and unbounded depth would exhaust the stack. */
+const MAX_DEPTH = 16;
+
+type Literal = string | null | Literal[] | Dict;
+type Dict = Map<string, Literal>;
+
+const SPACE = /(?:\s|#[^\n]*)+/y;
+const WORD = /[A-Za-z_]+/y;
 
 export class MatchEventsSyntaxError extends Error {
   override name = 'MatchEventsSyntaxError';
@@ -18,7 +33,7 @@ class LiteralParser {
   constructor(private readonly text: string) {}
 
   parseDocument(): Literal {
-    const value = this.value();
+    const value = this.value(0);
     this.skipSpace();
     if (this.pos < this.text.length) this.fail('unexpected text after the end');
     return value;
@@ -28,27 +43,27 @@ class LiteralParser {
     throw new MatchEventsSyntaxError(`matchEvents: ${what} at character ${this.pos + 1}`);
   }
 
+  /** Whitespace and `#` comments, read in place by a sticky regex. */
   private skipSpace(): void {
-    for (;;) {
-      const rest = /^(?:\s+|#[^\n]*)/.exec(this.text.slice(this.pos));
-      if (!rest) return;
-      this.pos += rest[0].length;
-    }
+    SPACE.lastIndex = this.pos;
+    if (SPACE.test(this.text)) this.pos = SPACE.lastIndex;
   }
 
-  private value(): Literal {
+  private value(depth: number): Literal {
+    if (depth > MAX_DEPTH) this.fail(`nested more than ${MAX_DEPTH} levels deep`);
     this.skipSpace();
     const ch = this.text[this.pos];
-    if (ch === '{') return this.dict();
-    if (ch === '[') return this.list(']');
-    if (ch === '(') return this.list(')');
+    if (ch === '{') return this.dict(depth);
+    if (ch === '[') return this.list(']', depth);
+    if (ch === '(') return this.list(')', depth);
     if (ch === '"' || ch === "'") return this.string(ch);
-    const word = /^[A-Za-z_]+/.exec(this.text.slice(this.pos))?.[0];
+    WORD.lastIndex = this.pos;
+    const word = WORD.exec(this.text)?.[0];
     if (word === 'None' || word === 'null') {
       this.pos += word.length;
       return null;
     }
-    return this.fail(ch === undefined ? 'unexpected end' : `unexpected ${JSON.stringify(word ?? ch)}`);
+    return this.fail(ch === undefined ? 'unexpected end' : `unexpected ${describeValue(word ?? ch, 40)}`);
   }
 
   private string(quote: string): string {
@@ -84,14 +99,15 @@ class LiteralParser {
     }
   }
 
-  private list(close: string): Literal[] {
+  private list(close: string, depth: number): Literal[] {
     const out: Literal[] = [];
-    this.items(close, () => out.push(this.value()));
+    this.items(close, () => out.push(this.value(depth + 1)));
     return out;
   }
 
-  private dict(): { [key: string]: Literal } {
-    const out: { [key: string]: Literal } = {};
+  /** As in Python, a repeated key keeps its last value. */
+  private dict(depth: number): Dict {
+    const out: Dict = new Map();
     this.items('}', () => {
       this.skipSpace();
       const quote = this.text[this.pos];
@@ -100,7 +116,7 @@ class LiteralParser {
       this.skipSpace();
       if (this.text[this.pos] !== ':') this.fail('expected ":"');
       this.pos++;
-      out[key] = this.value();
+      out.set(key, this.value(depth + 1));
     });
     return out;
   }
@@ -109,15 +125,14 @@ class LiteralParser {
 /** Parses and checks the map; throws `MatchEventsSyntaxError` with a plain description. */
 export function parseMatchEvents(text: string): MatchEventsMap {
   const doc = new LiteralParser(text).parseDocument();
-  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+  if (!(doc instanceof Map)) {
     throw new MatchEventsSyntaxError('matchEvents: expected a {"event type": [attribute names]} map');
   }
-  const map: MatchEventsMap = {};
-  for (const [eventType, attrs] of Object.entries(doc)) {
+  for (const [eventType, attrs] of doc) {
+    if (NOT_EVENT_TYPES.has(eventType)) throw new MatchEventsSyntaxError(`matchEvents: ${JSON.stringify(eventType)} is not an event type`);
     if (attrs !== null && typeof attrs !== 'string' && !(Array.isArray(attrs) && attrs.every((a) => typeof a === 'string'))) {
-      throw new MatchEventsSyntaxError(`matchEvents: "${eventType}" must map to a list of attribute names, "*" or None`);
+      throw new MatchEventsSyntaxError(`matchEvents: ${describeValue(eventType)} must map to a list of attribute names, "*" or None`);
     }
-    map[eventType] = attrs as readonly string[] | string | null;
   }
-  return map;
+  return Object.fromEntries(doc) as MatchEventsMap;
 }

@@ -6,18 +6,16 @@ import type { FlatRecord, JsonApiRecord } from './types';
  * Dotted attributes (`"sg_sequence.Sequence.code"`) keep their literal key.
  */
 export function flattenRecord(record: JsonApiRecord): FlatRecord {
-  const flat: FlatRecord = { type: record.type, id: record.id };
-  for (const [field, value] of Object.entries(record.attributes ?? {})) {
-    flat[field] = value;
-  }
+  const fields: Array<[string, unknown]> = Object.entries(record.attributes ?? {});
   for (const [field, rel] of Object.entries(record.relationships ?? {})) {
     // A relationship without `data` (links only) says nothing about the value, so it is left out.
-    if (rel && typeof rel === 'object' && 'data' in rel) flat[field] = rel.data;
+    if (rel && typeof rel === 'object' && 'data' in rel) fields.push([field, rel.data]);
   }
-  // `type` and `id` name the record itself; a field of the same name must not replace them.
-  flat.type = record.type;
-  flat.id = record.id;
-  return flat;
+  // fromEntries defines own properties, so a field named "__proto__" in a response stays a field
+  // instead of becoming the record's prototype. `type` and `id` come first and name the record
+  // itself: a field of the same name must not replace them (a repeated key keeps its place, takes the last value).
+  const self: Array<[string, unknown]> = [['type', record.type], ['id', record.id]];
+  return Object.fromEntries([...self, ...fields, ...self]) as FlatRecord;
 }
 
 export function isJsonApiRecord(value: unknown): value is JsonApiRecord {

@@ -1,3 +1,5 @@
+import { readOwnPath } from './own-property';
+
 /**
  * Promise form of Node-RED's `RED.util.evaluateNodeProperty`, typed structurally so this module
  * needs no Node-RED import. Errors name the property, because "Unexpected token }" alone does not
@@ -16,6 +18,30 @@ export type EvaluateNodeProperty<N, M> = (
   msg: M,
   callback: (err: Error | null, result?: unknown) => void,
 ) => void;
+
+/** Node-RED's path parser (`RED.util.normalisePropertyExpression`): `payload["a"][0]` → ['payload', 'a', 0]. */
+export type NormaliseExpression<M> = (expression: string, msg: M) => Array<string | number>;
+
+/**
+ * `evaluate`, but reading `msg` properties through own properties only: Node-RED's reader hands
+ * out inherited members (`payload.constructor` is `Object`), which no sender put in a message.
+ */
+export function ownMessageProperties<N, M>(evaluate: EvaluateNodeProperty<N, M>, normalise: NormaliseExpression<M>): EvaluateNodeProperty<N, M> {
+  return (value, type, node, msg, callback) => {
+    if (type !== 'msg') {
+      evaluate(value, type, node, msg, callback);
+      return;
+    }
+    let parts: Array<string | number>;
+    try {
+      parts = normalise(value.startsWith('msg.') ? value.slice(4) : value, msg);
+    } catch (err) {
+      callback(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    callback(null, readOwnPath(msg, parts));
+  };
+}
 
 export class PropertyError extends Error {
   constructor(message: string) {

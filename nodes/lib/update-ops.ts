@@ -1,3 +1,4 @@
+import { describeValue } from './describe-value';
 import type { BatchRequest } from './types';
 
 /**
@@ -39,9 +40,7 @@ export function parseMultiEntityMode(value: unknown): MultiEntityMode {
 }
 
 function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return value === undefined ? 'nothing' : describeValue(value, 60);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -83,13 +82,23 @@ function isLink(value: unknown): boolean {
  */
 export function applyMultiEntityMode(data: Record<string, unknown>, mode: MultiEntityMode): Record<string, unknown> {
   if (mode === 'set') return data;
-  const out: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(data)) {
-    out[field] = Array.isArray(value) && value.every(isLink)
-      ? { multi_entity_update_mode: mode, value }
-      : value;
+  return Object.fromEntries(Object.entries(data).map(([field, value]) => [
+    field,
+    Array.isArray(value) && value.every(isLink) ? { multi_entity_update_mode: mode, value } : value,
+  ]));
+}
+
+/**
+ * Names no FPTR entity has, which in a JavaScript object mean its prototype machinery: a
+ * `{"__proto__": {...}}` object from JSON would otherwise write nothing, or write fields it
+ * merely inherits. Refused rather than sent, so the user sees which key is wrong.
+ */
+const NOT_FIELD_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+function checkFieldNames(fields: Record<string, unknown>, where: string): void {
+  for (const field of Object.keys(fields)) {
+    if (NOT_FIELD_NAMES.has(field)) throw new OperationError(`${where}: ${JSON.stringify(field)} is not a field name`);
   }
-  return out;
 }
 
 export function buildOperation(
@@ -104,6 +113,7 @@ export function buildOperation(
   if (!isPlainObject(fields)) {
     throw new OperationError(`${where.fields} must be an object of field values (got ${describe(fields)})`);
   }
+  checkFieldNames(fields, where.fields);
   if (operation === 'create') return { operation, entityType, data: fields };
   if (Object.keys(fields).length === 0) throw new OperationError(`${where.fields} is empty: nothing to update`);
   return { operation, entityType, id: id as number, data: applyMultiEntityMode(fields, mode) };

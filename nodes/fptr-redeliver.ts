@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { actionNode, type Finished } from './lib/action-node';
 import { resolveWindow, sweepFailedDeliveries, type SweepSummary } from './lib/redeliver-sweep';
 import type { FptrSiteNode } from './lib/site-node';
-import { evaluateTyped, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
+import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
 import type { FptrApi } from './lib/types';
 
 interface RedeliverDef extends NodeDef {
@@ -36,7 +36,10 @@ export = function (RED: NodeAPI) {
     const node = this;
     const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
     const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
-    const evaluate = RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>;
+    const evaluate = ownMessageProperties(
+      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>,
+      (expression: string, msg: NodeMessageInFlow) => RED.util.normalisePropertyExpression(expression, msg),
+    );
     const property = config.property?.trim() || 'payload';
     const mode = config.mode === 'sweep' ? 'sweep' : 'one';
     const inputs: Record<'deliveryId' | 'hookId', TypedValue> = {

@@ -90,6 +90,13 @@ describe('fptr-redeliver node', function () {
       should(flow.sim.stats.byRoute[REDELIVER]).equal(1);
     });
 
+    it('reads an inherited member of the message as missing, so no request is made', async function () {
+      await flow.load(redeliverNode, { type: 'fptr-redeliver', deliveryId: 'payload.constructor.name', deliveryIdType: 'msg' });
+      const { caught } = await flow.send({ payload: {} });
+      caught!.error.message.should.match(/fptr-redeliver\.errors\.no-delivery-id/);
+      should(flow.sim.stats.requests).equal(0);
+    });
+
     it('fails without a request when there is no delivery id', async function () {
       await flow.load(redeliverNode, { type: 'fptr-redeliver' });
       const { caught } = await flow.send({ payload: { event_type: 'x' } });

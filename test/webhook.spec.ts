@@ -574,6 +574,18 @@ describe('fptr-webhook-in', function () {
       again.status.should.equal(200);
     });
 
+    it('answers 503 to a late body also when httpNodeMiddleware puts the node route behind it', async function () {
+      helper.settings({ httpNodeMiddleware: (_req: Request, _res: Response, next: NextFunction) => next() });
+      await start([TAB, webhook(), OUT]);
+      const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });
+      await upload.accepted;
+      await helper.setFlows([TAB, webhook({ name: 'edited' }), OUT], 'nodes', { w1: { secret: 'the-new-secret' } });
+      upload.end(body);
+      (await upload.response).status.should.equal(503);
+      await settle();
+      received.should.have.length(0);
+    });
+
     it('answers 503 to a body that completes after its node was removed', async function () {
       await start([TAB, webhook(), OUT]);
       const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });

@@ -109,7 +109,8 @@ export = function (RED: NodeAPI) {
     const capture = RawBodyCapture.for(httpNode);
     if (capture.has('POST', fullPath) || hasRoute(httpNode, 'post', url)) return fail('path-in-use', { path: url });
     // The capture runs before the editor's routes: on one of their paths it would answer in their place.
-    if (adminServesPost(RED.httpAdmin as unknown as ExpressApp, httpNode, fullPath)) return fail('path-reserved', { path: url });
+    const httpAdmin = RED.httpAdmin as unknown as ExpressApp | undefined;
+    if (httpAdmin && adminServesPost(httpAdmin, httpNode, fullPath)) return fail('path-reserved', { path: url });
 
     const windowSeconds = Number(config.dedupWindow ?? 600);
     const dedup =

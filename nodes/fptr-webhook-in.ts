@@ -3,8 +3,8 @@ import { parseByteSize } from './lib/byte-size';
 import { CidrList } from './lib/cidr';
 import { DedupWindow } from './lib/dedup';
 import type { FptrSiteNode } from './lib/site-node';
-import { RawBodyCapture, hasRoute, removeRoutes, type CaptureRoute, type ExpressApp } from './lib/raw-body-capture';
-import { WebhookReceiver, sourceAllowed } from './lib/webhook-receiver';
+import { RawBodyCapture, adminServesPost, hasRoute, removeRoutes, type CaptureRoute, type ExpressApp } from './lib/raw-body-capture';
+import { WebhookReceiver, sourceAllowed, type WebhookMessage } from './lib/webhook-receiver';
 
 interface WebhookInDef extends NodeDef {
   url?: string;
@@ -16,6 +16,8 @@ interface WebhookInDef extends NodeDef {
   emitTests?: boolean;
   allowList?: string[] | string;
   trustProxy?: boolean;
+  /** Peers whose X-Forwarded-For is believed (with trustProxy); absent or blank = loopback. */
+  proxies?: string[] | string;
 }
 
 interface WebhookInCreds {
@@ -25,6 +27,8 @@ interface WebhookInCreds {
 interface WebhookInSettings {
   fptrWebhookInMaxBodySize?: string | number;
   fptrWebhookInMaxPending?: number;
+  /** How long a request body may take to arrive, in ms (default 15 s). */
+  fptrWebhookInReadTimeout?: number | string;
   /** The addresses Autodesk publishes for webhook delivery, kept by the admin; the editor's preset button reads them. */
   fptrWebhookInPublishedAddresses?: string[];
 }
@@ -41,12 +45,22 @@ const STATUS_INTERVAL_MS = 250;
 /** Default backlog (messages not yet sent on) above which requests are answered 503. */
 const MAX_PENDING = 10_000;
 const BUSY_WARN_INTERVAL_MS = 60_000;
+/** FPTR gives up on a delivery after 6 s; a body still arriving long after that is a stuck or hostile sender. */
+const READ_TIMEOUT_MS = 15_000;
 /** Plain paths only: express patterns (`:id`, `*`, `(…)`) would route requests the raw capture never keys. */
 const PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
+/** `.` and `..` segments: clients resolve them before sending, so such a path can never be reached. */
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
+const LOOPBACK_PROXIES = ['127.0.0.0/8', '::1'];
 
-function allowListEntries(value: string[] | string | undefined): string[] {
+function addressEntries(value: string[] | string | undefined): string[] {
   if (Array.isArray(value)) return value.filter((entry): entry is string => typeof entry === 'string');
   return typeof value === 'string' ? value.split(/[\s,]+/) : [];
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === 'string' ? err : 'unknown error';
 }
 
 export = function (RED: NodeAPI) {
@@ -65,21 +79,38 @@ export = function (RED: NodeAPI) {
 
     let url = (config.url ?? '').trim();
     if (url && !url.startsWith('/')) url = '/' + url;
-    if (!url || !PATH_PATTERN.test(url)) return fail('invalid-path', { path: url });
+    if (!url || !PATH_PATTERN.test(url) || DOT_SEGMENT.test(url)) return fail('invalid-path', { path: url });
 
     const maxBytes = parseByteSize(
       config.maxBodySize?.trim() || settings.fptrWebhookInMaxBodySize || settings.apiMaxLength || '5mb',
     );
     if (maxBytes === undefined) return fail('invalid-size', { size: config.maxBodySize ?? '' });
 
-    const { list: allowList, invalid } = CidrList.parse(allowListEntries(config.allowList));
+    const { list: allowList, invalid } = CidrList.parse(addressEntries(config.allowList));
     if (invalid.length > 0) return fail('invalid-allow-list', { entries: invalid.join(', ') });
+    let proxies: CidrList | undefined;
+    if (config.trustProxy === true) {
+      const entries = addressEntries(config.proxies).filter((entry) => entry.trim() !== '');
+      const parsed = CidrList.parse(entries.length > 0 ? entries : LOOPBACK_PROXIES);
+      if (parsed.invalid.length > 0) return fail('invalid-proxies', { entries: parsed.invalid.join(', ') });
+      proxies = parsed.list;
+    }
+
+    let readTimeoutMs = READ_TIMEOUT_MS;
+    if (settings.fptrWebhookInReadTimeout !== undefined) {
+      const value = Number(settings.fptrWebhookInReadTimeout);
+      if (Number.isFinite(value) && value > 0) readTimeoutMs = value;
+      else node.warn(t('errors.invalid-read-timeout', { value: String(settings.fptrWebhookInReadTimeout) }));
+    }
 
     const httpNode = RED.httpNode as unknown as ExpressApp & typeof RED.httpNode;
     if (settings.httpNodeRoot === false) node.warn(t('errors.http-disabled'));
     const fullPath = httpNode.path() + url;
     const capture = RawBodyCapture.for(httpNode);
     if (capture.has('POST', fullPath) || hasRoute(httpNode, 'post', url)) return fail('path-in-use', { path: url });
+    // The capture runs before the editor's routes: on one of their paths it would answer in their place.
+    const httpAdmin = RED.httpAdmin as unknown as ExpressApp | undefined;
+    if (httpAdmin && adminServesPost(httpAdmin, httpNode, fullPath)) return fail('path-reserved', { path: url });
 
     const windowSeconds = Number(config.dedupWindow ?? 600);
     const dedup =
@@ -133,6 +164,18 @@ export = function (RED: NodeAPI) {
       if (dedup?.dirty && !saveTimer) saveTimer = setTimeout(saveDedup, DEDUP_SAVE_DELAY_MS);
     };
 
+    /** A send or a request that threw: logged, and handed to Catch nodes with the message when there is one. */
+    const onError = (err: unknown, msg?: WebhookMessage): void => {
+      const text = t(msg ? 'errors.send-failed' : 'errors.request-failed', { error: errorText(err) });
+      if (!msg) return node.error(text);
+      try {
+        node.error(text, msg as unknown as NodeMessage);
+      } catch {
+        // Handing the message to Catch nodes clones it, which is what may have failed.
+        node.error(text);
+      }
+    };
+
     const maxPending = Number(settings.fptrWebhookInMaxPending ?? MAX_PENDING);
     const receiver = new WebhookReceiver(
       {
@@ -142,9 +185,9 @@ export = function (RED: NodeAPI) {
         dedup,
         siteUrl,
         maxPending: Number.isFinite(maxPending) && maxPending > 0 ? maxPending : MAX_PENDING,
+        readTimeoutMs,
       },
-      (msg) => node.send(msg as unknown as NodeMessage),
-      onActivity,
+      { emit: (msg) => node.send(msg as unknown as NodeMessage), onActivity, onError },
     );
 
     if (dedup) {
@@ -158,9 +201,8 @@ export = function (RED: NodeAPI) {
     // middleware in front of node routes: then it goes the normal way, through both.
     const middleware = settings.httpNodeMiddleware ? ([] as Middleware[]).concat(settings.httpNodeMiddleware) : [];
     const throughRoutes = Boolean(settings.httpNodeAuth) || middleware.length > 0;
-    const route: CaptureRoute = { maxBytes };
-    if (allowList.size > 0) route.admit = sourceAllowed(allowList, config.trustProxy === true);
-    if (!throughRoutes) route.respond = receiver.handlePost;
+    const route: CaptureRoute = { maxBytes, readTimeoutMs, respond: receiver.handlePost, viaRoutes: throughRoutes, onError: receiver.handleError };
+    if (allowList.size > 0) route.admit = sourceAllowed(allowList, proxies);
     capture.add('POST', fullPath, route);
     httpNode.post(url, ...middleware, receiver.handlePost);
     // Registered after POST, so it only sees the other methods.
@@ -172,7 +214,7 @@ export = function (RED: NodeAPI) {
       clearTimeout(statusTimer);
       clearTimeout(saveTimer);
       capture.delete('POST', fullPath);
-      receiver.discardPending();
+      receiver.close();
       removeRoutes(httpNode, new Set([receiver.handlePost, receiver.handleOtherMethod]));
       // A removed node's context is deleted by the runtime, so there is nothing worth saving.
       if (dedup?.dirty && !removed) saveDedup(done);
@@ -185,6 +227,7 @@ export = function (RED: NodeAPI) {
     settings: {
       fptrWebhookInMaxBodySize: { value: undefined, exportable: true },
       fptrWebhookInMaxPending: { value: undefined },
+      fptrWebhookInReadTimeout: { value: undefined },
       fptrWebhookInPublishedAddresses: { value: [], exportable: true },
     },
   });

@@ -3,7 +3,7 @@ import { parseByteSize } from '../nodes/lib/byte-size';
 import { CidrList, parseIp } from '../nodes/lib/cidr';
 import { DedupWindow } from '../nodes/lib/dedup';
 import { PacedEmitter } from '../nodes/lib/paced-emitter';
-import { dedupKey, isTestConnection, isTruncated, parseDeliveryBody } from '../nodes/lib/delivery-body';
+import { MAX_KEY_BYTES, MAX_NESTING, dedupKey, isTestConnection, isTruncated, nestsDeeperThan, parseDeliveryBody } from '../nodes/lib/delivery-body';
 import { routeKey } from '../nodes/lib/raw-body-capture';
 import { SignatureVerifier, signBody } from '../nodes/lib/signature';
 import type { Delivery } from '../nodes/lib/types';
@@ -54,6 +54,38 @@ describe('webhook protocol modules', function () {
         parseDeliveryBody(Buffer.from(shape)).should.eql({ ok: false, reason: 'shape' });
       }
     });
+
+    it('refuses a delivery whose id fields are objects or arrays, which no key can be built from', function () {
+      for (const field of ['delivery_id', 'event_log_entry_id', 'attribute_name', 'id']) {
+        for (const value of [{ toString: 0 }, [], {}]) {
+          const body = singleBody({ ...taskChange(1), [field]: value });
+          parseDeliveryBody(Buffer.from(body)).should.eql({ ok: false, reason: 'shape' }, `${field}: ${JSON.stringify(value)}`);
+          parseDeliveryBody(Buffer.from(batchBody([taskChange(2), JSON.parse(body).data]))).should.eql({ ok: false, reason: 'shape' });
+        }
+        for (const value of [null, 7, 'text', true]) {
+          parseDeliveryBody(Buffer.from(singleBody({ ...taskChange(1), [field]: value }))).ok.should.be.true();
+        }
+      }
+    });
+
+    it('refuses bodies nested deeper than MAX_NESTING before parsing them', function () {
+      const nested = (depth: number): Buffer => Buffer.from(`{"data":{"event_type":"x","meta":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}}`);
+      parseDeliveryBody(nested(MAX_NESTING)).ok.should.be.true();
+      parseDeliveryBody(nested(MAX_NESTING + 1)).should.eql({ ok: false, reason: 'depth' });
+      parseDeliveryBody(nested(100_000)).should.eql({ ok: false, reason: 'depth' });
+    });
+  });
+
+  describe('nestsDeeperThan', function () {
+    it('counts objects and arrays, not brackets inside strings or after escaped quotes', function () {
+      nestsDeeperThan(Buffer.from('[[{"a":[1]}]]'), 4).should.be.false();
+      nestsDeeperThan(Buffer.from('[[{"a":[1]}]]'), 3).should.be.true();
+      nestsDeeperThan(Buffer.from('{"a":"[[[[{{{{"}'), 1).should.be.false();
+      nestsDeeperThan(Buffer.from('{"a":"\\\\","b":"\\"[[["}'), 1).should.be.false();
+      nestsDeeperThan(Buffer.from('{"a":"\\\\","b":[[1]]}'), 2).should.be.true();
+      nestsDeeperThan(Buffer.from('{"é[":["ü{",[]]}'), 3).should.be.false();
+      nestsDeeperThan(Buffer.from('[]'.repeat(1000)), 1).should.be.false();
+    });
   });
 
   describe('delivery facts', function () {
@@ -80,6 +112,30 @@ describe('webhook protocol modules', function () {
       should(dedupKey({ ...d, delivery_id: '', attribute_name: null })).equal('812007||170.141.7');
       should(dedupKey({ event_type: 'Webhook_Status_Change', id: '0', event_log_entry_id: 0 } as Delivery)).be.undefined();
       should(dedupKey({ event_type: 'X' } as Delivery)).be.undefined();
+    });
+  });
+
+  describe('dedupKey', function () {
+    it('keeps a key over MAX_KEY_BYTES as a short hash of it', function () {
+      const huge = 'x'.repeat(1024 * 1024);
+      const key = dedupKey(taskChange(1, { delivery_id: huge }))!;
+      Buffer.byteLength(key).should.be.belowOrEqual(MAX_KEY_BYTES);
+      should(dedupKey(taskChange(2, { delivery_id: huge }))).equal(key);
+      should(dedupKey(taskChange(1, { delivery_id: huge + 'y' }))).not.equal(key);
+      const composite = dedupKey(taskChange(1, { delivery_id: undefined, attribute_name: 'a'.repeat(500) }))!;
+      Buffer.byteLength(composite).should.be.belowOrEqual(MAX_KEY_BYTES);
+      composite.should.not.equal(dedupKey(taskChange(1, { delivery_id: undefined, attribute_name: 'a'.repeat(501) })));
+    });
+
+    it('keeps keys up to MAX_KEY_BYTES of UTF-8 as they are', function () {
+      const fits = 'é'.repeat(MAX_KEY_BYTES / 2);
+      should(dedupKey(taskChange(1, { delivery_id: fits }))).equal(fits);
+      should(dedupKey(taskChange(1, { delivery_id: fits + 'é' }))).startWith('sha256:');
+    });
+
+    it('builds keys from strings and numbers only', function () {
+      const odd = { ...taskChange(1), delivery_id: undefined, attribute_name: true, id: 5 } as unknown as Delivery;
+      should(dedupKey(odd)).equal('812001||5');
     });
   });
 
@@ -162,10 +218,11 @@ describe('webhook protocol modules', function () {
       const until = performance.now() + ms;
       while (performance.now() < until);
     };
+    const ignore = (): void => undefined;
 
     it('sends everything in order, a slice per turn', async function () {
       const sent: number[] = [];
-      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
+      const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
       for (let i = 0; i < 25; i++) emitter.push(i);
       await nextTurn();
       sent.should.have.length(10);
@@ -174,7 +231,7 @@ describe('webhook protocol modules', function () {
     });
 
     it('shrinks the slice when the downstream work of a slice takes longer than the target', async function () {
-      const emitter = new PacedEmitter<number>(() => setImmediate(() => busy(2)), { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
+      const emitter = new PacedEmitter<number>(() => setImmediate(() => busy(2)), ignore, { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
       for (let i = 0; i < 30; i++) emitter.push(i);
       await drained(emitter);
       emitter.sliceSize.should.equal(1);
@@ -182,7 +239,7 @@ describe('webhook protocol modules', function () {
 
     it('grows the slice while the downstream work is cheap', async function () {
       let count = 0;
-      const emitter = new PacedEmitter<number>(() => count++, { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
+      const emitter = new PacedEmitter<number>(() => count++, ignore, { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
       for (let i = 0; i < 2000; i++) emitter.push(i);
       await drained(emitter);
       count.should.equal(2000);
@@ -191,7 +248,7 @@ describe('webhook protocol modules', function () {
 
     it('keeps up with arrivals once the backlog is past catchUpAt', async function () {
       const sent: number[] = [];
-      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 5, initialSlice: 2, maxSlice: 2 });
+      const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, { targetMs: 1, catchUpAt: 5, initialSlice: 2, maxSlice: 2 });
       for (let i = 0; i < 20; i++) emitter.push(i);
       await nextTurn();
       sent.should.have.length(20); // all 20 arrived since the last turn
@@ -202,15 +259,35 @@ describe('webhook protocol modules', function () {
 
     it('sends only a slice per turn below catchUpAt', async function () {
       const sent: number[] = [];
-      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 100, initialSlice: 2, maxSlice: 2 });
+      const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, { targetMs: 1, catchUpAt: 100, initialSlice: 2, maxSlice: 2 });
       for (let i = 0; i < 20; i++) emitter.push(i);
       await nextTurn();
       sent.should.have.length(2);
     });
 
+    it('reports a send that throws with its item and goes on with the next ones', async function () {
+      const sent: number[] = [];
+      const failed: Array<[string, number]> = [];
+      const emitter = new PacedEmitter<number>(
+        (n) => {
+          if (n % 3 === 1) throw new RangeError(`cannot send ${n}`);
+          sent.push(n);
+        },
+        (err, n) => {
+          failed.push([(err as Error).message, n]);
+          if (n === 4) throw new Error('the reporter fails too');
+        },
+        { targetMs: 1, catchUpAt: 1e9, initialSlice: 2, maxSlice: 2 },
+      );
+      for (let i = 0; i < 8; i++) emitter.push(i);
+      await drained(emitter);
+      sent.should.eql([0, 2, 3, 5, 6]);
+      failed.should.eql([['cannot send 1', 1], ['cannot send 4', 4], ['cannot send 7', 7]]);
+    });
+
     it('forgets what was not sent when discarded', async function () {
       const sent: number[] = [];
-      const emitter = new PacedEmitter<number>((n) => sent.push(n), { targetMs: 1, catchUpAt: 1e9, initialSlice: 3, maxSlice: 3 });
+      const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, { targetMs: 1, catchUpAt: 1e9, initialSlice: 3, maxSlice: 3 });
       for (let i = 0; i < 10; i++) emitter.push(i);
       await nextTurn();
       emitter.discard();

@@ -111,6 +111,29 @@ describe('fptr-webhook-in in a running Node-RED', function () {
     should(await count(1)).equal(1);
   });
 
+  it('stores 256 KB delivery ids as short hashes, and still knows them after a restart', async function () {
+    runtime = await NodeRedRuntime.start({ settings });
+    const userDir = runtime.userDir;
+    await runtime.deploy(flows(), HOOK);
+    const huge = (n: number): string => `${n}-`.padEnd(256 * 1024, 'x');
+    for (let n = 0; n < 12; n++) (await signed(singleBody(taskChange(n, { delivery_id: huge(n) })))).status.should.equal(200);
+    should(await count(12)).equal(12);
+    await runtime.stop();
+
+    const file = path.join(userDir, 'context', 'tab1', 'wh1.json');
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { fptrWebhookDedup: { keys: string[] } };
+    const keys = stored.fptrWebhookDedup.keys;
+    keys.should.have.length(12);
+    for (const key of keys) Buffer.byteLength(key).should.be.belowOrEqual(200);
+    fs.statSync(file).size.should.be.below(12 * 1024);
+
+    runtime = await NodeRedRuntime.start({ settings, userDir });
+    await runtime.deploy(flows(), HOOK);
+    (await signed(singleBody(taskChange(3, { delivery_id: huge(3) })))).status.should.equal(200);
+    (await signed(singleBody(taskChange(12, { delivery_id: huge(12) })))).status.should.equal(200);
+    should(await count(1)).equal(1);
+  });
+
   it('keeps the dedup state in the chosen persistent store across a restart', async function () {
     runtime = await NodeRedRuntime.start({ settings });
     const userDir = runtime.userDir;

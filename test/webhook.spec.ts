@@ -1,14 +1,17 @@
 import should = require('should');
+import fs = require('node:fs');
 import net = require('node:net');
+import nodePath = require('node:path');
 import type { NextFunction, Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { helper } from './support/runtime';
 import { HttpNodeServer } from './support/http-node';
-import { send, type RawResponse } from './support/webhook-client';
+import { openUpload, send, type RawResponse } from './support/webhook-client';
 import { batchBody, sgHeaders, singleBody, taskChange, testConnectionBody, TIMESTAMP } from './support/webhook-fixtures';
 import { signBody } from '../nodes/lib/signature';
 import type { Delivery } from '../nodes/lib/types';
-import type { WebhookMessage } from '../nodes/lib/webhook-receiver';
+import { RawBodyCapture, type ExpressApp } from '../nodes/lib/raw-body-capture';
+import { WebhookReceiver, type WebhookMessage } from '../nodes/lib/webhook-receiver';
 import webhookNode = require('../nodes/fptr-webhook-in');
 import siteNode = require('../nodes/fptr-site');
 
@@ -47,6 +50,35 @@ function busyNodeModule(RED: NodeAPI): void {
     });
   }
   RED.nodes.registerType('test-busy', BusyNode);
+}
+
+/**
+ * Puts two capture routes whose own callbacks throw on RED.httpNode, answered by a receiver
+ * that records what it is told: `/boom/admit` throws before the body is read, `/boom/respond`
+ * once it has arrived (in a stream event, outside express).
+ */
+function throwingCaptureModule(reported: unknown[]): (RED: NodeAPI) => void {
+  return (RED) => {
+    function ThrowingCapture(this: Node, config: NodeDef): void {
+      RED.nodes.createNode(this, config);
+      const receiver = new WebhookReceiver(
+        { split: true, emitTestConnections: false, maxPending: 10, readTimeoutMs: 5_000 },
+        { emit: () => undefined, onActivity: () => undefined, onError: (err) => reported.push(err) },
+      );
+      const capture = RawBodyCapture.for(RED.httpNode as unknown as ExpressApp);
+      const base = { maxBytes: 1024, readTimeoutMs: 5_000, onError: receiver.handleError };
+      const thrower = (): never => {
+        throw new TypeError('Cannot convert object to primitive value');
+      };
+      capture.add('POST', '/boom/admit', { ...base, admit: thrower, respond: receiver.handlePost });
+      capture.add('POST', '/boom/respond', { ...base, respond: thrower });
+      this.on('close', () => {
+        capture.delete('POST', '/boom/admit');
+        capture.delete('POST', '/boom/respond');
+      });
+    }
+    RED.nodes.registerType('test-throwing-capture', ThrowingCapture);
+  };
 }
 
 function webhook(props: Record<string, unknown> = {}): FlowNode {
@@ -341,6 +373,55 @@ describe('fptr-webhook-in', function () {
       await expectRefused(await signed(body, forwarded), 403);
     });
 
+    it('believes X-Forwarded-For only from a peer in the configured proxies', async function () {
+      const forwarded = { 'x-forwarded-for': '127.0.0.1, 203.0.113.7' };
+      await start([TAB, webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: '10.0.0.0/8, 192.0.2.1' }), OUT]);
+      // This test's peer is loopback, which is not one of those proxies: the header is the client's word.
+      await expectRefused(await signed(body, forwarded), 403);
+      await helper.unload();
+      await start([TAB, webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: ['10.0.0.0/8', '127.0.0.1'] }), OUT]);
+      (await signed(body, forwarded)).status.should.equal(200);
+      await helper.unload();
+      // Left empty: loopback, as for flows saved before the property existed.
+      await start([TAB, webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: '' }), OUT]);
+      (await signed(body, forwarded)).status.should.equal(200);
+    });
+
+    it('does not start with an invalid proxy entry, and says why', async function () {
+      await start([TAB, webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: '10.0.0.0/8, proxy.example.com' }), OUT]);
+      const errors = helper
+        .log()
+        .args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string })
+        .filter((event: { level: number; id: string }) => event.level === 20 && event.id === 'w1');
+      errors.should.have.length(1);
+      errors[0].msg.should.containEql('errors.invalid-proxies');
+      (await signed(body)).status.should.equal(404);
+    });
+
+    it('refuses paths with . or .. segments, which no client can reach, as the editor does', async function () {
+      const bad = ['/a/../b', '/.', '/a/./b', '/fptr/..', '/..'];
+      const good = ['/a/.../b', '/.well-known/fptr', '/fptr/hook.v2'];
+      const flow: Flow = [TAB, OUT, ...[...bad, ...good].map((url, i) => webhook({ id: `p${i}`, url, wires: [] }))];
+      await start(flow);
+      const invalid = helper
+        .log()
+        .args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string })
+        .filter((event: { level: number; msg: string }) => event.level === 20 && event.msg.includes('errors.invalid-path'))
+        .map((event: { id: string }) => event.id);
+      invalid.sort().should.eql(bad.map((_, i) => `p${i}`));
+      for (const url of good) (await signed(body, {}, url)).status.should.equal(200);
+      // The editor's validator, taken from the node's HTML, flags the same paths.
+      const html = fs.readFileSync(nodePath.join(__dirname, '..', 'nodes', 'fptr-webhook-in.html'), 'utf8');
+      const literal = (name: string): RegExp => {
+        const match = new RegExp(`var ${name} = /(.+)/;`).exec(html);
+        if (!match) throw new Error(`no ${name} in the editor script`);
+        return new RegExp(match[1]);
+      };
+      const [pattern, dots] = [literal('PATH'), literal('DOT_SEGMENT')];
+      for (const url of bad) (pattern.test(url) && !dots.test(url)).should.be.false(url);
+      for (const url of good) (pattern.test(url) && !dots.test(url)).should.be.true(url);
+    });
+
     it('does not start with an invalid allow-list entry, path or size, and says why', async function () {
       await start([TAB, webhook({ allowList: ['10.0.0.0/33'] }), webhook({ id: 'w2', url: '/a/:id' }), webhook({ id: 'w3', url: '/b', maxBodySize: 'lots' }), OUT]);
       const errors = helper
@@ -466,6 +547,108 @@ describe('fptr-webhook-in', function () {
       received.map((m) => (m.payload as Delivery).event_log_entry_id).should.eql(
         [...Array.from({ length: 50 }, (_, i) => 812_000 + i), ...Array.from({ length: 50 }, (_, i) => 812_200 + i)],
       );
+    });
+  });
+
+  describe('slow and late bodies', function () {
+    afterEach(function () {
+      helper.settings({});
+    });
+
+    const body = singleBody(taskChange(1));
+
+    it('answers 503 with Retry-After to a body that completes after a redeploy changed the secret', async function () {
+      await start([TAB, webhook(), OUT]);
+      const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });
+      await upload.accepted;
+      // A changed name marks the node changed, as the credentials do that the editor sends inside an edited node.
+      await helper.setFlows([TAB, webhook({ name: 'edited' }), OUT], 'nodes', { w1: { secret: 'the-new-secret' } });
+      upload.end(body);
+      const res = await upload.response;
+      res.status.should.equal(503);
+      should(res.headers['retry-after']).equal('10');
+      await settle();
+      received.should.have.length(0);
+      // FPTR's redelivery, signed with the new secret, is taken by the new node.
+      const again = await post(body, { ...sgHeaders(), 'x-sg-signature': signBody('the-new-secret', body) });
+      again.status.should.equal(200);
+    });
+
+    it('answers 503 to a late body also when httpNodeMiddleware puts the node route behind it', async function () {
+      helper.settings({ httpNodeMiddleware: (_req: Request, _res: Response, next: NextFunction) => next() });
+      await start([TAB, webhook(), OUT]);
+      const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });
+      await upload.accepted;
+      await helper.setFlows([TAB, webhook({ name: 'edited' }), OUT], 'nodes', { w1: { secret: 'the-new-secret' } });
+      upload.end(body);
+      (await upload.response).status.should.equal(503);
+      await settle();
+      received.should.have.length(0);
+    });
+
+    it('answers 503 to a body that completes after its node was removed', async function () {
+      await start([TAB, webhook(), OUT]);
+      const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });
+      await upload.accepted;
+      await helper.setFlows([TAB, OUT], 'nodes');
+      upload.end(body);
+      (await upload.response).status.should.equal(503);
+      await settle();
+      received.should.have.length(0);
+    });
+
+    it('answers 408 and closes the connection when the body does not arrive within fptrWebhookInReadTimeout', async function () {
+      helper.settings({ fptrWebhookInReadTimeout: 300 } as Parameters<typeof helper.settings>[0]);
+      await start([TAB, webhook(), OUT]);
+      const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });
+      await upload.accepted;
+      upload.write(body.slice(0, 20));
+      const res = await upload.response;
+      res.status.should.equal(408);
+      should(res.headers.connection).equal('close');
+      await upload.closed;
+      await settle();
+      received.should.have.length(0);
+      (await signed(body)).status.should.equal(200);
+    });
+
+    it('answers a refused upload at once and cuts the connection if the rest does not come within the deadline', async function () {
+      helper.settings({ fptrWebhookInReadTimeout: 300 } as Parameters<typeof helper.settings>[0]);
+      await start([TAB, webhook({ allowList: ['10.0.0.0/8'] }), OUT]);
+      // A raw socket: an HTTP client would close the connection itself once it has the answer.
+      const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+      socket.on('error', () => undefined); // a reset when the server cuts the connection is the expected outcome
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(`POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"data":`);
+      await closed;
+      answer.should.startWith('HTTP/1.1 403');
+    });
+
+    it('warns about a read timeout setting that is not a number of milliseconds and keeps the default', async function () {
+      helper.settings({ fptrWebhookInReadTimeout: 'soon' } as Parameters<typeof helper.settings>[0]);
+      await start([TAB, webhook(), OUT]);
+      const warnings = helper.log().args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string });
+      warnings.some((w: { level: number; id: string; msg: string }) => w.level === 30 && w.id === 'w1' && w.msg.includes('errors.invalid-read-timeout')).should.be.true();
+      (await signed(body)).status.should.equal(200);
+    });
+  });
+
+  describe('exceptions inside the capture', function () {
+    it('answers 500 with a short body, reports the error and goes on serving', async function () {
+      const reported: unknown[] = [];
+      const flow: Flow = [TAB, { id: 'boom', type: 'test-throwing-capture', z: 'tab' }, webhook(), OUT];
+      await start(flow, { w1: { secret: SECRET } }, [throwingCaptureModule(reported)]);
+      for (const path of ['/boom/admit', '/boom/respond']) {
+        const res = await send(base + path, { body: '{}' });
+        res.status.should.equal(500);
+        JSON.parse(res.body).should.eql({ error: 'internal error' });
+      }
+      reported.map((err) => (err as Error).message).should.eql(['Cannot convert object to primitive value', 'Cannot convert object to primitive value']);
+      (await signed(singleBody(taskChange(1)))).status.should.equal(200);
+      await receivedCount(1);
+      received.should.have.length(1);
     });
   });
 

@@ -11,7 +11,9 @@ export interface PacedEmitterOptions {
 export const PACED_DEFAULTS: PacedEmitterOptions = { targetMs: 1, catchUpAt: 2000, initialSlice: 10, maxSlice: 1000 };
 
 /**
- * Hands items to `send` a slice per event-loop turn, in order. Node-RED delivers every message
+ * Hands items to `send` a slice per event-loop turn, in order. A `send` that throws (e.g.
+ * Node-RED failing to clone a message for a second wire) is handed to `onError` with its item
+ * and the pump goes on: an exception escaping an immediate would end the whole process. Node-RED delivers every message
  * in its own setImmediate, and Node runs, in one go, every immediate queued before a turn's check
  * phase: sending a whole batch at once would make the next HTTP request wait for all of its
  * downstream work. A marker immediate queued just before a slice's sends runs just before their
@@ -31,6 +33,7 @@ export class PacedEmitter<T> {
 
   constructor(
     private readonly send: (item: T) => void,
+    private readonly onError: (err: unknown, item: T) => void,
     private readonly options: PacedEmitterOptions = PACED_DEFAULTS,
   ) {
     this.slice = options.initialSlice;
@@ -62,6 +65,18 @@ export class PacedEmitter<T> {
     this.head = 0;
   }
 
+  private sendOne(item: T): void {
+    try {
+      this.send(item);
+    } catch (err) {
+      try {
+        this.onError(err, item);
+      } catch {
+        // Reporting failed as well; dropping the report is all that is left that keeps the process up.
+      }
+    }
+  }
+
   private readonly markSliceStart = (): void => {
     this.sliceStartedAt = performance.now();
   };
@@ -83,7 +98,7 @@ export class PacedEmitter<T> {
     const count = waiting > catchUpAt ? Math.min(waiting, Math.max(this.slice, this.arrived)) : Math.min(waiting, this.slice);
     this.arrived = 0;
     const end = this.head + count;
-    while (this.head < end) this.send(this.queue[this.head++]);
+    while (this.head < end) this.sendOne(this.queue[this.head++]);
     // Under sustained load the queue may never run empty: drop the sent prefix now and then.
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);

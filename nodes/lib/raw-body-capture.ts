@@ -3,8 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 type Handler = (...args: never[]) => unknown;
 
 interface Layer {
-  handle: Handler;
+  /** An express Router, mounted with `use`, has its own `stack`. */
+  handle: Handler & { stack?: unknown };
   route?: { path: unknown; methods: Record<string, boolean | undefined>; stack: Array<{ handle: Handler }> };
+  /** Matches a path as the router does, and leaves the part it matched in `path`. */
+  match?: (path: string) => boolean;
+  path?: string;
 }
 
 interface Router {
@@ -31,19 +35,35 @@ export type Captured =
   /** `admit` refused the request; no byte of the body was read. */
   | { status: 'forbidden' }
   /** The body is (or would be) larger than `maxBytes`; reading stopped at the limit. */
-  | { status: 'too-large' };
+  | { status: 'too-large' }
+  /** The body did not arrive within `readTimeoutMs`; reading stopped. */
+  | { status: 'timeout' };
 
 export interface CaptureRoute {
   maxBytes: number;
+  /** How long the whole body may take to arrive once the request was routed here, in ms. */
+  readTimeoutMs: number;
   /** Runs before any byte is read, e.g. a source-address check. */
   admit?: (req: IncomingMessage) => boolean;
   /**
-   * Answers the request right here instead of passing it on through the app's routers. Node-RED
-   * mounts the editor app in front of the node routes, and leaving a router without a match
-   * costs a setImmediate hop: under load the request would wait behind every message delivery
-   * already queued. Leave unset when app-level middleware must see the request (e.g. basic auth).
+   * Answers the request once the capture is done. Node-RED mounts the editor app in front of
+   * the node routes, and leaving a router without a match costs a setImmediate hop: under load
+   * the request would wait behind every message delivery already queued, so by default the
+   * request is answered right here.
    */
-  respond?: (req: IncomingMessage, res: ServerResponse) => void;
+  respond: (req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Pass the request on through the app's routers instead, to the route that calls `respond`,
+   * because app-level middleware must see it (e.g. basic auth). A request whose body finished
+   * after the route was removed is answered by `respond` here all the same: no router leads to
+   * it any more.
+   */
+  viaRoutes?: boolean;
+  /**
+   * Told about an exception thrown by the capture or by `respond`: it reports it and answers
+   * the request (500) if nothing was written yet. If it throws too, the connection is cut.
+   */
+  onError: (err: unknown, res: ServerResponse) => void;
 }
 
 const CAPTURED = Symbol('fptr.captured');
@@ -53,12 +73,17 @@ export function capturedBody(req: IncomingMessage): Captured | undefined {
   return (req as IncomingMessage & { [CAPTURED]?: Captured })[CAPTURED];
 }
 
+/** A path as express compares it: repeated and trailing slashes dropped, lower case. */
+function comparable(path: string): string {
+  return path.replace(/\/{2,}/g, '/').replace(/\/$/, '').toLowerCase();
+}
+
 /**
  * `METHOD:/path` as express would match it: repeated and trailing slashes collapsed, and lower
  * case because express routing is case-insensitive by default.
  */
 export function routeKey(method: string, path: string): string {
-  return `${method.toUpperCase()}:${path.replace(/\/{2,}/g, '/').replace(/\/$/, '').toLowerCase()}`;
+  return `${method.toUpperCase()}:${comparable(path)}`;
 }
 
 function routerOf(app: ExpressApp): Router | undefined {
@@ -125,44 +150,74 @@ export class RawBodyCapture {
   private capture(req: CaptureRequest, res: ServerResponse, next: (err?: unknown) => void): void {
     if (this.routes.size === 0) return next();
     const pathname = req._parsedUrl?.pathname ?? (req.url ?? '').split('?', 1)[0];
-    const route = this.routes.get(routeKey(req.method ?? '', pathname));
+    const key = routeKey(req.method ?? '', pathname);
+    const route = this.routes.get(key);
     if (!route) return next();
+    const guard = guardFor(route, req, res);
     const done = (result: Captured): void => {
       (req as CaptureRequest & { [CAPTURED]?: Captured })[CAPTURED] = result;
       req._body = true;
       if (result.status === 'ok') req.body = result.body;
-      if (route.respond) route.respond(req, res);
-      else next();
+      if (route.viaRoutes && this.routes.get(key) === route) next();
+      else route.respond(req, res);
     };
-    if (route.admit && !route.admit(req)) return done({ status: 'forbidden' });
-    const max = route.maxBytes;
-    if (Number(req.headers['content-length']) > max) return done({ status: 'too-large' });
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = (): void => {
-      req.removeListener('data', onData);
-      req.removeListener('end', onEnd);
-      req.removeListener('error', cleanup);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > max) {
-        cleanup();
-        req.pause();
-        done({ status: 'too-large' });
-      } else {
-        chunks.push(chunk);
+    guard(() => readBody(req, route, guard, done))();
+  }
+}
+
+type Guard = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => void;
+
+/**
+ * Wraps the callbacks of one captured request. They run outside express (stream events, a
+ * timer), where an exception would be uncaught and end the process: it goes to the route's
+ * `onError` instead, and if that throws too, the connection is cut.
+ */
+function guardFor(route: CaptureRoute, req: IncomingMessage, res: ServerResponse): Guard {
+  return (fn) =>
+    (...args) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        try {
+          route.onError(err, res);
+        } catch {
+          req.socket.destroy();
+        }
       }
     };
-    const onEnd = (): void => {
-      cleanup();
-      done({ status: 'ok', body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) });
-    };
-    // A client that aborts gets no answer: nothing is left to answer to.
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', cleanup);
-  }
+}
+
+/** Reads the body of `req` within the route's limits and hands the outcome to `done`. */
+function readBody(req: IncomingMessage, route: CaptureRoute, guard: Guard, done: (result: Captured) => void): void {
+  if (route.admit && !route.admit(req)) return done({ status: 'forbidden' });
+  const max = route.maxBytes;
+  if (Number(req.headers['content-length']) > max) return done({ status: 'too-large' });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stop = (result?: Captured): void => {
+    clearTimeout(timer);
+    req.removeListener('data', onData);
+    req.removeListener('end', onEnd);
+    req.removeListener('error', onAbort);
+    req.removeListener('close', onAbort);
+    if (!result) return;
+    if (result.status !== 'ok') req.pause();
+    done(result);
+  };
+  const onData = guard((chunk: Buffer): void => {
+    size += chunk.length;
+    if (size > max) stop({ status: 'too-large' });
+    else chunks.push(chunk);
+  });
+  const onEnd = guard((): void => stop({ status: 'ok', body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) }));
+  // A client that aborts gets no answer: nothing is left to answer to.
+  const onAbort = guard((): void => stop());
+  // Node's own limit on a request is minutes; a sender that slow only holds a socket and a buffer.
+  const timer = setTimeout(guard((): void => stop({ status: 'timeout' })), route.readTimeoutMs);
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onAbort);
+  req.on('close', onAbort);
 }
 
 function hasHandler(layer: Layer, handlers: ReadonlySet<Handler>): boolean {
@@ -191,4 +246,52 @@ export function hasRoute(app: ExpressApp, method: string, path: string): boolean
       (layer.route.methods[lower] === true || layer.route.methods._all === true) &&
       routeKey(method, layer.route.path) === key,
   );
+}
+
+/** True when a layer of `stack` (or of an express Router mounted in it) routes `method` on `path`. */
+function routes(stack: Layer[], method: string, path: string): boolean {
+  for (const layer of stack) {
+    if (typeof layer.match !== 'function' || !layer.match(path)) continue;
+    if (layer.route) {
+      if (layer.route.methods[method] === true || layer.route.methods._all === true) return true;
+      continue;
+    }
+    const consumed = layer.path ?? '';
+    if (Array.isArray(layer.handle.stack)) {
+      if (routes(layer.handle.stack as Layer[], method, path.slice(consumed.length) || '/')) return true;
+    } else if (consumed !== '') {
+      // Middleware or an app mounted below the root of this app: it may answer anything under it.
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * POST paths of Node-RED's editor and admin API, relative to `httpAdminRoot`. They belong to
+ * express apps mounted inside the admin app, and express 4 keeps no reference from a parent app
+ * to a mounted one, so their routes cannot be read like the others (NR 4.1 and 5.0).
+ */
+const EDITOR_POST_PATHS = [/^\/flows(\/state)?$/, /^\/flow$/, /^\/nodes$/, /^\/library\//, /^\/settings\/user(\/keys(\/.*)?)?$/, /^\/projects(\/.*)?$/, /^\/auth\//];
+
+/**
+ * True when the editor/admin app would answer `POST fullPath` (a path of the root app), so a
+ * capture for it would take the request away from the editor: e.g. a webhook at `/flows` with
+ * `httpAdminRoot` and `httpNodeRoot` both `/` would answer every Deploy. `admin` is Node-RED's
+ * `RED.httpAdmin` (where nodes add admin routes), mounted inside the editor's admin app; both
+ * are read, with the routes of every Router in them. Apps on another root app never collide.
+ */
+export function adminServesPost(admin: ExpressApp, node: ExpressApp, fullPath: string): boolean {
+  const root = rootOf(node);
+  if (rootOf(admin) !== root) return false;
+  const path = comparable(fullPath);
+  for (let app: ExpressApp | undefined = admin; app && app !== root; app = app.parent) {
+    const mount = comparable(app.path());
+    if (mount !== '' && path !== mount && !path.startsWith(mount + '/')) continue;
+    const relative = path.slice(mount.length) || '/';
+    if (app.parent === root && EDITOR_POST_PATHS.some((pattern) => pattern.test(relative))) return true;
+    const stack = routerOf(app)?.stack;
+    if (stack && routes(stack, 'post', relative)) return true;
+  }
+  return false;
 }

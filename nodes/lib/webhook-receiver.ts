@@ -33,6 +33,18 @@ export interface ReceiverOptions {
   siteUrl?: string;
   /** Requests are answered 503 while this many messages wait to be sent on. */
   maxPending: number;
+  /** How long the rest of a refused body may take to be read and thrown away, in ms. */
+  readTimeoutMs: number;
+}
+
+/** How the receiver reaches its node. */
+export interface ReceiverHooks {
+  /** Sends one message on; may throw (e.g. Node-RED failing to clone it). */
+  emit: (msg: WebhookMessage) => void;
+  /** Something counted changed (status, backlog, dedup state). */
+  onActivity: () => void;
+  /** An exception was caught: in a request (no message) or sending `msg` on. */
+  onError: (err: unknown, msg?: WebhookMessage) => void;
 }
 
 export interface ReceiverCounts {
@@ -55,12 +67,18 @@ const answer = (text: string): Buffer => Buffer.from(JSON.stringify(text === 'ok
 const OK = answer('ok');
 const BAD_JSON = answer('body is not valid JSON');
 const BAD_SHAPE = answer('body is not an FPTR webhook delivery');
+const TOO_DEEP = answer('body is nested too deeply');
 const BAD_SIGNATURE = answer('invalid signature');
 const FORBIDDEN = answer('source address not allowed');
 const TOO_LARGE = answer('body too large');
 const NOT_ALLOWED = answer('method not allowed');
 const NOT_CAPTURED = answer('request body unavailable');
 const BUSY = answer('busy: earlier deliveries are still being processed');
+const CLOSED = answer('not listening: the flow is being redeployed or stopped');
+const TIMEOUT = answer('body not received in time');
+const INTERNAL = answer('internal error');
+/** Seconds FPTR (or any client) is asked to wait before trying a 503 again. */
+const RETRY_AFTER = { 'Retry-After': '10' };
 /** How much of a refused body is read and thrown away before the connection is cut. */
 const DRAIN_BYTES = 16 * 1024 * 1024;
 
@@ -86,92 +104,105 @@ function sgHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 }
 
 /**
- * A refused body was not (fully) read. Closing the socket with unread bytes makes the kernel
- * reset the connection, and a client still uploading would then lose the 413/403 answer. So
- * the rest is read and thrown away (never kept) up to DRAIN_BYTES; a client sending more than
- * that is cut off. One that finishes keeps its keep-alive connection.
+ * Answers a request whose body was refused before it was (fully) read. Closing the socket with
+ * unread bytes makes the kernel reset the connection, and Node closes it as soon as the answer
+ * ends when the client sent `Connection: close`: a client still uploading would then lose the
+ * answer. So the answer is written whole at once (its Content-Length lets the client read it)
+ * but ended only when the rest of the body has been read and thrown away (never kept): up to
+ * DRAIN_BYTES and within `deadlineMs`, else the connection is cut. One that finishes keeps its
+ * keep-alive connection.
  */
-function drainRefused(req: IncomingMessage): void {
-  if (req.complete) return;
+function answerThenDrain(req: IncomingMessage, res: ServerResponse, status: number, body: Buffer, deadlineMs: number): void {
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': body.length });
+  res.write(body);
   let drained = 0;
+  const cut = (): void => {
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cut, deadlineMs);
   req.on('data', (chunk: Buffer) => {
     drained += chunk.length;
-    if (drained > DRAIN_BYTES) req.socket.destroy();
+    if (drained > DRAIN_BYTES) cut();
   });
+  req.once('end', () => res.end());
+  req.once('close', () => clearTimeout(timer));
   req.resume();
 }
 
 /**
- * The peer address for the allow-list. Behind a trusted reverse proxy it is the LAST
- * `X-Forwarded-For` entry, the one that proxy appended; earlier entries are client-supplied.
+ * The peer address for the allow-list. When the connection comes from one of `proxies` (a
+ * reverse proxy the admin trusts) it is the LAST `X-Forwarded-For` entry, the one that proxy
+ * appended; earlier entries are client-supplied, and from any other peer the header is too.
  */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
+export function clientAddress(req: IncomingMessage, proxies?: CidrList): string | undefined {
+  const peer = req.socket.remoteAddress;
+  if (proxies?.allows(peer)) {
     const forwarded = header(req.headers, 'x-forwarded-for');
     if (forwarded) {
       const last = forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
       if (last) return last;
     }
   }
-  return req.socket.remoteAddress;
+  return peer;
 }
 
 /** An `admit` check for RawBodyCapture: the request's source must be in `list`. */
-export function sourceAllowed(list: CidrList, trustProxy: boolean): (req: IncomingMessage) => boolean {
-  return (req) => list.allows(clientAddress(req, trustProxy));
+export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: IncomingMessage) => boolean {
+  return (req) => list.allows(clientAddress(req, proxies));
 }
 
 /**
- * Handles FPTR webhook requests whose bytes RawBodyCapture kept: size/allow-list outcome →
- * signature → backlog → JSON → shape, answered at once; the deliveries are split, filtered
- * (test connections, duplicates) and handed to `emit` only after the answer is on its way,
- * a few per event-loop turn, in arrival order.
+ * Handles FPTR webhook requests whose bytes RawBodyCapture kept: size/allow-list/deadline
+ * outcome → signature → backlog → depth, JSON, shape, answered at once; the deliveries are
+ * split, filtered (test connections, duplicates) and handed to `emit` only after the answer is
+ * on its way, a few per event-loop turn, in arrival order. Every way in (the handlers, the
+ * capture's `onError`, each emitting turn) catches what it throws: it goes to `onError`, and a
+ * request not yet answered gets a 500.
  */
 export class WebhookReceiver {
   readonly counts: ReceiverCounts = { received: 0, emitted: 0, rejected: 0, duplicates: 0, tests: 0, busy: 0 };
   private readonly verifier: SignatureVerifier | undefined;
   /** Messages waiting to be sent on, in arrival order. */
   private readonly outbox: PacedEmitter<WebhookMessage>;
+  private closed = false;
 
   constructor(
     private readonly options: ReceiverOptions,
-    private readonly emit: (msg: WebhookMessage) => void,
-    private readonly onActivity: () => void,
+    private readonly hooks: ReceiverHooks,
   ) {
     this.verifier = options.secret ? new SignatureVerifier(options.secret) : undefined;
-    this.outbox = new PacedEmitter((msg) => {
-      this.counts.emitted++;
-      this.emit(msg);
-      this.onActivity();
-    });
+    this.outbox = new PacedEmitter(
+      (msg) => {
+        hooks.emit(msg);
+        this.counts.emitted++;
+        hooks.onActivity();
+      },
+      (err, msg) => hooks.onError(err, msg),
+    );
   }
 
   /** Express handler for POST on the webhook path. */
   readonly handlePost = (req: IncomingMessage, res: ServerResponse): void => {
-    const captured = capturedBody(req);
-    if (!captured) return this.reject(res, 500, NOT_CAPTURED);
-    if (captured.status !== 'ok') {
-      drainRefused(req);
-      return captured.status === 'forbidden' ? this.reject(res, 403, FORBIDDEN) : this.reject(res, 413, TOO_LARGE);
+    try {
+      this.receive(req, res);
+    } catch (err) {
+      this.handleError(err, res);
     }
-    const body = captured.body;
-    if (this.verifier && this.verifier.verify(req.headers['x-sg-signature'], body) !== undefined) {
-      return this.reject(res, 401, BAD_SIGNATURE);
-    }
-    if (this.pendingCount >= this.options.maxPending) {
-      this.counts.busy++;
-      return this.reject(res, 503, BUSY, { 'Retry-After': '10' });
-    }
-    const parsed = parseDeliveryBody(body);
-    if (!parsed.ok) return this.reject(res, 400, parsed.reason === 'json' ? BAD_JSON : BAD_SHAPE);
-    reply(res, 200, OK);
-    // The answer is written; the messages only queue here and leave on later turns.
-    this.dispatch(parsed.body, req.headers, new Date().toISOString());
   };
 
   /** Express handler for every other method on the webhook path. */
   readonly handleOtherMethod = (_req: IncomingMessage, res: ServerResponse): void => {
-    this.reject(res, 405, NOT_ALLOWED, { Allow: 'POST' });
+    try {
+      this.reject(res, 405, NOT_ALLOWED, { Allow: 'POST' });
+    } catch (err) {
+      this.handleError(err, res);
+    }
+  };
+
+  /** Reports an exception caught while handling a request; answers 500 if nothing was written yet. */
+  readonly handleError = (err: unknown, res: ServerResponse): void => {
+    this.hooks.onError(err);
+    if (!res.headersSent) this.reject(res, 500, INTERNAL);
   };
 
   /** Messages accepted but not yet sent on. */
@@ -179,15 +210,49 @@ export class WebhookReceiver {
     return this.outbox.pending;
   }
 
-  /** Drops what has not been sent on yet (the node is closing). */
-  discardPending(): void {
+  /**
+   * The node is closing: what has not been sent on is dropped, and requests still arriving
+   * (their body was on its way during a redeploy) are answered 503, so FPTR marks them failed
+   * and they can be redelivered, instead of 200 for messages nobody would send on.
+   */
+  close(): void {
+    this.closed = true;
     this.outbox.discard();
   }
 
-  private reject(res: ServerResponse, status: number, body: Buffer, extra?: OutgoingHttpHeaders): void {
-    reply(res, status, body, extra);
+  private receive(req: IncomingMessage, res: ServerResponse): void {
+    const captured = capturedBody(req);
+    if (!captured) return this.reject(res, 500, NOT_CAPTURED);
+    switch (captured.status) {
+      case 'forbidden':
+        return this.reject(res, 403, FORBIDDEN, undefined, req);
+      case 'too-large':
+        return this.reject(res, 413, TOO_LARGE, undefined, req);
+      case 'timeout':
+        return this.reject(res, 408, TIMEOUT, { Connection: 'close' });
+    }
+    if (this.closed) return this.reject(res, 503, CLOSED, RETRY_AFTER);
+    const body = captured.body;
+    if (this.verifier && this.verifier.verify(req.headers['x-sg-signature'], body) !== undefined) {
+      return this.reject(res, 401, BAD_SIGNATURE);
+    }
+    if (this.pendingCount >= this.options.maxPending) {
+      this.counts.busy++;
+      return this.reject(res, 503, BUSY, RETRY_AFTER);
+    }
+    const parsed = parseDeliveryBody(body);
+    if (!parsed.ok) return this.reject(res, 400, parsed.reason === 'json' ? BAD_JSON : parsed.reason === 'depth' ? TOO_DEEP : BAD_SHAPE);
+    reply(res, 200, OK);
+    // The answer is written; the messages only queue here and leave on later turns.
+    this.dispatch(parsed.body, req.headers, new Date().toISOString());
+  }
+
+  /** Answers `status`; with `unread`, a request whose body is still (partly) on its way. */
+  private reject(res: ServerResponse, status: number, body: Buffer, extra?: OutgoingHttpHeaders, unread?: IncomingMessage): void {
+    if (unread && !unread.complete) answerThenDrain(unread, res, status, body, this.options.readTimeoutMs);
+    else reply(res, status, body, extra);
     this.counts.rejected++;
-    this.onActivity();
+    this.hooks.onActivity();
   }
 
   private dispatch(body: DeliveryBody, headers: IncomingHttpHeaders, receivedAt: string): void {
@@ -241,6 +306,6 @@ export class WebhookReceiver {
       const topic = kept[0].event_type;
       this.outbox.push({ payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr });
     }
-    this.onActivity();
+    this.hooks.onActivity();
   }
 }

@@ -74,6 +74,8 @@ function writeNodesDir(dir: string, types: string[]): void {
 export class NodeRedRuntime {
   private output: string[] = [];
   private readonly exited: Promise<void>;
+  /** Sent with every admin API call once `login()` got a token (settings with adminAuth). */
+  private authorization: Record<string, string> = {};
 
   private constructor(
     private readonly child: ChildProcess,
@@ -95,6 +97,33 @@ export class NodeRedRuntime {
   /** Process id of the runtime (to sample its CPU or memory from outside). */
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** False once the process has exited, whatever the reason. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** True when the process is still there and its admin API still answers. */
+  async alive(): Promise<boolean> {
+    if (!this.running) return false;
+    const res = await fetch(`${this.url}/settings`, { headers: this.authorization }).catch(() => undefined);
+    return res?.ok === true && this.running;
+  }
+
+  /**
+   * Logs in to the admin API (settings with `adminAuth` of type credentials) as the editor does;
+   * later admin calls send the token. Resolves to the answer's status.
+   */
+  async login(username: string, password: string): Promise<number> {
+    const res = await fetch(`${this.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'node-red-editor', grant_type: 'password', scope: '*', username, password }),
+    });
+    const answer = (await res.json().catch(() => ({}))) as { access_token?: unknown };
+    if (res.ok && typeof answer.access_token === 'string') this.authorization = { authorization: `Bearer ${answer.access_token}` };
+    return res.status;
   }
 
   static async start(options: RuntimeOptions = {}, timeoutMs = 60_000): Promise<NodeRedRuntime> {
@@ -142,7 +171,8 @@ export class NodeRedRuntime {
     while (Date.now() < deadline) {
       if (gone) throw new Error(`Node-RED exited before it was ready:\n${this.log()}`);
       const res = await fetch(`${this.url}/settings`).catch(() => undefined);
-      if (res?.ok) return;
+      // 401: the admin API is up and wants a login (settings with adminAuth).
+      if (res?.ok || res?.status === 401) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`Node-RED was not ready within ${timeoutMs} ms:\n${this.log()}`);
@@ -152,7 +182,7 @@ export class NodeRedRuntime {
   async deploy(flows: unknown[], probe?: string): Promise<void> {
     const res = await fetch(`${this.url}/flows`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+      headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full', ...this.authorization },
       body: JSON.stringify(flows),
     });
     if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
@@ -168,7 +198,7 @@ export class NodeRedRuntime {
 
   /** A number or string in the default global context store, read through the admin API. */
   async global(key: string): Promise<unknown> {
-    const res = await fetch(`${this.url}/context/global/${encodeURIComponent(key)}`);
+    const res = await fetch(`${this.url}/context/global/${encodeURIComponent(key)}`, { headers: this.authorization });
     if (!res.ok) throw new Error(`context read failed: ${res.status}`);
     const entry = (await res.json()) as { msg?: string; format?: string };
     if (entry.format === 'number') return Number(entry.msg);

@@ -3,7 +3,7 @@
  * machine, so its CPU time must not be charged to the client being measured.
  * Driven over IPC by bench/rest-updates.ts (fork with `--require tsx/cjs`).
  */
-import { FptrSimulator, type FaultRule } from '../nodes/sim';
+import { FptrSimulator, type FaultRule } from '../sim';
 
 export type SimCommand =
   | { cmd: 'bulkCreate'; type: string; rows: Array<Record<string, unknown>> }

@@ -11,8 +11,8 @@ import os = require('node:os');
 import path = require('node:path');
 import { parseArgs } from 'node:util';
 import { Client } from 'undici';
-import { FptrClient } from '../nodes/lib/fptr-client';
-import { FptrSimulator, type SimStats } from '../nodes/sim';
+import { FptrClient } from '../lib/fptr/client/client';
+import { FptrSimulator, type SimStats } from '../sim';
 import type { SimCommand } from './rest-sim-process';
 
 const { values } = parseArgs({

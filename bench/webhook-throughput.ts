@@ -18,7 +18,7 @@ import fs = require('node:fs');
 import http = require('node:http');
 import os = require('node:os');
 import path = require('node:path');
-import { signBody } from '../nodes/lib/signature';
+import { signBody } from '../lib/fptr/webhook/signature';
 import { NodeRedRuntime } from '../test/support/webhook-node-red';
 import { sgHeaders, taskChange } from '../test/support/webhook-fixtures';
 

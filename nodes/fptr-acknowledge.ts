@@ -1,11 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { ACK_MAX_BYTES } from './lib/ack-text';
-import { fitAcknowledgement, statusAcknowledgement } from './lib/acknowledgement';
-import { actionNode, type Finished } from './lib/action-node';
-import type { FptrSiteNode } from './lib/site-node';
-import { renderJson, renderText } from './lib/template';
-import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
-import type { FptrApi } from './lib/types';
+import { ACK_MAX_BYTES } from '../lib/fptr/actions/ack-text';
+import { fitAcknowledgement, statusAcknowledgement } from '../lib/fptr/actions/acknowledgement';
+import { actionNode, type Finished } from '../lib/node-red/action-node';
+import type { FptrSiteNode } from '../lib/node-red/site';
+import { renderJson, renderText } from '../lib/fptr/actions/template';
+import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from '../lib/node-red/typed-input';
+import type { FptrApi } from '../lib/fptr/client/api';
 
 interface AcknowledgeDef extends NodeDef {
   site: string;

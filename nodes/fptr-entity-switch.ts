@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { compileEntityRoutes } from './lib/entity-route';
-import { Throttle } from './lib/throttle';
+import { compileEntityRoutes } from '../lib/fptr/events/entity-route';
+import { Throttle } from '../lib/util/throttle';
 
 interface SwitchDef extends NodeDef {
   types?: unknown;

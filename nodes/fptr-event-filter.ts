@@ -1,11 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { compileConditions, type EventMatcher, type LoopGuard, type MatchResult } from './lib/event-match';
-import { isDelivery } from './lib/event-entity';
-import { conditionsFromSettings, type FilterSettings, type ValueRule } from './lib/filter-config';
-import { ANY_API_USER, OwnUser, type OwnUserState } from './lib/own-user';
-import type { FptrSiteNode } from './lib/site-node';
-import { Throttle } from './lib/throttle';
-import { ownMessageProperties, type EvaluateNodeProperty } from './lib/typed-input';
+import { compileConditions, type EventMatcher, type LoopGuard, type MatchResult } from '../lib/fptr/events/conditions';
+import { isDelivery } from '../lib/fptr/events/delivery-fields';
+import { conditionsFromSettings, type FilterSettings, type ValueRule } from '../lib/fptr/events/filter-settings';
+import { ANY_API_USER, OwnUser, type OwnUserState } from '../lib/fptr/events/own-user';
+import type { FptrSiteNode } from '../lib/node-red/site';
+import { Throttle } from '../lib/util/throttle';
+import { ownMessageProperties, type EvaluateNodeProperty } from '../lib/node-red/typed-input';
 
 interface FilterDef extends NodeDef, FilterSettings {
   site?: string;

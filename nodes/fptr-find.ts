@@ -1,10 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { actionNode, type Finished } from './lib/action-node';
-import { buildSearchOptions, parseEntityType, parseFields, parseReturnOnly } from './lib/find-options';
-import type { FptrSiteNode } from './lib/site-node';
-import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
-import type { FlatRecord } from './lib/types';
-import { parseId } from './lib/update-ops';
+import { actionNode, type Finished } from '../lib/node-red/action-node';
+import { buildSearchOptions, parseEntityType, parseFields, parseReturnOnly } from '../lib/fptr/actions/find-options';
+import type { FptrSiteNode } from '../lib/node-red/site';
+import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from '../lib/node-red/typed-input';
+import type { FlatRecord } from '../lib/fptr/client/api';
+import { parseId } from '../lib/fptr/actions/update-ops';
 
 interface FindDef extends NodeDef {
   site: string;

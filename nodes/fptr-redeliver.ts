@@ -1,9 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { actionNode, type Finished } from './lib/action-node';
-import { resolveWindow, sweepFailedDeliveries, type SweepSummary } from './lib/redeliver-sweep';
-import type { FptrSiteNode } from './lib/site-node';
-import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
-import type { FptrApi } from './lib/types';
+import { actionNode, type Finished } from '../lib/node-red/action-node';
+import { resolveWindow, sweepFailedDeliveries, type SweepSummary } from '../lib/fptr/actions/redeliver-sweep';
+import type { FptrSiteNode } from '../lib/node-red/site';
+import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from '../lib/node-red/typed-input';
+import type { FptrApi } from '../lib/fptr/client/api';
 
 interface RedeliverDef extends NodeDef {
   site: string;

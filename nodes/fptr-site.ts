@@ -1,10 +1,10 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
-import { FptrClient } from './lib/fptr-client';
-import { FptrError } from './lib/fptr-error';
-import { safeSiteUrl, sameSite, siteClientOptions, type SiteRuntimeSettings, type SiteSettings } from './lib/site-config';
-import type { FptrSiteNode } from './lib/site-node';
-import { unavailableApi } from './lib/unavailable-api';
+import { FptrClient } from '../lib/fptr/client/client';
+import { FptrError } from '../lib/fptr/client/fptr-error';
+import { safeSiteUrl, sameSite, siteClientOptions, type SiteRuntimeSettings, type SiteSettings } from '../lib/fptr/client/site-settings';
+import type { FptrSiteNode } from '../lib/node-red/site';
+import { unavailableApi } from '../lib/fptr/client/unavailable-api';
 
 interface SiteDef extends NodeDef {
   url: string;

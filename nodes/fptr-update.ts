@@ -1,12 +1,12 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { actionNode, type Finished } from './lib/action-node';
-import type { FptrSiteNode } from './lib/site-node';
-import { renderJson } from './lib/template';
-import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
-import type { FptrApi } from './lib/types';
+import { actionNode, type Finished } from '../lib/node-red/action-node';
+import type { FptrSiteNode } from '../lib/node-red/site';
+import { renderJson } from '../lib/fptr/actions/template';
+import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from '../lib/node-red/typed-input';
+import type { FptrApi } from '../lib/fptr/client/api';
 import {
   buildBatch, buildOperation, parseMultiEntityMode, parseOperation, type EntityOperation, type MultiEntityMode, type Operation,
-} from './lib/update-ops';
+} from '../lib/fptr/actions/update-ops';
 
 interface UpdateDef extends NodeDef {
   site: string;

@@ -1,10 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { parseByteSize } from './lib/byte-size';
-import { CidrList } from './lib/cidr';
-import { DedupWindow } from './lib/dedup';
-import type { FptrSiteNode } from './lib/site-node';
-import { RawBodyCapture, adminServesPost, hasRoute, removeRoutes, type CaptureRoute, type ExpressApp } from './lib/raw-body-capture';
-import { WebhookReceiver, sourceAllowed, type WebhookMessage } from './lib/webhook-receiver';
+import { parseByteSize } from '../lib/util/byte-size';
+import { CidrList } from '../lib/util/cidr';
+import { DedupWindow } from '../lib/fptr/webhook/dedup-window';
+import type { FptrSiteNode } from '../lib/node-red/site';
+import { RawBodyCapture, adminServesPost, hasRoute, removeRoutes, type CaptureRoute, type ExpressApp } from '../lib/node-red/raw-body-capture';
+import { WebhookReceiver, sourceAllowed, type WebhookMessage } from '../lib/fptr/webhook/receiver';
 
 interface WebhookInDef extends NodeDef {
   url?: string;

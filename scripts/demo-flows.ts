@@ -5,8 +5,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { FptrSimulator, runScenario, type HookDefinition, type HookRecord } from '../nodes/sim';
-import type { DeliveryRecord } from '../nodes/lib/types';
+import { FptrSimulator, runScenario, type HookDefinition, type HookRecord } from '../sim';
+import type { DeliveryRecord } from '../lib/fptr/client/api';
 
 export interface DemoContext {
   sim: FptrSimulator;

@@ -1,7 +1,7 @@
 import should = require('should');
 import fc = require('fast-check');
-import { ACK_MAX_BYTES, fitJson, fitText, TRUNCATION_MARKER, utf8Prefix } from '../nodes/lib/ack-text';
-import { AcknowledgementError, fitAcknowledgement, statusAcknowledgement } from '../nodes/lib/acknowledgement';
+import { ACK_MAX_BYTES, fitJson, fitText, TRUNCATION_MARKER, utf8Prefix } from '../lib/fptr/actions/ack-text';
+import { AcknowledgementError, fitAcknowledgement, statusAcknowledgement } from '../lib/fptr/actions/acknowledgement';
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 

@@ -2,7 +2,7 @@ import should = require('should');
 import { helper } from './support/runtime';
 import ackNode = require('../nodes/fptr-acknowledge');
 import { ActionFlow, QUICK_GIVE_UP, Consumer, DEMO, type Msg } from './support/action-flow';
-import { TRUNCATION_MARKER } from '../nodes/lib/ack-text';
+import { TRUNCATION_MARKER } from '../lib/fptr/actions/ack-text';
 
 const ACK = 'PUT /api/v1/webhook/deliveries/{id}';
 

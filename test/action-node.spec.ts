@@ -6,8 +6,8 @@ import ackNode = require('../nodes/fptr-acknowledge');
 import findNode = require('../nodes/fptr-find');
 import redeliverNode = require('../nodes/fptr-redeliver');
 import updateNode = require('../nodes/fptr-update');
-import { refusalOf, type Translate } from '../nodes/lib/action-node';
-import type { FptrSiteNode } from '../nodes/lib/site-node';
+import { refusalOf, type Translate } from '../lib/node-red/action-node';
+import type { FptrSiteNode } from '../lib/node-red/site';
 import { ActionFlow, DEMO } from './support/action-flow';
 
 /* What the four action nodes share (nodes/lib/action-node.ts): how they treat a missing or unusable site. */

@@ -2,7 +2,7 @@ import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
 import should = require('should');
-import { FptrSimulator } from '../nodes/sim';
+import { FptrSimulator } from '../sim';
 import { AdminApi } from './browser/admin-api';
 import { chromiumInstalled, CHROMIUM_PATH, launchChromium, type Chromium } from './browser/chromium';
 import { Editor, type HelpView } from './browser/editor';

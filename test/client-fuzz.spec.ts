@@ -1,8 +1,8 @@
 import type http = require('node:http');
 import fc from 'fast-check';
 import should = require('should');
-import { FptrClient } from '../nodes/lib/fptr-client';
-import { FptrError, MAX_ERROR_TEXT } from '../nodes/lib/fptr-error';
+import { FptrClient } from '../lib/fptr/client/client';
+import { FptrError, MAX_ERROR_TEXT } from '../lib/fptr/client/fptr-error';
 import { HOSTILE_TOKEN, HostileServer, type Answer, answers } from './support/hostile-server';
 import { NASTY_KEY, encodedForms, errorTexts, leaks } from './support/secrets';
 

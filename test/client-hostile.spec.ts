@@ -1,6 +1,6 @@
 import should = require('should');
-import { FptrClient, MAX_ERROR_BODY_BYTES, type FptrClientOptions } from '../nodes/lib/fptr-client';
-import { MAX_ERROR_TEXT } from '../nodes/lib/fptr-error';
+import { FptrClient, MAX_ERROR_BODY_BYTES, type FptrClientOptions } from '../lib/fptr/client/client';
+import { MAX_ERROR_TEXT } from '../lib/fptr/client/fptr-error';
 import findNode = require('../nodes/fptr-find');
 import siteNode = require('../nodes/fptr-site');
 import { fptrError } from './support/client-sim';

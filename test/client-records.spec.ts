@@ -1,6 +1,6 @@
 import should = require('should');
-import { flattenRecord } from '../nodes/lib/records';
-import type { JsonApiRecord } from '../nodes/lib/types';
+import { flattenRecord } from '../lib/fptr/client/records';
+import type { JsonApiRecord } from '../lib/fptr/client/api';
 
 describe('flattenRecord (JSON:API → flat record)', () => {
   const cases: Array<{ name: string; record: JsonApiRecord; flat: Record<string, unknown> }> = [

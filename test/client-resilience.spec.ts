@@ -1,7 +1,7 @@
 import util = require('node:util');
 import should = require('should');
-import { FptrClient } from '../nodes/lib/fptr-client';
-import { FptrSimulator } from '../nodes/sim';
+import { FptrClient } from '../lib/fptr/client/client';
+import { FptrSimulator } from '../sim';
 import { ClientSim, fptrError } from './support/client-sim';
 
 describe('FptrClient retries, limits and secrets', () => {

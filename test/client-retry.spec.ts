@@ -1,8 +1,8 @@
 import should = require('should');
-import { Semaphore } from '../nodes/lib/concurrency';
-import { FptrError } from '../nodes/lib/fptr-error';
-import { backoffMs, parseRetryAfter, retryWaitMs, sleep } from '../nodes/lib/retry';
-import { TokenSource } from '../nodes/lib/token-source';
+import { Semaphore } from '../lib/util/semaphore';
+import { FptrError } from '../lib/fptr/client/fptr-error';
+import { backoffMs, parseRetryAfter, retryWaitMs, sleep } from '../lib/fptr/client/retry';
+import { TokenSource } from '../lib/fptr/client/token-source';
 
 describe('retry helpers', () => {
   it('backoff grows exponentially, is capped, and is jittered from 0', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import should = require('should');
-import { REDACTED, SecretScrubber } from '../nodes/lib/secret-scrubber';
+import { REDACTED, SecretScrubber } from '../lib/fptr/client/secret-scrubber';
 import { NASTY_KEY } from './support/secrets';
 
 /** The ways servers write a secret back: each takes the secret and returns the text a server sends. */

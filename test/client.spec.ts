@@ -1,9 +1,9 @@
 import http = require('node:http');
 import type { AddressInfo } from 'node:net';
 import should = require('should');
-import { FptrClient } from '../nodes/lib/fptr-client';
-import { FptrError } from '../nodes/lib/fptr-error';
-import { FptrSimulator } from '../nodes/sim';
+import { FptrClient } from '../lib/fptr/client/client';
+import { FptrError } from '../lib/fptr/client/fptr-error';
+import { FptrSimulator } from '../sim';
 import { ClientSim, fptrError } from './support/client-sim';
 
 describe('FptrClient against the simulator', () => {

@@ -4,8 +4,8 @@ import type { Node, NodeMessage } from 'node-red';
 import { helper } from './support/runtime';
 import { nextStatus, withCatalog } from './support/filter-catalog';
 import switchNode = require('../nodes/fptr-entity-switch');
-import { compileEntityRoutes } from '../nodes/lib/entity-route';
-import type { Delivery } from '../nodes/lib/types';
+import { compileEntityRoutes } from '../lib/fptr/events/entity-route';
+import type { Delivery } from '../lib/fptr/client/api';
 
 type Msg = NodeMessage & Record<string, unknown>;
 type FlowNode = Record<string, unknown>;

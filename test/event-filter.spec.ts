@@ -5,9 +5,9 @@ import { helper } from './support/runtime';
 import { nextStatus, withCatalog } from './support/filter-catalog';
 import filterNode = require('../nodes/fptr-event-filter');
 import siteNode = require('../nodes/fptr-site');
-import { FptrClient } from '../nodes/lib/fptr-client';
-import type { Delivery, EntityRef } from '../nodes/lib/types';
-import { FptrSimulator } from '../nodes/sim';
+import { FptrClient } from '../lib/fptr/client/client';
+import type { Delivery, EntityRef } from '../lib/fptr/client/api';
+import { FptrSimulator } from '../sim';
 
 type Msg = NodeMessage & Record<string, unknown>;
 type FlowNode = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import path = require('node:path');
 import should = require('should');
-import { FptrSimulator } from '../nodes/sim';
+import { FptrSimulator } from '../sim';
 import { DEMO_HOOKS, DEMO_WEBHOOK_SECRET, RECOVER_INJECT, RECOVER_TAB, buildDemoFlows } from '../scripts/demo-flows';
 import { exampleFiles, readExample } from './support/examples';
 

@@ -2,7 +2,7 @@ import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
 import 'should';
-import { FptrSimulator } from '../nodes/sim';
+import { FptrSimulator } from '../sim';
 import { DEMO, WEBHOOK_SECRET, exampleCredentials, parseAck, prepareExample, readExample, waitFor } from './support/examples';
 import { NodeRedRuntime, type RuntimeOptions } from './support/webhook-node-red';
 

@@ -2,7 +2,7 @@ import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
 import should = require('should');
-import type { FlatRecord } from '../nodes/lib/types';
+import type { FlatRecord } from '../lib/fptr/client/api';
 import { helper } from './support/runtime';
 import { Consumer } from './support/sim';
 import {

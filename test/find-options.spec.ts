@@ -1,7 +1,7 @@
 import should = require('should');
 import {
   buildSearchOptions, FindOptionError, parseEntityType, parseFields, parseFilters, parseLimit, parseReturnOnly, parseSort,
-} from '../nodes/lib/find-options';
+} from '../lib/fptr/actions/find-options';
 
 describe('find options: filters', function () {
   const good: Array<[string, unknown, unknown]> = [

@@ -6,7 +6,7 @@ import { ActionFlow, QUICK_GIVE_UP, DEMO, type Msg } from './support/action-flow
 
 // Core split/join nodes (one module registers both), to show a join rebuilds what find split.
 const splitJoinNodes = require('@node-red/nodes/core/sequence/17-split.js') as typeof findNode;
-import type { FlatRecord } from '../nodes/lib/types';
+import type { FlatRecord } from '../lib/fptr/client/api';
 
 const SEARCH = 'POST /api/v1/entity/{type}/_search';
 

@@ -4,9 +4,9 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import should = require('should');
 import { helper } from './support/runtime';
 import siteNode = require('../nodes/fptr-site');
-import { FptrClient } from '../nodes/lib/fptr-client';
-import type { FptrSiteNode } from '../nodes/lib/site-node';
-import { FptrSimulator } from '../nodes/sim';
+import { FptrClient } from '../lib/fptr/client/client';
+import type { FptrSiteNode } from '../lib/node-red/site';
+import { FptrSimulator } from '../sim';
 import { fptrError } from './support/client-sim';
 import { HostileServer, answers } from './support/hostile-server';
 

@@ -1,6 +1,6 @@
 import should = require('should');
-import { flattenRecord } from '../nodes/lib/records';
-import type { JsonApiRecord } from '../nodes/lib/types';
+import { flattenRecord } from '../lib/fptr/client/records';
+import type { JsonApiRecord } from '../lib/fptr/client/api';
 
 describe('flattenRecord: field names from the response', () => {
   it('keeps a "__proto__" attribute or relationship as a field, not as the record\'s prototype', () => {

@@ -1,6 +1,6 @@
 import should = require('should');
-import { resolveWindow, sweepFailedDeliveries, toUnixSeconds, WindowError, type SweepApi } from '../nodes/lib/redeliver-sweep';
-import type { DeliveryRecord, ListDeliveriesOptions } from '../nodes/lib/types';
+import { resolveWindow, sweepFailedDeliveries, toUnixSeconds, WindowError, type SweepApi } from '../lib/fptr/actions/redeliver-sweep';
+import type { DeliveryRecord, ListDeliveriesOptions } from '../lib/fptr/client/api';
 
 /** An in-memory deliveries API: records what was asked, fails redelivery for chosen ids. */
 class DeliveryLog implements SweepApi {

@@ -2,7 +2,7 @@ import should = require('should');
 import { helper } from './support/runtime';
 import redeliverNode = require('../nodes/fptr-redeliver');
 import { ActionFlow, QUICK_GIVE_UP, Consumer, DEMO, nextSecond, nowSeconds, type Msg } from './support/action-flow';
-import type { SweepSummary } from '../nodes/lib/redeliver-sweep';
+import type { SweepSummary } from '../lib/fptr/actions/redeliver-sweep';
 
 const LIST = 'GET /api/v1/webhook/hooks/{id}/deliveries';
 const REDELIVER = 'POST /api/v1/webhook/deliveries/{id}/redeliver';

@@ -1,5 +1,5 @@
 import should = require('should');
-import { FptrSimulator } from '../nodes/sim';
+import { FptrSimulator } from '../sim';
 import { SimHarness, errorOf, type SimResponse } from './support/sim';
 
 const FORM = 'application/x-www-form-urlencoded';

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path = require('node:path');
 import should = require('should');
-import { FptrSimulator, runScenario } from '../nodes/sim';
+import { FptrSimulator, runScenario } from '../sim';
 import { Consumer, SimHarness, deliveriesOf } from './support/sim';
 
 const ROOT = path.join(__dirname, '..');
-const CLI = path.join(ROOT, 'nodes', 'sim', 'cli.ts');
+const CLI = path.join(ROOT, 'sim', 'cli.ts');
 
 interface Run {
   child: ChildProcess;

@@ -1,5 +1,5 @@
 import should = require('should');
-import { FptrSimulator } from '../nodes/sim';
+import { FptrSimulator } from '../sim';
 import { ARRAY, HASH, SimHarness, errorOf, type ListBody, type OneBody } from './support/sim';
 
 const DEMO = FptrSimulator.DEMO;

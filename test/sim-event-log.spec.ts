@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import should = require('should');
-import { FptrSimulator } from '../nodes/sim';
+import { FptrSimulator } from '../sim';
 import { Consumer, HASH, SimHarness, errorOf, type ListBody, type OneBody } from './support/sim';
 
 const DEMO = FptrSimulator.DEMO;

@@ -1,6 +1,6 @@
 import should = require('should');
 import { request } from 'undici';
-import { FptrSimulator } from '../nodes/sim';
+import { FptrSimulator } from '../sim';
 import { SimHarness, errorOf } from './support/sim';
 
 const DEMO = FptrSimulator.DEMO;

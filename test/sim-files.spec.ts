@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import should = require('should');
-import type { FptrErrorObject } from '../nodes/lib/types';
-import { FptrSimulator, type SimOptions } from '../nodes/sim';
+import type { FptrErrorObject } from '../lib/fptr/client/api';
+import { FptrSimulator, type SimOptions } from '../sim';
 import { SimHarness, errorOf, rawRequest, type OneBody, type RawResponse } from './support/sim';
 
 const DEMO = FptrSimulator.DEMO;

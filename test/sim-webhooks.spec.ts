@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import should = require('should');
-import type { DeliveryRecord } from '../nodes/lib/types';
-import { FptrSimulator, type HookRecord } from '../nodes/sim';
+import type { DeliveryRecord } from '../lib/fptr/client/api';
+import { FptrSimulator, type HookRecord } from '../sim';
 import { ARRAY, Consumer, SimHarness, deliveriesOf, errorOf, type ReceivedDelivery } from './support/sim';
 
 const DEMO = FptrSimulator.DEMO;

@@ -1,7 +1,7 @@
 import should = require('should');
 import {
   applyMultiEntityMode, buildBatch, buildOperation, OperationError, parseOperation, parseOperationItem, parseTarget,
-} from '../nodes/lib/update-ops';
+} from '../lib/fptr/actions/update-ops';
 
 const user = (id: number) => ({ type: 'HumanUser', id });
 

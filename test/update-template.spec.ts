@@ -1,6 +1,6 @@
 import should = require('should');
 import fc = require('fast-check');
-import { lookup, parsePath, renderJson, renderText, TemplateError } from '../nodes/lib/template';
+import { lookup, parsePath, renderJson, renderText, TemplateError } from '../lib/fptr/actions/template';
 
 const msg = {
   payload: {

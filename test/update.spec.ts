@@ -2,7 +2,7 @@ import should = require('should');
 import { helper } from './support/runtime';
 import updateNode = require('../nodes/fptr-update');
 import { ActionFlow, QUICK_GIVE_UP, DEMO, type Msg } from './support/action-flow';
-import type { FlatRecord } from '../nodes/lib/types';
+import type { FlatRecord } from '../lib/fptr/client/api';
 
 const BATCH = 'POST /api/v1/entity/_batch';
 const PUT = 'PUT /api/v1/entity/{type}/{id}';

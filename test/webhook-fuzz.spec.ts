@@ -4,7 +4,7 @@ import fs = require('node:fs');
 import http = require('node:http');
 import { NodeRedRuntime } from './support/webhook-node-red';
 import { taskChange } from './support/webhook-fixtures';
-import { signBody } from '../nodes/lib/signature';
+import { signBody } from '../lib/fptr/webhook/signature';
 
 /*
  * Property-based hostile input against a real Node-RED process: arbitrary bodies, headers and

@@ -3,7 +3,7 @@ import fs = require('node:fs');
 import { NodeRedRuntime } from './support/webhook-node-red';
 import { send, type RawResponse } from './support/webhook-client';
 import { sgHeaders, singleBody, taskChange } from './support/webhook-fixtures';
-import { signBody } from '../nodes/lib/signature';
+import { signBody } from '../lib/fptr/webhook/signature';
 
 const SECRET = 'hostile-secret';
 const SIGNED = '/fptr/signed';

@@ -1,12 +1,12 @@
 import should = require('should');
-import { parseByteSize } from '../nodes/lib/byte-size';
-import { CidrList, parseIp } from '../nodes/lib/cidr';
-import { DedupWindow } from '../nodes/lib/dedup';
-import { PacedEmitter } from '../nodes/lib/paced-emitter';
-import { MAX_KEY_BYTES, MAX_NESTING, dedupKey, isTestConnection, isTruncated, nestsDeeperThan, parseDeliveryBody } from '../nodes/lib/delivery-body';
-import { routeKey } from '../nodes/lib/raw-body-capture';
-import { SignatureVerifier, signBody } from '../nodes/lib/signature';
-import type { Delivery } from '../nodes/lib/types';
+import { parseByteSize } from '../lib/util/byte-size';
+import { CidrList, parseIp } from '../lib/util/cidr';
+import { DedupWindow } from '../lib/fptr/webhook/dedup-window';
+import { PacedEmitter } from '../lib/fptr/webhook/paced-emitter';
+import { MAX_KEY_BYTES, MAX_NESTING, dedupKey, isTestConnection, isTruncated, nestsDeeperThan, parseDeliveryBody } from '../lib/fptr/webhook/delivery-body';
+import { routeKey } from '../lib/node-red/raw-body-capture';
+import { SignatureVerifier, signBody } from '../lib/fptr/webhook/signature';
+import type { Delivery } from '../lib/fptr/client/api';
 import { batchBody, singleBody, taskChange } from './support/webhook-fixtures';
 
 describe('webhook protocol modules', function () {

@@ -4,7 +4,7 @@ import path = require('node:path');
 import { NodeRedRuntime } from './support/webhook-node-red';
 import { send } from './support/webhook-client';
 import { batchBody, sgHeaders, singleBody, taskChange } from './support/webhook-fixtures';
-import { signBody } from '../nodes/lib/signature';
+import { signBody } from '../lib/fptr/webhook/signature';
 
 const SECRET = 'runtime-secret';
 const HOOK = '/hooks/fptr/hook';

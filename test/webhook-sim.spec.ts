@@ -2,9 +2,9 @@ import should = require('should');
 import type { NodeMessage } from 'node-red';
 import { helper } from './support/runtime';
 import { HttpNodeServer } from './support/http-node';
-import { FptrSimulator } from '../nodes/sim';
-import type { Delivery } from '../nodes/lib/types';
-import type { WebhookMessage } from '../nodes/lib/webhook-receiver';
+import { FptrSimulator } from '../sim';
+import type { Delivery } from '../lib/fptr/client/api';
+import type { WebhookMessage } from '../lib/fptr/webhook/receiver';
 import webhookNode = require('../nodes/fptr-webhook-in');
 
 const SECRET = 'sim-hook-secret';

@@ -8,10 +8,10 @@ import { helper } from './support/runtime';
 import { HttpNodeServer } from './support/http-node';
 import { openUpload, send, type RawResponse } from './support/webhook-client';
 import { batchBody, sgHeaders, singleBody, taskChange, testConnectionBody, TIMESTAMP } from './support/webhook-fixtures';
-import { signBody } from '../nodes/lib/signature';
-import type { Delivery } from '../nodes/lib/types';
-import { RawBodyCapture, type ExpressApp } from '../nodes/lib/raw-body-capture';
-import { WebhookReceiver, type WebhookMessage } from '../nodes/lib/webhook-receiver';
+import { signBody } from '../lib/fptr/webhook/signature';
+import type { Delivery } from '../lib/fptr/client/api';
+import { RawBodyCapture, type ExpressApp } from '../lib/node-red/raw-body-capture';
+import { WebhookReceiver, type WebhookMessage } from '../lib/fptr/webhook/receiver';
 import webhookNode = require('../nodes/fptr-webhook-in');
 import siteNode = require('../nodes/fptr-site');
 

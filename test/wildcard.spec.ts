@@ -1,6 +1,6 @@
 import should = require('should');
 import fc = require('fast-check');
-import { compileWildcards } from '../nodes/lib/wildcard';
+import { compileWildcards } from '../lib/util/wildcard';
 
 const wildcardMatches = (pattern: string, name: string): boolean => compileWildcards([pattern])(name);
 

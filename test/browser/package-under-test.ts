@@ -69,12 +69,12 @@ export const TOO_WIDE_LABEL = 'acknowledgementsredelivered';
 
 /**
  * Damages an unpacked package in place the ways a careless edit could, so the negative test can
- * prove the editor checker notices. Node file names follow the `dist/<type>.{js,html}` layout,
- * icons `dist/icons/<type>.svg` and catalogs `dist/locales/en-US/<type>.json`; a copy that does
+ * prove the editor checker notices. Node file names follow the `dist/nodes/<type>.{js,html}` layout,
+ * icons `dist/nodes/icons/<type>.svg` and catalogs `dist/nodes/locales/en-US/<type>.json`; a copy that does
  * not follow it fails here, loudly.
  */
 export function breakPackage(pkgDir: string, breakage: Breakage): void {
-  const dist = path.join(pkgDir, 'dist');
+  const dist = path.join(pkgDir, 'dist', 'nodes');
   const throwingHtml = path.join(dist, `${breakage.scriptThrows}.html`);
   const html = fs.readFileSync(throwingHtml, 'utf8');
   const opening = /<script type="text\/javascript">/i;

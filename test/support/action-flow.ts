@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { FptrSimulator, type SimOptions } from '../../nodes/sim';
+import { FptrSimulator, type SimOptions } from '../../sim';
 import siteNode = require('../../nodes/fptr-site');
 import { LoopbackServer } from './loopback';
 import { helper } from './runtime';

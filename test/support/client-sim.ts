@@ -1,6 +1,6 @@
-import { FptrClient, type FptrClientOptions } from '../../nodes/lib/fptr-client';
-import { FptrError } from '../../nodes/lib/fptr-error';
-import { FptrSimulator, type SimOptions } from '../../nodes/sim';
+import { FptrClient, type FptrClientOptions } from '../../lib/fptr/client/client';
+import { FptrError } from '../../lib/fptr/client/fptr-error';
+import { FptrSimulator, type SimOptions } from '../../sim';
 
 /**
  * A simulator on an ephemeral loopback port plus clients for it, torn down together.

@@ -1,8 +1,8 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import type { NodeAPI } from 'node-red';
-import { FptrSimulator, type HookDefinition, type HookRecord } from '../../nodes/sim';
-import type { DeliveryRecord } from '../../nodes/lib/types';
+import { FptrSimulator, type HookDefinition, type HookRecord } from '../../sim';
+import type { DeliveryRecord } from '../../lib/fptr/client/api';
 import siteNode = require('../../nodes/fptr-site');
 import webhookNode = require('../../nodes/fptr-webhook-in');
 import filterNode = require('../../nodes/fptr-event-filter');

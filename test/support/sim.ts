@@ -1,8 +1,8 @@
 import type http = require('node:http');
 import { request } from 'undici';
-import type { Delivery, FptrErrorObject } from '../../nodes/lib/types';
-import { FptrSimulator, type SimOptions } from '../../nodes/sim';
-import type { SimJsonApiRecord } from '../../nodes/sim/serialize';
+import type { Delivery, FptrErrorObject } from '../../lib/fptr/client/api';
+import { FptrSimulator, type SimOptions } from '../../sim';
+import type { SimJsonApiRecord } from '../../sim/serialize';
 import { LoopbackServer } from './loopback';
 
 export interface SimResponse<T = unknown> {

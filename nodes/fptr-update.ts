@@ -1,12 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { actionNode, type Finished } from '../lib/node-red/action-node';
-import type { FptrSiteNode } from '../lib/node-red/site';
 import { renderJson } from '../lib/fptr/actions/template';
-import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from '../lib/node-red/typed-input';
+import { buildBatch, buildOperation, parseMultiEntityMode, parseOperation, type EntityOperation, type MultiEntityMode } from '../lib/fptr/actions/update-ops';
 import type { FptrApi } from '../lib/fptr/client/api';
-import {
-  buildBatch, buildOperation, parseMultiEntityMode, parseOperation, type EntityOperation, type MultiEntityMode, type Operation,
-} from '../lib/fptr/actions/update-ops';
+import type { Operation } from '../lib/fptr/contract';
+import { actionNode, type Finished } from '../lib/node-red/action-node';
+import { messages } from '../lib/node-red/i18n';
+import { siteOf } from '../lib/node-red/site';
+import { dot } from '../lib/node-red/status';
+import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
 
 interface UpdateDef extends NodeDef {
   site: string;
@@ -33,13 +34,8 @@ interface Outcome {
 export = function (RED: NodeAPI) {
   function FptrUpdate(this: Node, config: UpdateDef): void {
     RED.nodes.createNode(this, config);
-    const node = this;
-    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
-    const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
-    const evaluate = ownMessageProperties(
-      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>,
-      (expression: string, msg: NodeMessageInFlow) => RED.util.normalisePropertyExpression(expression, msg),
-    );
+    const t = messages(RED, TYPE);
+    const reader = propertyReader(RED, this);
     const property = config.property?.trim() || 'payload';
     const inputs: Record<'operation' | 'entity' | 'fields', TypedValue> = {
       operation: { value: config.operation ?? 'update', type: config.operationType || OPERATION_OPTION },
@@ -47,8 +43,7 @@ export = function (RED: NodeAPI) {
       fields: { value: config.fields ?? '{}', type: config.fieldsType || 'json' },
     };
 
-    const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
-      evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
+    const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> => reader.evaluate(msg, inputs[name], t(`property.${name}`));
 
     /** Fields written in the node are a template over the message; fields taken from the message are used as they are. */
     async function fields(msg: NodeMessageInFlow): Promise<unknown> {
@@ -93,12 +88,12 @@ export = function (RED: NodeAPI) {
       return single(msg, api, parseOperation(rawOperation), mode);
     }
 
-    function finish({ result, statusKey, params }: Outcome, msg: NodeMessageInFlow): Finished<NodeMessageInFlow> {
+    function finish({ result, statusKey, params }: Outcome, msg: NodeMessageInFlow): Finished {
       RED.util.setMessageProperty(msg, property, result, true);
-      return { badge: { fill: 'green', shape: 'dot', text: t(`status.${statusKey}`, params) }, send: msg };
+      return { badge: dot('green', t(`status.${statusKey}`, params)), send: msg };
     }
 
-    node.on('input', actionNode({ node, site, t, working: 'status.writing', run, finish }));
+    this.on('input', actionNode({ node: this, site: siteOf(RED, config.site), t, working: 'status.writing', run, finish }));
   }
 
   RED.nodes.registerType(TYPE, FptrUpdate);

@@ -1,6 +1,7 @@
 import http = require('node:http');
 import type { AddressInfo } from 'node:net';
-import type { DeliveryRecord, EntityRef, FlatRecord } from '../lib/fptr/client/api';
+import type { DeliveryRecord, FlatRecord } from '../lib/fptr/client/api';
+import type { EntityRef } from '../lib/fptr/contract';
 import { AuthService } from './auth';
 import { SimError, errorEnvelope, errorId } from './errors';
 import { generateEvents, type GenerateOptions, type GenerateResult } from './event-gen';

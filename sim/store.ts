@@ -2,6 +2,7 @@ import type { FlatRecord } from '../lib/fptr/client/api';
 import { ENTITY_DEFS, entityDefForPath, type EntityDef, type FieldDef } from './schema';
 import { SimError, badRequest, notFound } from './errors';
 import { EventLogPolicy } from './event-log';
+import type { Operation } from '../lib/fptr/contract';
 
 /** A link as stored: `{type, id}`; names are resolved when a record is read. */
 export interface Link {
@@ -38,8 +39,6 @@ export interface FileValue {
   type?: 'Attachment';
   id?: number;
 }
-
-export type Operation = 'create' | 'update' | 'delete' | 'revive';
 
 /** One EventLogEntry as written, plus what the webhook dispatcher needs to match it. */
 export interface LoggedEvent {

@@ -1,10 +1,11 @@
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import http = require('node:http');
 import https = require('node:https');
-import type { Delivery, DeliveryRecord } from '../lib/fptr/client/api';
+import type { DeliveryRecord } from '../lib/fptr/client/api';
+import type { Delivery, Operation } from '../lib/fptr/contract';
 import { badRequest, notFound } from './errors';
 import { entityDefByName } from './schema';
-import type { LoggedEvent, Operation } from './store';
+import type { LoggedEvent } from './store';
 
 type Action = Operation;
 const ACTIONS: readonly Action[] = ['create', 'update', 'delete', 'revive'];

@@ -123,7 +123,7 @@ describe('fptr-acknowledge node', function () {
       out.should.have.length(0);
       caught!.error.message.should.match(/FPTR 404 \(code 104\).*not found/);
       should(caught!.payload).eql(msg.payload);
-      node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr-acknowledge.status.failed-http' }).should.be.true();
+      node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr.status.failed-http' }).should.be.true();
     });
 
     it('renders placeholders naming inherited members as missing', async function () {
@@ -181,7 +181,7 @@ describe('fptr-acknowledge node', function () {
 
     it('shows "no site" and fails every message', async function () {
       const node = await flow.load(ackNode, { type: 'fptr-acknowledge' }, { noSite: true });
-      node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr-acknowledge.status.no-site' }).should.be.true();
+      node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr.status.no-site' }).should.be.true();
       (await flow.send(event())).caught!.error.message.should.match(/no-site/);
     });
 

@@ -5,7 +5,7 @@ import { helper } from './support/runtime';
 import { nextStatus, withCatalog } from './support/filter-catalog';
 import switchNode = require('../nodes/fptr-entity-switch');
 import { compileEntityRoutes } from '../lib/fptr/events/entity-route';
-import type { Delivery } from '../lib/fptr/client/api';
+import type { Delivery } from '../lib/fptr/contract';
 
 type Msg = NodeMessage & Record<string, unknown>;
 type FlowNode = Record<string, unknown>;

@@ -1,12 +1,12 @@
 import should = require('should');
 import type { EventEmitter } from 'node:events';
-import type { Node, NodeMessage } from 'node-red';
+import type { Node, NodeMessage, NodeStatus } from 'node-red';
 import { helper } from './support/runtime';
-import { nextStatus, withCatalog } from './support/filter-catalog';
+import { nextStatus, shownStatus, withCatalog } from './support/filter-catalog';
 import filterNode = require('../nodes/fptr-event-filter');
 import siteNode = require('../nodes/fptr-site');
 import { FptrClient } from '../lib/fptr/client/client';
-import type { Delivery, EntityRef } from '../lib/fptr/client/api';
+import type { Delivery, EntityRef } from '../lib/fptr/contract';
 import { FptrSimulator } from '../sim';
 
 type Msg = NodeMessage & Record<string, unknown>;
@@ -310,8 +310,8 @@ describe('fptr-event-filter node', () => {
     for (const config of [{ operations: 'retire' }, { matchEvents: "{'__proto__': None}" }]) {
       it(`shows a red status for an invalid configuration (${JSON.stringify(config)})`, async () => {
         await load(filter, flow(config));
-        const f = node('f') as unknown as { status: { lastCall: { args: [unknown] } } };
-        should(f.status.lastCall.args[0]).deepEqual({ fill: 'red', shape: 'ring', text: 'invalid configuration' });
+        const f = node('f') as unknown as { status: { lastCall: { args: [NodeStatus] } } };
+        should(shownStatus(f.status.lastCall.args[0], 'fptr-event-filter')).deepEqual({ fill: 'red', shape: 'ring', text: 'invalid configuration' });
       });
     }
   });

@@ -3,7 +3,7 @@ import fc = require('fast-check');
 import { compileConditions, ConditionError, operationOf, type EventConditions, type MatchContext } from '../lib/fptr/events/conditions';
 import { parseMatchEvents, MatchEventsSyntaxError, NOT_EVENT_TYPES } from '../lib/fptr/events/match-events';
 import { entityTypeOf } from '../lib/fptr/events/delivery-fields';
-import type { Delivery } from '../lib/fptr/client/api';
+import type { Delivery } from '../lib/fptr/contract';
 
 /** A Task status change by a person, as FPTR delivers it (fptr-api.md §5.1). */
 function taskStatusChange(overrides: Partial<Delivery> = {}, meta: Record<string, unknown> = {}): Delivery {

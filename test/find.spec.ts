@@ -157,7 +157,7 @@ describe('fptr-find node', function () {
       should(caught).be.ok();
       caught!.error.message.should.match(/FPTR 404 \(code 104\)/);
       caught!.payload!.should.equal('original');
-      node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr-find.status.failed-http' }).should.be.true();
+      node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr.status.failed-http' }).should.be.true();
     });
   });
 
@@ -192,16 +192,16 @@ describe('fptr-find node', function () {
         caught!.error.message.should.match(error);
         caught!.marker!.should.equal('m');
         caught!.error.source.id.should.equal('n1');
-        node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: local ? 'fptr-find.status.failed-input' : 'fptr-find.status.failed-http' }).should.be.true();
+        node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: local ? 'fptr.status.failed-input' : 'fptr.status.failed-http' }).should.be.true();
         if (local) should(flow.sim.stats.requests).equal(0);
       });
     }
 
     it('shows "no site" and fails every message when no site is chosen', async function () {
       const node = await flow.load(findNode, { type: 'fptr-find', entity: 'Asset', entityType: 'str' }, { noSite: true });
-      node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr-find.status.no-site' }).should.be.true();
+      node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr.status.no-site' }).should.be.true();
       const { caught } = await flow.send({ payload: 1 });
-      caught!.error.message.should.equal('Error: fptr-find.errors.no-site');
+      caught!.error.message.should.equal('Error: fptr.errors.no-site');
       should(flow.sim.stats.requests).equal(0);
     });
 
@@ -211,7 +211,7 @@ describe('fptr-find node', function () {
       out.should.have.length(0);
       caught!.error.message.should.match(/Invalid property expression/);
       caught!.payload!.should.equal('p');
-      node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr-find.status.failed-input' }).should.be.true();
+      node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr.status.failed-input' }).should.be.true();
     });
 
     it('never puts the script key into an error', async function () {

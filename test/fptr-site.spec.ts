@@ -3,9 +3,10 @@ import path = require('node:path');
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import should = require('should');
 import { helper } from './support/runtime';
+import { mergedCatalog } from '../scripts/catalogs';
 import siteNode = require('../nodes/fptr-site');
 import { FptrClient } from '../lib/fptr/client/client';
-import type { FptrSiteNode } from '../lib/node-red/site';
+import type { FptrSite } from '../lib/node-red/site';
 import { FptrSimulator } from '../sim';
 import { fptrError } from './support/client-sim';
 import { HostileServer, answers } from './support/hostile-server';
@@ -39,7 +40,7 @@ describe('fptr-site node', () => {
   describe('runtime', () => {
     it('builds one client from config and credentials', async () => {
       await helper.load(siteNode, siteFlow({ maxRetries: '', deadline: '' }), scriptCreds);
-      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      const site = helper.getNode('site') as unknown as FptrSite;
       should(site.client).be.instanceOf(FptrClient);
       should(site.siteUrl).eql(sim.url);
       should(await site.client.currentUser()).containEql({ type: 'ApiUser', name: DEMO.scriptName });
@@ -47,13 +48,13 @@ describe('fptr-site node', () => {
 
     it('logs in as a user when the auth type is "user"', async () => {
       await helper.load(siteNode, siteFlow({ authType: 'user' }), { site: { login: DEMO.login, password: DEMO.password } });
-      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      const site = helper.getNode('site') as unknown as FptrSite;
       should(await site.client.currentUser()).containEql({ type: 'HumanUser' });
     });
 
     it('closes its client when the flow stops', async () => {
       await helper.load(siteNode, siteFlow(), scriptCreds);
-      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      const site = helper.getNode('site') as unknown as FptrSite;
       await site.client.serverInfo();
       await helper.unload();
       should((await fptrError(site.client.serverInfo())).kind).eql('closed');
@@ -61,7 +62,7 @@ describe('fptr-site node', () => {
 
     it('reports missing credentials and hands out a client that says why', async () => {
       await helper.load(siteNode, siteFlow(), { site: { scriptName: DEMO.scriptName } });
-      const site = helper.getNode('site') as unknown as FptrSiteNode & { error: { calledWithMatch(m: unknown): boolean } };
+      const site = helper.getNode('site') as unknown as FptrSite & { error: { calledWithMatch(m: unknown): boolean } };
       should(site.error.calledWithMatch('fptr-site.errors.invalidConfig')).be.true();
       should(site.configError).equal('Script name and script key are required');
       const err = await fptrError(site.client.search('Shot'));
@@ -72,7 +73,7 @@ describe('fptr-site node', () => {
     it('repeats a failing request at most "Retries" times', async () => {
       sim.faults.add({ method: 'POST', path: '/api/v1/entity/Shot/_search', status: 503, times: 10 });
       await helper.load(siteNode, siteFlow({ maxRetries: '1' }), scriptCreds);
-      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      const site = helper.getNode('site') as unknown as FptrSite;
       const err = await fptrError(site.client.search('Shot'));
       should(err.status).equal(503);
       should(err.message).match(/gave up after 2 attempts/);
@@ -83,7 +84,7 @@ describe('fptr-site node', () => {
     it('gives up when a pause would overrun the "Time budget"', async () => {
       sim.faults.add({ method: 'POST', path: '/api/v1/entity/Shot/_search', status: 429, retryAfter: 1, times: 10 });
       await helper.load(siteNode, siteFlow({ deadline: 0.5 }), scriptCreds);
-      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      const site = helper.getNode('site') as unknown as FptrSite;
       const started = Date.now();
       const err = await fptrError(site.client.search('Shot'));
       should(err.status).equal(429);
@@ -101,7 +102,7 @@ describe('fptr-site node', () => {
     for (const [label, extra, reason] of badSettings) {
       it(`names ${label} in configError and fails every call`, async () => {
         await helper.load(siteNode, siteFlow(extra), scriptCreds);
-        const site = helper.getNode('site') as unknown as FptrSiteNode;
+        const site = helper.getNode('site') as unknown as FptrSite;
         should(site.configError).equal(reason);
         should((await fptrError(site.client.serverInfo())).kind).eql('config');
         should(sim.stats.requests).equal(0);
@@ -111,7 +112,7 @@ describe('fptr-site node', () => {
     it('hides a user name and password in the URL of a site it cannot use', async () => {
       const url = sim.url.replace('http://', 'http://jane:hunter2@');
       await helper.load(siteNode, siteFlow({ url }), scriptCreds);
-      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      const site = helper.getNode('site') as unknown as FptrSite;
       should(site.configError).equal('Site URL must not contain a user name or password');
       should(site.siteUrl).equal('');
       should((await fptrError(site.client.serverInfo())).message).not.containEql('hunter2');
@@ -121,7 +122,7 @@ describe('fptr-site node', () => {
       helper.settings({ fptrSiteMaxResponseSize: 'lots' } as object);
       try {
         await helper.load(siteNode, siteFlow(), scriptCreds);
-        const site = helper.getNode('site') as unknown as FptrSiteNode;
+        const site = helper.getNode('site') as unknown as FptrSite;
         should(site.configError).equal('fptrSiteMaxResponseSize in settings.js must be a size up to 512mb, such as "64mb"');
       } finally {
         helper.settings({});
@@ -130,7 +131,7 @@ describe('fptr-site node', () => {
 
     it('stops asking for tokens with a refused key, and asks again after a redeploy with a new key', async () => {
       await helper.load(siteNode, siteFlow(), { site: { scriptName: DEMO.scriptName, scriptKey: 'wrong-key-5521' } });
-      const site = (): FptrSiteNode => helper.getNode('site') as unknown as FptrSiteNode;
+      const site = (): FptrSite => helper.getNode('site') as unknown as FptrSite;
       for (let i = 0; i < 5; i++) should((await fptrError(site().client.search('Shot'))).status).equal(400);
       should(sim.stats.tokenRequests).equal(1);
       const redeployed = siteFlow();
@@ -148,7 +149,7 @@ describe('fptr-site node', () => {
       const exported = JSON.stringify((helper as unknown as RuntimeFlows)._redNodes.getFlows().flows);
       should(exported).not.containEql(DEMO.scriptKey);
       should(exported).not.containEql('credentials');
-      const site = helper.getNode('site') as unknown as FptrSiteNode;
+      const site = helper.getNode('site') as unknown as FptrSite;
       should(await site.client.currentUser()).containEql({ name: DEMO.scriptName });
     });
   });
@@ -161,7 +162,7 @@ describe('fptr-site node', () => {
 
   it('has a catalog entry for every message key the node and its editor use', () => {
     const read = (...parts: string[]): string => fs.readFileSync(path.join(__dirname, '..', ...parts), 'utf8');
-    const catalog = JSON.parse(read('locales', 'en-US', 'fptr-site.json')) as Record<string, unknown>;
+    const catalog = mergedCatalog('en-US', 'fptr-site') as Record<string, unknown>;
     const sources = read('nodes', 'fptr-site.ts') + read('nodes', 'fptr-site.html');
     const keys = [...sources.matchAll(/(?:RED\._|node\._|this\._)\('([^']+)'|data-i18n="(?:\[\w+\])?([^"]+)"/g)].map((m) => m[1] ?? m[2]!);
     should(keys.length).be.above(20);

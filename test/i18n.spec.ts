@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import should = require('should');
+import { SHARED_CATALOG } from '../scripts/catalogs';
+import { SHARED } from '../lib/node-red/i18n';
 
 /*
  * Message catalogs and help for every node type in en-US, ko and ja. Plain file checks: no
@@ -13,6 +15,8 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
   'node-red': { nodes: Record<string, string> };
 };
 const nodeTypes = Object.keys(pkg['node-red'].nodes);
+/** The catalog of the strings several node types share (merged into each at build). */
+const shared = { file: SHARED_CATALOG, key: SHARED };
 
 type Translation = 'ko' | 'ja';
 const translations: readonly Translation[] = ['ko', 'ja'];
@@ -51,6 +55,25 @@ const localisedCode: Record<string, string[]> = {
 };
 
 type Catalog = { [key: string]: string | Catalog };
+
+/**
+ * The runtime sources that speak for a node type: nodes/<type>.ts and the lib/node-red modules
+ * it uses (they name its messages relative to the type).
+ */
+function runtimeSources(type: string): string[] {
+  const files = new Set<string>();
+  const visit = (file: string): void => {
+    if (files.has(file)) return;
+    files.add(file);
+    const source = fs.readFileSync(path.join(root, file), 'utf8');
+    for (const m of source.matchAll(/from '(\.[^']+)'/g)) {
+      const target = path.relative(root, path.resolve(path.dirname(path.join(root, file)), m[1]!)) + '.ts';
+      if (target.startsWith(path.join('lib', 'node-red'))) visit(target);
+    }
+  };
+  visit(path.join('nodes', `${type}.ts`));
+  return [...files];
+}
 
 function catalogPath(lang: string, type: string): string {
   return path.join(root, 'locales', lang, `${type}.json`);
@@ -159,6 +182,25 @@ describe('i18n: catalogs and help for every node type', function () {
     ]);
   });
 
+  describe(`the shared strings (${shared.file}.json)`, function () {
+    it('is keyed by the shared key in en-US', function () {
+      Object.keys(readCatalog('en-US', shared.file)).should.eql([shared.key]);
+    });
+    for (const lang of translations) {
+      it(`has exactly the en-US keys, placeholders and markup in ${lang}, translated`, function () {
+        const source = new Map(leaves(readCatalog('en-US', shared.file)));
+        const target = new Map(leaves(readCatalog(lang, shared.file)));
+        [...target.keys()].sort().should.eql([...source.keys()].sort());
+        for (const [key, en] of source) {
+          const text = target.get(key) as string;
+          placeholders(text).should.eql(placeholders(en as string), `${lang} ${key} placeholders`);
+          tags(text).should.eql(tags(en as string), `${lang} ${key} markup`);
+          if (isProse(en as string)) text.should.match(ownScript[lang], `${lang} ${key} is not translated: ${text}`);
+        }
+      });
+    }
+  });
+
   for (const type of nodeTypes) {
     describe(type, function () {
       describe('en-US', function () {
@@ -172,20 +214,26 @@ describe('i18n: catalogs and help for every node type', function () {
         });
 
         it('has every catalog key the editor and runtime name literally', function () {
-          const catalog = readCatalog('en-US', type);
-          for (const file of [`${type}.html`, `${type}.ts`]) {
-            const source = fs.readFileSync(path.join(root, 'nodes', file), 'utf8');
-            // RED._('key'), node._("key"), this._('key' + x) and data-i18n="[attr]key"
-            const uses = new RegExp(`(?:\\._\\(\\s*|data-i18n="(?:\\[\\w+\\])?)['"]?(${type}\\.[\\w.-]+)`, 'g');
-            const keys = [...source.matchAll(uses)].map((m) => m[1]!);
-            for (const key of keys) {
-              // 'x.operations.' + op names a group: the prefix must be an object of messages.
-              const found = key
-                .replace(/\.$/, '')
-                .split('.')
-                .reduce<unknown>((at, part) => (at as Catalog | undefined)?.[part], catalog);
-              should(typeof found).equal(key.endsWith('.') ? 'object' : 'string', `${file} uses ${key}, missing from locales/en-US/${type}.json`);
+          const catalog = { ...readCatalog('en-US', type), ...readCatalog('en-US', shared.file) };
+          const keys: Array<[string, string]> = [];
+          for (const file of [`nodes/${type}.html`, ...runtimeSources(type)]) {
+            const source = fs.readFileSync(path.join(root, file), 'utf8');
+            // RED._('key'), node._("key"), this._('key' + x) and data-i18n="[attr]key", for this type or the shared strings
+            const full = new RegExp(`(?:\\._\\(\\s*|data-i18n="(?:\\[\\w+\\])?)['"]?((?:${type}|${shared.key})\\.[\\w.-]+)`, 'g');
+            for (const m of source.matchAll(full)) keys.push([file, m[1]!]);
+            // t('key'), t.key('key') (lib/node-red/i18n.ts) name this type's strings, t.shared / t.sharedKey the shared ones
+            for (const m of source.matchAll(/\bt(\.shared|\.sharedKey|\.key)?\(\s*'([\w.-]+)'/g)) {
+              keys.push([file, `${m[1]?.startsWith('.shared') ? shared.key : type}.${m[2]!}`]);
             }
+          }
+          keys.length.should.be.above(3);
+          for (const [file, key] of keys) {
+            // 'x.operations.' + op names a group: the prefix must be an object of messages.
+            const found = key
+              .replace(/\.$/, '')
+              .split('.')
+              .reduce<unknown>((at, part) => (at as Catalog | undefined)?.[part], catalog);
+            should(typeof found).equal(key.endsWith('.') ? 'object' : 'string', `${file} uses ${key}, missing from locales/en-US/${type}.json or ${shared.file}.json`);
           }
         });
 

@@ -78,7 +78,7 @@ describe('fptr-redeliver node', function () {
       out.should.have.length(0);
       caught!.error.message.should.match(/FPTR 404 \(code 104\).*not found/);
       caught!.payload!.should.equal('p');
-      node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr-redeliver.status.failed-http' }).should.be.true();
+      node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr.status.failed-http' }).should.be.true();
     });
 
     it('fails at once on a permanent 400, with FPTR\'s title', async function () {
@@ -214,7 +214,7 @@ describe('fptr-redeliver node', function () {
 
     it('shows "no site" and fails every message', async function () {
       const node = await flow.load(redeliverNode, { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str' }, { noSite: true });
-      node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr-redeliver.status.no-site' }).should.be.true();
+      node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr.status.no-site' }).should.be.true();
       (await flow.send({})).caught!.error.message.should.match(/no-site/);
     });
   });

@@ -30,7 +30,7 @@ describe('update-ops: targets and operations', function () {
   }
   it('accepts the four operations in any case and refuses others', function () {
     parseOperation(' Revive ').should.equal('revive');
-    should.throws(() => parseOperation('retire'), /update, create, delete, revive/);
+    should.throws(() => parseOperation('retire'), /create, update, delete, revive/);
   });
 });
 

@@ -183,7 +183,7 @@ describe('fptr-update node', function () {
       ['an event without an entity', { fields: '{"sg_status_list": "fin"}' }, () => ({ payload: { event_type: 'Test_Connection', entity: { type: null, id: 0 } } }), /entity/, true],
       ['empty fields on update', { fields: '{}' }, (m) => m, /nothing to update/, true],
       ['a placeholder without a value', { fields: '{"sg_description": "{{payload.nope}}"}' }, (m) => m, /payload\.nope/, true],
-      ['an unknown operation from the message', { operation: 'operation', operationType: 'msg' }, (m) => ({ ...m, operation: 'retire' }), /update, create, delete, revive/, true],
+      ['an unknown operation from the message', { operation: 'operation', operationType: 'msg' }, (m) => ({ ...m, operation: 'retire' }), /create, update, delete, revive/, true],
       ['invalid JSON fields', { fields: '{"a":', fieldsType: 'json' }, (m) => m, /fptr-update\.property\.fields/, true],
       ['a placeholder naming an inherited member', { fields: '{"sg_description": "by {{payload.constructor}}"}' }, (m) => m, /"\{\{payload\.constructor\}\}" has no value in the message/, true],
       ['a whole-value placeholder naming the prototype', { fields: '{"sg_description": "{{payload.entity.__proto__}}"}' }, (m) => m, /"\{\{payload\.entity\.__proto__\}\}" has no value/, true],
@@ -199,7 +199,7 @@ describe('fptr-update node', function () {
         out.should.have.length(0);
         caught!.error.message.should.match(error);
         should(caught!.payload).eql(msg.payload);
-        node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: local ? 'fptr-update.status.failed-input' : 'fptr-update.status.failed-http' }).should.be.true();
+        node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: local ? 'fptr.status.failed-input' : 'fptr.status.failed-http' }).should.be.true();
         // Refused locally: nothing sent. Refused by FPTR: sent once, never retried.
         if (local) should(flow.sim.stats.requests).equal(0);
         else should(flow.sim.stats.byRoute[PUT]).equal(1);
@@ -209,8 +209,8 @@ describe('fptr-update node', function () {
 
     it('shows "no site" and fails every message', async function () {
       const node = await flow.load(updateNode, { type: 'fptr-update' }, { noSite: true });
-      node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr-update.status.no-site' }).should.be.true();
-      (await flow.send(event())).caught!.error.message.should.match(/fptr-update\.errors\.no-site/);
+      node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr.status.no-site' }).should.be.true();
+      (await flow.send(event())).caught!.error.message.should.match(/fptr\.errors\.no-site/);
     });
   });
 

@@ -6,7 +6,7 @@ import { PacedEmitter } from '../lib/fptr/webhook/paced-emitter';
 import { MAX_KEY_BYTES, MAX_NESTING, dedupKey, isTestConnection, isTruncated, nestsDeeperThan, parseDeliveryBody } from '../lib/fptr/webhook/delivery-body';
 import { routeKey } from '../lib/node-red/raw-body-capture';
 import { SignatureVerifier, signBody } from '../lib/fptr/webhook/signature';
-import type { Delivery } from '../lib/fptr/client/api';
+import type { Delivery } from '../lib/fptr/contract';
 import { batchBody, singleBody, taskChange } from './support/webhook-fixtures';
 
 describe('webhook protocol modules', function () {

@@ -3,7 +3,7 @@ import type { NodeMessage } from 'node-red';
 import { helper } from './support/runtime';
 import { HttpNodeServer } from './support/http-node';
 import { FptrSimulator } from '../sim';
-import type { Delivery } from '../lib/fptr/client/api';
+import type { Delivery } from '../lib/fptr/contract';
 import type { WebhookMessage } from '../lib/fptr/webhook/receiver';
 import webhookNode = require('../nodes/fptr-webhook-in');
 

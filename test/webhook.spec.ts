@@ -9,8 +9,8 @@ import { HttpNodeServer } from './support/http-node';
 import { openUpload, send, type RawResponse } from './support/webhook-client';
 import { batchBody, sgHeaders, singleBody, taskChange, testConnectionBody, TIMESTAMP } from './support/webhook-fixtures';
 import { signBody } from '../lib/fptr/webhook/signature';
-import type { Delivery } from '../lib/fptr/client/api';
-import { RawBodyCapture, type ExpressApp } from '../lib/node-red/raw-body-capture';
+import type { Delivery } from '../lib/fptr/contract';
+import { RawBodyCapture, capturedBody, type ExpressApp } from '../lib/node-red/raw-body-capture';
 import { WebhookReceiver, type WebhookMessage } from '../lib/fptr/webhook/receiver';
 import webhookNode = require('../nodes/fptr-webhook-in');
 import siteNode = require('../nodes/fptr-site');
@@ -70,7 +70,7 @@ function throwingCaptureModule(reported: unknown[]): (RED: NodeAPI) => void {
       const thrower = (): never => {
         throw new TypeError('Cannot convert object to primitive value');
       };
-      capture.add('POST', '/boom/admit', { ...base, admit: thrower, respond: receiver.handlePost });
+      capture.add('POST', '/boom/admit', { ...base, admit: thrower, respond: (req, res) => receiver.handlePost(req, res, capturedBody(req)) });
       capture.add('POST', '/boom/respond', { ...base, respond: thrower });
       this.on('close', () => {
         capture.delete('POST', '/boom/admit');

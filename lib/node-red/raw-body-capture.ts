@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ReceivedBody } from '../fptr/webhook/receiver';
 
 type Handler = (...args: never[]) => unknown;
 
@@ -30,14 +31,7 @@ export interface ExpressApp {
 type CaptureRequest = IncomingMessage & { _parsedUrl?: { pathname?: string | null }; _body?: boolean; body?: unknown };
 
 /** What the capture did with a request that matched a registered route. */
-export type Captured =
-  | { status: 'ok'; body: Buffer }
-  /** `admit` refused the request; no byte of the body was read. */
-  | { status: 'forbidden' }
-  /** The body is (or would be) larger than `maxBytes`; reading stopped at the limit. */
-  | { status: 'too-large' }
-  /** The body did not arrive within `readTimeoutMs`; reading stopped. */
-  | { status: 'timeout' };
+export type Captured = ReceivedBody;
 
 export interface CaptureRoute {
   maxBytes: number;

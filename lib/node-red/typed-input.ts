@@ -1,70 +1,48 @@
+import type { Node, NodeAPI, NodeMessage } from 'node-red';
+import { InputError, messageOf } from '../util/errors';
 import { readOwnPath } from '../util/own-property';
 
-/**
- * Promise form of Node-RED's `RED.util.evaluateNodeProperty`, typed structurally so this module
- * needs no Node-RED import. Errors name the property, because "Unexpected token }" alone does not
- * tell a user which field of the node to fix.
- */
-
+/** A typedInput setting of a node: its value and its type (`msg`, `str`, `json`, `env`, …). */
 export interface TypedValue {
   value: string;
   type: string;
 }
 
-export type EvaluateNodeProperty<N, M> = (
-  value: string,
-  type: string,
-  node: N,
-  msg: M,
-  callback: (err: Error | null, result?: unknown) => void,
-) => void;
+export class PropertyError extends InputError {}
 
-/** Node-RED's path parser (`RED.util.normalisePropertyExpression`): `payload["a"][0]` → ['payload', 'a', 0]. */
-export type NormaliseExpression<M> = (expression: string, msg: M) => Array<string | number>;
+/** Reads a node's typedInput settings for one message. */
+export interface PropertyReader {
+  /** The value, or a rejection with Node-RED's own error. */
+  read(msg: NodeMessage, prop: TypedValue): Promise<unknown>;
+  /** The value, or a PropertyError naming the setting: "Unexpected token }" alone does not tell a user which field to fix. */
+  evaluate(msg: NodeMessage, prop: TypedValue, label: string): Promise<unknown>;
+}
 
 /**
- * `evaluate`, but reading `msg` properties through own properties only: Node-RED's reader hands
- * out inherited members (`payload.constructor` is `Object`), which no sender put in a message.
+ * Node-RED's `RED.util.evaluateNodeProperty`, promised, with `msg` properties read through own
+ * properties only: Node-RED's reader hands out inherited members (`payload.constructor` is
+ * `Object`), which no sender put in a message.
  */
-export function ownMessageProperties<N, M>(evaluate: EvaluateNodeProperty<N, M>, normalise: NormaliseExpression<M>): EvaluateNodeProperty<N, M> {
-  return (value, type, node, msg, callback) => {
-    if (type !== 'msg') {
-      evaluate(value, type, node, msg, callback);
-      return;
-    }
-    let parts: Array<string | number>;
-    try {
-      parts = normalise(value.startsWith('msg.') ? value.slice(4) : value, msg);
-    } catch (err) {
-      callback(err instanceof Error ? err : new Error(String(err)));
-      return;
-    }
-    callback(null, readOwnPath(msg, parts));
-  };
-}
-
-export class PropertyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PropertyError';
-  }
-}
-
-export function evaluateTyped<N, M>(evaluate: EvaluateNodeProperty<N, M>, node: N, msg: M, prop: TypedValue, label: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: unknown): void => {
-      reject(new PropertyError(`${label} (${prop.type} ${prop.value}): ${err instanceof Error ? err.message : String(err)}`));
-    };
-    try {
+export function propertyReader(RED: Pick<NodeAPI, 'util'>, node: Node): PropertyReader {
+  const read = (msg: NodeMessage, prop: TypedValue): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      if (prop.type === 'msg') {
+        // A malformed path is Node-RED's error; a path through a missing object is simply absent.
+        const parts = RED.util.normalisePropertyExpression(prop.value.startsWith('msg.') ? prop.value.slice(4) : prop.value, msg);
+        resolve(readOwnPath(msg, parts));
+        return;
+      }
       // `json` and `jsonata` parse errors are thrown synchronously, not passed to the callback.
-      evaluate(prop.value, prop.type, node, msg, (err, result) => {
-        // A msg path through a missing object (msg.fptr.deliveryId without msg.fptr) is simply
-        // absent; Node-RED reports it as a TypeError, a malformed path as a plain Error.
-        if (err && !(prop.type === 'msg' && err instanceof TypeError)) fail(err);
-        else resolve(err ? undefined : result);
+      RED.util.evaluateNodeProperty(prop.value, prop.type, node, msg, (err: Error | null, result: unknown) => {
+        if (err) reject(err);
+        else resolve(result);
       });
-    } catch (err) {
-      fail(err);
-    }
-  });
+    });
+  return {
+    read,
+    evaluate: (msg, prop, label) =>
+      read(msg, prop).catch((err: unknown) => {
+        throw new PropertyError(`${label} (${prop.type} ${prop.value}): ${messageOf(err)}`);
+      }),
+  };
 }

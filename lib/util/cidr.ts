@@ -1,4 +1,29 @@
-import { isIPv4, isIPv6 } from 'node:net';
+/*
+ * IPv4/IPv6 text → 16 bytes, with no Node.js module, so the editor checks allow-lists with this
+ * very code (lib/editor). The grammar is the one `node:net` isIPv4/isIPv6 accept;
+ * test/unit/util/cidr.spec.ts checks the two agree.
+ */
+const V4_PART = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
+const V4 = `(?:${V4_PART}\\.){3}${V4_PART}`;
+const V6_PART = '[0-9a-fA-F]{1,4}';
+const IPV4 = new RegExp(`^${V4}$`);
+/** Eight groups, `::` standing for one or more zero groups, the last two groups optionally written as IPv4. */
+const IPV6 = new RegExp(
+  '^(?:' +
+    [
+      `(?:${V6_PART}:){7}(?:${V6_PART}|:)`,
+      `(?:${V6_PART}:){6}(?:${V4}|:${V6_PART}|:)`,
+      `(?:${V6_PART}:){5}(?::${V4}|(?::${V6_PART}){1,2}|:)`,
+      `(?:${V6_PART}:){4}(?:(?::${V6_PART}){0,1}:${V4}|(?::${V6_PART}){1,3}|:)`,
+      `(?:${V6_PART}:){3}(?:(?::${V6_PART}){0,2}:${V4}|(?::${V6_PART}){1,4}|:)`,
+      `(?:${V6_PART}:){2}(?:(?::${V6_PART}){0,3}:${V4}|(?::${V6_PART}){1,5}|:)`,
+      `(?:${V6_PART}:){1}(?:(?::${V6_PART}){0,4}:${V4}|(?::${V6_PART}){1,6}|:)`,
+      `(?::(?:(?::${V6_PART}){0,5}:${V4}|(?::${V6_PART}){1,7}|:))`,
+    ].join('|') +
+    ')$',
+);
+/** A zone index after `%` (`fe80::1%eth0`): IPv6 only. */
+const ZONE = /^[0-9a-zA-Z.:-]+$/;
 
 /** One network as 16 address bytes (IPv4 as IPv4-mapped IPv6) and a prefix length 0-128. */
 interface Network {
@@ -14,19 +39,19 @@ function ipv4Bytes(text: string, into: Uint8Array, offset: number): void {
 /**
  * An IPv4 or IPv6 address as 16 bytes; IPv4 becomes `::ffff:a.b.c.d` so both forms of the same
  * peer (Node reports `::ffff:10.1.2.3` on dual-stack sockets) compare equal. A zone index
- * (`fe80::1%eth0`) is ignored. `undefined` when the text is not an address.
+ * (`fe80::1%eth0`) is accepted and ignored. `undefined` when the text is not an address.
  */
 export function parseIp(text: string): Uint8Array | undefined {
   const zone = text.indexOf('%');
   const address = zone === -1 ? text : text.slice(0, zone);
   const bytes = new Uint8Array(16);
-  if (isIPv4(address)) {
+  if (zone === -1 && IPV4.test(address)) {
     bytes[10] = 0xff;
     bytes[11] = 0xff;
     ipv4Bytes(address, bytes, 12);
     return bytes;
   }
-  if (!isIPv6(address)) return undefined;
+  if (!IPV6.test(address) || (zone !== -1 && !ZONE.test(text.slice(zone + 1)))) return undefined;
   let head = address;
   let tailV4: string | undefined;
   const lastColon = address.lastIndexOf(':');
@@ -52,7 +77,7 @@ function parseNetwork(entry: string): Network | undefined {
   const address = slash === -1 ? entry : entry.slice(0, slash);
   const bytes = parseIp(address);
   if (!bytes) return undefined;
-  const v4 = isIPv4(address);
+  const v4 = IPV4.test(address);
   const max = v4 ? 32 : 128;
   let prefix = max;
   if (slash !== -1) {

@@ -1,6 +1,7 @@
 import type http = require('node:http');
 import { request } from 'undici';
-import type { Delivery, FptrErrorObject } from '../../lib/fptr/client/api';
+import type { FptrErrorObject } from '../../lib/fptr/client/api';
+import type { Delivery } from '../../lib/fptr/contract';
 import { FptrSimulator, type SimOptions } from '../../sim';
 import type { SimJsonApiRecord } from '../../sim/serialize';
 import { LoopbackServer } from './loopback';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery } from '../../lib/fptr/client/api';
+import type { Delivery } from '../../lib/fptr/contract';
 
 /** A Task status change shaped like fptr-api.md §5.1, distinct per `n`. */
 export function taskChange(n: number, overrides: Partial<Delivery> = {}): Delivery {

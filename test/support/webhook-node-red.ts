@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
+import { writeLocales } from '../../scripts/catalogs';
 import { freePort } from './loopback';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -63,7 +64,7 @@ function writeNodesDir(dir: string, types: string[]): void {
     fs.copyFileSync(path.join(ROOT, 'nodes', `${type}.html`), path.join(dir, `${type}.html`));
   }
   fs.cpSync(path.join(ROOT, 'icons'), path.join(dir, 'icons'), { recursive: true });
-  fs.cpSync(path.join(ROOT, 'locales'), path.join(dir, 'locales'), { recursive: true });
+  writeLocales(path.join(dir, 'locales'));
 }
 
 /**

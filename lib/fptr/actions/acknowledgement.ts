@@ -1,5 +1,6 @@
 import { fitJson, fitText, type FittedText } from './ack-text';
 import { describeValue } from '../../util/describe-value';
+import { InputError } from '../../util/errors';
 
 /**
  * Builds the acknowledgement string `fptr-acknowledge` attaches to a delivery — free text, any JSON,
@@ -8,12 +9,7 @@ import { describeValue } from '../../util/describe-value';
 
 export type AckStatus = 'success' | 'failure';
 
-export class AcknowledgementError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AcknowledgementError';
-  }
-}
+export class AcknowledgementError extends InputError {}
 
 /** The recommended shape: machine-readable, and short enough to read in FPTR's delivery log. */
 export interface StatusAcknowledgement {

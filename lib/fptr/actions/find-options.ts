@@ -1,5 +1,8 @@
 import { describeValue } from '../../util/describe-value';
 import type { FilterCondition, FilterGroup, Filters, SearchOptions } from '../client/api';
+import { InputError } from '../../util/errors';
+import { isObject } from '../../util/is-object';
+import { entityId } from '../contract';
 
 /**
  * Validates and normalises what `fptr-find` gets from its node settings or the message into
@@ -7,12 +10,7 @@ import type { FilterCondition, FilterGroup, Filters, SearchOptions } from '../cl
  * FPTR answers a terse 400.
  */
 
-export class FindOptionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FindOptionError';
-  }
-}
+export class FindOptionError extends InputError {}
 
 const LOGICAL = ['and', 'or'];
 
@@ -44,10 +42,10 @@ function checkCondition(cond: unknown, where: string): FilterCondition {
 }
 
 function checkGroup(group: unknown, where: string): FilterGroup {
-  if (group === null || typeof group !== 'object' || Array.isArray(group)) {
+  if (!isObject(group)) {
     throw new FindOptionError(`${where} must be a [field, relation, value] condition or {logical_operator, conditions} (got ${describeValue(group)})`);
   }
-  const { logical_operator: op, conditions } = group as { logical_operator?: unknown; conditions?: unknown };
+  const { logical_operator: op, conditions } = group;
   // FPTR only knows lowercase operators and answers "AND" with a 400.
   if (typeof op !== 'string' || !LOGICAL.includes(op)) {
     throw new FindOptionError(`${where}.logical_operator must be "and" or "or" (got ${describeValue(op)})`);
@@ -70,6 +68,13 @@ export function parseFilters(value: unknown): Filters {
     });
   }
   return checkGroup(filters, 'filters');
+}
+
+/** The id of the record to read. */
+export function parseRecordId(value: unknown, where: string): number {
+  const id = entityId(value);
+  if (id === undefined) throw new FindOptionError(`${where} must be a positive whole number (got ${describeValue(value)})`);
+  return id;
 }
 
 /** `"code, sg_status_list"` or `["code", "sg_status_list"]`; empty means every field (`*`). */

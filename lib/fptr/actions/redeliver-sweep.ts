@@ -1,5 +1,7 @@
 import { Semaphore } from '../../util/semaphore';
 import type { DeliveryRecord, ListDeliveriesOptions } from '../client/api';
+import { InputError } from '../../util/errors';
+import { describeValue } from '../../util/describe-value';
 
 /**
  * Finds the failed deliveries of one webhook inside a time window and asks FPTR to send each
@@ -26,11 +28,18 @@ export interface SweepSummary {
   failed: Array<{ id: string; error: string }>;
 }
 
-export class WindowError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WindowError';
-  }
+export class WindowError extends InputError {}
+
+/** What the node uses when its "Last" or "At once" setting is empty. */
+export const SWEEP_DEFAULTS = { windowValue: 60, concurrency: 4 } as const;
+
+/**
+ * The sweep's "Last" and "At once" settings: a whole number above 0, as the editor saves it
+ * (number or text); empty means `fallback`; undefined when it is neither.
+ */
+export function sweepSetting(value: unknown, fallback: number): number | undefined {
+  const n = value === undefined || value === '' ? fallback : Number(value);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 /** Numbers this large cannot be Unix seconds before the year 5000; they are milliseconds. */
@@ -46,7 +55,7 @@ export function toUnixSeconds(value: unknown, where: string): number {
     ms = /^\d+(\.\d+)?$/.test(text) ? toUnixSeconds(Number(text), where) * 1000 : Date.parse(text);
   }
   if (ms === undefined || Number.isNaN(ms)) {
-    throw new WindowError(`${where} must be a time (Unix seconds or ms, ISO 8601 text or Date), got ${JSON.stringify(value) ?? String(value)}`);
+    throw new WindowError(`${where} must be a time (Unix seconds or ms, ISO 8601 text or Date), got ${describeValue(value)}`);
   }
   return Math.floor(ms / 1000);
 }

@@ -1,4 +1,5 @@
 import { readOwnPath } from '../../util/own-property';
+import { InputError } from '../../util/errors';
 
 /**
  * `{{ path }}` placeholders filled from a message, for node-authored text and JSON.
@@ -12,12 +13,7 @@ import { readOwnPath } from '../../util/own-property';
  * polynomially (`{{` and a few thousand spaces took seconds). Paths read own properties only.
  */
 
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
+export class TemplateError extends InputError {}
 
 /**
  * What to do with a placeholder whose path has no value in the message: `error` refuses (writes

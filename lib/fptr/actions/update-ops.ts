@@ -1,24 +1,19 @@
 import { describeValue } from '../../util/describe-value';
 import type { BatchRequest } from '../client/api';
+import { InputError } from '../../util/errors';
+import { isObject } from '../../util/is-object';
+import { entityId, OPERATIONS, type Operation } from '../contract';
 
 /**
  * Turns what a flow hands to `fptr-update` (one entity + fields, or an array of operation objects)
  * into validated FPTR writes. Errors name the offending input so the user can find it.
  */
 
-export const OPERATIONS = ['update', 'create', 'delete', 'revive'] as const;
-export type Operation = (typeof OPERATIONS)[number];
-
 /** How array values of link fields are applied on update (fptr-api.md §2.7). */
 export const MULTI_ENTITY_MODES = ['set', 'add', 'remove'] as const;
 export type MultiEntityMode = (typeof MULTI_ENTITY_MODES)[number];
 
-export class OperationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OperationError';
-  }
-}
+export class OperationError extends InputError {}
 
 export interface EntityOperation {
   operation: Operation;
@@ -39,19 +34,15 @@ export function parseMultiEntityMode(value: unknown): MultiEntityMode {
   throw new OperationError(`multi-entity mode must be one of ${MULTI_ENTITY_MODES.join(', ')} (got ${describe(value)})`);
 }
 
+/** A missing value reads as "nothing" here: the user left out a part of the operation. */
 function describe(value: unknown): string {
-  return value === undefined ? 'nothing' : describeValue(value, 60);
+  return value === undefined ? 'nothing' : describeValue(value);
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Entity ids arrive as numbers from FPTR, sometimes as digit strings from users or URLs. */
-export function parseId(value: unknown, where: string): number {
-  const id = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) return id;
-  throw new OperationError(`${where} must be a positive whole number (got ${describe(value)})`);
+function parseId(value: unknown, where: string): number {
+  const id = entityId(value);
+  if (id === undefined) throw new OperationError(`${where} must be a positive whole number (got ${describe(value)})`);
+  return id;
 }
 
 /**
@@ -62,7 +53,7 @@ export function parseTarget(value: unknown, operation: Operation, where = 'entit
   let type: unknown;
   let id: unknown;
   if (typeof value === 'string') type = value;
-  else if (isPlainObject(value)) ({ type, id } = value);
+  else if (isObject(value)) ({ type, id } = value);
   if (typeof type !== 'string' || type.trim() === '') {
     throw new OperationError(`${where} must be an entity type name or {type, id} (got ${describe(value)})`);
   }
@@ -72,7 +63,7 @@ export function parseTarget(value: unknown, operation: Operation, where = 'entit
 }
 
 function isLink(value: unknown): boolean {
-  return isPlainObject(value) && typeof value.type === 'string' && typeof value.id === 'number';
+  return isObject(value) && typeof value.type === 'string' && typeof value.id === 'number';
 }
 
 /**
@@ -110,7 +101,7 @@ export function buildOperation(
 ): EntityOperation {
   const { entityType, id } = parseTarget(target, operation, where.entity);
   if (operation === 'delete' || operation === 'revive') return { operation, entityType, id: id as number, data: {} };
-  if (!isPlainObject(fields)) {
+  if (!isObject(fields)) {
     throw new OperationError(`${where.fields} must be an object of field values (got ${describe(fields)})`);
   }
   checkFieldNames(fields, where.fields);
@@ -125,10 +116,10 @@ export function buildOperation(
  */
 export function parseOperationItem(item: unknown, index: number, fallback: Operation | undefined, mode: MultiEntityMode): EntityOperation {
   const where = `payload[${index}]`;
-  if (!isPlainObject(item)) throw new OperationError(`${where} must be an object (got ${describe(item)})`);
+  if (!isObject(item)) throw new OperationError(`${where} must be an object (got ${describe(item)})`);
   const rawOp = item.operation ?? item.request_type ?? fallback;
   const operation = parseOperation(rawOp, `${where}.operation`);
-  const ref = isPlainObject(item.entity) ? item.entity : { type: item.entity ?? item.type };
+  const ref = isObject(item.entity) ? item.entity : { type: item.entity ?? item.type };
   const target = { type: ref.type, id: ref.id ?? item.id ?? item.record_id };
   return buildOperation(operation, target, item.data ?? item.fields, mode, { entity: `${where}.entity`, fields: `${where}.data` });
 }

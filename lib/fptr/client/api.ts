@@ -1,65 +1,9 @@
+import type { EntityRef } from '../contract';
+
 /**
- * Shapes shared by the FPTR client, the simulator and the nodes.
- * Field names follow FPTR's own JSON (snake_case) so payloads pass through untouched.
+ * The REST API as the nodes see it (`FptrApi`) and the shapes it reads and writes. Field names
+ * follow FPTR's own JSON (snake_case) so records pass through untouched.
  */
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-/** A link to an entity as FPTR writes it: `{type, id}` plus `name` where the server adds it. */
-export interface EntityRef {
-  type: string;
-  id: number;
-  name?: string;
-}
-
-/** `meta` of an EventLogEntry / webhook delivery; only `type` and the entity keys are common to all kinds. */
-export interface DeliveryMeta {
-  type?: string;
-  entity_type?: string;
-  entity_id?: number | string;
-  attribute_name?: string;
-  field_data_type?: string;
-  old_value?: JsonValue;
-  new_value?: JsonValue;
-  added?: EntityRef[];
-  removed?: EntityRef[];
-  in_create?: boolean;
-  warning?: string;
-  [key: string]: JsonValue | EntityRef[] | undefined;
-}
-
-/** One delivery (`data`, or one element of `data.deliveries[]`) exactly as FPTR sends it. */
-export interface Delivery {
-  id?: string;
-  event_log_entry_id?: number;
-  event_type: string;
-  operation?: string;
-  delivery_id?: string;
-  session_uuid?: string | null;
-  created_at?: string;
-  user?: EntityRef | null;
-  entity?: EntityRef | { type: string | null; id: number } | null;
-  project?: EntityRef | null;
-  attribute_name?: string | null;
-  meta?: DeliveryMeta;
-  [key: string]: unknown;
-}
-
-/** `msg.fptr` on every message that carries an FPTR event (design.md § Message contract). */
-export interface FptrMsgInfo {
-  source: 'webhook' | 'event-log';
-  webhookId?: string;
-  deliveryId?: string;
-  siteUrl?: string;
-  /** ISO timestamp of the request body (`timestamp`) or of the event. */
-  timestamp?: string;
-  /** ISO time this package received it. */
-  receivedAt: string;
-  batch: { size: number; index: number };
-  /** True when FPTR stripped `new_value`/`old_value` from a >1 MB event and added a `warning`. */
-  truncated?: boolean;
-}
 
 /** A record flattened like the Python API: `{type, id, ...attributes, links as {type,id,name}}`. */
 export interface FlatRecord {

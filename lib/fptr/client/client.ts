@@ -11,9 +11,9 @@ import { readLimited } from './response-body';
 import { parseRetryAfter, retryWaitMs, sleep } from './retry';
 import { SecretScrubber } from './secret-scrubber';
 import { TokenSource, type AccessToken, type TokenResponse } from './token-source';
-import type {
-  BatchRequest, DeliveryRecord, EntityRef, FlatRecord, FptrApi, ListDeliveriesOptions, SearchOptions,
-} from './api';
+import type { BatchRequest, DeliveryRecord, FlatRecord, FptrApi, ListDeliveriesOptions, SearchOptions } from './api';
+import type { EntityRef } from '../contract';
+import { parseSiteUrl, siteKey } from './site-settings';
 
 export type FptrAuth =
   | { grant: 'client_credentials'; scriptName: string; scriptKey: string }
@@ -128,7 +128,7 @@ export class FptrClient implements FptrApi {
     const url = parseSiteUrl(options.url);
     this.#origin = url.origin;
     this.#basePath = url.pathname.replace(/\/+$/, '');
-    this.siteUrl = this.#origin + this.#basePath;
+    this.siteUrl = siteKey(url);
     this.#auth = checkAuth(options.auth);
     this.#scrubber = new SecretScrubber([this.#auth.grant === 'client_credentials' ? this.#auth.scriptKey : this.#auth.password]);
     const sudoAs = options.sudoAs?.trim();
@@ -571,18 +571,6 @@ function pathSegment(value: string, what: string): string {
 function recordId(id: number): string {
   if (!Number.isInteger(id) || id <= 0) throw configError(`record id must be a positive whole number, got ${String(id)}`);
   return String(id);
-}
-
-function parseSiteUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(String(raw ?? '').trim());
-  } catch {
-    throw configError('Site URL is not a valid URL (expected e.g. https://yoursite.shotgrid.autodesk.com)');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError('Site URL must start with https:// or http://');
-  if (url.username || url.password) throw configError('Site URL must not contain a user name or password');
-  return url;
 }
 
 function checkAuth(auth: FptrAuth): FptrAuth {

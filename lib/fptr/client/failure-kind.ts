@@ -1,18 +1,12 @@
 import { FptrError } from './fptr-error';
 
 /**
- * Which short status badge a failure deserves. Node files turn the kind into a catalog key
- * (`<type>.status.failed-<kind>`); the full message goes to the Catch node.
+ * Which short status badge a failure deserves: `fptr.status.failed-<kind>` in the shared
+ * catalog; the full message goes to the Catch node.
  */
-export type FailureKind = 'http' | 'network' | 'timeout' | 'config' | 'input';
+export type Failure = { kind: 'http'; status: number } | { kind: 'network' | 'timeout' | 'config' | 'input' };
 
-export interface FailureStatus {
-  kind: FailureKind;
-  /** HTTP status for `http`. */
-  status?: number;
-}
-
-export function failureStatus(err: unknown): FailureStatus {
+export function failureKind(err: unknown): Failure {
   if (err instanceof FptrError) {
     if (err.kind === 'http' && err.status !== undefined) return { kind: 'http', status: err.status };
     if (err.kind === 'timeout') return { kind: 'timeout' };

@@ -1,4 +1,5 @@
 import type { FptrErrorObject } from './api';
+import { isObject } from '../../util/is-object';
 
 /** Why a request failed, so callers (and the retry loop) need not parse messages. */
 export type FptrErrorKind = 'http' | 'network' | 'timeout' | 'config' | 'closed';
@@ -80,7 +81,7 @@ export function parseErrorObjects(body: unknown, clean: CleanText): FptrErrorObj
   const errors = (body as { errors?: unknown }).errors;
   if (!Array.isArray(errors)) return [];
   return errors.slice(0, MAX_ERROR_ENTRIES)
-    .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e))
+    .filter(isObject)
     .map((e) => {
       const out: FptrErrorObject = {};
       if (typeof e.id === 'string') out.id = clean(e.id);

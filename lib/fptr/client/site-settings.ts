@@ -29,10 +29,40 @@ export interface SiteRuntimeSettings {
 
 /** A JavaScript string cannot hold much more, so a larger answer could never be read anyway. */
 const MAX_RESPONSE_SIZE_LIMIT = 512 * 1024 ** 2;
-const MAX_CONCURRENCY_LIMIT = 64;
-const MAX_TIMEOUT_SECONDS = 600;
-const MAX_RETRIES_LIMIT = 10;
-const MAX_DEADLINE_SECONDS = 3600;
+
+/**
+ * The site's URL as the client calls it. Only http(s), and no user name or password in it:
+ * credentials belong in the credential fields, which never reach a flow or a log.
+ */
+export function parseSiteUrl(value: unknown): URL {
+  let url: URL;
+  try {
+    url = new URL(text(value));
+  } catch {
+    throw invalid('Site URL is not a valid URL (expected e.g. https://yoursite.shotgrid.autodesk.com)');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('Site URL must start with https:// or http://');
+  if (url.username || url.password) throw invalid('Site URL must not contain a user name or password');
+  return url;
+}
+
+/** The dialog's URL field: required, and a URL the client can call (the client itself checks it when it is built). */
+export function checkSiteUrl(value: unknown): URL {
+  if (!text(value)) throw invalid('Site URL is required');
+  return parseSiteUrl(value);
+}
+
+/**
+ * The rule of each number field of the dialog: empty means the client's default (undefined);
+ * anything else must be within the limits or an FptrError (kind `config`) names the field. The
+ * editor checks the same fields with these functions (lib/editor).
+ */
+export const SITE_NUMBER_FIELDS = {
+  maxConcurrency: (value: unknown): number | undefined => optionalWholeNumber(value, 'Concurrency', 1, 64),
+  timeout: (value: unknown): number | undefined => optionalSeconds(value, 'Timeout', 600),
+  maxRetries: (value: unknown): number | undefined => optionalWholeNumber(value, 'Retries', 0, 10),
+  deadline: (value: unknown): number | undefined => optionalSeconds(value, 'Time budget', 3600),
+} as const;
 
 /** fptr-site settings → client options; an FptrError (kind `config`) names the first problem. */
 export function siteClientOptions(s: SiteSettings, runtime: SiteRuntimeSettings = {}): FptrClientOptions {
@@ -52,24 +82,24 @@ export function siteClientOptions(s: SiteSettings, runtime: SiteRuntimeSettings 
     url,
     auth,
     sudoAs: text(s.sudoAs) || undefined,
-    maxConcurrency: optionalWholeNumber(s.maxConcurrency, 'Concurrency', 1, MAX_CONCURRENCY_LIMIT),
-    timeoutMs: optionalSeconds(s.timeout, 'Timeout', MAX_TIMEOUT_SECONDS),
-    maxRetries: optionalWholeNumber(s.maxRetries, 'Retries', 0, MAX_RETRIES_LIMIT),
-    deadlineMs: optionalSeconds(s.deadline, 'Time budget', MAX_DEADLINE_SECONDS),
+    maxConcurrency: SITE_NUMBER_FIELDS.maxConcurrency(s.maxConcurrency),
+    timeoutMs: seconds(SITE_NUMBER_FIELDS.timeout(s.timeout)),
+    maxRetries: SITE_NUMBER_FIELDS.maxRetries(s.maxRetries),
+    deadlineMs: seconds(SITE_NUMBER_FIELDS.deadline(s.deadline)),
     maxResponseBytes: maxResponseBytes(runtime.fptrSiteMaxResponseSize),
   };
 }
 
-/**
- * Whether two site URLs lead to the same site (as the client would call it): same scheme, host,
- * port and path. False when either cannot be used as a site URL.
- */
+/** The site a URL leads to, as the client would call it: scheme, host, port and path. */
+export function siteKey(url: URL): string {
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+/** Whether two site URLs lead to the same site. False when either cannot be used as a site URL. */
 export function sameSite(a: unknown, b: unknown): boolean {
   const key = (value: unknown): string | undefined => {
     try {
-      const url = new URL(text(value));
-      if (url.username || url.password || (url.protocol !== 'https:' && url.protocol !== 'http:')) return undefined;
-      return url.origin + url.pathname.replace(/\/+$/, '');
+      return siteKey(parseSiteUrl(value));
     } catch {
       return undefined;
     }
@@ -115,12 +145,15 @@ function optionalWholeNumber(value: unknown, what: string, min: number, max: num
   return n;
 }
 
-/** A duration in seconds (fractions allowed) as milliseconds. */
+/** A duration in seconds, fractions allowed. */
 function optionalSeconds(value: unknown, what: string, max: number): number | undefined {
-  const seconds = optionalNumber(value, what);
-  if (seconds === undefined) return undefined;
-  if (seconds <= 0 || seconds > max) throw invalid(`${what} must be more than 0 and at most ${max} seconds`);
-  return seconds * 1000;
+  const n = optionalNumber(value, what);
+  if (n !== undefined && (n <= 0 || n > max)) throw invalid(`${what} must be more than 0 and at most ${max} seconds`);
+  return n;
+}
+
+function seconds(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value * 1000;
 }
 
 function maxResponseBytes(value: unknown): number | undefined {

@@ -1,18 +1,16 @@
-import type { Delivery, EntityRef } from '../client/api';
+import { OPERATIONS, type Delivery, type EntityRef, type Operation } from '../contract';
 import { compileWildcards } from '../../util/wildcard';
 import { actorsOf, attributeNameOf, entityTypeOf, metaOf, projectIdOf } from './delivery-fields';
 import { describeValue } from '../../util/describe-value';
 import { asLinkPattern, asOneOfList, linkMatches, valuesEqual, type LinkPattern } from './value-match';
 import { NOT_EVENT_TYPES, type MatchEventsMap } from './match-events';
+import { InputError } from '../../util/errors';
 
 /**
  * Deciding whether one FPTR delivery passes a set of conditions. Plain functions over the
  * `Delivery` shape so the filter node and the event-log poller share them. Conditions are
  * compiled once into a list of checks; a check returns the reason it failed, or undefined.
  */
-
-export type Operation = 'create' | 'update' | 'delete' | 'revive';
-export const OPERATIONS: readonly Operation[] = ['create', 'update', 'delete', 'revive'];
 
 /** Entity lifecycle events only: `Webhook_Status_Change` is no entity update. */
 const ENTITY_EVENT = /^Shotgun_[A-Za-z0-9]+_(New|Change|Retirement|Revival)$/;
@@ -100,9 +98,7 @@ export interface EventMatcher {
 }
 
 /** A condition set that cannot work as configured (bad operation, unusable value...). */
-export class ConditionError extends Error {
-  override name = 'ConditionError';
-}
+export class ConditionError extends InputError {}
 
 type Check = (delivery: Delivery, ctx: MatchContext) => string | undefined;
 
@@ -145,7 +141,7 @@ function eventTypeCheck(patterns: readonly string[]): Check {
 
 function operationCheck(operations: readonly string[]): Check {
   for (const op of operations) {
-    if (!OPERATIONS.includes(op as Operation)) {
+    if (!(OPERATIONS as readonly string[]).includes(op)) {
       throw new ConditionError(`operation ${describeValue(op)} is not one of ${OPERATIONS.join(', ')}`);
     }
   }

@@ -1,19 +1,11 @@
-import type { Delivery, EntityRef } from '../client/api';
+import type { Delivery, EntityRef } from '../contract';
+import { isObject } from '../../util/is-object';
 
 /**
  * Reading the entity, actor and change details of a delivery without trusting its shape:
  * FPTR sends several kinds (Test_Connection, Webhook_Status_Change, custom events) whose
  * fields are missing, null, or the string "null".
  */
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A message payload that is one FPTR delivery: an object with a string `event_type`. */
-export function isDelivery(payload: unknown): payload is Delivery {
-  return isObject(payload) && typeof payload.event_type === 'string';
-}
 
 /** A link `{type, id}`; FPTR writes `{type: null, id: 0}` and `"null"` for "no entity". */
 export function asEntityRef(value: unknown): EntityRef | undefined {

@@ -1,4 +1,5 @@
 import { describeValue } from '../../util/describe-value';
+import { InputError } from '../../util/errors';
 
 /**
  * The shotgunEvents plugin form `matchEvents = {'Shotgun_Task_Change': ['sg_status_list'], ...}`:
@@ -24,9 +25,7 @@ type Dict = Map<string, Literal>;
 const SPACE = /(?:\s|#[^\n]*)+/y;
 const WORD = /[A-Za-z_]+/y;
 
-export class MatchEventsSyntaxError extends Error {
-  override name = 'MatchEventsSyntaxError';
-}
+export class MatchEventsSyntaxError extends InputError {}
 
 class LiteralParser {
   private pos = 0;

@@ -1,4 +1,4 @@
-import type { EntityRef } from '../client/api';
+import type { EntityRef } from '../contract';
 import type { LoopGuard } from './conditions';
 
 /**

@@ -1,3 +1,4 @@
+import { isObject } from '../../util/is-object';
 import { asEntityRef } from './delivery-fields';
 
 /**
@@ -5,10 +6,6 @@ import { asEntityRef } from './delivery-fields';
  * "42" equals 42, "true" equals true, a link equals a link with the same type and id (its
  * `name` and other keys are ignored) and a bare id equals any link with that id.
  */
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function asNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Delivery } from '../client/api';
+import { isObject } from '../../util/is-object';
+import { isDelivery, type Delivery } from '../contract';
 
 /**
  * Deepest nesting of objects and arrays a body may have, the body itself counting as level 1
@@ -27,13 +28,9 @@ export type DeliveryBodyResult =
 /** Fields a duplicate-detection key is built from: a delivery where one is an object or array is refused. */
 const IDENTITY_FIELDS = ['delivery_id', 'event_log_entry_id', 'attribute_name', 'id'] as const;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isDelivery(value: unknown): value is Delivery {
-  if (!isObject(value) || typeof value.event_type !== 'string') return false;
-  return IDENTITY_FIELDS.every((field) => typeof value[field] !== 'object' || value[field] === null);
+/** A delivery whose identity fields are scalars, so a duplicate-detection key can be built from them. */
+function isIdentifiable(value: unknown): value is Delivery {
+  return isDelivery(value) && IDENTITY_FIELDS.every((field) => typeof value[field] !== 'object' || value[field] === null);
 }
 
 /**
@@ -81,11 +78,11 @@ export function parseDeliveryBody(raw: Buffer): DeliveryBodyResult {
   if (Array.isArray(list)) {
     if (list.length === 0) return { ok: false, reason: 'shape' };
     for (let i = 0; i < list.length; i++) {
-      if (!isDelivery(list[i])) return { ok: false, reason: 'shape' };
+      if (!isIdentifiable(list[i])) return { ok: false, reason: 'shape' };
     }
     return { ok: true, body: { deliveries: list as Delivery[], batched: true, timestamp } };
   }
-  if (!isDelivery(data)) return { ok: false, reason: 'shape' };
+  if (!isIdentifiable(data)) return { ok: false, reason: 'shape' };
   return { ok: true, body: { deliveries: [data], batched: false, timestamp } };
 }
 

@@ -1,11 +1,20 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { CidrList } from '../../util/cidr';
+import type { Delivery, FptrMsgInfo } from '../contract';
 import type { DedupWindow } from './dedup-window';
 import { dedupKey, isTestConnection, isTruncated, parseDeliveryBody, type DeliveryBody } from './delivery-body';
 import { PacedEmitter } from './paced-emitter';
-import { capturedBody } from '../../node-red/raw-body-capture';
 import { SignatureVerifier } from './signature';
-import type { Delivery, FptrMsgInfo } from '../client/api';
+
+/** What became of a request's body before the receiver saw it (read by lib/node-red/raw-body-capture). */
+export type ReceivedBody =
+  | { status: 'ok'; body: Buffer }
+  /** The source is not allowed; no byte of the body was read. */
+  | { status: 'forbidden' }
+  /** The body is (or would be) larger than the limit; reading stopped at it. */
+  | { status: 'too-large' }
+  /** The body did not arrive in time; reading stopped. */
+  | { status: 'timeout' };
 
 /** `msg.fptr` of a webhook message: the contract fields plus the `x-sg-*` request headers. */
 export interface WebhookMsgInfo extends FptrMsgInfo {
@@ -146,13 +155,13 @@ export function clientAddress(req: IncomingMessage, proxies?: CidrList): string 
   return peer;
 }
 
-/** An `admit` check for RawBodyCapture: the request's source must be in `list`. */
+/** An admission check for the body reader: the request's source must be in `list`. */
 export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: IncomingMessage) => boolean {
   return (req) => list.allows(clientAddress(req, proxies));
 }
 
 /**
- * Handles FPTR webhook requests whose bytes RawBodyCapture kept: size/allow-list/deadline
+ * Handles FPTR webhook requests with the body read ahead: size/allow-list/deadline
  * outcome → signature → backlog → depth, JSON, shape, answered at once; the deliveries are
  * split, filtered (test connections, duplicates) and handed to `emit` only after the answer is
  * on its way, a few per event-loop turn, in arrival order. Every way in (the handlers, the
@@ -181,14 +190,14 @@ export class WebhookReceiver {
     );
   }
 
-  /** Express handler for POST on the webhook path. */
-  readonly handlePost = (req: IncomingMessage, res: ServerResponse): void => {
+  /** POST on the webhook path; `received` undefined when nothing read the body ahead. */
+  handlePost(req: IncomingMessage, res: ServerResponse, received: ReceivedBody | undefined): void {
     try {
-      this.receive(req, res);
+      this.receive(req, res, received);
     } catch (err) {
       this.handleError(err, res);
     }
-  };
+  }
 
   /** Express handler for every other method on the webhook path. */
   readonly handleOtherMethod = (_req: IncomingMessage, res: ServerResponse): void => {
@@ -220,8 +229,7 @@ export class WebhookReceiver {
     this.outbox.discard();
   }
 
-  private receive(req: IncomingMessage, res: ServerResponse): void {
-    const captured = capturedBody(req);
+  private receive(req: IncomingMessage, res: ServerResponse, captured: ReceivedBody | undefined): void {
     if (!captured) return this.reject(res, 500, NOT_CAPTURED);
     switch (captured.status) {
       case 'forbidden':

@@ -12,9 +12,18 @@ const NODE_RED = [
   { regex: '^(node-red|express)$', message: 'Only lib/node-red/ and nodes/ may use Node-RED or express.' },
   { regex: '^@node-red/', message: 'Only lib/node-red/ and nodes/ may use Node-RED.' },
 ];
-const GLUE = { regex: '^\\.\\.?/(.*/)?node-red(/|$)', message: 'lib/node-red/ is the Node-RED glue: the layers below it must not import it.' };
-const FPTR = { regex: '^\\.\\.?/(.*/)?fptr(/|$)', message: 'lib/util/ knows nothing of FPTR: it must not import lib/fptr/.' };
-const NODES = { regex: '^\\.\\.?/(.*/)?nodes(/|$)', message: 'The simulator is its own program: it must not import the node files.' };
+const GLUE = {
+  regex: '^\\.\\.?/(.*/)?node-red(/|$)',
+  message: 'lib/node-red/ is the Node-RED glue: the layers below it must not import it.',
+};
+const FPTR = {
+  regex: '^\\.\\.?/(.*/)?fptr(/|$)',
+  message: 'lib/util/ knows nothing of FPTR: it must not import lib/fptr/.',
+};
+const NODES = {
+  regex: '^\\.\\.?/(.*/)?nodes(/|$)',
+  message: 'The simulator is its own program: it must not import the node files.',
+};
 const layer = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 /** Layer rules by folder; exported for the test that proves they fire (test/unit/lint/layers.spec.ts). */

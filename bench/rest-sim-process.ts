@@ -16,11 +16,16 @@ const sim = new FptrSimulator({ log: () => undefined });
 
 function run(command: SimCommand): unknown {
   switch (command.cmd) {
-    case 'bulkCreate': return sim.bulkCreate(command.type, command.rows).map((r) => r.id);
-    case 'addFault': return sim.faults.add(command.rule);
-    case 'resetStats': return sim.resetStats();
-    case 'stats': return { ...sim.stats };
-    case 'field': return command.ids.map((id) => sim.get(command.type, id)?.[command.field]);
+    case 'bulkCreate':
+      return sim.bulkCreate(command.type, command.rows).map((r) => r.id);
+    case 'addFault':
+      return sim.faults.add(command.rule);
+    case 'resetStats':
+      return sim.resetStats();
+    case 'stats':
+      return { ...sim.stats };
+    case 'field':
+      return command.ids.map((id) => sim.get(command.type, id)?.[command.field]);
   }
 }
 

@@ -51,11 +51,18 @@ export = function (RED: NodeAPI) {
     async function run(msg: NodeMessageInFlow, api: FptrApi): Promise<boolean> {
       const deliveryId = await value(msg, 'deliveryId');
       if (typeof deliveryId !== 'string' || deliveryId.trim() === '') {
-        throw new Error(t('errors.no-delivery-id', { property: `${inputs.deliveryId.type} ${inputs.deliveryId.value}` }));
+        throw new Error(
+          t('errors.no-delivery-id', { property: `${inputs.deliveryId.type} ${inputs.deliveryId.value}` }),
+        );
       }
-      const ack = format === 'status'
-        ? statusAcknowledgement(await value(msg, 'status'), await value(msg, 'detail'), (msg as { error?: unknown }).error)
-        : await value(msg, 'ack');
+      const ack =
+        format === 'status'
+          ? statusAcknowledgement(
+              await value(msg, 'status'),
+              await value(msg, 'detail'),
+              (msg as { error?: unknown }).error,
+            )
+          : await value(msg, 'ack');
       const fitted = fitAcknowledgement(ack);
       if (fitted.truncated) node.warn(t('warnings.truncated', { bytes: fitted.originalBytes, limit: ACK_MAX_BYTES }));
       await api.acknowledge(deliveryId.trim(), fitted.text);

@@ -37,11 +37,16 @@ export = function (RED: NodeAPI) {
       if (!filter) return ring(t.key('status.invalidConfig'));
       const counts = t('status.counts', filter.counts);
       const note = filter.guardNote;
-      if (note) return { fill: 'yellow', shape: 'ring', text: t('status.withNote', { counts, note: t(`status.${note}`) }) };
+      if (note)
+        return { fill: 'yellow', shape: 'ring', text: t('status.withNote', { counts, note: t(`status.${note}`) }) };
       return filter.counts.passed + filter.counts.dropped > 0 ? dot('green', counts) : {};
     });
     try {
-      const matcher = compileConditions(conditionsFromSettings(config, (rule) => RED.util.evaluateNodeProperty(rule.v ?? '', rule.vt ?? 'str', node, {})));
+      const matcher = compileConditions(
+        conditionsFromSettings(config, (rule) =>
+          RED.util.evaluateNodeProperty(rule.v ?? '', rule.vt ?? 'str', node, {}),
+        ),
+      );
       // The guard is on unless a flow explicitly turns it off: feeding on its own writes is how a flow loops.
       const on = config.loopGuard !== false;
       const site = on ? siteOf(RED, config.site) : null;
@@ -49,7 +54,8 @@ export = function (RED: NodeAPI) {
         on,
         lookupOwnUser: site ? () => site.client.currentUser() : undefined,
         onChange: (state, previous) => {
-          if (state.kind === 'failed' && previous.kind !== 'failed') node.warn(t('errors.guardLookup', { reason: state.error }));
+          if (state.kind === 'failed' && previous.kind !== 'failed')
+            node.warn(t('errors.guardLookup', { reason: state.error }));
           status.schedule();
         },
       });

@@ -1,5 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { buildSearchOptions, parseEntityType, parseFields, parseRecordId, parseReturnOnly } from '../lib/fptr/actions/find-options';
+import {
+  buildSearchOptions,
+  parseEntityType,
+  parseFields,
+  parseRecordId,
+  parseReturnOnly,
+} from '../lib/fptr/actions/find-options';
 import type { FlatRecord, FptrApi } from '../lib/fptr/client/api';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
 import { messages } from '../lib/node-red/i18n';
@@ -40,7 +46,10 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const t = messages(RED, TYPE);
     const reader = propertyReader(RED, this);
-    const prop = (value: string | undefined, type: string | undefined, fallbackType: string): TypedValue => ({ value: value ?? '', type: type || fallbackType });
+    const prop = (value: string | undefined, type: string | undefined, fallbackType: string): TypedValue => ({
+      value: value ?? '',
+      type: type || fallbackType,
+    });
     const property = config.property?.trim() || 'payload';
     const mode = config.mode === 'read' ? 'read' : 'search';
     const inputs = {
@@ -51,7 +60,8 @@ export = function (RED: NodeAPI) {
       sort: prop(config.sort, config.sortType, 'str'),
       limit: prop(config.limit ?? '0', config.limitType, 'num'),
     };
-    const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> => reader.evaluate(msg, inputs[name], t(`property.${name}`));
+    const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
+      reader.evaluate(msg, inputs[name], t(`property.${name}`));
 
     async function run(msg: NodeMessageInFlow, api: FptrApi): Promise<Found> {
       const entityType = parseEntityType(await value(msg, 'entity'));
@@ -87,13 +97,30 @@ export = function (RED: NodeAPI) {
       const perRecord: NodeMessage[] = records.map((record, index) => {
         const out = RED.util.cloneMessage(msg);
         RED.util.setMessageProperty(out, property, record, true);
-        const parts = { id, index, count: records.length, type: 'array', len: 1, ...(msg.parts ? { parts: msg.parts } : {}) };
+        const parts = {
+          id,
+          index,
+          count: records.length,
+          type: 'array',
+          len: 1,
+          ...(msg.parts ? { parts: msg.parts } : {}),
+        };
         return Object.assign(out, { parts });
       });
       return { badge, send: perRecord.length > 0 ? [perRecord] : undefined };
     }
 
-    this.on('input', actionNode({ node: this, site: siteOf(RED, config.site), t, working: mode === 'read' ? 'status.reading' : 'status.searching', run, finish }));
+    this.on(
+      'input',
+      actionNode({
+        node: this,
+        site: siteOf(RED, config.site),
+        t,
+        working: mode === 'read' ? 'status.reading' : 'status.searching',
+        run,
+        finish,
+      }),
+    );
   }
 
   RED.nodes.registerType(TYPE, FptrFind);

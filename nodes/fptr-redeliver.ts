@@ -1,5 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { resolveWindow, sweepFailedDeliveries, sweepSetting, SWEEP_DEFAULTS, type SweepSummary } from '../lib/fptr/actions/redeliver-sweep';
+import {
+  resolveWindow,
+  sweepFailedDeliveries,
+  sweepSetting,
+  SWEEP_DEFAULTS,
+  type SweepSummary,
+} from '../lib/fptr/actions/redeliver-sweep';
 import type { FptrApi } from '../lib/fptr/client/api';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
 import { messages } from '../lib/node-red/i18n';
@@ -23,9 +29,7 @@ interface RedeliverDef extends NodeDef {
 const TYPE = 'fptr-redeliver';
 const DEFAULT_DELIVERY_ID = { value: 'fptr.deliveryId', type: 'msg' };
 
-type Outcome =
-  | { kind: 'one'; deliveryId: string }
-  | { kind: 'sweep'; summary: SweepSummary };
+type Outcome = { kind: 'one'; deliveryId: string } | { kind: 'sweep'; summary: SweepSummary };
 
 export = function (RED: NodeAPI) {
   function FptrRedeliver(this: Node, config: RedeliverDef): void {
@@ -36,7 +40,10 @@ export = function (RED: NodeAPI) {
     const property = config.property?.trim() || 'payload';
     const mode = config.mode === 'sweep' ? 'sweep' : 'one';
     const inputs: Record<'deliveryId' | 'hookId', TypedValue> = {
-      deliveryId: { value: config.deliveryId ?? DEFAULT_DELIVERY_ID.value, type: config.deliveryIdType || DEFAULT_DELIVERY_ID.type },
+      deliveryId: {
+        value: config.deliveryId ?? DEFAULT_DELIVERY_ID.value,
+        type: config.deliveryIdType || DEFAULT_DELIVERY_ID.type,
+      },
       hookId: { value: config.hookId ?? 'fptr.webhookId', type: config.hookIdType || 'msg' },
     };
     const concurrency = sweepSetting(config.concurrency, SWEEP_DEFAULTS.concurrency);
@@ -52,7 +59,8 @@ export = function (RED: NodeAPI) {
     async function deliveryIdOf(msg: NodeMessageInFlow): Promise<string> {
       const configured = await text(msg, 'deliveryId');
       if (configured) return configured;
-      const isDefault = inputs.deliveryId.type === DEFAULT_DELIVERY_ID.type && inputs.deliveryId.value === DEFAULT_DELIVERY_ID.value;
+      const isDefault =
+        inputs.deliveryId.type === DEFAULT_DELIVERY_ID.type && inputs.deliveryId.value === DEFAULT_DELIVERY_ID.value;
       const recordId = (msg.payload as { id?: unknown } | null | undefined)?.id;
       if (isDefault && typeof recordId === 'string' && recordId.trim() !== '') return recordId.trim();
       throw new Error(t('errors.no-delivery-id', { property: `${inputs.deliveryId.type} ${inputs.deliveryId.value}` }));
@@ -65,7 +73,8 @@ export = function (RED: NodeAPI) {
         return { kind: 'one', deliveryId };
       }
       const hookId = await text(msg, 'hookId');
-      if (!hookId) throw new Error(t('errors.no-hook-id', { property: `${inputs.hookId.type} ${inputs.hookId.value}` }));
+      if (!hookId)
+        throw new Error(t('errors.no-hook-id', { property: `${inputs.hookId.type} ${inputs.hookId.value}` }));
       const window = resolveWindow((msg as { window?: unknown }).window, windowSeconds, Date.now());
       const summary = await sweepFailedDeliveries(api, hookId, window, concurrency ?? SWEEP_DEFAULTS.concurrency);
       const firstFailure = summary.failed[0];
@@ -89,10 +98,18 @@ export = function (RED: NodeAPI) {
       return { badge: dot('yellow', t('status.swept-partial', params)), send: msg };
     }
 
-    node.on('input', actionNode({
-      node, site: siteOf(RED, config.site), t, badConfig: concurrency === undefined || windowValue === undefined ? 'bad-config' : undefined,
-      working: mode === 'one' ? 'status.redelivering' : 'status.sweeping', run, finish,
-    }));
+    node.on(
+      'input',
+      actionNode({
+        node,
+        site: siteOf(RED, config.site),
+        t,
+        badConfig: concurrency === undefined || windowValue === undefined ? 'bad-config' : undefined,
+        working: mode === 'one' ? 'status.redelivering' : 'status.sweeping',
+        run,
+        finish,
+      }),
+    );
   }
 
   RED.nodes.registerType(TYPE, FptrRedeliver);

@@ -33,7 +33,9 @@ export = function (RED: NodeAPI) {
 
   function FptrSite(this: SiteNode, config: SiteDef) {
     RED.nodes.createNode(this, config);
-    const site = connectSite({ ...config, ...this.credentials }, settings, (reason) => t('errors.invalidConfig', { reason }));
+    const site = connectSite({ ...config, ...this.credentials }, settings, (reason) =>
+      t('errors.invalidConfig', { reason }),
+    );
     this.client = site.client;
     this.siteUrl = site.siteUrl;
     if (site.configError !== undefined) {

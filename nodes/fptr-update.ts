@@ -1,6 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { renderJson } from '../lib/fptr/actions/template';
-import { buildBatch, buildOperation, parseMultiEntityMode, parseOperation, type EntityOperation, type MultiEntityMode } from '../lib/fptr/actions/update-ops';
+import {
+  buildBatch,
+  buildOperation,
+  parseMultiEntityMode,
+  parseOperation,
+  type EntityOperation,
+  type MultiEntityMode,
+} from '../lib/fptr/actions/update-ops';
 import type { FptrApi } from '../lib/fptr/client/api';
 import type { Operation } from '../lib/fptr/contract';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
@@ -43,7 +50,8 @@ export = function (RED: NodeAPI) {
       fields: { value: config.fields ?? '{}', type: config.fieldsType || 'json' },
     };
 
-    const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> => reader.evaluate(msg, inputs[name], t(`property.${name}`));
+    const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
+      reader.evaluate(msg, inputs[name], t(`property.${name}`));
 
     /** Fields written in the node are a template over the message; fields taken from the message are used as they are. */
     async function fields(msg: NodeMessageInFlow): Promise<unknown> {
@@ -51,7 +59,12 @@ export = function (RED: NodeAPI) {
       return inputs.fields.type === 'json' ? renderJson(raw, msg, 'error') : raw;
     }
 
-    async function single(msg: NodeMessageInFlow, api: FptrApi, operation: Operation, mode: MultiEntityMode): Promise<Outcome> {
+    async function single(
+      msg: NodeMessageInFlow,
+      api: FptrApi,
+      operation: Operation,
+      mode: MultiEntityMode,
+    ): Promise<Outcome> {
       const target = await value(msg, 'entity');
       const needsFields = operation === 'create' || operation === 'update';
       const op: EntityOperation = buildOperation(operation, target, needsFields ? await fields(msg) : undefined, mode);
@@ -67,10 +80,18 @@ export = function (RED: NodeAPI) {
         }
         case 'delete':
           await api.delete(op.entityType, id);
-          return { result: { type: op.entityType, id, deleted: true }, statusKey: 'deleted', params: { type: op.entityType, id } };
+          return {
+            result: { type: op.entityType, id, deleted: true },
+            statusKey: 'deleted',
+            params: { type: op.entityType, id },
+          };
         case 'revive': {
           const revived = await api.revive(op.entityType, id);
-          return { result: { type: op.entityType, id, revived }, statusKey: 'revived', params: { type: op.entityType, id } };
+          return {
+            result: { type: op.entityType, id, revived },
+            statusKey: 'revived',
+            params: { type: op.entityType, id },
+          };
         }
       }
     }
@@ -93,7 +114,10 @@ export = function (RED: NodeAPI) {
       return { badge: dot('green', t(`status.${statusKey}`, params)), send: msg };
     }
 
-    this.on('input', actionNode({ node: this, site: siteOf(RED, config.site), t, working: 'status.writing', run, finish }));
+    this.on(
+      'input',
+      actionNode({ node: this, site: siteOf(RED, config.site), t, working: 'status.writing', run, finish }),
+    );
   }
 
   RED.nodes.registerType(TYPE, FptrUpdate);

@@ -58,7 +58,8 @@ export = function (RED: NodeAPI) {
     if (typeof endpoint === 'string') return refuse(endpoint, { path });
 
     const secret = node.credentials?.secret || undefined;
-    const dedup = dedupWindowMs > 0 ? new DedupWindow({ windowMs: dedupWindowMs, maxEntries: DEDUP_MAX_ENTRIES }) : undefined;
+    const dedup =
+      dedupWindowMs > 0 ? new DedupWindow({ windowMs: dedupWindowMs, maxEntries: DEDUP_MAX_ENTRIES }) : undefined;
     const store = dedup ? new DedupStore(node, dedup, config.dedupStore || undefined, t) : undefined;
     let closed = false;
     let busySeen = 0;
@@ -68,7 +69,14 @@ export = function (RED: NodeAPI) {
       node,
       () => {
         const c = receiver.counts;
-        const params = { path, in: c.received, out: c.emitted, rejected: c.rejected, dup: c.duplicates, tests: c.tests };
+        const params = {
+          path,
+          in: c.received,
+          out: c.emitted,
+          rejected: c.rejected,
+          dup: c.duplicates,
+          tests: c.tests,
+        };
         return secret ? dot('green', t('status.listening', params)) : dot('yellow', t('status.unsigned', params));
       },
       STATUS_INTERVAL_MS,
@@ -111,7 +119,11 @@ export = function (RED: NodeAPI) {
       },
       { emit: (msg) => node.send(msg as unknown as NodeMessage), onActivity, onError },
     );
-    endpoint.open(receiver, { maxBytes, readTimeoutMs, admit: allowList.size > 0 ? sourceAllowed(allowList, proxies) : undefined });
+    endpoint.open(receiver, {
+      maxBytes,
+      readTimeoutMs,
+      admit: allowList.size > 0 ? sourceAllowed(allowList, proxies) : undefined,
+    });
     status.show();
 
     node.on('close', (removed: boolean, done: () => void) => {

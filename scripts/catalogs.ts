@@ -35,7 +35,8 @@ export function writeLocales(dest: string, localesDir = LOCALES_DIR): void {
       const type = file.replace(/\.json$/, '');
       if (type === SHARED_CATALOG) continue;
       const target = path.join(dest, lang, file);
-      if (file.endsWith('.json')) fs.writeFileSync(target, JSON.stringify(mergedCatalog(lang, type, localesDir), null, 2) + '\n');
+      if (file.endsWith('.json'))
+        fs.writeFileSync(target, JSON.stringify(mergedCatalog(lang, type, localesDir), null, 2) + '\n');
       else fs.copyFileSync(path.join(localesDir, lang, file), target);
     }
   }

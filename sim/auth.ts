@@ -22,7 +22,8 @@ export interface TokenResponse {
 const REFRESH_TTL_MS = 24 * 3_600_000;
 
 function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a), y = Buffer.from(b);
+  const x = Buffer.from(a),
+    y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
@@ -62,7 +63,8 @@ export class AuthService {
     let actor: Actor;
     switch (grant) {
       case 'client_credentials': {
-        const name = params.get('client_id'), key = params.get('client_secret');
+        const name = params.get('client_id'),
+          key = params.get('client_secret');
         if (!name || !key) throw badRequest('Missing or invalid authentication arguments', 102);
         const script = this.scripts.get(name);
         if (!script || !sameSecret(script.secret, key)) throw badRequest(`Can't authenticate script '${name}'`, 102);
@@ -70,7 +72,8 @@ export class AuthService {
         break;
       }
       case 'password': {
-        const login = params.get('username'), password = params.get('password');
+        const login = params.get('username'),
+          password = params.get('password');
         if (!login || !password) throw badRequest('Missing or invalid authentication arguments', 102);
         const human = this.humans.get(login);
         if (!human || !sameSecret(human.secret, password)) throw badRequest(`Can't authenticate user '${login}'`, 102);
@@ -83,7 +86,8 @@ export class AuthService {
         if (!found) throw new SimError(401, 102, 'Invalid refresh token');
         return this.grant(found.actor);
       }
-      case null: case '':
+      case null:
+      case '':
         throw badRequest('Missing or invalid authentication arguments', 102);
       default:
         throw badRequest('Unsupported grant_type', 103, { source: { grant_type: grant } });
@@ -104,7 +108,9 @@ export class AuthService {
     const found = token ? this.live(this.access, token) : undefined;
     if (!found) {
       throw new SimError(401, 102, 'Unauthorized', {
-        detail: token ? 'The access token is invalid or expired.' : 'An Authorization: Bearer <access_token> header is required.',
+        detail: token
+          ? 'The access token is invalid or expired.'
+          : 'An Authorization: Bearer <access_token> header is required.',
         headers: { 'www-authenticate': 'Bearer' },
       });
     }
@@ -114,10 +120,16 @@ export class AuthService {
   private grant(actor: Actor): TokenResponse {
     const now = Date.now();
     this.prune(now);
-    const accessToken = newToken(), refreshToken = newToken();
+    const accessToken = newToken(),
+      refreshToken = newToken();
     this.access.set(accessToken, { actor, expiresAt: now + this.ttlSeconds * 1000 });
     this.refresh.set(refreshToken, { actor, expiresAt: now + Math.max(REFRESH_TTL_MS, this.ttlSeconds * 1000) });
-    return { token_type: 'Bearer', access_token: accessToken, expires_in: this.ttlSeconds, refresh_token: refreshToken };
+    return {
+      token_type: 'Bearer',
+      access_token: accessToken,
+      expires_in: this.ttlSeconds,
+      refresh_token: refreshToken,
+    };
   }
 
   private live(map: Map<string, Grant>, token: string): Grant | undefined {

@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     return;
   }
   const host = values.host ?? '127.0.0.1';
-  if (!values['allow-remote'] && !LOOPBACK_HOST.test(host)) fail(`refusing to listen on '${host}': not a loopback address (add --allow-remote to do it anyway)`);
+  if (!values['allow-remote'] && !LOOPBACK_HOST.test(host))
+    fail(`refusing to listen on '${host}': not a loopback address (add --allow-remote to do it anyway)`);
   const port = int(values.port, '--port', 8090);
   if (port > 65535) fail(`--port must be at most 65535, got ${port}`);
   const quiet = values.quiet ?? false;
@@ -68,15 +69,19 @@ async function main(): Promise<void> {
     fail(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
   }
   const demo = FptrSimulator.DEMO;
-  process.stdout.write([
-    `FPTR simulator listening on ${url}`,
-    `  site URL      ${url}`,
-    `  script        ${demo.scriptName}  key: ${demo.scriptKey}`,
-    `  user login    ${demo.login}  password: ${demo.password}`,
-    values['no-seed'] ? '  (no demo project: started with --no-seed)' : `  demo project  "Demo" (Project id ${demo.projectId})`,
-    '  These credentials are demo-only. Ctrl+C stops the simulator.',
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      `FPTR simulator listening on ${url}`,
+      `  site URL      ${url}`,
+      `  script        ${demo.scriptName}  key: ${demo.scriptKey}`,
+      `  user login    ${demo.login}  password: ${demo.password}`,
+      values['no-seed']
+        ? '  (no demo project: started with --no-seed)'
+        : `  demo project  "Demo" (Project id ${demo.projectId})`,
+      '  These credentials are demo-only. Ctrl+C stops the simulator.',
+      '',
+    ].join('\n'),
+  );
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -12,7 +12,12 @@ export class SimError extends Error {
   readonly source: unknown;
   readonly headers: Record<string, string>;
 
-  constructor(status: number, code: number | null, title: string, extra: { detail?: string; source?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    code: number | null,
+    title: string,
+    extra: { detail?: string; source?: unknown; headers?: Record<string, string> } = {},
+  ) {
     super(title);
     this.name = 'SimError';
     this.status = status;
@@ -23,7 +28,15 @@ export class SimError extends Error {
   }
 
   toErrorObject(): FptrErrorObject {
-    return { id: errorId(), status: this.status, code: this.code ?? undefined, title: this.message, detail: this.detail, source: this.source, meta: null };
+    return {
+      id: errorId(),
+      status: this.status,
+      code: this.code ?? undefined,
+      title: this.message,
+      detail: this.detail,
+      source: this.source,
+      meta: null,
+    };
   }
 }
 

@@ -38,7 +38,8 @@ const TYPE_WEIGHT: Readonly<Record<string, number>> = { Task: 5, Shot: 1.5, Asse
 function ms(value: Date | number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = value instanceof Date ? value.getTime() : value;
-  if (!Number.isFinite(n)) throw new RangeError(`generateEvents: from/to must be dates or epoch ms, got ${String(value)}`);
+  if (!Number.isFinite(n))
+    throw new RangeError(`generateEvents: from/to must be dates or epoch ms, got ${String(value)}`);
   return n;
 }
 
@@ -53,18 +54,23 @@ interface Candidates {
 export function generateEvents(store: EntityStore, n: number, opts: GenerateOptions = {}): GenerateResult {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`generateEvents: n must be a whole number, got ${String(n)}`);
   const projects = opts.projects ? new Set(opts.projects) : undefined;
-  const pools: Candidates[] = (opts.types ?? DEFAULT_TYPES).map((type) => {
-    const def = store.def(type);
-    const records = store.all(def.name).filter((r) => {
-      if (r.retired) return false;
-      const p = def.name === 'Project' ? { id: r.id } : (r.fields.project as Link | null | undefined);
-      return !projects || (p !== null && p !== undefined && projects.has(p.id));
-    });
-    const text = ['description', 'sg_description', 'content'].find((f) => def.fields[f]?.type === 'text');
-    return { type: def.name, records, weight: TYPE_WEIGHT[def.name] ?? 1, status: def.fields.sg_status_list, text };
-  }).filter((c) => c.records.length);
-  if (n && !pools.length) throw new Error('generateEvents: no records of the chosen types in the chosen projects to write events about');
-  const users = opts.users?.length ? [...opts.users] : store.all('HumanUser').map((u) => ({ type: 'HumanUser', id: u.id }));
+  const pools: Candidates[] = (opts.types ?? DEFAULT_TYPES)
+    .map((type) => {
+      const def = store.def(type);
+      const records = store.all(def.name).filter((r) => {
+        if (r.retired) return false;
+        const p = def.name === 'Project' ? { id: r.id } : (r.fields.project as Link | null | undefined);
+        return !projects || (p !== null && p !== undefined && projects.has(p.id));
+      });
+      const text = ['description', 'sg_description', 'content'].find((f) => def.fields[f]?.type === 'text');
+      return { type: def.name, records, weight: TYPE_WEIGHT[def.name] ?? 1, status: def.fields.sg_status_list, text };
+    })
+    .filter((c) => c.records.length);
+  if (n && !pools.length)
+    throw new Error('generateEvents: no records of the chosen types in the chosen projects to write events about');
+  const users = opts.users?.length
+    ? [...opts.users]
+    : store.all('HumanUser').map((u) => ({ type: 'HumanUser', id: u.id }));
   if (n && !users.length) throw new Error('generateEvents: no users to make the events');
   const people = store.all('HumanUser').map((u) => ({ type: 'HumanUser', id: u.id }));
   const userNames = users.map((u) => store.nameOf(u) ?? `${u.type} ${u.id}`);
@@ -75,10 +81,13 @@ export function generateEvents(store: EntityStore, n: number, opts: GenerateOpti
   // Rows share what they can (links, timestamps): 100,000 rows should not mean a million objects.
   const links = new Map<StoredRecord, Link>();
   const names = new Map<StoredRecord, string>();
-  let second = NaN, stamp = '';
+  let second = NaN,
+    stamp = '';
   const now = Date.now();
-  const from = ms(opts.from, now), to = ms(opts.to, from);
-  let first = 0, last = 0;
+  const from = ms(opts.from, now),
+    to = ms(opts.to, from);
+  let first = 0,
+    last = 0;
 
   for (let i = 0; i < n; i++) {
     let w = random() * totalWeight;
@@ -114,25 +123,66 @@ export function generateEvents(store: EntityStore, n: number, opts: GenerateOpti
       const choices = pool.status.values.filter((v) => v !== old);
       const next = pick(choices);
       current.set(rec, next);
-      meta = { type: 'attribute_change', attribute_name: attribute, entity_type: rec.type, entity_id: rec.id, field_data_type: 'status_list', old_value: old, new_value: next };
+      meta = {
+        type: 'attribute_change',
+        attribute_name: attribute,
+        entity_type: rec.type,
+        entity_id: rec.id,
+        field_data_type: 'status_list',
+        old_value: old,
+        new_value: next,
+      };
     } else if (rec.type === 'Task' && kind < 0.88 && people.length) {
       attribute = 'task_assignees';
       const added = pick(people);
       meta = {
-        type: 'attribute_change', attribute_name: attribute, entity_type: rec.type, entity_id: rec.id, field_data_type: 'multi_entity',
-        added: [{ ...added, name: store.nameOf(added), status: 'act', valid: 'valid' }], removed: [],
+        type: 'attribute_change',
+        attribute_name: attribute,
+        entity_type: rec.type,
+        entity_id: rec.id,
+        field_data_type: 'multi_entity',
+        added: [{ ...added, name: store.nameOf(added), status: 'act', valid: 'valid' }],
+        removed: [],
       };
     } else {
       attribute = pool.text ?? 'description';
       meta = {
-        type: 'attribute_change', attribute_name: attribute, entity_type: rec.type, entity_id: rec.id, field_data_type: 'text',
-        old_value: null, new_value: `generated note ${i + 1}`,
+        type: 'attribute_change',
+        attribute_name: attribute,
+        entity_type: rec.type,
+        entity_id: rec.id,
+        field_data_type: 'text',
+        old_value: null,
+        new_value: `generated note ${i + 1}`,
       };
     }
     const description = `${userNames[u]} ${operation === 'create' ? 'created new' : 'changed'} ${rec.type} ${name}${attribute ? `: ${attribute}` : ''}`;
-    const fields = { event_type: eventType, attribute_name: attribute, meta, project, entity, user, session_uuid: null, description, created_at: stamp, created_by: user };
+    const fields = {
+      event_type: eventType,
+      attribute_name: attribute,
+      meta,
+      project,
+      entity,
+      user,
+      session_uuid: null,
+      description,
+      created_at: stamp,
+      created_by: user,
+    };
     const dispatch = opts.webhooks
-      ? { event_type: eventType, attribute_name: attribute, meta, entity, user, project, session_uuid: null, createdMs, operation, entityType: rec.type, inCreate: false }
+      ? {
+          event_type: eventType,
+          attribute_name: attribute,
+          meta,
+          entity,
+          user,
+          project,
+          session_uuid: null,
+          createdMs,
+          operation,
+          entityType: rec.type,
+          inCreate: false,
+        }
       : undefined;
     last = store.appendEvent(fields, createdMs, dispatch);
     if (i === 0) first = last;

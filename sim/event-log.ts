@@ -71,10 +71,13 @@ export class EventLogPolicy {
       return { stop: () => rule.ids?.forEach((id) => this.pending.delete(id)) };
     }
     const active: ActiveRule = {
-      fraction: share(rule.fraction, 'fraction'), foreverFraction: share(rule.foreverFraction, 'foreverFraction'),
-      forMs, random: seededRandom(rule.seed ?? 1),
+      fraction: share(rule.fraction, 'fraction'),
+      foreverFraction: share(rule.foreverFraction, 'foreverFraction'),
+      forMs,
+      random: seededRandom(rule.seed ?? 1),
     };
-    if (active.fraction + active.foreverFraction > 1) throw new RangeError('holdBack: fraction + foreverFraction must be at most 1');
+    if (active.fraction + active.foreverFraction > 1)
+      throw new RangeError('holdBack: fraction + foreverFraction must be at most 1');
     this.rules.push(active);
     return {
       stop: () => {

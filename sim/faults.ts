@@ -43,7 +43,10 @@ class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private readonly perSecond: number, private readonly burst: number) {
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {
     this.tokens = burst;
     this.last = Date.now();
   }
@@ -72,7 +75,11 @@ export class FaultSet {
   private bucket: TokenBucket | undefined;
 
   add(rule: FaultRule): void {
-    this.rules.push({ rule: { ...rule }, remaining: rule.times ?? Infinity, until: rule.untilMs === undefined ? Infinity : Date.now() + rule.untilMs });
+    this.rules.push({
+      rule: { ...rule },
+      remaining: rule.times ?? Infinity,
+      until: rule.untilMs === undefined ? Infinity : Date.now() + rule.untilMs,
+    });
   }
 
   /** Limits every request to the site (auth included); null lifts the limit. */
@@ -81,7 +88,8 @@ export class FaultSet {
       this.bucket = undefined;
       return;
     }
-    if (!(limit.perSecond > 0)) throw new RangeError(`rateLimit: perSecond must be above 0, got ${String(limit.perSecond)}`);
+    if (!(limit.perSecond > 0))
+      throw new RangeError(`rateLimit: perSecond must be above 0, got ${String(limit.perSecond)}`);
     const burst = limit.burst ?? Math.max(1, limit.perSecond);
     if (!(burst >= 1)) throw new RangeError(`rateLimit: burst must be at least 1, got ${String(limit.burst)}`);
     this.bucket = new TokenBucket(limit.perSecond, burst);
@@ -111,7 +119,12 @@ export class FaultSet {
       const { rule } = active;
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       if (rule.path instanceof RegExp) rule.path.lastIndex = 0;
-      if (rule.path instanceof RegExp ? !rule.path.test(pathname) : rule.path !== undefined && !pathname.startsWith(rule.path)) continue;
+      if (
+        rule.path instanceof RegExp
+          ? !rule.path.test(pathname)
+          : rule.path !== undefined && !pathname.startsWith(rule.path)
+      )
+        continue;
       active.remaining--;
       outcome ??= { latencyMs: 0, drop: false };
       outcome.latencyMs += rule.latencyMs ?? 0;

@@ -8,15 +8,41 @@ import type { EntityStore, IdRange, Link, StoredRecord } from './store';
  */
 
 export const VALID_RELATIONS = [
-  'is', 'is_not', 'in', 'not_in', 'contains', 'not_contains', 'starts_with', 'ends_with',
-  'greater_than', 'less_than', 'between', 'not_between', 'in_last', 'not_in_last', 'in_next', 'not_in_next',
-  'type_is', 'type_is_not', 'name_is', 'name_contains', 'name_not_contains', 'name_starts_with', 'name_ends_with',
+  'is',
+  'is_not',
+  'in',
+  'not_in',
+  'contains',
+  'not_contains',
+  'starts_with',
+  'ends_with',
+  'greater_than',
+  'less_than',
+  'between',
+  'not_between',
+  'in_last',
+  'not_in_last',
+  'in_next',
+  'not_in_next',
+  'type_is',
+  'type_is_not',
+  'name_is',
+  'name_contains',
+  'name_not_contains',
+  'name_starts_with',
+  'name_ends_with',
 ] as const;
 type Relation = (typeof VALID_RELATIONS)[number];
 
 const NEGATED: Partial<Record<Relation, Relation>> = {
-  is_not: 'is', not_in: 'in', not_contains: 'contains', not_between: 'between', not_in_last: 'in_last',
-  not_in_next: 'in_next', type_is_not: 'type_is', name_not_contains: 'name_contains',
+  is_not: 'is',
+  not_in: 'in',
+  not_contains: 'contains',
+  not_between: 'between',
+  not_in_last: 'in_last',
+  not_in_next: 'in_next',
+  type_is_not: 'type_is',
+  name_not_contains: 'name_contains',
 };
 
 export type FilterMode = 'array' | 'hash';
@@ -37,7 +63,8 @@ function parsePath(def: EntityDef, path: string): Path | { unknownField: string 
   let multi = false;
   for (let i = 0; i < parts.length; i += 2) {
     const field = parts[i];
-    const fd: FieldDef | undefined = current && Object.prototype.hasOwnProperty.call(current.fields, field) ? current.fields[field] : undefined;
+    const fd: FieldDef | undefined =
+      current && Object.prototype.hasOwnProperty.call(current.fields, field) ? current.fields[field] : undefined;
     if (!current || !fd) return { unknownField: `${current?.name ?? parts[i - 1]}.${field}` };
     const linkType = parts[i + 1];
     if (linkType !== undefined) {
@@ -103,7 +130,13 @@ function comparable(v: unknown, fd: FieldDef): number | string | undefined {
   return v.toLowerCase();
 }
 
-const UNIT_MS: Record<string, number> = { HOUR: 3_600_000, DAY: 86_400_000, WEEK: 604_800_000, MONTH: 2_592_000_000, YEAR: 31_536_000_000 };
+const UNIT_MS: Record<string, number> = {
+  HOUR: 3_600_000,
+  DAY: 86_400_000,
+  WEEK: 604_800_000,
+  MONTH: 2_592_000_000,
+  YEAR: 31_536_000_000,
+};
 
 function withinWindow(v: unknown, arg: unknown, fd: FieldDef, future: boolean, now: number): boolean {
   const [n, unit] = Array.isArray(arg) ? arg : [];
@@ -115,36 +148,75 @@ function withinWindow(v: unknown, arg: unknown, fd: FieldDef, future: boolean, n
 
 function holds(store: EntityStore, rel: Relation, v: unknown, arg: unknown, fd: FieldDef): boolean {
   switch (rel) {
-    case 'is': return equals(v, arg);
-    case 'in': return (Array.isArray(arg) ? arg : [arg]).some((a) => equals(v, a));
-    case 'contains': { const s = text(v), a = text(arg); return s !== undefined && a !== undefined && s.includes(a); }
-    case 'starts_with': { const s = text(v), a = text(arg); return s !== undefined && a !== undefined && s.startsWith(a); }
-    case 'ends_with': { const s = text(v), a = text(arg); return s !== undefined && a !== undefined && s.endsWith(a); }
-    case 'greater_than': case 'less_than': {
-      const a = comparable(v, fd), b = comparable(arg, fd);
+    case 'is':
+      return equals(v, arg);
+    case 'in':
+      return (Array.isArray(arg) ? arg : [arg]).some((a) => equals(v, a));
+    case 'contains': {
+      const s = text(v),
+        a = text(arg);
+      return s !== undefined && a !== undefined && s.includes(a);
+    }
+    case 'starts_with': {
+      const s = text(v),
+        a = text(arg);
+      return s !== undefined && a !== undefined && s.startsWith(a);
+    }
+    case 'ends_with': {
+      const s = text(v),
+        a = text(arg);
+      return s !== undefined && a !== undefined && s.endsWith(a);
+    }
+    case 'greater_than':
+    case 'less_than': {
+      const a = comparable(v, fd),
+        b = comparable(arg, fd);
       if (a === undefined || b === undefined || typeof a !== typeof b) return false;
       return rel === 'greater_than' ? a > b : a < b;
     }
     case 'between': {
       if (!Array.isArray(arg) || arg.length !== 2) return false;
-      const a = comparable(v, fd), lo = comparable(arg[0], fd), hi = comparable(arg[1], fd);
+      const a = comparable(v, fd),
+        lo = comparable(arg[0], fd),
+        hi = comparable(arg[1], fd);
       return a !== undefined && lo !== undefined && hi !== undefined && a >= lo && a <= hi;
     }
-    case 'in_last': return withinWindow(v, arg, fd, false, Date.now());
-    case 'in_next': return withinWindow(v, arg, fd, true, Date.now());
-    case 'type_is': return isLinkValue(v) ? v.type === arg : arg === null && v === null;
-    case 'name_is': return isLinkValue(v) && equals(store.nameOf(v), arg);
-    case 'name_contains': { const n = isLinkValue(v) ? text(store.nameOf(v)) : undefined, a = text(arg); return n !== undefined && a !== undefined && n.includes(a); }
-    case 'name_starts_with': { const n = isLinkValue(v) ? text(store.nameOf(v)) : undefined, a = text(arg); return n !== undefined && a !== undefined && n.startsWith(a); }
-    case 'name_ends_with': { const n = isLinkValue(v) ? text(store.nameOf(v)) : undefined, a = text(arg); return n !== undefined && a !== undefined && n.endsWith(a); }
-    default: return false;
+    case 'in_last':
+      return withinWindow(v, arg, fd, false, Date.now());
+    case 'in_next':
+      return withinWindow(v, arg, fd, true, Date.now());
+    case 'type_is':
+      return isLinkValue(v) ? v.type === arg : arg === null && v === null;
+    case 'name_is':
+      return isLinkValue(v) && equals(store.nameOf(v), arg);
+    case 'name_contains': {
+      const n = isLinkValue(v) ? text(store.nameOf(v)) : undefined,
+        a = text(arg);
+      return n !== undefined && a !== undefined && n.includes(a);
+    }
+    case 'name_starts_with': {
+      const n = isLinkValue(v) ? text(store.nameOf(v)) : undefined,
+        a = text(arg);
+      return n !== undefined && a !== undefined && n.startsWith(a);
+    }
+    case 'name_ends_with': {
+      const n = isLinkValue(v) ? text(store.nameOf(v)) : undefined,
+        a = text(arg);
+      return n !== undefined && a !== undefined && n.endsWith(a);
+    }
+    default:
+      return false;
   }
 }
 
 function condition(store: EntityStore, def: EntityDef, path: string, relation: unknown, arg: unknown): Predicate {
   if (typeof path !== 'string') throw badRequest('Each filter condition needs a field path string.');
   if (typeof relation !== 'string' || !(VALID_RELATIONS as readonly string[]).includes(relation)) {
-    throw badRequest(`Invalid relation '${String(relation)}'. Valid relations are: ${VALID_RELATIONS.join(', ')}.`, 103, { source: { filters: path } });
+    throw badRequest(
+      `Invalid relation '${String(relation)}'. Valid relations are: ${VALID_RELATIONS.join(', ')}.`,
+      103,
+      { source: { filters: path } },
+    );
   }
   const parsed = parsePath(def, path);
   if (!isPath(parsed)) throw badRequest(`API read() ${parsed.unknownField} doesn't exist.`);
@@ -157,9 +229,10 @@ function condition(store: EntityStore, def: EntityDef, path: string, relation: u
     const values = resolve(store, rec, parsed);
     let hit: boolean;
     if (parsed.multi) {
-      hit = positive === 'is' && (arg === null || arg === undefined)
-        ? values.length === 0
-        : values.some((v) => holds(store, positive, v, arg, leaf));
+      hit =
+        positive === 'is' && (arg === null || arg === undefined)
+          ? values.length === 0
+          : values.some((v) => holds(store, positive, v, arg, leaf));
     } else {
       hit = holds(store, positive, values[0] ?? null, arg, leaf);
     }
@@ -169,7 +242,11 @@ function condition(store: EntityStore, def: EntityDef, path: string, relation: u
 
 /** `meta` and other serializable fields can be read but not filtered or sorted on (fptr-api.md §6.3). */
 function notFilterable(def: EntityDef, path: string, verb: string): Error {
-  return badRequest(`API read() cannot ${verb} ${def.name}.${path}: serializable fields are not filterable or sortable.`, 103, { source: { [verb === 'sort on' ? 'sort' : 'filters']: path } });
+  return badRequest(
+    `API read() cannot ${verb} ${def.name}.${path}: serializable fields are not filterable or sortable.`,
+    103,
+    { source: { [verb === 'sort on' ? 'sort' : 'filters']: path } },
+  );
 }
 
 function conditionFrom(store: EntityStore, def: EntityDef, c: unknown, mode: FilterMode): Predicate {
@@ -180,7 +257,8 @@ function conditionFrom(store: EntityStore, def: EntityDef, c: unknown, mode: Fil
   if (typeof c === 'object' && c !== null) {
     const o = c as Record<string, unknown>;
     if ('logical_operator' in o || 'conditions' in o) {
-      if (mode === 'array') throw badRequest('Nested filter groups need Content-Type application/vnd+shotgun.api3_hash+json.');
+      if (mode === 'array')
+        throw badRequest('Nested filter groups need Content-Type application/vnd+shotgun.api3_hash+json.');
       return group(store, def, o);
     }
     if (typeof o.path === 'string') {
@@ -194,7 +272,9 @@ function conditionFrom(store: EntityStore, def: EntityDef, c: unknown, mode: Fil
 function group(store: EntityStore, def: EntityDef, g: Record<string, unknown>): Predicate {
   const op = g.logical_operator;
   if (op !== 'and' && op !== 'or') {
-    throw badRequest(`logical_operator must be one of: and, or (got ${JSON.stringify(op)}).`, 103, { source: { filters: { logical_operator: op } } });
+    throw badRequest(`logical_operator must be one of: and, or (got ${JSON.stringify(op)}).`, 103, {
+      source: { filters: { logical_operator: op } },
+    });
   }
   if (!Array.isArray(g.conditions)) throw badRequest('A filter group needs a conditions array.');
   const parts = g.conditions.map((c) => conditionFrom(store, def, c, 'hash'));
@@ -205,7 +285,10 @@ function group(store: EntityStore, def: EntityDef, g: Record<string, unknown>): 
 export function compileFilters(store: EntityStore, def: EntityDef, filters: unknown, mode: FilterMode): Predicate {
   if (filters === undefined || filters === null) return () => true;
   if (mode === 'array') {
-    if (!Array.isArray(filters)) throw badRequest('filters must be an array of [field, relation, value] for application/vnd+shotgun.api3_array+json.');
+    if (!Array.isArray(filters))
+      throw badRequest(
+        'filters must be an array of [field, relation, value] for application/vnd+shotgun.api3_array+json.',
+      );
     const parts = filters.map((c) => conditionFrom(store, def, c, 'array'));
     return (r) => parts.every((p) => p(r));
   }
@@ -213,7 +296,10 @@ export function compileFilters(store: EntityStore, def: EntityDef, filters: unkn
     const parts = filters.map((c) => conditionFrom(store, def, c, 'hash'));
     return (r) => parts.every((p) => p(r));
   }
-  if (typeof filters !== 'object') throw badRequest('filters must be an object {logical_operator, conditions} for application/vnd+shotgun.api3_hash+json.');
+  if (typeof filters !== 'object')
+    throw badRequest(
+      'filters must be an object {logical_operator, conditions} for application/vnd+shotgun.api3_hash+json.',
+    );
   return group(store, def, filters as Record<string, unknown>);
 }
 
@@ -231,8 +317,7 @@ export function compileQueryFilters(store: EntityStore, def: EntityDef, params: 
  * may stop early, or by a comparator.
  */
 export type SortPlan =
-  | { byId: true; reverse: boolean }
-  | { byId: false; sort(records: StoredRecord[]): StoredRecord[] };
+  { byId: true; reverse: boolean } | { byId: false; sort(records: StoredRecord[]): StoredRecord[] };
 
 /**
  * Reads an FPTR sort spec (`"-updated_at,id"` or an array). Unknown keys are ignored like FPTR
@@ -260,28 +345,41 @@ export function planSort(store: EntityStore, def: EntityDef, spec: unknown): Sor
     if (typeof v === 'boolean') return v ? 1 : 0;
     return comparable(v, path.leaf) ?? null;
   };
-  const sort = (records: StoredRecord[]): StoredRecord[] => records.sort((a, b) => {
-    for (const k of keys) {
-      const x = key(a, k.path), y = key(b, k.path);
-      if (x === y) continue;
-      const order = x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
-      return k.desc ? -order : order;
-    }
-    return a.id - b.id;
-  });
+  const sort = (records: StoredRecord[]): StoredRecord[] =>
+    records.sort((a, b) => {
+      for (const k of keys) {
+        const x = key(a, k.path),
+          y = key(b, k.path);
+        if (x === y) continue;
+        const order = x === null ? -1 : y === null ? 1 : x < y ? -1 : 1;
+        return k.desc ? -order : order;
+      }
+      return a.id - b.id;
+    });
   return { byId: false, sort };
 }
 
 /** Narrows `range` by one top-level `id` condition. */
 function narrowById(range: IdRange, relation: unknown, arg: unknown): void {
   const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-  const atLeast = (n: number): void => { range.min = Math.max(range.min ?? -Infinity, n); };
-  const atMost = (n: number): void => { range.max = Math.min(range.max ?? Infinity, n); };
+  const atLeast = (n: number): void => {
+    range.min = Math.max(range.min ?? -Infinity, n);
+  };
+  const atMost = (n: number): void => {
+    range.max = Math.min(range.max ?? Infinity, n);
+  };
   if (relation === 'greater_than' && num(arg)) atLeast(Math.floor(arg) + 1);
   else if (relation === 'less_than' && num(arg)) atMost(Math.ceil(arg) - 1);
-  else if (relation === 'is' && num(arg)) { atLeast(arg); atMost(arg); }
-  else if (relation === 'between' && Array.isArray(arg) && num(arg[0]) && num(arg[1])) { atLeast(arg[0]); atMost(arg[1]); }
-  else if (relation === 'in' && Array.isArray(arg) && arg.length && arg.every(num)) { atLeast(Math.min(...arg)); atMost(Math.max(...arg)); }
+  else if (relation === 'is' && num(arg)) {
+    atLeast(arg);
+    atMost(arg);
+  } else if (relation === 'between' && Array.isArray(arg) && num(arg[0]) && num(arg[1])) {
+    atLeast(arg[0]);
+    atMost(arg[1]);
+  } else if (relation === 'in' && Array.isArray(arg) && arg.length && arg.every(num)) {
+    atLeast(Math.min(...arg));
+    atMost(Math.max(...arg));
+  }
 }
 
 /**
@@ -305,15 +403,23 @@ export function idRange(filters: unknown, mode: FilterMode): IdRange {
 /** Normalises `fields` (`"*"`, `"a,b"` or an array) to a list; undefined means all. */
 export function parseFieldList(fields: unknown): string[] | undefined {
   const list = Array.isArray(fields) ? fields : typeof fields === 'string' ? fields.split(',') : [];
-  const names = list.filter((f): f is string => typeof f === 'string').map((f) => f.trim()).filter(Boolean);
+  const names = list
+    .filter((f): f is string => typeof f === 'string')
+    .map((f) => f.trim())
+    .filter(Boolean);
   if (!names.length || names.includes('*')) return undefined;
   return names;
 }
 
 /** The values of a dotted path as reads return them (single value unless the path fans out). */
-export function readPath(store: EntityStore, def: EntityDef, rec: StoredRecord, path: string): { ok: true; value: unknown } | { ok: false } {
+export function readPath(
+  store: EntityStore,
+  def: EntityDef,
+  rec: StoredRecord,
+  path: string,
+): { ok: true; value: unknown } | { ok: false } {
   const parsed = parsePath(def, path);
   if (!isPath(parsed)) return { ok: false };
   const values = resolve(store, rec, parsed).map((v) => store.present(v, parsed.leaf));
-  return { ok: true, value: parsed.multi ? values : values[0] ?? null };
+  return { ok: true, value: parsed.multi ? values : (values[0] ?? null) };
 }

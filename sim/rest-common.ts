@@ -54,12 +54,14 @@ const MAX_PAGE_SIZE = 5000;
 
 export function requireJson(ctx: Ctx): unknown {
   const type = mediaType(ctx.req);
-  if (type !== 'application/json' && !(type === '' && !ctx.body.length)) throw unsupportedType(type, 'application/json');
+  if (type !== 'application/json' && !(type === '' && !ctx.body.length))
+    throw unsupportedType(type, 'application/json');
   return parseJson(ctx.body);
 }
 
 export function objectBody(value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('Request body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest('Request body must be a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -77,7 +79,8 @@ export function intParam(value: unknown, name: string, group?: 'page'): number |
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : /^-?\d+$/.test(String(value)) ? Number(value) : NaN;
   const problem = { [name]: [`${name} must be an integer`] };
-  if (!Number.isInteger(n)) throw badRequest(`${name} must be an integer`, 103, { source: group ? { [group]: problem } : problem });
+  if (!Number.isInteger(n))
+    throw badRequest(`${name} must be an integer`, 103, { source: group ? { [group]: problem } : problem });
   return n;
 }
 
@@ -89,9 +92,18 @@ export interface Page {
 export function page(sizeRaw: unknown, numberRaw: unknown): Page {
   const size = intParam(sizeRaw, 'size', 'page') ?? DEFAULT_PAGE_SIZE;
   const number = intParam(numberRaw, 'number', 'page') ?? 1;
-  if (size < 1) throw badRequest('size must be greater than 0', 103, { source: { page: { size: ['size must be greater than 0'] } } });
-  if (size > MAX_PAGE_SIZE) throw badRequest(`size must be less than ${MAX_PAGE_SIZE}`, 103, { source: { page: { size: [`size must be less than ${MAX_PAGE_SIZE}`] } } });
-  if (number < 1) throw badRequest('number must be greater than 0', 103, { source: { page: { number: ['number must be greater than 0'] } } });
+  if (size < 1)
+    throw badRequest('size must be greater than 0', 103, {
+      source: { page: { size: ['size must be greater than 0'] } },
+    });
+  if (size > MAX_PAGE_SIZE)
+    throw badRequest(`size must be less than ${MAX_PAGE_SIZE}`, 103, {
+      source: { page: { size: [`size must be less than ${MAX_PAGE_SIZE}`] } },
+    });
+  if (number < 1)
+    throw badRequest('number must be greater than 0', 103, {
+      source: { page: { number: ['number must be greater than 0'] } },
+    });
   return { size, number };
 }
 
@@ -115,9 +127,14 @@ export interface ReadOptions {
 
 export function readOptions(returnOnly: unknown, includeArchived: unknown): ReadOptions {
   if (returnOnly !== undefined && returnOnly !== null && returnOnly !== 'active' && returnOnly !== 'retired') {
-    throw badRequest("return_only must be one of: active, retired", 103, { source: { options: { return_only: returnOnly } } });
+    throw badRequest('return_only must be one of: active, retired', 103, {
+      source: { options: { return_only: returnOnly } },
+    });
   }
-  return { returnOnly: returnOnly === 'retired' ? 'retired' : 'active', includeArchived: includeArchived === true || includeArchived === 'true' };
+  return {
+    returnOnly: returnOnly === 'retired' ? 'retired' : 'active',
+    includeArchived: includeArchived === true || includeArchived === 'true',
+  };
 }
 
 export function visible(store: EntityStore, rec: StoredRecord, opts: ReadOptions): boolean {
@@ -135,7 +152,15 @@ export function queryFields(url: URL, key: string): string | undefined {
  * One page of matching records. In id order (the default, and an event poller's `sort: id`) the
  * walk stops once the page is full, and `range` skips to the first candidate id.
  */
-export function listRecords(s: Services, def: EntityDef, predicate: Predicate, opts: ReadOptions, sort: unknown, p: Page, range: IdRange = {}): StoredRecord[] {
+export function listRecords(
+  s: Services,
+  def: EntityDef,
+  predicate: Predicate,
+  opts: ReadOptions,
+  sort: unknown,
+  p: Page,
+  range: IdRange = {},
+): StoredRecord[] {
   const plan = planSort(s.store, def, sort);
   const keep = (r: StoredRecord): boolean => visible(s.store, r, opts) && predicate(r);
   const skip = (p.number - 1) * p.size;

@@ -1,5 +1,14 @@
 import { SimError, badRequest, notFound } from './errors';
-import { objectBody, recordId, requireJson, route, type Ctx, type Reply, type Route, type Services } from './rest-common';
+import {
+  objectBody,
+  recordId,
+  requireJson,
+  route,
+  type Ctx,
+  type Reply,
+  type Route,
+  type Services,
+} from './rest-common';
 import type { EntityDef } from './schema';
 import { API } from './serialize';
 import type { StorageRequest } from './storage';
@@ -27,13 +36,21 @@ function target(ctx: Ctx, s: Services): Target {
   s.store.active(def.name, id);
   const field = ctx.params[2] ?? null;
   if (field !== null) fileField(def, field);
-  return { def, entity: { type: def.name, id }, field, uploadPath: `${API}/entity/${def.plural}/${id}${field === null ? '' : `/${field}`}/_upload` };
+  return {
+    def,
+    entity: { type: def.name, id },
+    field,
+    uploadPath: `${API}/entity/${def.plural}/${id}${field === null ? '' : `/${field}`}/_upload`,
+  };
 }
 
 function fileField(def: EntityDef, field: string): void {
   const fd = Object.prototype.hasOwnProperty.call(def.fields, field) ? def.fields[field] : undefined;
   if (!fd) throw badRequest(`API read() ${def.name}.${field} doesn't exist.`);
-  if (fd.type !== 'url') throw badRequest(`${def.name}.${field} is not a file field (its data type is ${fd.type}).`, 103, { source: { field } });
+  if (fd.type !== 'url')
+    throw badRequest(`${def.name}.${field} is not a file field (its data type is ${fd.type}).`, 103, {
+      source: { field },
+    });
 }
 
 function startUpload(ctx: Ctx, s: Services): Reply {
@@ -43,16 +60,37 @@ function startUpload(ctx: Ctx, s: Services): Reply {
   const multipart = ctx.url.searchParams.get('multipart_upload') === 'true';
   const session = s.storage.start(t.entity, t.field, filename, multipart);
   const data = {
-    timestamp: session.timestamp, upload_type: session.uploadType, upload_id: session.uploadId,
-    storage_service: s.storage.kind, original_filename: filename, multipart_upload: multipart,
+    timestamp: session.timestamp,
+    upload_type: session.uploadType,
+    upload_id: session.uploadId,
+    storage_service: s.storage.kind,
+    original_filename: filename,
+    multipart_upload: multipart,
   };
-  const links: Record<string, string> = { upload: s.storage.uploadUrl(session, t.uploadPath, ctx.actor.user, 1), complete_upload: t.uploadPath };
-  if (multipart) links.get_next_part = nextPartPath(t, session.timestamp, session.uploadId ?? '', filename, session.uploadType, 2);
+  const links: Record<string, string> = {
+    upload: s.storage.uploadUrl(session, t.uploadPath, ctx.actor.user, 1),
+    complete_upload: t.uploadPath,
+  };
+  if (multipart)
+    links.get_next_part = nextPartPath(t, session.timestamp, session.uploadId ?? '', filename, session.uploadType, 2);
   return { status: 200, body: { data, links } };
 }
 
-function nextPartPath(t: Target, timestamp: string, uploadId: string, filename: string, uploadType: string, part: number): string {
-  const q = new URLSearchParams({ filename, part_number: String(part), timestamp, upload_id: uploadId, upload_type: uploadType });
+function nextPartPath(
+  t: Target,
+  timestamp: string,
+  uploadId: string,
+  filename: string,
+  uploadType: string,
+  part: number,
+): string {
+  const q = new URLSearchParams({
+    filename,
+    part_number: String(part),
+    timestamp,
+    upload_id: uploadId,
+    upload_type: uploadType,
+  });
   return `${t.uploadPath}/multipart?${q.toString()}`;
 }
 
@@ -60,12 +98,28 @@ function nextPart(ctx: Ctx, s: Services): Reply {
   const t = target(ctx, s);
   const q = ctx.url.searchParams;
   const session = s.storage.session({ timestamp: q.get('timestamp') }, t.entity, t.field);
-  if (!session.multipart || q.get('upload_id') !== session.uploadId) throw notFound('NoSuchUpload: upload_id does not name an open multipart upload', 104);
+  if (!session.multipart || q.get('upload_id') !== session.uploadId)
+    throw notFound('NoSuchUpload: upload_id does not name an open multipart upload', 104);
   const part = Number(q.get('part_number'));
-  if (!Number.isInteger(part) || part < 2 || part > 10_000) throw badRequest('part_number must be an integer from 2 to 10000', 103, { source: { part_number: q.get('part_number') } });
+  if (!Number.isInteger(part) || part < 2 || part > 10_000)
+    throw badRequest('part_number must be an integer from 2 to 10000', 103, {
+      source: { part_number: q.get('part_number') },
+    });
   return {
     status: 200,
-    body: { links: { upload: s.storage.uploadUrl(session, t.uploadPath, ctx.actor.user, part), get_next_part: nextPartPath(t, session.timestamp, session.uploadId ?? '', session.filename, session.uploadType, part + 1) } },
+    body: {
+      links: {
+        upload: s.storage.uploadUrl(session, t.uploadPath, ctx.actor.user, part),
+        get_next_part: nextPartPath(
+          t,
+          session.timestamp,
+          session.uploadId ?? '',
+          session.filename,
+          session.uploadType,
+          part + 1,
+        ),
+      },
+    },
   };
 }
 
@@ -86,8 +140,12 @@ function logged(ctx: Ctx, s: Services, fn: (entry: StorageRequest) => Reply): Re
 function checkSigned(ctx: Ctx, s: Services, method: string): void {
   if (s.storage.kind !== 'sg') throw notFound('This site stores files on S3: send the bytes to links.upload', 103);
   const check = s.storage.verify(method, ctx.url);
-  if (check === 'expired') throw new SimError(403, 103, 'The signed URL has expired', { source: { expiration: ctx.url.searchParams.get('expiration') } });
-  if (check === 'bad') throw new SimError(403, 103, 'The signed URL is not valid', { source: { signature: ['does not match'] } });
+  if (check === 'expired')
+    throw new SimError(403, 103, 'The signed URL has expired', {
+      source: { expiration: ctx.url.searchParams.get('expiration') },
+    });
+  if (check === 'bad')
+    throw new SimError(403, 103, 'The signed URL is not valid', { source: { signature: ['does not match'] } });
   const fault = s.storage.takeFault(method);
   if (fault) throw new SimError(fault, null, 'Injected by the simulator storage faults');
 }
@@ -97,12 +155,21 @@ function sgPut(ctx: Ctx, s: Services): Reply {
     const t = target(ctx, s);
     checkSigned(ctx, s, 'PUT');
     const session = s.storage.putSiteBytes(ctx.url, ctx.body, ctx.req.headers['content-type'], t.entity, t.field);
-    return { status: 200, body: { data: { upload_id: session.uploadId, original_filename: session.filename }, links: { complete_upload: t.uploadPath } } };
+    return {
+      status: 200,
+      body: {
+        data: { upload_id: session.uploadId, original_filename: session.filename },
+        links: { complete_upload: t.uploadPath },
+      },
+    };
   });
 }
 
 function uploadInfo(raw: unknown): Record<string, unknown> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('upload_info is required: the data of the upload start, plus upload_id or etags', 103, { source: { upload_info: ['is required'] } });
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw badRequest('upload_info is required: the data of the upload start, plus upload_id or etags', 103, {
+      source: { upload_info: ['is required'] },
+    });
   return raw as Record<string, unknown>;
 }
 
@@ -121,23 +188,42 @@ function complete(ctx: Ctx, s: Services): Reply {
   const site = s.siteUrl();
   s.store.atomically(() => {
     if (session.uploadType === 'Thumbnail') {
-      s.store.update(t.def.name, t.entity.id, { image: `${site}${API}/entity/${t.def.plural}/${t.entity.id}/image` }, ctx.actor);
+      s.store.update(
+        t.def.name,
+        t.entity.id,
+        { image: `${site}${API}/entity/${t.def.plural}/${t.entity.id}/image` },
+        ctx.actor,
+      );
       s.storage.attach(t.entity, 'image', object.key);
       return;
     }
-    const project = s.store.lookup(t.def.name, t.entity.id)?.fields.project ?? (t.def.name === 'Project' ? t.entity : null);
-    const attachment = s.store.create('Attachment', {
-      original_fname: session.filename, file_size: object.size, project,
-      display_name: typeof data.display_name === 'string' ? data.display_name : session.filename,
-      attachment_links: t.field === null ? [t.entity] : [], tags: data.tags ?? [],
-    }, ctx.actor, (rec) => {
-      const file: FileValue = {
-        url: `${site}${API}/entity/attachments/${rec.id}/this_file`, name: session.filename, content_type: object.contentType,
-        link_type: 'upload', type: 'Attachment', id: rec.id,
-      };
-      return { this_file: file };
-    });
-    if (t.field !== null) s.store.update(t.def.name, t.entity.id, { [t.field]: { type: 'Attachment', id: attachment.id } }, ctx.actor);
+    const project =
+      s.store.lookup(t.def.name, t.entity.id)?.fields.project ?? (t.def.name === 'Project' ? t.entity : null);
+    const attachment = s.store.create(
+      'Attachment',
+      {
+        original_fname: session.filename,
+        file_size: object.size,
+        project,
+        display_name: typeof data.display_name === 'string' ? data.display_name : session.filename,
+        attachment_links: t.field === null ? [t.entity] : [],
+        tags: data.tags ?? [],
+      },
+      ctx.actor,
+      (rec) => {
+        const file: FileValue = {
+          url: `${site}${API}/entity/attachments/${rec.id}/this_file`,
+          name: session.filename,
+          content_type: object.contentType,
+          link_type: 'upload',
+          type: 'Attachment',
+          id: rec.id,
+        };
+        return { this_file: file };
+      },
+    );
+    if (t.field !== null)
+      s.store.update(t.def.name, t.entity.id, { [t.field]: { type: 'Attachment', id: attachment.id } }, ctx.actor);
     s.storage.attach({ type: 'Attachment', id: attachment.id }, 'this_file', object.key);
   });
   s.storage.keep(session, object);
@@ -160,12 +246,16 @@ function download(ctx: Ctx, s: Services): Reply {
   const field = ctx.params[2];
   fileField(def, field);
   const alt = ctx.url.searchParams.get('alt') ?? 'original';
-  if (alt !== 'original' && alt !== 'thumbnail') throw badRequest('alt must be one of: original, thumbnail', 103, { source: { alt } });
+  if (alt !== 'original' && alt !== 'thumbnail')
+    throw badRequest('alt must be one of: original, thumbnail', 103, { source: { alt } });
   const value = s.store.fieldValue(rec, field);
   const upload = value as FileValue | null;
-  const object = typeof value === 'object' && value !== null && upload?.link_type === 'upload' && upload.id !== undefined
-    ? s.storage.fileOf({ type: 'Attachment', id: upload.id }, 'this_file')
-    : value !== null && value !== undefined ? s.storage.fileOf({ type: def.name, id }, field) : undefined;
+  const object =
+    typeof value === 'object' && value !== null && upload?.link_type === 'upload' && upload.id !== undefined
+      ? s.storage.fileOf({ type: 'Attachment', id: upload.id }, 'this_file')
+      : value !== null && value !== undefined
+        ? s.storage.fileOf({ type: def.name, id }, field)
+        : undefined;
   if (!object) throw notFound(`${def.name}.${field} of ${def.name} ${id} holds no uploaded file`, 104);
   return { status: 302, headers: { location: s.storage.downloadUrl(object) } };
 }
@@ -179,7 +269,9 @@ function fileServe(ctx: Ctx, s: Services): Reply {
     return {
       status: 200,
       send: (res) => {
-        res.on('finish', () => { entry.status = res.statusCode; });
+        res.on('finish', () => {
+          entry.status = res.statusCode;
+        });
         s.storage.serve(object, ctx.req, res);
       },
     };

@@ -10,13 +10,28 @@ import { API } from './serialize';
  */
 
 const ENTITY_LABELS: Readonly<Record<string, string>> = {
-  HumanUser: 'Person', ApiUser: 'Script', Step: 'Pipeline Step', EventLogEntry: 'Event Log Entry', Attachment: 'File',
+  HumanUser: 'Person',
+  ApiUser: 'Script',
+  Step: 'Pipeline Step',
+  EventLogEntry: 'Event Log Entry',
+  Attachment: 'File',
 };
 
 const FIELD_LABELS: Readonly<Record<string, string>> = {
-  id: 'Id', sg_status_list: 'Status', created_at: 'Date Created', updated_at: 'Date Updated', created_by: 'Created by',
-  updated_by: 'Updated by', entity: 'Link', task_assignees: 'Assigned To', step: 'Pipeline Step', image: 'Thumbnail',
-  sg_uploaded_movie: 'Uploaded Movie', this_file: 'File', generate_event_log_entries: 'Generate Events', est_in_mins: 'Bid',
+  id: 'Id',
+  sg_status_list: 'Status',
+  created_at: 'Date Created',
+  updated_at: 'Date Updated',
+  created_by: 'Created by',
+  updated_by: 'Updated by',
+  entity: 'Link',
+  task_assignees: 'Assigned To',
+  step: 'Pipeline Step',
+  image: 'Thumbnail',
+  sg_uploaded_movie: 'Uploaded Movie',
+  this_file: 'File',
+  generate_event_log_entries: 'Generate Events',
+  est_in_mins: 'Bid',
 };
 
 function attr(value: unknown, editable = false): { value: unknown; editable: boolean } {
@@ -39,16 +54,27 @@ function fieldSchema(def: EntityDef, field: string, fd: FieldDef): Record<string
   if (fd.type === 'status_list' || fd.type === 'list') {
     const values = [...(fd.values ?? [])];
     properties.valid_values = attr(values, !def.readOnly);
-    if (fd.type === 'status_list') properties.display_values = attr(Object.fromEntries(values.map((v) => [v, STATUS_NAMES[v] ?? v])), false);
+    if (fd.type === 'status_list')
+      properties.display_values = attr(Object.fromEntries(values.map((v) => [v, STATUS_NAMES[v] ?? v])), false);
   }
   if (fd.type === 'entity' || fd.type === 'multi_entity') {
-    properties.valid_types = attr([...(fd.linkTypes ?? ENTITY_DEFS.filter((d) => d.name !== 'EventLogEntry').map((d) => d.name))], !def.readOnly);
+    properties.valid_types = attr(
+      [...(fd.linkTypes ?? ENTITY_DEFS.filter((d) => d.name !== 'EventLogEntry').map((d) => d.name))],
+      !def.readOnly,
+    );
   }
   return {
-    name: attr(fieldLabel(def, field), !def.readOnly), data_type: attr(fd.type),
-    editable: attr(!fd.readOnly && !def.readOnly && field !== 'id'), mandatory: attr(false), unique: attr(false),
-    visible: attr(true), entity_type: attr(def.name), description: attr('', !def.readOnly), custom_metadata: attr('', !def.readOnly),
-    ui_value_displayable: attr(true), properties,
+    name: attr(fieldLabel(def, field), !def.readOnly),
+    data_type: attr(fd.type),
+    editable: attr(!fd.readOnly && !def.readOnly && field !== 'id'),
+    mandatory: attr(false),
+    unique: attr(false),
+    visible: attr(true),
+    entity_type: attr(def.name),
+    description: attr('', !def.readOnly),
+    custom_metadata: attr('', !def.readOnly),
+    ui_value_displayable: attr(true),
+    properties,
   };
 }
 
@@ -63,7 +89,13 @@ function checkProject(ctx: Ctx): void {
 
 function types(ctx: Ctx): Reply {
   checkProject(ctx);
-  return { status: 200, body: { data: Object.fromEntries(ENTITY_DEFS.map((d) => [d.name, entitySchema(d)])), links: { self: selfLink(ctx) } } };
+  return {
+    status: 200,
+    body: {
+      data: Object.fromEntries(ENTITY_DEFS.map((d) => [d.name, entitySchema(d)])),
+      links: { self: selfLink(ctx) },
+    },
+  };
 }
 
 function oneType(ctx: Ctx, s: Services): Reply {
@@ -82,7 +114,12 @@ function oneField(ctx: Ctx, s: Services): Reply {
   const def = s.store.def(ctx.params[0]);
   const name = ctx.params[1];
   const fd = Object.prototype.hasOwnProperty.call(def.fields, name) ? def.fields[name] : undefined;
-  if (!fd) throw notFound(`Field '${name}' of entity type '${def.name}' does not exist.`, 104, `${def.name}.${name} not found`);
+  if (!fd)
+    throw notFound(
+      `Field '${name}' of entity type '${def.name}' does not exist.`,
+      104,
+      `${def.name}.${name} not found`,
+    );
   return { status: 200, body: { data: fieldSchema(def, name, fd), links: { self: selfLink(ctx) } } };
 }
 

@@ -2,8 +2,24 @@ import { SimError, badRequest, notFound, unsupportedType } from './errors';
 import { mediaType, parseJson } from './http-util';
 import { compileFilters, compileQueryFilters, idRange, parseFieldList, type FilterMode } from './query';
 import {
-  ARRAY_TYPE, HASH_TYPE, intParam, listRecords, objectBody, page, pageLinks, queryFields, readOptions, recordId, requireJson,
-  route, selfLink, writable, type Ctx, type Reply, type Route, type Services,
+  ARRAY_TYPE,
+  HASH_TYPE,
+  intParam,
+  listRecords,
+  objectBody,
+  page,
+  pageLinks,
+  queryFields,
+  readOptions,
+  recordId,
+  requireJson,
+  route,
+  selfLink,
+  writable,
+  type Ctx,
+  type Reply,
+  type Route,
+  type Services,
 } from './rest-common';
 import { FILE_ROUTES } from './rest-files';
 import { SCHEMA_ROUTES } from './rest-schema';
@@ -17,9 +33,15 @@ function serverInfo(): Reply {
     status: 200,
     body: {
       data: {
-        shotgun_version: 'v8.26.0.8069 (build fptrsim)', api_version: 'v1', shotgun_version_number: '8.26.0.8069',
-        shotgun_build_number: 'fptrsim', portfolio_version: '8.26.0.8069', unified_login_flow_enabled: true,
-        user_authentication_method: 'default', site_id: '0', site_name: 'fptr_sim',
+        shotgun_version: 'v8.26.0.8069 (build fptrsim)',
+        api_version: 'v1',
+        shotgun_version_number: '8.26.0.8069',
+        shotgun_build_number: 'fptrsim',
+        portfolio_version: '8.26.0.8069',
+        unified_login_flow_enabled: true,
+        user_authentication_method: 'default',
+        site_id: '0',
+        site_name: 'fptr_sim',
       },
     },
   };
@@ -38,10 +60,20 @@ function accessToken(ctx: Ctx, s: Services): Reply {
 function readOne(ctx: Ctx, s: Services): Reply {
   const def = s.store.def(ctx.params[0]);
   const id = recordId(ctx.params[1]);
-  const opts = readOptions(ctx.url.searchParams.get('options[return_only]') ?? undefined, ctx.url.searchParams.get('options[include_archived_projects]') ?? undefined);
+  const opts = readOptions(
+    ctx.url.searchParams.get('options[return_only]') ?? undefined,
+    ctx.url.searchParams.get('options[include_archived_projects]') ?? undefined,
+  );
   const rec = s.store.lookup(def.name, id);
-  if (!rec || rec.retired !== (opts.returnOnly === 'retired') || !s.store.readable(rec)) throw notFound('Record not found', 104, `${def.name}: ${id} not found`);
-  return { status: 200, body: { data: toJsonApi(s.store, rec, parseFieldList(queryFields(ctx.url, 'fields'))), links: { self: selfLink(ctx) } } };
+  if (!rec || rec.retired !== (opts.returnOnly === 'retired') || !s.store.readable(rec))
+    throw notFound('Record not found', 104, `${def.name}: ${id} not found`);
+  return {
+    status: 200,
+    body: {
+      data: toJsonApi(s.store, rec, parseFieldList(queryFields(ctx.url, 'fields'))),
+      links: { self: selfLink(ctx) },
+    },
+  };
 }
 
 function list(ctx: Ctx, s: Services): Reply {
@@ -53,10 +85,16 @@ function list(ctx: Ctx, s: Services): Reply {
     if (m) filters.push([m[1], v]);
   }
   const p = page(q.get('page[size]') ?? undefined, q.get('page[number]') ?? undefined);
-  const opts = readOptions(q.get('options[return_only]') ?? undefined, q.get('options[include_archived_projects]') ?? undefined);
+  const opts = readOptions(
+    q.get('options[return_only]') ?? undefined,
+    q.get('options[include_archived_projects]') ?? undefined,
+  );
   const rows = listRecords(s, def, compileQueryFilters(s.store, def, filters), opts, q.get('sort') ?? undefined, p);
   const fields = parseFieldList(queryFields(ctx.url, 'fields'));
-  return { status: 200, body: { data: rows.map((r) => toJsonApi(s.store, r, fields)), links: pageLinks(ctx.url.pathname, q, p) } };
+  return {
+    status: 200,
+    body: { data: rows.map((r) => toJsonApi(s.store, r, fields)), links: pageLinks(ctx.url.pathname, q, p) },
+  };
 }
 
 function search(ctx: Ctx, s: Services): Reply {
@@ -69,15 +107,31 @@ function search(ctx: Ctx, s: Services): Reply {
   const body = objectBody(parseJson(ctx.body) ?? {});
   const q = ctx.url.searchParams;
   const bodyPage = (body.page ?? {}) as Record<string, unknown>;
-  const p = page(bodyPage.size ?? q.get('page[size]') ?? undefined, bodyPage.number ?? q.get('page[number]') ?? undefined);
+  const p = page(
+    bodyPage.size ?? q.get('page[size]') ?? undefined,
+    bodyPage.number ?? q.get('page[number]') ?? undefined,
+  );
   const options = (body.options ?? {}) as Record<string, unknown>;
-  const opts = readOptions(options.return_only ?? q.get('options[return_only]') ?? undefined,
-    options.include_archived_projects ?? q.get('options[include_archived_projects]') ?? undefined);
+  const opts = readOptions(
+    options.return_only ?? q.get('options[return_only]') ?? undefined,
+    options.include_archived_projects ?? q.get('options[include_archived_projects]') ?? undefined,
+  );
   const predicate = compileFilters(s.store, def, body.filters, mode);
-  const rows = listRecords(s, def, predicate, opts, body.sort ?? q.get('sort') ?? undefined, p, idRange(body.filters, mode));
+  const rows = listRecords(
+    s,
+    def,
+    predicate,
+    opts,
+    body.sort ?? q.get('sort') ?? undefined,
+    p,
+    idRange(body.filters, mode),
+  );
   const fields = parseFieldList(body.fields ?? queryFields(ctx.url, 'fields'));
   const linkQuery = new URLSearchParams();
-  return { status: 200, body: { data: rows.map((r) => toJsonApi(s.store, r, fields)), links: pageLinks(ctx.url.pathname, linkQuery, p) } };
+  return {
+    status: 200,
+    body: { data: rows.map((r) => toJsonApi(s.store, r, fields)), links: pageLinks(ctx.url.pathname, linkQuery, p) },
+  };
 }
 
 function create(ctx: Ctx, s: Services): Reply {
@@ -96,7 +150,10 @@ function update(ctx: Ctx, s: Services): Reply {
   writable(def, 'update');
   const rec = s.store.update(def.name, id, body, ctx.actor);
   const fields = parseFieldList(queryFields(ctx.url, 'options[fields]'));
-  return { status: 200, body: { data: toJsonApi(s.store, rec, fields), links: { self: recordPath(def, id) }, status: 'successful' } };
+  return {
+    status: 200,
+    body: { data: toJsonApi(s.store, rec, fields), links: { self: recordPath(def, id) }, status: 'successful' },
+  };
 }
 
 function remove(ctx: Ctx, s: Services): Reply {
@@ -109,26 +166,42 @@ function remove(ctx: Ctx, s: Services): Reply {
 function revive(ctx: Ctx, s: Services): Reply {
   const def = s.store.def(ctx.params[0]);
   const id = recordId(ctx.params[1]);
-  if (ctx.url.searchParams.get('revive') !== 'true') throw badRequest('POST on a record needs ?revive=true', 103, { source: { revive: ['must be true'] } });
+  if (ctx.url.searchParams.get('revive') !== 'true')
+    throw badRequest('POST on a record needs ?revive=true', 103, { source: { revive: ['must be true'] } });
   writable(def, 'revive');
   const did = s.store.revive(def.name, id, ctx.actor);
-  return { status: 200, body: { data: { type: def.name, id }, links: { self: `${API}/entity/${def.name}/${id}` }, meta: { did_revive: did } } };
+  return {
+    status: 200,
+    body: {
+      data: { type: def.name, id },
+      links: { self: `${API}/entity/${def.name}/${id}` },
+      meta: { did_revive: did },
+    },
+  };
 }
 
 /** Applies one `_batch` entry to the state the earlier entries left; returns its response row. */
 function applyBatchEntry(ctx: Ctx, s: Services, raw: unknown): Record<string, unknown> {
   const r = objectBody(raw);
   const def = typeof r.entity === 'string' ? entityDefByName(r.entity) : undefined;
-  if (!def) throw badRequest(`Entity type '${String(r.entity)}' does not exist. Use the schema type name (e.g. "Task").`, 103, { source: { entity: r.entity ?? null } });
+  if (!def)
+    throw badRequest(`Entity type '${String(r.entity)}' does not exist. Use the schema type name (e.g. "Task").`, 103, {
+      source: { entity: r.entity ?? null },
+    });
   const fields = parseFieldList((r.options as Record<string, unknown> | undefined)?.fields);
   const id = (): number => {
-    if (!Number.isInteger(r.record_id)) throw badRequest('record_id must be an integer', 103, { source: { record_id: r.record_id ?? null } });
+    if (!Number.isInteger(r.record_id))
+      throw badRequest('record_id must be an integer', 103, { source: { record_id: r.record_id ?? null } });
     return r.record_id as number;
   };
   switch (r.request_type) {
     case 'create':
       writable(def, 'create');
-      return { data: toJsonApi(s.store, s.store.create(def.name, objectBody(r.data), ctx.actor), fields, { createResponse: true }) };
+      return {
+        data: toJsonApi(s.store, s.store.create(def.name, objectBody(r.data), ctx.actor), fields, {
+          createResponse: true,
+        }),
+      };
     case 'update': {
       writable(def, 'update');
       const recId = id();
@@ -142,7 +215,9 @@ function applyBatchEntry(ctx: Ctx, s: Services, raw: unknown): Record<string, un
       return { request_type: 'delete', type: def.name, id: recId, did_delete: true };
     }
     default:
-      throw badRequest('request_type must be one of: create, update, delete', 103, { source: { request_type: r.request_type ?? null } });
+      throw badRequest('request_type must be one of: create, update, delete', 103, {
+        source: { request_type: r.request_type ?? null },
+      });
   }
 }
 
@@ -153,15 +228,21 @@ function applyBatchEntry(ctx: Ctx, s: Services, raw: unknown): Record<string, un
 function batch(ctx: Ctx, s: Services): Reply {
   const body = objectBody(requireJson(ctx));
   const requests = body.requests;
-  if (!Array.isArray(requests) || !requests.length) throw badRequest('requests must be a non-empty array', 103, { source: { requests: ['is required'] } });
-  const rows = s.store.atomically(() => requests.map((raw, i) => {
-    try {
-      return applyBatchEntry(ctx, s, raw);
-    } catch (err) {
-      if (!(err instanceof SimError)) throw err;
-      throw new SimError(err.status, err.code, err.message, { detail: `requests[${i}]: ${err.detail ?? err.message}`, source: { requests: { [i]: err.source } } });
-    }
-  }));
+  if (!Array.isArray(requests) || !requests.length)
+    throw badRequest('requests must be a non-empty array', 103, { source: { requests: ['is required'] } });
+  const rows = s.store.atomically(() =>
+    requests.map((raw, i) => {
+      try {
+        return applyBatchEntry(ctx, s, raw);
+      } catch (err) {
+        if (!(err instanceof SimError)) throw err;
+        throw new SimError(err.status, err.code, err.message, {
+          detail: `requests[${i}]: ${err.detail ?? err.message}`,
+          source: { requests: { [i]: err.source } },
+        });
+      }
+    }),
+  );
   return { status: 200, body: { data: rows } };
 }
 
@@ -174,10 +255,14 @@ function hookLinks(id: string): { self: string } {
 function listHooks(ctx: Ctx, s: Services): Reply {
   const q = ctx.url.searchParams;
   const p = page(q.get('page[size]') ?? undefined, q.get('page[number]') ?? undefined);
-  const hooks = s.hooks.list()
+  const hooks = s.hooks
+    .list()
     .filter((h) => !q.get('status') || h.status === q.get('status'))
     .filter((h) => !q.get('url') || h.url === q.get('url'));
-  return { status: 200, body: { data: hooks.slice((p.number - 1) * p.size, p.number * p.size), links: pageLinks(ctx.url.pathname, q, p) } };
+  return {
+    status: 200,
+    body: { data: hooks.slice((p.number - 1) * p.size, p.number * p.size), links: pageLinks(ctx.url.pathname, q, p) },
+  };
 }
 
 function createHook(ctx: Ctx, s: Services): Reply {
@@ -212,11 +297,21 @@ function listDeliveries(ctx: Ctx, s: Services): Reply {
   }
   const p = page(q.get('page[size]') ?? undefined, q.get('page[number]') ?? undefined);
   const rows = s.hooks.listDeliveries(ctx.params[0], {
-    status, from: intParam(q.get('from'), 'from'), to: intParam(q.get('to'), 'to'),
-    acknowledgement: q.get('acknowledgement') ?? undefined, entityType: q.get('entity_type') || undefined,
+    status,
+    from: intParam(q.get('from'), 'from'),
+    to: intParam(q.get('to'), 'to'),
+    acknowledgement: q.get('acknowledgement') ?? undefined,
+    entityType: q.get('entity_type') || undefined,
     entityId: intParam(q.get('entity_id'), 'entity_id'),
   });
-  return { status: 200, body: { data: rows.slice((p.number - 1) * p.size, p.number * p.size), included: [], links: pageLinks(ctx.url.pathname, q, p) } };
+  return {
+    status: 200,
+    body: {
+      data: rows.slice((p.number - 1) * p.size, p.number * p.size),
+      included: [],
+      links: pageLinks(ctx.url.pathname, q, p),
+    },
+  };
 }
 
 function deliveryLinks(id: string): { self: string } {
@@ -229,8 +324,12 @@ function readDelivery(ctx: Ctx, s: Services): Reply {
 
 function acknowledge(ctx: Ctx, s: Services): Reply {
   const body = objectBody(requireJson(ctx));
-  if (!('acknowledgement' in body)) throw badRequest('acknowledgement is required', 103, { source: { acknowledgement: ['is required'] } });
-  return { status: 200, body: { data: s.hooks.acknowledge(ctx.params[0], body.acknowledgement), links: deliveryLinks(ctx.params[0]) } };
+  if (!('acknowledgement' in body))
+    throw badRequest('acknowledgement is required', 103, { source: { acknowledgement: ['is required'] } });
+  return {
+    status: 200,
+    body: { data: s.hooks.acknowledge(ctx.params[0], body.acknowledgement), links: deliveryLinks(ctx.params[0]) },
+  };
 }
 
 function redeliver(ctx: Ctx, s: Services): Reply {

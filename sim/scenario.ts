@@ -30,13 +30,24 @@ export async function runScenario(sim: FptrSimulator, opts: ScenarioOptions = {}
   const artist = { type: 'HumanUser', id: demo.artistIds[0] ?? demo.humanUserId };
   if (!sim.get('Project', demo.projectId)) throw new Error('runScenario needs the seeded demo project (seed: true)');
 
-  const shot = sim.create('Shot', { code: 'sh040', project, sg_sequence: { type: 'Sequence', id: demo.sequenceId }, sg_status_list: 'wtg', sg_cut_in: 1001, sg_cut_out: 1072 });
+  const shot = sim.create('Shot', {
+    code: 'sh040',
+    project,
+    sg_sequence: { type: 'Sequence', id: demo.sequenceId },
+    sg_status_list: 'wtg',
+    sg_cut_in: 1001,
+    sg_cut_out: 1072,
+  });
   log(`scenario: created Shot sh040 (id ${shot.id})`);
   const tasks: Record<string, FlatRecord> = {};
   for (const [i, step] of SHOT_STEPS.entries()) {
     tasks[step] = sim.create('Task', {
-      content: step, project, entity: { type: 'Shot', id: shot.id }, step: { type: 'Step', id: demo.stepIds[step] },
-      sg_status_list: i === 0 ? 'ip' : 'wtg', task_assignees: [artist],
+      content: step,
+      project,
+      entity: { type: 'Shot', id: shot.id },
+      step: { type: 'Step', id: demo.stepIds[step] },
+      sg_status_list: i === 0 ? 'ip' : 'wtg',
+      task_assignees: [artist],
     });
   }
   log(`scenario: created ${SHOT_STEPS.length} Tasks on sh040`);
@@ -47,8 +58,12 @@ export async function runScenario(sim: FptrSimulator, opts: ScenarioOptions = {}
   await pause(stepDelayMs);
 
   const note = sim.create('Note', {
-    subject: 'sh040 lighting: first pass', content: 'Animation is final, lighting can start.', project,
-    note_links: [{ type: 'Shot', id: shot.id }], tasks: [{ type: 'Task', id: tasks.Lighting.id }], addressings_to: [artist],
+    subject: 'sh040 lighting: first pass',
+    content: 'Animation is final, lighting can start.',
+    project,
+    note_links: [{ type: 'Shot', id: shot.id }],
+    tasks: [{ type: 'Task', id: tasks.Lighting.id }],
+    addressings_to: [artist],
   });
   log(`scenario: Note ${note.id} on sh040 Lighting`);
   return { shot, tasks, note };

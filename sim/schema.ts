@@ -4,8 +4,18 @@
  */
 
 export type FieldType =
-  | 'text' | 'number' | 'float' | 'checkbox' | 'date' | 'date_time' | 'list' | 'status_list'
-  | 'entity' | 'multi_entity' | 'serializable' | 'url';
+  | 'text'
+  | 'number'
+  | 'float'
+  | 'checkbox'
+  | 'date'
+  | 'date_time'
+  | 'list'
+  | 'status_list'
+  | 'entity'
+  | 'multi_entity'
+  | 'serializable'
+  | 'url';
 
 export interface FieldDef {
   type: FieldType;
@@ -38,9 +48,20 @@ const USER_STATUSES = ['act', 'dis'] as const;
 
 /** Display names of the status codes, as a default FPTR site labels them (schema reads). */
 export const STATUS_NAMES: Readonly<Record<string, string>> = {
-  wtg: 'Waiting to Start', rdy: 'Ready to Start', ip: 'In Progress', rev: 'Pending Review', fin: 'Final',
-  hld: 'On Hold', omt: 'Omit', na: 'N/A', vwd: 'Viewed', apr: 'Approved', opn: 'Open', clsd: 'Closed',
-  act: 'Active', dis: 'Disabled',
+  wtg: 'Waiting to Start',
+  rdy: 'Ready to Start',
+  ip: 'In Progress',
+  rev: 'Pending Review',
+  fin: 'Final',
+  hld: 'On Hold',
+  omt: 'Omit',
+  na: 'N/A',
+  vwd: 'Viewed',
+  apr: 'Approved',
+  opn: 'Open',
+  clsd: 'Closed',
+  act: 'Active',
+  dis: 'Disabled',
 };
 
 const common: Record<string, FieldDef> = {
@@ -51,7 +72,12 @@ const common: Record<string, FieldDef> = {
   updated_by: { type: 'entity', linkTypes: ['HumanUser', 'ApiUser'], readOnly: true },
 };
 
-function entity(name: string, nameField: string, fields: Record<string, FieldDef>, extra: Partial<EntityDef> = {}): EntityDef {
+function entity(
+  name: string,
+  nameField: string,
+  fields: Record<string, FieldDef>,
+  extra: Partial<EntityDef> = {},
+): EntityDef {
   return { name, plural: pluralOf(name), nameField, fields: { ...common, ...fields }, ...extra };
 }
 
@@ -59,74 +85,127 @@ const project: FieldDef = { type: 'entity', linkTypes: ['Project'] };
 
 export const ENTITY_DEFS: readonly EntityDef[] = [
   entity('Project', 'name', {
-    name: { type: 'text' }, code: { type: 'text' }, sg_description: { type: 'text' },
-    sg_status: { type: 'list' }, archived: { type: 'checkbox', default: false },
-    is_template: { type: 'checkbox', default: false }, users: { type: 'multi_entity', linkTypes: ['HumanUser'] },
+    name: { type: 'text' },
+    code: { type: 'text' },
+    sg_description: { type: 'text' },
+    sg_status: { type: 'list' },
+    archived: { type: 'checkbox', default: false },
+    is_template: { type: 'checkbox', default: false },
+    users: { type: 'multi_entity', linkTypes: ['HumanUser'] },
   }),
   entity('HumanUser', 'name', {
-    login: { type: 'text' }, name: { type: 'text' }, firstname: { type: 'text' }, lastname: { type: 'text' },
-    email: { type: 'text' }, sg_status_list: { type: 'status_list', values: USER_STATUSES, default: 'act' },
-    projects: { type: 'multi_entity', linkTypes: ['Project'] }, department: { type: 'text' },
+    login: { type: 'text' },
+    name: { type: 'text' },
+    firstname: { type: 'text' },
+    lastname: { type: 'text' },
+    email: { type: 'text' },
+    sg_status_list: { type: 'status_list', values: USER_STATUSES, default: 'act' },
+    projects: { type: 'multi_entity', linkTypes: ['Project'] },
+    department: { type: 'text' },
   }),
   entity('ApiUser', 'firstname', {
-    firstname: { type: 'text' }, lastname: { type: 'text' }, description: { type: 'text' },
-    email: { type: 'text' }, projects: { type: 'multi_entity', linkTypes: ['Project'] },
+    firstname: { type: 'text' },
+    lastname: { type: 'text' },
+    description: { type: 'text' },
+    email: { type: 'text' },
+    projects: { type: 'multi_entity', linkTypes: ['Project'] },
     // FPTR's default is off: such a script's writes log no events and fire no webhooks (fptr-api.md §6.5).
     generate_event_log_entries: { type: 'checkbox', default: false },
   }),
   entity('Step', 'code', {
-    code: { type: 'text' }, short_name: { type: 'text' }, entity_type: { type: 'text' },
-    list_order: { type: 'number' }, color: { type: 'text' }, description: { type: 'text' },
+    code: { type: 'text' },
+    short_name: { type: 'text' },
+    entity_type: { type: 'text' },
+    list_order: { type: 'number' },
+    color: { type: 'text' },
+    description: { type: 'text' },
   }),
   entity('Sequence', 'code', {
-    code: { type: 'text' }, project, description: { type: 'text' },
+    code: { type: 'text' },
+    project,
+    description: { type: 'text' },
     sg_status_list: { type: 'status_list', values: ITEM_STATUSES, default: 'wtg' },
   }),
   entity('Shot', 'code', {
-    code: { type: 'text' }, project, description: { type: 'text' },
+    code: { type: 'text' },
+    project,
+    description: { type: 'text' },
     sg_sequence: { type: 'entity', linkTypes: ['Sequence'] },
     sg_status_list: { type: 'status_list', values: ITEM_STATUSES, default: 'wtg' },
-    sg_cut_in: { type: 'number' }, sg_cut_out: { type: 'number' }, sg_cut_duration: { type: 'number' },
+    sg_cut_in: { type: 'number' },
+    sg_cut_out: { type: 'number' },
+    sg_cut_duration: { type: 'number' },
     image: { type: 'url' },
   }),
   entity('Asset', 'code', {
-    code: { type: 'text' }, project, description: { type: 'text' }, sg_asset_type: { type: 'list' },
-    sg_status_list: { type: 'status_list', values: ITEM_STATUSES, default: 'wtg' }, image: { type: 'url' },
+    code: { type: 'text' },
+    project,
+    description: { type: 'text' },
+    sg_asset_type: { type: 'list' },
+    sg_status_list: { type: 'status_list', values: ITEM_STATUSES, default: 'wtg' },
+    image: { type: 'url' },
   }),
   entity('Task', 'content', {
-    content: { type: 'text' }, project,
+    content: { type: 'text' },
+    project,
     entity: { type: 'entity', linkTypes: ['Shot', 'Asset', 'Sequence', 'Project'] },
     step: { type: 'entity', linkTypes: ['Step'] },
     sg_status_list: { type: 'status_list', values: ITEM_STATUSES, default: 'wtg' },
     task_assignees: { type: 'multi_entity', linkTypes: ['HumanUser'] },
-    start_date: { type: 'date' }, due_date: { type: 'date' }, est_in_mins: { type: 'number' },
-    sg_description: { type: 'text' }, sg_priority_1: { type: 'list' },
+    start_date: { type: 'date' },
+    due_date: { type: 'date' },
+    est_in_mins: { type: 'number' },
+    sg_description: { type: 'text' },
+    sg_priority_1: { type: 'list' },
   }),
   entity('Version', 'code', {
-    code: { type: 'text' }, project, description: { type: 'text' },
+    code: { type: 'text' },
+    project,
+    description: { type: 'text' },
     entity: { type: 'entity', linkTypes: ['Shot', 'Asset', 'Sequence'] },
-    sg_task: { type: 'entity', linkTypes: ['Task'] }, user: { type: 'entity', linkTypes: ['HumanUser', 'ApiUser'] },
+    sg_task: { type: 'entity', linkTypes: ['Task'] },
+    user: { type: 'entity', linkTypes: ['HumanUser', 'ApiUser'] },
     sg_status_list: { type: 'status_list', values: VERSION_STATUSES, default: 'rev' },
-    sg_path_to_movie: { type: 'text' }, sg_path_to_frames: { type: 'text' },
-    sg_uploaded_movie: { type: 'url' }, image: { type: 'url' },
+    sg_path_to_movie: { type: 'text' },
+    sg_path_to_frames: { type: 'text' },
+    sg_uploaded_movie: { type: 'url' },
+    image: { type: 'url' },
   }),
   entity('Note', 'subject', {
-    subject: { type: 'text' }, content: { type: 'text' }, project,
-    note_links: { type: 'multi_entity' }, tasks: { type: 'multi_entity', linkTypes: ['Task'] },
+    subject: { type: 'text' },
+    content: { type: 'text' },
+    project,
+    note_links: { type: 'multi_entity' },
+    tasks: { type: 'multi_entity', linkTypes: ['Task'] },
     addressings_to: { type: 'multi_entity', linkTypes: ['HumanUser'] },
     user: { type: 'entity', linkTypes: ['HumanUser', 'ApiUser'] },
     sg_status_list: { type: 'status_list', values: NOTE_STATUSES, default: 'opn' },
   }),
   entity('Attachment', 'original_fname', {
-    this_file: { type: 'url' }, original_fname: { type: 'text' }, file_size: { type: 'number' },
-    display_name: { type: 'text' }, description: { type: 'text' }, project,
-    attachment_links: { type: 'multi_entity' }, tags: { type: 'multi_entity' },
+    this_file: { type: 'url' },
+    original_fname: { type: 'text' },
+    file_size: { type: 'number' },
+    display_name: { type: 'text' },
+    description: { type: 'text' },
+    project,
+    attachment_links: { type: 'multi_entity' },
+    tags: { type: 'multi_entity' },
   }),
-  entity('EventLogEntry', 'description', {
-    event_type: { type: 'text' }, attribute_name: { type: 'text' }, meta: { type: 'serializable' },
-    entity: { type: 'entity' }, user: { type: 'entity', linkTypes: ['HumanUser', 'ApiUser'] },
-    project, session_uuid: { type: 'text' }, description: { type: 'text' },
-  }, { readOnly: true }),
+  entity(
+    'EventLogEntry',
+    'description',
+    {
+      event_type: { type: 'text' },
+      attribute_name: { type: 'text' },
+      meta: { type: 'serializable' },
+      entity: { type: 'entity' },
+      user: { type: 'entity', linkTypes: ['HumanUser', 'ApiUser'] },
+      project,
+      session_uuid: { type: 'text' },
+      description: { type: 'text' },
+    },
+    { readOnly: true },
+  ),
 ];
 
 const byName = new Map<string, EntityDef>();

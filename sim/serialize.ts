@@ -19,14 +19,21 @@ export function recordPath(def: EntityDef, id: number): string {
 
 /** The create-response quirk of the recordings: `2021-06-16 08:55:53 UTC` instead of ISO. */
 function createStyle(value: unknown): unknown {
-  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value) ? value.replace('T', ' ').replace('Z', ' UTC') : value;
+  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(value)
+    ? value.replace('T', ' ').replace('Z', ' UTC')
+    : value;
 }
 
 /**
  * One record in FPTR's JSON:API-like shape (§2.2): scalars under `attributes`, links under
  * `relationships` as `{data, links}`, dotted paths as literal attribute keys.
  */
-export function toJsonApi(store: EntityStore, rec: StoredRecord, fields: string[] | undefined, opts: { createResponse?: boolean } = {}): SimJsonApiRecord {
+export function toJsonApi(
+  store: EntityStore,
+  rec: StoredRecord,
+  fields: string[] | undefined,
+  opts: { createResponse?: boolean } = {},
+): SimJsonApiRecord {
   const def = store.def(rec.type);
   const self = recordPath(def, rec.id);
   const attributes: Record<string, unknown> = {};
@@ -49,7 +56,10 @@ export function toJsonApi(store: EntityStore, rec: StoredRecord, fields: string[
       }
       relationships[name] = { data: link ? store.namedLink(link) : null, links };
     } else if (fd.type === 'multi_entity') {
-      relationships[name] = { data: (value as Link[]).map((l) => store.namedLink(l)), links: { self: `${self}/relationships/${name}` } };
+      relationships[name] = {
+        data: (value as Link[]).map((l) => store.namedLink(l)),
+        links: { self: `${self}/relationships/${name}` },
+      };
     } else {
       attributes[name] = opts.createResponse && fd.type === 'date_time' ? createStyle(value) : value;
     }

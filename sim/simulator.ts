@@ -106,28 +106,51 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Store + auth wired together, with the demo data. */
-function buildSite(ttlSeconds: number, seed: boolean): { store: EntityStore; auth: AuthService; accounts: Accounts; demo: DemoIds; actor: Actor } {
+function buildSite(
+  ttlSeconds: number,
+  seed: boolean,
+): { store: EntityStore; auth: AuthService; accounts: Accounts; demo: DemoIds; actor: Actor } {
   const store = new EntityStore();
   const auth = new AuthService(ttlSeconds);
   const accounts: Accounts = {
     addScript(name, key, opts = {}) {
-      const rec = store.insert('ApiUser', { firstname: name, description: 'Script user', generate_event_log_entries: opts.generateEvents ?? true });
+      const rec = store.insert('ApiUser', {
+        firstname: name,
+        description: 'Script user',
+        generate_event_log_entries: opts.generateEvents ?? true,
+      });
       auth.addScript(name, key, { type: 'ApiUser', id: rec.id });
       return { type: 'ApiUser', id: rec.id };
     },
     addHumanUser(login, password, name) {
       if (auth.humanByLogin(login)) throw new Error(`a HumanUser with login '${login}' exists already`);
       const [firstname, ...rest] = name.split(' ');
-      const rec = store.insert('HumanUser', { login, name, firstname, lastname: rest.join(' '), email: `${login}@fptr-sim.invalid` });
+      const rec = store.insert('HumanUser', {
+        login,
+        name,
+        firstname,
+        lastname: rest.join(' '),
+        email: `${login}@fptr-sim.invalid`,
+      });
       auth.addHuman(login, password, { type: 'HumanUser', id: rec.id });
       return { type: 'HumanUser', id: rec.id };
     },
   };
   const users = seedAccounts(accounts);
   const actor: Actor = { user: { type: 'HumanUser', id: users.humanUserId } };
-  const project = seed ? seedProject(store, accounts, actor) : {
-    artistIds: [], projectId: 0, stepIds: {}, sequenceId: 0, shotIds: {}, assetIds: {}, taskIds: {}, versionIds: [], noteIds: [],
-  };
+  const project = seed
+    ? seedProject(store, accounts, actor)
+    : {
+        artistIds: [],
+        projectId: 0,
+        stepIds: {},
+        sequenceId: 0,
+        shotIds: {},
+        assetIds: {},
+        taskIds: {},
+        versionIds: [],
+        noteIds: [],
+      };
   return { store, auth, accounts, demo: { ...users, ...project }, actor };
 }
 
@@ -138,7 +161,10 @@ function buildSite(ttlSeconds: number, seed: boolean): { store: EntityStore; aut
 export class FptrSimulator {
   /** Demo credentials and seeded record ids (the same in every instance). */
   static readonly DEMO: DemoInfo = {
-    scriptName: DEMO_SCRIPT.name, scriptKey: DEMO_SCRIPT.key, login: DEMO_SCRIPT.login, password: DEMO_SCRIPT.password,
+    scriptName: DEMO_SCRIPT.name,
+    scriptKey: DEMO_SCRIPT.key,
+    login: DEMO_SCRIPT.login,
+    password: DEMO_SCRIPT.password,
     ...buildSite(600, true).demo,
   };
 
@@ -181,19 +207,37 @@ export class FptrSimulator {
     });
     this.store.onEvents = (events) => this.hooks.dispatch(events);
     this.store.eventLog.retentionMs = opts.eventLogRetentionMs;
-    const files = new StorageService({ kind: opts.storage ?? 'sg', urlTtlSeconds: opts.signedUrlTtlSeconds ?? 900, siteUrl: () => this.baseUrl, log: this.log });
+    const files = new StorageService({
+      kind: opts.storage ?? 'sg',
+      urlTtlSeconds: opts.signedUrlTtlSeconds ?? 900,
+      siteUrl: () => this.baseUrl,
+      log: this.log,
+    });
     this.files = files;
-    this.services = { store: this.store, auth: this.auth, hooks: this.hooks, storage: files, siteUrl: () => this.baseUrl };
-    this.faults = { add: (rule) => this.faultSet.add(rule), rateLimit: (limit) => this.faultSet.rateLimit(limit), clear: () => this.faultSet.clear() };
+    this.services = {
+      store: this.store,
+      auth: this.auth,
+      hooks: this.hooks,
+      storage: files,
+      siteUrl: () => this.baseUrl,
+    };
+    this.faults = {
+      add: (rule) => this.faultSet.add(rule),
+      rateLimit: (limit) => this.faultSet.rateLimit(limit),
+      clear: () => this.faultSet.clear(),
+    };
     const policy = this.store.eventLog;
     this.eventLog = Object.assign(() => this.find('EventLogEntry'), {
-      holdBack: (rule: HoldBackRule) => policy.holdBack(rule, (id: number) => this.store.lookup('EventLogEntry', id) !== undefined),
+      holdBack: (rule: HoldBackRule) =>
+        policy.holdBack(rule, (id: number) => this.store.lookup('EventLogEntry', id) !== undefined),
       release: (ids?: readonly number[]) => policy.release(ids),
       held: () => policy.held(),
     });
     this.storage = {
       kind: files.kind,
-      get url() { return files.url; },
+      get url() {
+        return files.url;
+      },
       openUploads: () => files.openUploads(),
       requests: () => files.requests(),
       failNext: (fault) => files.failNext(fault),
@@ -289,7 +333,8 @@ export class FptrSimulator {
   }
 
   find(type: string, predicate: (r: FlatRecord) => boolean = () => true, opts: ReadOpts = {}): FlatRecord[] {
-    return this.store.all(type)
+    return this.store
+      .all(type)
       .filter((r) => opts.includeRetired || !r.retired)
       .map((r) => this.store.flatten(r))
       .filter(predicate);
@@ -311,8 +356,13 @@ export class FptrSimulator {
   /** Deletes event-log rows below an id and/or created before a date; returns how many went. */
   pruneEventLog(opts: { beforeId?: number; before?: Date | number }): number {
     const beforeMs = opts.before instanceof Date ? opts.before.getTime() : opts.before;
-    if (opts.beforeId === undefined && beforeMs === undefined) throw new RangeError('pruneEventLog: give beforeId or before');
-    return this.store.pruneEvents((rec) => (opts.beforeId !== undefined && rec.id < opts.beforeId) || (beforeMs !== undefined && (rec.createdMs ?? 0) < beforeMs));
+    if (opts.beforeId === undefined && beforeMs === undefined)
+      throw new RangeError('pruneEventLog: give beforeId or before');
+    return this.store.pruneEvents(
+      (rec) =>
+        (opts.beforeId !== undefined && rec.id < opts.beforeId) ||
+        (beforeMs !== undefined && (rec.createdMs ?? 0) < beforeMs),
+    );
   }
 
   // ---- webhooks -----------------------------------------------------------------------------
@@ -388,9 +438,22 @@ export class FptrSimulator {
       const body = await readBody(req);
       const wait = this.faultSet.limited();
       if (wait !== undefined) {
-        sendJson(res, 429, errorEnvelope([{
-          id: errorId(), status: 429, code: undefined, title: 'Too Many Requests', detail: `Rate limit exceeded: retry in ${wait} s`, source: {}, meta: null,
-        }]), { 'retry-after': String(wait) });
+        sendJson(
+          res,
+          429,
+          errorEnvelope([
+            {
+              id: errorId(),
+              status: 429,
+              code: undefined,
+              title: 'Too Many Requests',
+              detail: `Rate limit exceeded: retry in ${wait} s`,
+              source: {},
+              meta: null,
+            },
+          ]),
+          { 'retry-after': String(wait) },
+        );
         return;
       }
       const fault = this.faultSet.take(method, url.pathname);
@@ -400,17 +463,28 @@ export class FptrSimulator {
         return;
       }
       if (fault?.status !== undefined) {
-        const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
-        const payload = fault.body ?? errorEnvelope([{
-          id: errorId(), status: fault.status, code: undefined, title: http.STATUS_CODES[fault.status] ?? 'Error',
-          detail: 'Injected by the simulator fault rules', source: {}, meta: null,
-        }]);
+        const headers: Record<string, string> =
+          fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+        const payload =
+          fault.body ??
+          errorEnvelope([
+            {
+              id: errorId(),
+              status: fault.status,
+              code: undefined,
+              title: http.STATUS_CODES[fault.status] ?? 'Error',
+              detail: 'Injected by the simulator fault rules',
+              source: {},
+              meta: null,
+            },
+          ]);
         sendJson(res, fault.status, payload, headers);
         return;
       }
       if (!matched) throw new SimError(404, 103, `Not found: ${method} ${url.pathname}`);
       const actor = matched.route.auth ? this.auth.authenticate(req.headers.authorization) : this.defaultActor;
-      if (/vnd\+shotgun/i.test(req.headers.accept ?? '')) throw new SimError(406, null, 'Not Acceptable', { detail: 'Accept application/json' });
+      if (/vnd\+shotgun/i.test(req.headers.accept ?? ''))
+        throw new SimError(406, null, 'Not Acceptable', { detail: 'Accept application/json' });
       const reply = matched.route.handle({ req, url, params: matched.params, body, actor }, this.services);
       if (reply.send) reply.send(res);
       else sendJson(res, reply.status, reply.body, reply.headers);

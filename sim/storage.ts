@@ -90,8 +90,16 @@ interface UploadSession {
 type SignatureCheck = 'ok' | 'expired' | 'bad';
 
 const CONTENT_TYPES: Record<string, string> = {
-  '.mov': 'video/quicktime', '.mp4': 'video/mp4', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png',
-  '.gif': 'image/gif', '.exr': 'image/x-exr', '.pdf': 'application/pdf', '.txt': 'text/plain', '.json': 'application/json',
+  '.mov': 'video/quicktime',
+  '.mp4': 'video/mp4',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.exr': 'image/x-exr',
+  '.pdf': 'application/pdf',
+  '.txt': 'text/plain',
+  '.json': 'application/json',
 };
 
 function contentTypeOf(filename: string, sent: string | undefined): string {
@@ -107,12 +115,20 @@ function md5(chunks: Buffer[]): Buffer {
 }
 
 function blob(chunks: Buffer[], contentType: string): Blob {
-  return { chunks, size: chunks.reduce((n, c) => n + c.length, 0), etag: `"${md5(chunks).toString('hex')}"`, contentType };
+  return {
+    chunks,
+    size: chunks.reduce((n, c) => n + c.length, 0),
+    etag: `"${md5(chunks).toString('hex')}"`,
+    contentType,
+  };
 }
 
 /** `20240502T101112Z` (the X-Amz-Date form). */
 function amzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function amzDateMs(value: string): number {
@@ -215,16 +231,42 @@ export class StorageService {
     });
     try {
       const chunks = method === 'PUT' ? await readChunks(req, MAX_PUT_BYTES) : [];
-      const key = url.pathname.startsWith(`/${BUCKET}/`) ? decodeURIComponent(url.pathname.slice(BUCKET.length + 2)) : '';
+      const key = url.pathname.startsWith(`/${BUCKET}/`)
+        ? decodeURIComponent(url.pathname.slice(BUCKET.length + 2))
+        : '';
       const check = this.verify(method, url);
       if (check === 'expired') return s3Error(res, 403, 'AccessDenied', 'Request has expired');
-      if (check === 'bad') return s3Error(res, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+      if (check === 'bad')
+        return s3Error(
+          res,
+          403,
+          'SignatureDoesNotMatch',
+          'The request signature we calculated does not match the signature you provided.',
+        );
       const fault = this.takeFault(method);
-      if (fault) return s3Error(res, fault, fault >= 500 ? 'InternalError' : 'InvalidRequest', 'Injected by the simulator storage faults');
+      if (fault)
+        return s3Error(
+          res,
+          fault,
+          fault >= 500 ? 'InternalError' : 'InvalidRequest',
+          'Injected by the simulator storage faults',
+        );
       if (method === 'PUT') {
-        if (chunks === 'too-large') return s3Error(res, 400, 'EntityTooLarge', `Your proposed upload exceeds the maximum allowed size (${MAX_PUT_BYTES} bytes in the simulator)`);
+        if (chunks === 'too-large')
+          return s3Error(
+            res,
+            400,
+            'EntityTooLarge',
+            `Your proposed upload exceeds the maximum allowed size (${MAX_PUT_BYTES} bytes in the simulator)`,
+          );
         const part = url.searchParams.get('partNumber');
-        const stored = this.putBytes(key, url.searchParams.get('uploadId'), part === null ? undefined : Number(part), chunks, req.headers['content-type']);
+        const stored = this.putBytes(
+          key,
+          url.searchParams.get('uploadId'),
+          part === null ? undefined : Number(part),
+          chunks,
+          req.headers['content-type'],
+        );
         res.writeHead(200, { etag: stored.etag, 'content-length': '0' });
         res.end();
         return;
@@ -250,7 +292,12 @@ export class StorageService {
   }
 
   /** Records a storage request (the sg site routes call this too). */
-  record(host: StorageRequest['host'], method: string, path: string, headers: http.IncomingHttpHeaders): StorageRequest {
+  record(
+    host: StorageRequest['host'],
+    method: string,
+    path: string,
+    headers: http.IncomingHttpHeaders,
+  ): StorageRequest {
     const flat: Record<string, string> = {};
     for (const [k, v] of Object.entries(headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
     const entry: StorageRequest = { host, method, path, headers: flat, status: 0 };
@@ -260,7 +307,8 @@ export class StorageService {
 
   /** The next matching storage requests (part PUTs, file GETs) fail with `status`. */
   failNext(fault: StorageFault): void {
-    if (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599) throw new RangeError(`failNext: status must be 400..599, got ${String(fault.status)}`);
+    if (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599)
+      throw new RangeError(`failNext: status must be 400..599, got ${String(fault.status)}`);
     this.faults.push({ status: fault.status, times: fault.times ?? 1, method: fault.method?.toUpperCase() });
   }
 
@@ -275,8 +323,12 @@ export class StorageService {
   // ---- signed URLs ------------------------------------------------------------------------
 
   private signature(method: string, pathname: string, params: URLSearchParams): string {
-    const sorted = [...params].filter(([k]) => k !== 'X-Amz-Signature' && k !== 'signature').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return createHmac('sha256', this.secret).update(`${method}\n${pathname}\n${new URLSearchParams(sorted).toString()}`).digest('hex');
+    const sorted = [...params]
+      .filter(([k]) => k !== 'X-Amz-Signature' && k !== 'signature')
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return createHmac('sha256', this.secret)
+      .update(`${method}\n${pathname}\n${new URLSearchParams(sorted).toString()}`)
+      .digest('hex');
   }
 
   private signed(method: string, origin: string, pathname: string, params: Record<string, string>): string {
@@ -317,12 +369,21 @@ export class StorageService {
 
   start(entity: Link, field: string | null, filename: string, multipart: boolean): UploadSession {
     if (multipart && this.opts.kind === 'sg') {
-      throw badRequest('Multi-part is not supported for this upload.', 103, { source: { multipart_upload: 'not supported for this storage service (sg).' } });
+      throw badRequest('Multi-part is not supported for this upload.', 103, {
+        source: { multipart_upload: 'not supported for this storage service (sg).' },
+      });
     }
     const session: UploadSession = {
-      timestamp: this.uniqueTimestamp(), uploadId: multipart ? randomBytes(24).toString('base64url') : null,
-      key: randomBytes(16).toString('hex'), entity, field, filename, uploadType: field === 'image' ? 'Thumbnail' : 'Attachment',
-      multipart, parts: new Map(), single: undefined,
+      timestamp: this.uniqueTimestamp(),
+      uploadId: multipart ? randomBytes(24).toString('base64url') : null,
+      key: randomBytes(16).toString('hex'),
+      entity,
+      field,
+      filename,
+      uploadType: field === 'image' ? 'Thumbnail' : 'Attachment',
+      multipart,
+      parts: new Map(),
+      single: undefined,
     };
     this.sessions.set(session.timestamp, session);
     return session;
@@ -332,7 +393,10 @@ export class StorageService {
   uploadUrl(session: UploadSession, uploadPath: string, user: Link, partNumber?: number): string {
     if (this.opts.kind === 'sg') {
       return this.signed('PUT', this.opts.siteUrl(), uploadPath, {
-        filename: session.filename, timestamp: session.timestamp, user_id: String(user.id), user_type: user.type,
+        filename: session.filename,
+        timestamp: session.timestamp,
+        user_id: String(user.id),
+        user_type: user.type,
       });
     }
     const params: Record<string, string> = {};
@@ -353,12 +417,19 @@ export class StorageService {
   }
 
   /** Stores bytes PUT to a signed URL (s3 host, or the sg site route). */
-  putBytes(key: string, uploadId: string | null, partNumber: number | undefined, chunks: Buffer[], contentType: string | undefined): Blob {
+  putBytes(
+    key: string,
+    uploadId: string | null,
+    partNumber: number | undefined,
+    chunks: Buffer[],
+    contentType: string | undefined,
+  ): Blob {
     const session = [...this.sessions.values()].find((s) => s.key === key);
     if (!session) throw notFound('No upload is open for this URL', 104);
     const stored = blob(chunks, contentTypeOf(session.filename, contentType));
     if (session.multipart) {
-      if (uploadId !== session.uploadId) throw notFound('NoSuchUpload: the upload id is unknown or the upload is finished', 104);
+      if (uploadId !== session.uploadId)
+        throw notFound('NoSuchUpload: the upload id is unknown or the upload is finished', 104);
       if (!Number.isInteger(partNumber) || (partNumber as number) < 1 || (partNumber as number) > MAX_PARTS) {
         throw badRequest(`partNumber must be an integer from 1 to ${MAX_PARTS}`);
       }
@@ -370,11 +441,19 @@ export class StorageService {
   }
 
   /** sg storage: the bytes of the site PUT; answers the upload id the completion must carry. */
-  putSiteBytes(url: URL, body: Buffer, contentType: string | undefined, entity: Link, field: string | null): UploadSession {
+  putSiteBytes(
+    url: URL,
+    body: Buffer,
+    contentType: string | undefined,
+    entity: Link,
+    field: string | null,
+  ): UploadSession {
     const timestamp = url.searchParams.get('timestamp') ?? '';
     const session = this.session({ timestamp }, entity, field);
     this.putBytes(session.key, null, undefined, body.length ? [body] : [], contentType);
-    session.uploadId ??= randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    session.uploadId ??= randomBytes(16)
+      .toString('hex')
+      .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
     return session;
   }
 
@@ -390,15 +469,23 @@ export class StorageService {
     if (session.multipart) {
       const etags = info.etags;
       if (!Array.isArray(etags) || !etags.length || !etags.every((e) => typeof e === 'string')) {
-        throw badRequest('upload_info.etags must list the ETag of every part, in part order', 103, { source: { upload_info: { etags: ['is required'] } } });
+        throw badRequest('upload_info.etags must list the ETag of every part, in part order', 103, {
+          source: { upload_info: { etags: ['is required'] } },
+        });
       }
       const parts = (etags as string[]).map((etag, i) => {
         const part = session.parts.get(i + 1);
         if (!part || part.etag.replace(/"/g, '') !== etag.replace(/"/g, '')) {
-          throw badRequest(`InvalidPart: part ${i + 1} was not uploaded or its ETag does not match`, 103, { source: { upload_info: { etags: { [i]: etag } } } });
+          throw badRequest(`InvalidPart: part ${i + 1} was not uploaded or its ETag does not match`, 103, {
+            source: { upload_info: { etags: { [i]: etag } } },
+          });
         }
         if (i < etags.length - 1 && part.size < MIN_PART_BYTES) {
-          throw badRequest(`EntityTooSmall: part ${i + 1} has ${part.size} bytes; every part but the last needs at least ${MIN_PART_BYTES}`, 103, { source: { upload_info: { etags: { [i]: etag } } } });
+          throw badRequest(
+            `EntityTooSmall: part ${i + 1} has ${part.size} bytes; every part but the last needs at least ${MIN_PART_BYTES}`,
+            103,
+            { source: { upload_info: { etags: { [i]: etag } } } },
+          );
         }
         return part;
       });
@@ -407,16 +494,25 @@ export class StorageService {
       // S3's multipart ETag: the MD5 of the parts' MD5s, and the part count.
       etag = `"${md5(parts.map((p) => Buffer.from(p.etag.replace(/"/g, ''), 'hex'))).toString('hex')}-${parts.length}"`;
     } else {
-      if (!session.single) throw badRequest('No bytes were uploaded for this upload: PUT them to links.upload first', 103, { source: { upload_info: ['no bytes received'] } });
+      if (!session.single)
+        throw badRequest('No bytes were uploaded for this upload: PUT them to links.upload first', 103, {
+          source: { upload_info: ['no bytes received'] },
+        });
       if (this.opts.kind === 'sg' && info.upload_id !== session.uploadId) {
-        throw badRequest('upload_info.upload_id must be the upload_id the upload PUT answered', 103, { source: { upload_info: { upload_id: info.upload_id ?? null } } });
+        throw badRequest('upload_info.upload_id must be the upload_id the upload PUT answered', 103, {
+          source: { upload_info: { upload_id: info.upload_id ?? null } },
+        });
       }
       chunks = session.single.chunks;
       contentType = session.single.contentType;
     }
     const object: StoredObject = {
-      chunks, size: chunks.reduce((n, c) => n + c.length, 0), etag: etag ?? `"${md5(chunks).toString('hex')}"`, contentType,
-      key: session.key, filename: session.filename,
+      chunks,
+      size: chunks.reduce((n, c) => n + c.length, 0),
+      etag: etag ?? `"${md5(chunks).toString('hex')}"`,
+      contentType,
+      key: session.key,
+      filename: session.filename,
     };
     return object;
   }
@@ -437,7 +533,12 @@ export class StorageService {
     return [...this.sessions.values()]
       .filter((s) => s.multipart || s.single)
       .map((s) => ({
-        uploadId: s.uploadId, timestamp: s.timestamp, entity: { ...s.entity }, field: s.field, filename: s.filename, multipart: s.multipart,
+        uploadId: s.uploadId,
+        timestamp: s.timestamp,
+        entity: { ...s.entity },
+        field: s.field,
+        filename: s.filename,
+        multipart: s.multipart,
         parts: [...s.parts.keys()].sort((a, b) => a - b),
         bytes: s.single?.size ?? [...s.parts.values()].reduce((n, p) => n + p.size, 0),
       }));
@@ -457,7 +558,13 @@ export class StorageService {
 
   /** Stored objects (completed uploads), oldest first, without their bytes. */
   list(): Array<{ key: string; filename: string; size: number; contentType: string; etag: string }> {
-    return [...this.objects.values()].map((o) => ({ key: o.key, filename: o.filename, size: o.size, contentType: o.contentType, etag: o.etag }));
+    return [...this.objects.values()].map((o) => ({
+      key: o.key,
+      filename: o.filename,
+      size: o.size,
+      contentType: o.contentType,
+      etag: o.etag,
+    }));
   }
 
   /** A signed GET URL of an object: the storage host (s3) or the site's /file_serve (sg). */
@@ -474,7 +581,9 @@ export class StorageService {
   /** Sends an object's bytes, or the window a Range header asks for (206 / 416). */
   serve(object: StoredObject, req: http.IncomingMessage, res: http.ServerResponse): void {
     const headers: Record<string, string> = {
-      'content-type': object.contentType, etag: object.etag, 'accept-ranges': 'bytes',
+      'content-type': object.contentType,
+      etag: object.etag,
+      'accept-ranges': 'bytes',
       'content-disposition': `attachment; filename="${object.filename.replace(/["\\\r\n]/g, '_')}"`,
     };
     const range = byteRange(req.headers.range, object.size);
@@ -493,7 +602,8 @@ export class StorageService {
     }
     let offset = 0;
     for (const chunk of object.chunks) {
-      const from = Math.max(start - offset, 0), to = Math.min(end + 1 - offset, chunk.length);
+      const from = Math.max(start - offset, 0),
+        to = Math.min(end + 1 - offset, chunk.length);
       if (from < to) res.write(chunk.subarray(from, to));
       offset += chunk.length;
       if (offset > end) break;

@@ -80,7 +80,9 @@ export function isoSeconds(ms: number): string {
 }
 
 function isLink(v: unknown): v is Link {
-  return typeof v === 'object' && v !== null && typeof (v as Link).type === 'string' && Number.isInteger((v as Link).id);
+  return (
+    typeof v === 'object' && v !== null && typeof (v as Link).type === 'string' && Number.isInteger((v as Link).id)
+  );
 }
 
 function sameLink(a: Link, b: Link): boolean {
@@ -132,7 +134,8 @@ export class EntityStore {
   active(typeName: string, id: number): StoredRecord {
     const def = this.def(typeName);
     const rec = this.tables.get(def.name)?.get(id);
-    if (!rec || rec.retired) throw notFound(`Entity of type [${def.name}] with id=${id} does not exist.`, 104, `${def.name}: ${id} not found`);
+    if (!rec || rec.retired)
+      throw notFound(`Entity of type [${def.name}] with id=${id} does not exist.`, 104, `${def.name}: ${id} not found`);
     return rec;
   }
 
@@ -147,7 +150,8 @@ export class EntityStore {
    */
   *scan(typeName: string, range: IdRange, descending = false): Generator<StoredRecord> {
     const def = this.def(typeName);
-    const min = range.min ?? -Infinity, max = range.max ?? Infinity;
+    const min = range.min ?? -Infinity,
+      max = range.max ?? Infinity;
     if (def.name !== 'EventLogEntry') {
       const rows = this.all(def.name).filter((r) => r.id >= min && r.id <= max);
       yield* descending ? rows.reverse() : rows;
@@ -156,7 +160,8 @@ export class EntityStore {
     const rows = this.eventRows;
     // First index whose id is above `bound` (or at least `bound` when `inclusive`).
     const search = (bound: number, inclusive: boolean): number => {
-      let lo = 0, hi = rows.length;
+      let lo = 0,
+        hi = rows.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         if (inclusive ? rows[mid].id < bound : rows[mid].id <= bound) lo = mid + 1;
@@ -164,7 +169,8 @@ export class EntityStore {
       }
       return lo;
     };
-    const start = search(min, true), end = search(max, false);
+    const start = search(min, true),
+      end = search(max, false);
     if (descending) for (let i = end - 1; i >= start; i--) yield rows[i];
     else for (let i = start; i < end; i++) yield rows[i];
   }
@@ -215,7 +221,8 @@ export class EntityStore {
 
   /** A field value as reads return it (links named). */
   present(value: unknown, fd: FieldDef): unknown {
-    if (fd.type === 'multi_entity' && Array.isArray(value)) return value.map((v) => (isLink(v) ? this.namedLink(v) : v));
+    if (fd.type === 'multi_entity' && Array.isArray(value))
+      return value.map((v) => (isLink(v) ? this.namedLink(v) : v));
     if (fd.type === 'entity' && isLink(value)) return this.namedLink(value);
     return value;
   }
@@ -239,7 +246,13 @@ export class EntityStore {
    */
   atomically<T>(fn: () => T): T {
     if (this.tx) return fn();
-    const tx: Transaction = { created: new Set(), saved: new Map(), nextEntityId: this.nextEntityId, nextEventId: this.nextEventId, events: [] };
+    const tx: Transaction = {
+      created: new Set(),
+      saved: new Map(),
+      nextEntityId: this.nextEntityId,
+      nextEventId: this.nextEventId,
+      events: [],
+    };
     this.tx = tx;
     let out: T;
     try {
@@ -271,7 +284,8 @@ export class EntityStore {
   /** Remembers a record's state before a transaction changes it. */
   private touch(rec: StoredRecord): void {
     const tx = this.tx;
-    if (tx && !tx.created.has(rec) && !tx.saved.has(rec)) tx.saved.set(rec, { fields: { ...rec.fields }, retired: rec.retired });
+    if (tx && !tx.created.has(rec) && !tx.saved.has(rec))
+      tx.saved.set(rec, { fields: { ...rec.fields }, retired: rec.retired });
   }
 
   /**
@@ -297,7 +311,12 @@ export class EntityStore {
    * `serverSet` adds values the server decides once the id is known (an Attachment's own file);
    * they are stored unvalidated and logged like the rest.
    */
-  create(typeName: string, data: Record<string, unknown>, actor: Actor, serverSet?: (rec: StoredRecord) => Record<string, unknown>): StoredRecord {
+  create(
+    typeName: string,
+    data: Record<string, unknown>,
+    actor: Actor,
+    serverSet?: (rec: StoredRecord) => Record<string, unknown>,
+  ): StoredRecord {
     const def = this.def(typeName);
     const values = this.validateCreate(def, data);
     const rec = this.put(def, values, actor);
@@ -310,14 +329,24 @@ export class EntityStore {
     const at = this.now();
     const project = this.projectOf(rec);
     const events: LoggedEvent[] = [
-      this.log(at, actor, rec, project, 'create', `Shotgun_${def.name}_New`, null,
-        { type: 'new_entity', entity_type: def.name, entity_id: rec.id }, false),
+      this.log(
+        at,
+        actor,
+        rec,
+        project,
+        'create',
+        `Shotgun_${def.name}_New`,
+        null,
+        { type: 'new_entity', entity_type: def.name, entity_id: rec.id },
+        false,
+      ),
     ];
     for (const field of Object.keys(values)) {
       const fd = def.fields[field];
-      const change: FieldChange = fd.type === 'multi_entity'
-        ? { field, def: fd, oldValue: [], newValue: values[field], added: values[field] as Link[], removed: [] }
-        : { field, def: fd, oldValue: null, newValue: values[field] };
+      const change: FieldChange =
+        fd.type === 'multi_entity'
+          ? { field, def: fd, oldValue: [], newValue: values[field], added: values[field] as Link[], removed: [] }
+          : { field, def: fd, oldValue: null, newValue: values[field] };
       events.push(this.logChange(at, actor, rec, project, change, true));
     }
     this.emit(events);
@@ -347,24 +376,55 @@ export class EntityStore {
     if (!this.logs(actor)) return;
     const at = this.now();
     const meta = {
-      type: 'entity_retirement', entity_type: def.name, entity_id: rec.id, id: rec.id, class_name: def.name,
-      display_name: this.nameOf(rec), retirement_date: new Date(at).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC'),
+      type: 'entity_retirement',
+      entity_type: def.name,
+      entity_id: rec.id,
+      id: rec.id,
+      class_name: def.name,
+      display_name: this.nameOf(rec),
+      retirement_date: new Date(at)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, ' UTC'),
     };
     // FPTR nulls the log row's entity once the record is in the trash; meta keeps the id.
-    this.emit([this.log(at, actor, null, this.projectOf(rec), 'delete', `Shotgun_${def.name}_Retirement`, null, meta, false, rec)]);
+    this.emit([
+      this.log(
+        at,
+        actor,
+        null,
+        this.projectOf(rec),
+        'delete',
+        `Shotgun_${def.name}_Retirement`,
+        null,
+        meta,
+        false,
+        rec,
+      ),
+    ]);
   }
 
   /** True when the record was in the trash and is now back (FPTR's `did_revive`). */
   revive(typeName: string, id: number, actor: Actor): boolean {
     const def = this.def(typeName);
     const rec = this.lookup(def.name, id);
-    if (!rec) throw notFound(`Entity of type [${def.name}] with id=${id} does not exist.`, 104, `${def.name}: ${id} not found`);
+    if (!rec)
+      throw notFound(`Entity of type [${def.name}] with id=${id} does not exist.`, 104, `${def.name}: ${id} not found`);
     if (!rec.retired) return false;
     this.touch(rec);
     rec.retired = false;
     if (!this.logs(actor)) return true;
-    const meta = { type: 'entity_revival', entity_type: def.name, entity_id: rec.id, id: rec.id, class_name: def.name, display_name: this.nameOf(rec) };
-    this.emit([this.log(this.now(), actor, rec, this.projectOf(rec), 'revive', `Shotgun_${def.name}_Revival`, null, meta, false)]);
+    const meta = {
+      type: 'entity_revival',
+      entity_type: def.name,
+      entity_id: rec.id,
+      id: rec.id,
+      class_name: def.name,
+      display_name: this.nameOf(rec),
+    };
+    this.emit([
+      this.log(this.now(), actor, rec, this.projectOf(rec), 'revive', `Shotgun_${def.name}_Revival`, null, meta, false),
+    ]);
     return true;
   }
 
@@ -396,7 +456,8 @@ export class EntityStore {
         const after = this.multiUpdate(def, field, fd, before, raw);
         const added = after.filter((l) => !before.some((b) => sameLink(b, l)));
         const removed = before.filter((b) => !after.some((l) => sameLink(b, l)));
-        if (added.length || removed.length) changes.push({ field, def: fd, oldValue: before, newValue: after, added, removed });
+        if (added.length || removed.length)
+          changes.push({ field, def: fd, oldValue: before, newValue: after, added, removed });
         continue;
       }
       const newValue = this.normalise(def, field, fd, raw, 'update');
@@ -413,7 +474,8 @@ export class EntityStore {
   }
 
   private requireObject(data: unknown, verb: WriteVerb): Record<string, unknown> {
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw badRequest(`API ${verb}() expects an object of field values.`);
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+      throw badRequest(`API ${verb}() expects an object of field values.`);
     return data as Record<string, unknown>;
   }
 
@@ -421,11 +483,16 @@ export class EntityStore {
     if (!isUpdateMode(raw)) return this.normalise(def, field, fd, raw, 'update') as Link[];
     const value = this.normalise(def, field, fd, raw.value, 'update') as Link[];
     switch (raw.multi_entity_update_mode) {
-      case 'set': return value;
-      case 'add': return [...before, ...value.filter((l) => !before.some((b) => sameLink(b, l)))];
-      case 'remove': return before.filter((b) => !value.some((l) => sameLink(b, l)));
+      case 'set':
+        return value;
+      case 'add':
+        return [...before, ...value.filter((l) => !before.some((b) => sameLink(b, l)))];
+      case 'remove':
+        return before.filter((b) => !value.some((l) => sameLink(b, l)));
       default:
-        throw badRequest(`API update() ${def.name}.${field}: multi_entity_update_mode must be one of: add, remove, set.`);
+        throw badRequest(
+          `API update() ${def.name}.${field}: multi_entity_update_mode must be one of: add, remove, set.`,
+        );
     }
   }
 
@@ -437,7 +504,8 @@ export class EntityStore {
       return null;
     }
     switch (fd.type) {
-      case 'text': case 'list':
+      case 'text':
+      case 'list':
         if (typeof value !== 'string') throw fail(`expects a string, got ${JSON.stringify(value)}.`);
         return value;
       case 'url':
@@ -451,7 +519,8 @@ export class EntityStore {
         if (!Number.isInteger(value)) throw fail(`expects an integer, got ${JSON.stringify(value)}.`);
         return value;
       case 'float':
-        if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`expects a number, got ${JSON.stringify(value)}.`);
+        if (typeof value !== 'number' || !Number.isFinite(value))
+          throw fail(`expects a number, got ${JSON.stringify(value)}.`);
         return value;
       case 'checkbox':
         if (typeof value !== 'boolean') throw fail(`expects true or false, got ${JSON.stringify(value)}.`);
@@ -470,7 +539,9 @@ export class EntityStore {
         return this.checkLink(fd, value, fail);
       case 'multi_entity':
         if (!Array.isArray(value)) throw fail('expects an array of entity links.');
-        return value.map((v) => this.checkLink(fd, v, fail)).filter((l, i, all) => all.findIndex((o) => sameLink(o, l)) === i);
+        return value
+          .map((v) => this.checkLink(fd, v, fail))
+          .filter((l, i, all) => all.findIndex((o) => sameLink(o, l)) === i);
       case 'serializable':
         return JSON.parse(JSON.stringify(value));
     }
@@ -482,24 +553,38 @@ export class EntityStore {
    */
   private fileValue(value: unknown, fail: (why: string) => SimError): unknown {
     if (typeof value === 'string') return value;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail(`expects a string or a file link object, got ${JSON.stringify(value)}.`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw fail(`expects a string or a file link object, got ${JSON.stringify(value)}.`);
     const v = value as Record<string, unknown>;
     if (v.link_type === 'upload' || v.type === 'Attachment') {
       const attachment = Number.isInteger(v.id) ? this.tables.get('Attachment')?.get(v.id as number) : undefined;
       const file = attachment && !attachment.retired ? attachment.fields.this_file : undefined;
-      if (!file || typeof file !== 'object') throw fail(`links to Attachment ${JSON.stringify(v.id ?? null)}, which holds no uploaded file.`);
+      if (!file || typeof file !== 'object')
+        throw fail(`links to Attachment ${JSON.stringify(v.id ?? null)}, which holds no uploaded file.`);
       return { ...(file as FileValue) };
     }
-    if ((v.link_type === undefined || v.link_type === 'web') && typeof v.url === 'string' && /^https?:\/\//i.test(v.url)) {
-      const link: FileValue = { url: v.url, name: typeof v.name === 'string' ? v.name : v.url, content_type: null, link_type: 'web' };
+    if (
+      (v.link_type === undefined || v.link_type === 'web') &&
+      typeof v.url === 'string' &&
+      /^https?:\/\//i.test(v.url)
+    ) {
+      const link: FileValue = {
+        url: v.url,
+        name: typeof v.name === 'string' ? v.name : v.url,
+        content_type: null,
+        link_type: 'web',
+      };
       return link;
     }
-    throw fail(`expects a web link {url: "http(s)://…", name?} or an uploaded Attachment, got ${JSON.stringify(value)}.`);
+    throw fail(
+      `expects a web link {url: "http(s)://…", name?} or an uploaded Attachment, got ${JSON.stringify(value)}.`,
+    );
   }
 
   private checkLink(fd: FieldDef, value: unknown, fail: (why: string) => SimError): Link {
     if (!isLink(value)) throw fail(`expects an entity link {type, id}, got ${JSON.stringify(value)}.`);
-    if (fd.linkTypes && !fd.linkTypes.includes(value.type)) throw fail(`does not accept links to ${value.type} (valid: ${fd.linkTypes.join(', ')}).`);
+    if (fd.linkTypes && !fd.linkTypes.includes(value.type))
+      throw fail(`does not accept links to ${value.type} (valid: ${fd.linkTypes.join(', ')}).`);
     const target = entityDefForPath(value.type);
     const rec = target && target.name === value.type ? this.tables.get(target.name)?.get(value.id) : undefined;
     if (!rec || rec.retired) throw fail(`links to ${value.type} ${value.id}, which does not exist.`);
@@ -533,9 +618,20 @@ export class EntityStore {
     return isLink(p) ? p : null;
   }
 
-  private logChange(at: number, actor: Actor, rec: StoredRecord, project: Link | null, c: FieldChange, inCreate: boolean): LoggedEvent {
+  private logChange(
+    at: number,
+    actor: Actor,
+    rec: StoredRecord,
+    project: Link | null,
+    c: FieldChange,
+    inCreate: boolean,
+  ): LoggedEvent {
     const meta: Record<string, unknown> = {
-      type: 'attribute_change', attribute_name: c.field, entity_type: rec.type, entity_id: rec.id, field_data_type: c.def.type,
+      type: 'attribute_change',
+      attribute_name: c.field,
+      entity_type: rec.type,
+      entity_id: rec.id,
+      field_data_type: c.def.type,
     };
     if (c.def.type === 'multi_entity') {
       meta.added = (c.added ?? []).map((l) => this.namedLink(l));
@@ -545,23 +641,64 @@ export class EntityStore {
       meta.new_value = this.present(c.newValue, c.def);
     }
     if (inCreate) meta.in_create = true;
-    return this.log(at, actor, rec, project, inCreate ? 'create' : 'update', `Shotgun_${rec.type}_Change`, c.field, meta, inCreate);
+    return this.log(
+      at,
+      actor,
+      rec,
+      project,
+      inCreate ? 'create' : 'update',
+      `Shotgun_${rec.type}_Change`,
+      c.field,
+      meta,
+      inCreate,
+    );
   }
 
-  private log(at: number, actor: Actor, rec: StoredRecord | null, project: Link | null, operation: Operation, eventType: string,
-    attribute: string | null, meta: Record<string, unknown>, inCreate: boolean, subject: StoredRecord | null = rec): LoggedEvent {
+  private log(
+    at: number,
+    actor: Actor,
+    rec: StoredRecord | null,
+    project: Link | null,
+    operation: Operation,
+    eventType: string,
+    attribute: string | null,
+    meta: Record<string, unknown>,
+    inCreate: boolean,
+    subject: StoredRecord | null = rec,
+  ): LoggedEvent {
     if (actor.sudoActualUser) meta.sudo_actual_user = this.namedLink(actor.sudoActualUser);
     const entityType = subject?.type ?? '';
-    const description = `${this.nameOf(actor.user) ?? actor.user.type} ${describe(operation, inCreate)} ${entityType} ${subject ? this.nameOf(subject) ?? subject.id : ''}`.trim();
-    const row = this.put(this.def('EventLogEntry'), {
-      event_type: eventType, attribute_name: attribute, meta, project,
-      entity: rec ? { type: rec.type, id: rec.id } : null, user: actor.user, session_uuid: null,
-      description: attribute ? `${description}: ${attribute}` : description, created_at: isoSeconds(at),
-    }, actor);
+    const description =
+      `${this.nameOf(actor.user) ?? actor.user.type} ${describe(operation, inCreate)} ${entityType} ${subject ? (this.nameOf(subject) ?? subject.id) : ''}`.trim();
+    const row = this.put(
+      this.def('EventLogEntry'),
+      {
+        event_type: eventType,
+        attribute_name: attribute,
+        meta,
+        project,
+        entity: rec ? { type: rec.type, id: rec.id } : null,
+        user: actor.user,
+        session_uuid: null,
+        description: attribute ? `${description}: ${attribute}` : description,
+        created_at: isoSeconds(at),
+      },
+      actor,
+    );
     this.logged(row, at);
     return {
-      id: row.id, event_type: eventType, attribute_name: attribute, meta, entity: rec ? { type: rec.type, id: rec.id } : null,
-      user: actor.user, project, session_uuid: null, createdMs: at, operation, entityType, inCreate,
+      id: row.id,
+      event_type: eventType,
+      attribute_name: attribute,
+      meta,
+      entity: rec ? { type: rec.type, id: rec.id } : null,
+      user: actor.user,
+      project,
+      session_uuid: null,
+      createdMs: at,
+      operation,
+      entityType,
+      inCreate,
     };
   }
 

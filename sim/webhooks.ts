@@ -180,13 +180,30 @@ export class WebhookService {
   create(body: unknown): HookRecord {
     const input = this.requireBody(body);
     const hook: Hook = {
-      id: randomUUID(), seq: this.nextSeq++, url: '', token: undefined, entity_types: undefined, event_type: undefined,
-      projects: null, name: '', description: '', validate_ssl_cert: true, batch_deliveries: false, disabled: false,
-      num_deliveries: 0, failures: [], queue: [], worker: undefined, removed: false, records: [],
+      id: randomUUID(),
+      seq: this.nextSeq++,
+      url: '',
+      token: undefined,
+      entity_types: undefined,
+      event_type: undefined,
+      projects: null,
+      name: '',
+      description: '',
+      validate_ssl_cert: true,
+      batch_deliveries: false,
+      disabled: false,
+      num_deliveries: 0,
+      failures: [],
+      queue: [],
+      worker: undefined,
+      removed: false,
+      records: [],
     };
     if (input.url === undefined) throw badRequest('url is required', 103, { source: { url: ['is required'] } });
     if ((input.entity_types === undefined) === (input.event_type === undefined)) {
-      throw badRequest('Exactly one of entity_types or event_type must be provided', 103, { source: { entity_types: input.entity_types ?? null, event_type: input.event_type ?? null } });
+      throw badRequest('Exactly one of entity_types or event_type must be provided', 103, {
+        source: { entity_types: input.entity_types ?? null, event_type: input.event_type ?? null },
+      });
     }
     this.apply(hook, input);
     this.hooks.set(hook.id, hook);
@@ -197,7 +214,8 @@ export class WebhookService {
     const hook = this.hook(id);
     const input = this.requireBody(body);
     if (!Object.keys(input).length) throw badRequest('at least one field must be provided');
-    if (input.entity_types !== undefined && input.event_type !== undefined) throw badRequest('Only one of entity_types or event_type can be provided');
+    if (input.entity_types !== undefined && input.event_type !== undefined)
+      throw badRequest('Only one of entity_types or event_type can be provided');
     this.apply(hook, input);
     return this.view(hook);
   }
@@ -226,11 +244,25 @@ export class WebhookService {
     const hook = this.hook(id);
     const now = Date.now();
     switch (status) {
-      case 'active': hook.disabled = false; hook.failures = []; break;
-      case 'unstable': hook.disabled = false; hook.failures = [now]; break;
-      case 'failed': hook.disabled = false; hook.failures = Array.from({ length: this.opts.failedAfter }, () => now); break;
-      case 'disabled': hook.disabled = true; break;
-      default: throw new RangeError(`setHookStatus: status must be one of active, unstable, failed, disabled, got ${String(status)}`);
+      case 'active':
+        hook.disabled = false;
+        hook.failures = [];
+        break;
+      case 'unstable':
+        hook.disabled = false;
+        hook.failures = [now];
+        break;
+      case 'failed':
+        hook.disabled = false;
+        hook.failures = Array.from({ length: this.opts.failedAfter }, () => now);
+        break;
+      case 'disabled':
+        hook.disabled = true;
+        break;
+      default:
+        throw new RangeError(
+          `setHookStatus: status must be one of active, unstable, failed, disabled, got ${String(status)}`,
+        );
     }
     return this.view(hook);
   }
@@ -243,7 +275,8 @@ export class WebhookService {
   }
 
   private requireBody(body: unknown): Record<string, unknown> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('Request body must be a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest('Request body must be a JSON object');
     return body as Record<string, unknown>;
   }
 
@@ -261,10 +294,14 @@ export class WebhookService {
       next.entity_types = undefined;
     }
     if (input.projects !== undefined) {
-      if (input.projects !== null && (!Array.isArray(input.projects) || !input.projects.every((p) => Number.isInteger(p)))) {
+      if (
+        input.projects !== null &&
+        (!Array.isArray(input.projects) || !input.projects.every((p) => Number.isInteger(p)))
+      ) {
         throw badRequest('projects must be an array of project ids', 103, { source: { projects: input.projects } });
       }
-      next.projects = input.projects === null || !(input.projects as number[]).length ? null : [...(input.projects as number[])];
+      next.projects =
+        input.projects === null || !(input.projects as number[]).length ? null : [...(input.projects as number[])];
     }
     if (input.token !== undefined) next.token = readString(input, 'token') || undefined;
     next.name = readString(input, 'name') ?? next.name;
@@ -272,7 +309,8 @@ export class WebhookService {
     next.validate_ssl_cert = readBoolean(input, 'validate_ssl_cert') ?? next.validate_ssl_cert;
     next.batch_deliveries = readBoolean(input, 'batch_deliveries') ?? next.batch_deliveries;
     if (input.status !== undefined) {
-      if (input.status !== 'active' && input.status !== 'disabled') throw badRequest("status must be one of: active, disabled", 103, { source: { status: input.status } });
+      if (input.status !== 'active' && input.status !== 'disabled')
+        throw badRequest('status must be one of: active, disabled', 103, { source: { status: input.status } });
       next.disabled = input.status === 'disabled';
       if (!next.disabled) next.failures = [];
     }
@@ -286,25 +324,40 @@ export class WebhookService {
     } catch {
       throw badRequest('url must be a valid http(s) URL', 103, { source: { url: value } });
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('url must be a valid http(s) URL', 103, { source: { url: value } });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw badRequest('url must be a valid http(s) URL', 103, { source: { url: value } });
     if (!this.opts.allowRemote && !LOOPBACK.test(url.hostname)) {
-      throw badRequest('The simulator only delivers to loopback URLs (start it with --allow-remote to change that)', 103, { source: { url: value } });
+      throw badRequest(
+        'The simulator only delivers to loopback URLs (start it with --allow-remote to change that)',
+        103,
+        { source: { url: value } },
+      );
     }
     return url.toString();
   }
 
   private checkEntityTypes(value: unknown): EntityTypeSubscriptions {
     if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.keys(value).length) {
-      throw badRequest('entity_types must be an object like {"Task": {"update": ["sg_status_list"]}}', 103, { source: { entity_types: value } });
+      throw badRequest('entity_types must be an object like {"Task": {"update": ["sg_status_list"]}}', 103, {
+        source: { entity_types: value },
+      });
     }
     const out: EntityTypeSubscriptions = {};
     for (const [type, actions] of Object.entries(value as Record<string, unknown>)) {
-      if (!entityDefByName(type) || UNHOOKABLE.has(type)) throw badRequest(`entity_types: '${type}' is not a valid entity type for webhooks`, 103, { source: { entity_types: type } });
-      if (typeof actions !== 'object' || actions === null || Array.isArray(actions)) throw badRequest(`entity_types.${type} must map actions to field lists`);
+      if (!entityDefByName(type) || UNHOOKABLE.has(type))
+        throw badRequest(`entity_types: '${type}' is not a valid entity type for webhooks`, 103, {
+          source: { entity_types: type },
+        });
+      if (typeof actions !== 'object' || actions === null || Array.isArray(actions))
+        throw badRequest(`entity_types.${type} must map actions to field lists`);
       const subs: Partial<Record<Action, string[]>> = {};
       for (const [action, fields] of Object.entries(actions as Record<string, unknown>)) {
-        if (!ACTIONS.includes(action as Action)) throw badRequest(`entity_types.${type}: '${action}' is not one of: ${ACTIONS.join(', ')}`, 103, { source: { entity_types: { [type]: action } } });
-        if (!Array.isArray(fields) || !fields.every((f) => typeof f === 'string')) throw badRequest(`entity_types.${type}.${action} must be an array of field names`);
+        if (!ACTIONS.includes(action as Action))
+          throw badRequest(`entity_types.${type}: '${action}' is not one of: ${ACTIONS.join(', ')}`, 103, {
+            source: { entity_types: { [type]: action } },
+          });
+        if (!Array.isArray(fields) || !fields.every((f) => typeof f === 'string'))
+          throw badRequest(`entity_types.${type}.${action} must be an array of field names`);
         subs[action as Action] = [...fields];
       }
       out[type] = subs;
@@ -323,9 +376,16 @@ export class WebhookService {
 
   private view(hook: Hook): HookRecord {
     const out: HookRecord = {
-      id: hook.id, url: hook.url, status: this.status(hook), projects: hook.projects, num_deliveries: hook.num_deliveries,
-      name: hook.name, description: hook.description, validate_ssl_cert: hook.validate_ssl_cert,
-      batch_deliveries: hook.batch_deliveries, is_token_set: hook.token !== undefined,
+      id: hook.id,
+      url: hook.url,
+      status: this.status(hook),
+      projects: hook.projects,
+      num_deliveries: hook.num_deliveries,
+      name: hook.name,
+      description: hook.description,
+      validate_ssl_cert: hook.validate_ssl_cert,
+      batch_deliveries: hook.batch_deliveries,
+      is_token_set: hook.token !== undefined,
     };
     if (hook.entity_types) out.entity_types = JSON.parse(JSON.stringify(hook.entity_types));
     else out.event_type = hook.event_type;
@@ -340,9 +400,14 @@ export class WebhookService {
       const matched = events.filter((ev) => this.matches(hook, ev));
       if (!matched.length) continue;
       const id = batchId();
-      matched.forEach((ev, index) => hook.queue.push({
-        kind: 'event', delivery: this.element(hook, ev), queuedAt: Date.now(), batch: { batchId: id, size: matched.length, index },
-      }));
+      matched.forEach((ev, index) =>
+        hook.queue.push({
+          kind: 'event',
+          delivery: this.element(hook, ev),
+          queuedAt: Date.now(),
+          batch: { batchId: id, size: matched.length, index },
+        }),
+      );
       this.kick(hook);
     }
   }
@@ -355,7 +420,9 @@ export class WebhookService {
     const subs = hook.entity_types?.[ev.entityType];
     const fields = subs?.[ev.operation];
     if (!fields) return false;
-    return ev.operation !== 'update' || !fields.length || (ev.attribute_name !== null && fields.includes(ev.attribute_name));
+    return (
+      ev.operation !== 'update' || !fields.length || (ev.attribute_name !== null && fields.includes(ev.attribute_name))
+    );
   }
 
   private element(hook: Hook, ev: LoggedEvent): Delivery {
@@ -414,22 +481,40 @@ export class WebhookService {
 
   deliveries(hookId?: string): DeliveryRecord[] {
     const hooks = hookId === undefined ? [...this.hooks.values()] : [this.hook(hookId)];
-    return hooks.flatMap((h) => h.records).sort((a, b) => a.seq - b.seq).map((e) => this.record(e));
+    return hooks
+      .flatMap((h) => h.records)
+      .sort((a, b) => a.seq - b.seq)
+      .map((e) => this.record(e));
   }
 
   /** Records of one hook for the REST list, oldest first. */
   listDeliveries(hookId: string, filter: DeliveryFilter): DeliveryRecord[] {
     const ack = filter.acknowledgement;
-    return this.hook(hookId).records
-      .filter((e) => !filter.status || e.status === filter.status)
+    return this.hook(hookId)
+      .records.filter((e) => !filter.status || e.status === filter.status)
       .filter((e) => filter.from === undefined || (e.event_time ?? 0) >= filter.from)
       .filter((e) => filter.to === undefined || (e.event_time ?? 0) <= filter.to)
-      .filter((e) => ack === undefined || (ack === 'null' ? e.acknowledgement === null : ack === 'not_null' ? e.acknowledgement !== null : e.acknowledgement === ack))
-      .filter((e) => (filter.entityType === undefined && filter.entityId === undefined) || this.elements(e).some((d) => {
-        const type = d.entity?.type ?? d.meta?.entity_type;
-        const id = d.entity?.id ?? d.meta?.entity_id;
-        return (filter.entityType === undefined || type === filter.entityType) && (filter.entityId === undefined || id === filter.entityId);
-      }))
+      .filter(
+        (e) =>
+          ack === undefined ||
+          (ack === 'null'
+            ? e.acknowledgement === null
+            : ack === 'not_null'
+              ? e.acknowledgement !== null
+              : e.acknowledgement === ack),
+      )
+      .filter(
+        (e) =>
+          (filter.entityType === undefined && filter.entityId === undefined) ||
+          this.elements(e).some((d) => {
+            const type = d.entity?.type ?? d.meta?.entity_type;
+            const id = d.entity?.id ?? d.meta?.entity_id;
+            return (
+              (filter.entityType === undefined || type === filter.entityType) &&
+              (filter.entityId === undefined || id === filter.entityId)
+            );
+          }),
+      )
       .map((e) => this.record(e));
   }
 
@@ -450,7 +535,9 @@ export class WebhookService {
       throw badRequest('acknowledgement must be a string', 103, { source: { acknowledgement: ['must be a string'] } });
     }
     if (acknowledgement !== null && Buffer.byteLength(acknowledgement, 'utf8') > 4096) {
-      throw badRequest('acknowledgement must be 4096 bytes long or less', 103, { source: { acknowledgement: ['must be 4096 bytes long or less'] } });
+      throw badRequest('acknowledgement must be 4096 bytes long or less', 103, {
+        source: { acknowledgement: ['must be 4096 bytes long or less'] },
+      });
     }
     entry.acknowledgement = acknowledgement;
     return this.record(entry);
@@ -473,9 +560,15 @@ export class WebhookService {
 
   private record(e: DeliveryEntry): DeliveryRecord {
     return {
-      id: e.id, event_time: e.event_time ?? undefined, status: e.status, process_time: e.process_time ?? undefined,
-      response_code: e.response_code ?? undefined, body: e.body ?? undefined, acknowledgement: e.acknowledgement,
-      request_headers: { ...e.request_headers }, response_headers: { ...e.response_headers },
+      id: e.id,
+      event_time: e.event_time ?? undefined,
+      status: e.status,
+      process_time: e.process_time ?? undefined,
+      response_code: e.response_code ?? undefined,
+      body: e.body ?? undefined,
+      acknowledgement: e.acknowledgement,
+      request_headers: { ...e.request_headers },
+      response_headers: { ...e.response_headers },
       request_body: JSON.parse(e.raw),
     };
   }
@@ -555,18 +648,37 @@ export class WebhookService {
     return status === 'active' || status === 'unstable';
   }
 
-  private async sendNew(hook: Hook, body: { timestamp: string; data: Delivery | { deliveries: Delivery[] } }, eventCount: number, batch: BatchInfo): Promise<void> {
+  private async sendNew(
+    hook: Hook,
+    body: { timestamp: string; data: Delivery | { deliveries: Delivery[] } },
+    eventCount: number,
+    batch: BatchInfo,
+  ): Promise<void> {
     const single = 'deliveries' in body.data ? undefined : (body.data as Delivery);
     // Un-batched: the element's delivery_id is the record id; batched: elements alias to it.
     const id = single?.delivery_id ?? randomUUID();
     const raw = JSON.stringify(body);
     const entry: DeliveryEntry = {
-      id, hookId: hook.id, event_time: null, status: 'pending', process_time: null, response_code: null, body: null,
-      acknowledgement: null, request_headers: {}, response_headers: {}, request_body: body, raw, batch, eventCount,
+      id,
+      hookId: hook.id,
+      event_time: null,
+      status: 'pending',
+      process_time: null,
+      response_code: null,
+      body: null,
+      acknowledgement: null,
+      request_headers: {},
+      response_headers: {},
+      request_body: body,
+      raw,
+      batch,
+      eventCount,
       seq: this.nextEntrySeq++,
     };
     this.entries.set(id, entry);
-    if (!single) for (const d of (body.data as { deliveries: Delivery[] }).deliveries) if (d.delivery_id) this.aliases.set(d.delivery_id, id);
+    if (!single)
+      for (const d of (body.data as { deliveries: Delivery[] }).deliveries)
+        if (d.delivery_id) this.aliases.set(d.delivery_id, id);
     hook.records.push(entry);
     hook.num_deliveries++;
     if (hook.records.length > RECORDS_KEPT_PER_HOOK) {
@@ -588,7 +700,8 @@ export class WebhookService {
       'x-sg-event-batch-index': String(batch.index),
       'x-sg-webhook-site-url': `${this.opts.siteUrl()}/`,
     };
-    if (hook.token !== undefined) headers['x-sg-signature'] = 'sha1=' + createHmac('sha1', hook.token).update(entry.raw, 'utf8').digest('hex');
+    if (hook.token !== undefined)
+      headers['x-sg-signature'] = 'sha1=' + createHmac('sha1', hook.token).update(entry.raw, 'utf8').digest('hex');
     return headers;
   }
 
@@ -606,18 +719,26 @@ export class WebhookService {
     entry.response_headers = result.headers;
     entry.status = result.code > 0 && result.code < 400 ? 'delivered' : 'failed';
     if (entry.status === 'failed') hook.failures.push(Date.now());
-    this.opts.log(`delivery ${entry.id} → ${hook.url} ${result.code || result.error} ${entry.process_time}ms (${entry.eventCount} event${entry.eventCount === 1 ? '' : 's'})`);
+    this.opts.log(
+      `delivery ${entry.id} → ${hook.url} ${result.code || result.error} ${entry.process_time}ms (${entry.eventCount} event${entry.eventCount === 1 ? '' : 's'})`,
+    );
   }
 
-  private transmit(hook: Hook, headers: Record<string, string>, raw: string, timeoutMs: number):
-    Promise<{ code: number; body: string; headers: Record<string, string>; error?: string }> {
+  private transmit(
+    hook: Hook,
+    headers: Record<string, string>,
+    raw: string,
+    timeoutMs: number,
+  ): Promise<{ code: number; body: string; headers: Record<string, string>; error?: string }> {
     return new Promise((resolve) => {
       const url = new URL(hook.url);
       const isHttps = url.protocol === 'https:';
       const payload = Buffer.from(raw, 'utf8');
       const options: https.RequestOptions = {
-        method: 'POST', headers: { ...headers, 'content-length': String(payload.length) },
-        agent: isHttps ? this.httpsAgent : this.httpAgent, rejectUnauthorized: hook.validate_ssl_cert,
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(payload.length) },
+        agent: isHttps ? this.httpsAgent : this.httpAgent,
+        rejectUnauthorized: hook.validate_ssl_cert,
       };
       let finished = false;
       const done = (code: number, body: string, resHeaders: Record<string, string>, error?: string): void => {
@@ -635,7 +756,8 @@ export class WebhookService {
         });
         res.on('end', () => {
           const resHeaders: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
           done(res.statusCode ?? 0, text, resHeaders);
         });
         res.on('error', (err) => done(0, '', {}, err.message));
@@ -660,4 +782,3 @@ export class WebhookService {
     });
   }
 }
-

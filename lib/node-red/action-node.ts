@@ -74,17 +74,27 @@ export function actionNode<Result>(spec: ActionSpec<Result>): InputHandler {
 /** The short red badge of a failed message; the full message goes to the Catch node. */
 function failureBadge(err: unknown, t: Messages): Badge {
   const failure = failureKind(err);
-  const text = failure.kind === 'http' ? t.shared('status.failed-http', { status: failure.status }) : t.sharedKey(`status.failed-${failure.kind}`);
+  const text =
+    failure.kind === 'http'
+      ? t.shared('status.failed-http', { status: failure.status })
+      : t.sharedKey(`status.failed-${failure.kind}`);
   return { fill: 'red', shape: 'dot', text };
 }
 
 /** Why a node cannot work at all, found at deploy: the red ring to show and the error each message gets. */
-export function refusalOf(site: FptrSite | null, t: Messages, badConfig: string | undefined): { badge: Badge; error: string } | undefined {
+export function refusalOf(
+  site: FptrSite | null,
+  t: Messages,
+  badConfig: string | undefined,
+): { badge: Badge; error: string } | undefined {
   if (!site) return { badge: ring(t.sharedKey('status.no-site')), error: t.shared('errors.no-site') };
   if (site.configError) {
     // The badge keeps to the point; a hint in parentheses is left to the error a Catch node gets.
     const short = site.configError.replace(/\s*\(.*$/, '');
-    return { badge: ring(t.shared('status.site-config', { reason: short })), error: t.shared('errors.site-config', { reason: site.configError }) };
+    return {
+      badge: ring(t.shared('status.site-config', { reason: short })),
+      error: t.shared('errors.site-config', { reason: site.configError }),
+    };
   }
   if (badConfig) return { badge: ring(t.key(`status.${badConfig}`)), error: t(`errors.${badConfig}`) };
   return undefined;

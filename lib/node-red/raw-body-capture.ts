@@ -69,7 +69,10 @@ export function capturedBody(req: IncomingMessage): Captured | undefined {
 
 /** A path as express compares it: repeated and trailing slashes dropped, lower case. */
 function comparable(path: string): string {
-  return path.replace(/\/{2,}/g, '/').replace(/\/$/, '').toLowerCase();
+  return path
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/$/, '')
+    .toLowerCase();
 }
 
 /**
@@ -203,11 +206,16 @@ function readBody(req: IncomingMessage, route: CaptureRoute, guard: Guard, done:
     if (size > max) stop({ status: 'too-large' });
     else chunks.push(chunk);
   });
-  const onEnd = guard((): void => stop({ status: 'ok', body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) }));
+  const onEnd = guard((): void =>
+    stop({ status: 'ok', body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) }),
+  );
   // A client that aborts gets no answer: nothing is left to answer to.
   const onAbort = guard((): void => stop());
   // Node's own limit on a request is minutes; a sender that slow only holds a socket and a buffer.
-  const timer = setTimeout(guard((): void => stop({ status: 'timeout' })), route.readTimeoutMs);
+  const timer = setTimeout(
+    guard((): void => stop({ status: 'timeout' })),
+    route.readTimeoutMs,
+  );
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('error', onAbort);
@@ -266,7 +274,15 @@ function routes(stack: Layer[], method: string, path: string): boolean {
  * express apps mounted inside the admin app, and express 4 keeps no reference from a parent app
  * to a mounted one, so their routes cannot be read like the others (NR 4.1 and 5.0).
  */
-const EDITOR_POST_PATHS = [/^\/flows(\/state)?$/, /^\/flow$/, /^\/nodes$/, /^\/library\//, /^\/settings\/user(\/keys(\/.*)?)?$/, /^\/projects(\/.*)?$/, /^\/auth\//];
+const EDITOR_POST_PATHS = [
+  /^\/flows(\/state)?$/,
+  /^\/flow$/,
+  /^\/nodes$/,
+  /^\/library\//,
+  /^\/settings\/user(\/keys(\/.*)?)?$/,
+  /^\/projects(\/.*)?$/,
+  /^\/auth\//,
+];
 
 /**
  * True when the editor/admin app would answer `POST fullPath` (a path of the root app), so a

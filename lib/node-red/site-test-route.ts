@@ -18,22 +18,29 @@ interface StoredSecrets {
  * connection" button. It answers 400 for settings no client can use, else 200 with `ok`.
  */
 export function addSiteTestRoute(RED: NodeAPI, t: Messages, runtime: SiteRuntimeSettings): void {
-  RED.httpAdmin.post(`/${SITE_TYPE}/test`, RED.auth.needsPermission(`${SITE_TYPE}.write`), (req: Request, res: Response) => {
-    answer(req.body).then(
-      ({ status, body }) => res.status(status).json(body),
-      (err: unknown) => {
-        RED.log.error(t('errors.testFailed', { reason: err instanceof Error ? err.name : 'unknown' }));
-        res.status(500).json({ ok: false, error: t('errors.internal') });
-      },
-    );
-  });
+  RED.httpAdmin.post(
+    `/${SITE_TYPE}/test`,
+    RED.auth.needsPermission(`${SITE_TYPE}.write`),
+    (req: Request, res: Response) => {
+      answer(req.body).then(
+        ({ status, body }) => res.status(status).json(body),
+        (err: unknown) => {
+          RED.log.error(t('errors.testFailed', { reason: err instanceof Error ? err.name : 'unknown' }));
+          res.status(500).json({ ok: false, error: t('errors.internal') });
+        },
+      );
+    },
+  );
 
   async function answer(body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { status: 400, body: { ok: false, error: t('errors.badRequest') } };
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return { status: 400, body: { ok: false, error: t('errors.badRequest') } };
     const dialog = withStoredSecrets(body as SiteSettings & { id?: unknown });
     if (!dialog) return { status: 400, body: { ok: false, error: t('errors.reenterSecret') } };
     const result = await testConnection(dialog, runtime);
-    return 'unusable' in result ? { status: 400, body: { ok: false, error: result.unusable } } : { status: 200, body: result };
+    return 'unusable' in result
+      ? { status: 400, body: { ok: false, error: result.unusable } }
+      : { status: 200, body: result };
   }
 
   /**

@@ -28,7 +28,10 @@ export function propertyReader(RED: Pick<NodeAPI, 'util'>, node: Node): Property
     new Promise((resolve, reject) => {
       if (prop.type === 'msg') {
         // A malformed path is Node-RED's error; a path through a missing object is simply absent.
-        const parts = RED.util.normalisePropertyExpression(prop.value.startsWith('msg.') ? prop.value.slice(4) : prop.value, msg);
+        const parts = RED.util.normalisePropertyExpression(
+          prop.value.startsWith('msg.') ? prop.value.slice(4) : prop.value,
+          msg,
+        );
         resolve(readOwnPath(msg, parts));
         return;
       }

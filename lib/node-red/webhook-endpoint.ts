@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeAPI } from 'node-red';
 import type { WebhookReceiver } from '../fptr/webhook/receiver';
-import { RawBodyCapture, adminServesPost, capturedBody, hasRoute, removeRoutes, type CaptureRoute, type ExpressApp } from './raw-body-capture';
+import {
+  RawBodyCapture,
+  adminServesPost,
+  capturedBody,
+  hasRoute,
+  removeRoutes,
+  type CaptureRoute,
+  type ExpressApp,
+} from './raw-body-capture';
 
 type Middleware = (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
 

@@ -61,7 +61,13 @@ export function parseIp(text: string): Uint8Array | undefined {
   }
   const gap = head.indexOf('::');
   const left = gap === -1 ? head.split(':') : head.slice(0, gap).split(':').filter(Boolean);
-  const right = gap === -1 ? [] : head.slice(gap + 2).split(':').filter(Boolean);
+  const right =
+    gap === -1
+      ? []
+      : head
+          .slice(gap + 2)
+          .split(':')
+          .filter(Boolean);
   const groups = [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right];
   for (let i = 0; i < 8; i++) {
     const value = parseInt(groups[i], 16);

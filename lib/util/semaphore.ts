@@ -7,7 +7,8 @@ export class Semaphore {
   private readonly waiters: Array<{ grant: () => void; fail: (err: unknown) => void }> = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
   }
 
   get inUse(): number {

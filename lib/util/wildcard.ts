@@ -23,7 +23,11 @@ interface Glob {
 function compileGlob(pattern: string): Glob {
   const pieces = pattern.split('*');
   if (pieces.length === 1) return { head: pattern, middle: [] };
-  return { head: pieces[0] ?? '', tail: pieces[pieces.length - 1] ?? '', middle: pieces.slice(1, -1).filter((p) => p !== '') };
+  return {
+    head: pieces[0] ?? '',
+    tail: pieces[pieces.length - 1] ?? '',
+    middle: pieces.slice(1, -1).filter((p) => p !== ''),
+  };
 }
 
 function globMatches(glob: Glob, name: string): boolean {

@@ -77,7 +77,9 @@ describe('editor in a real browser (Chromium, packed package installed from the 
   before(async function () {
     if (!chromiumInstalled()) {
       if (process.env.CI === 'true') throw new Error(`${CHROMIUM_PATH} is missing: CI must apt-get install chromium`);
-      console.warn(`\n  !!! SKIPPING the browser test: ${CHROMIUM_PATH} is not installed (apt-get install chromium) !!!\n`);
+      console.warn(
+        `\n  !!! SKIPPING the browser test: ${CHROMIUM_PATH} is not installed (apt-get install chromium) !!!\n`,
+      );
       this.skip();
     }
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-browser-'));
@@ -91,7 +93,12 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     let browser: Chromium;
     [tarball, nodeRed, browser] = await Promise.all([
       packPackage(work),
-      startNodeRed({ redJs, userDir: path.join(work, 'user'), staticDir, settings: { fptrWebhookInPublishedAddresses: PUBLISHED_ADDRESSES } }),
+      startNodeRed({
+        redJs,
+        userDir: path.join(work, 'user'),
+        staticDir,
+        settings: { fptrWebhookInPublishedAddresses: PUBLISHED_ADDRESSES },
+      }),
       launchChromium().then((c) => (chromium = c)),
     ]);
     unpacked = await unpack(tarball, path.join(work, 'unpacked'));
@@ -112,7 +119,11 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     const status = await editor.installTarball(tarball, pkgJson.name);
     should(status).equal(200, `upload answered ${status}; Node-RED log:\n${nodeRed.log()}`);
     // The later checks cover whatever did load, so one broken set does not hide other problems.
-    pkg = { module: pkgJson.name, category: CATEGORY, types: (await api.nodeSets(pkgJson.name)).flatMap((s) => s.types) };
+    pkg = {
+      module: pkgJson.name,
+      category: CATEGORY,
+      types: (await api.nodeSets(pkgJson.name)).flatMap((s) => s.types),
+    };
     shouldHaveNone(await checkRegistry(api, pkgJson.name, declaredSets));
   });
 
@@ -134,10 +145,13 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     shouldHaveNone(await checkDialogs(editor, pkg, definitions, { type: shot, file: path.join(IMAGES, 'dialog.png') }));
   });
 
-  it('fills a webhook\'s allowed sources from the fptrWebhookInPublishedAddresses setting, once', async () => {
+  it("fills a webhook's allowed sources from the fptrWebhookInPublishedAddresses setting, once", async () => {
     const id = await editor.dropNode('fptr-webhook-in');
     await editor.openNodeDialog(id);
-    const entries = () => editor.page.locator('.node-input-allowList-cidr').evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+    const entries = () =>
+      editor.page
+        .locator('.node-input-allowList-cidr')
+        .evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
     (await entries()).should.eql([]);
     await editor.page.click('#fptr-webhook-in-preset');
     await editor.page.click('#fptr-webhook-in-preset');
@@ -163,7 +177,10 @@ describe('editor in a real browser (Chromium, packed package installed from the 
       }
       await editor.deleteNode(id);
     }
-    should(hostId).not.equal('', `no node type with an fptr-site property is complete with just a site: ${JSON.stringify(uses)}`);
+    should(hostId).not.equal(
+      '',
+      `no node type with an fptr-site property is complete with just a site: ${JSON.stringify(uses)}`,
+    );
     await editor.openNodeDialog(hostId);
     await editor.openNewConfigDialog(property);
     const page = editor.page;
@@ -177,10 +194,10 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     };
     const result = page.locator('#node-config-fptr-site-test-result');
     await page.click('#node-config-fptr-site-test');
-    await page.waitForFunction(
-      ([el, testing]) => !!el && el.textContent !== '' && el.textContent !== testing,
-      [await result.elementHandle(), catalog.test.testing] as const,
-    );
+    await page.waitForFunction(([el, testing]) => !!el && el.textContent !== '' && el.textContent !== testing, [
+      await result.elementHandle(),
+      catalog.test.testing,
+    ] as const);
     const text = await result.innerText();
     text.should.match(templateRegExp(catalog.test.ok), `Test connection said: ${text}`);
     site.stats.tokenRequests.should.be.above(0);
@@ -202,7 +219,10 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     should.exist(site, 'deployed flows lack the fptr-site');
     should(site?.type).equal('fptr-site');
     should(site?.url).equal((sim as FptrSimulator).url);
-    should.exist(flows.find((n) => n.id === hostId), 'deployed flows lack the node using the site');
+    should.exist(
+      flows.find((n) => n.id === hostId),
+      'deployed flows lack the node using the site',
+    );
     JSON.stringify(flows).should.not.containEql(FptrSimulator.DEMO.scriptKey);
     const stored = fs.readFileSync(path.join(work, 'user', 'flows_cred.json'), 'utf8');
     stored.should.not.containEql(FptrSimulator.DEMO.scriptKey);
@@ -280,7 +300,9 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     text.should.match(new RegExp(`^${iconRemoved}: palette icon is not the module's own: icons/node-red/`, 'm'));
     text.should.match(new RegExp(`^${catalogRemoved}: dialog shows a missing catalog key: ${catalogRemoved}\\.`, 'm'));
     text.should.match(new RegExp(`^${dialogThrows}: edit dialog: .*deliberately broken edit dialog`, 'm'));
-    text.should.match(new RegExp(`^${labelTooWide}: palette label "${TOO_WIDE_LABEL}" breaks inside a word: "[a-z]+" / "[a-z]+`, 'm'));
+    text.should.match(
+      new RegExp(`^${labelTooWide}: palette label "${TOO_WIDE_LABEL}" breaks inside a word: "[a-z]+" / "[a-z]+`, 'm'),
+    );
     // Nothing else is wrong with the copy: the checker blames only what was broken.
     const blamed = new Set(problems.map((p) => p.subject));
     should([...blamed].sort()).eql(['editor', ...brokenTypes].sort(), text);

@@ -134,7 +134,8 @@ function readHelp(lang: string, type: string): HelpFile {
   const raw = fs.readFileSync(helpPath(lang, type), 'utf8');
   const parts = raw.split(/<h3>([\s\S]*?)<\/h3>/);
   const sections: HelpFile['sections'] = [{ heading: null, body: parts[0] ?? '' }];
-  for (let i = 1; i < parts.length; i += 2) sections.push({ heading: (parts[i] ?? '').trim(), body: parts[i + 1] ?? '' });
+  for (let i = 1; i < parts.length; i += 2)
+    sections.push({ heading: (parts[i] ?? '').trim(), body: parts[i + 1] ?? '' });
   return { raw, sections };
 }
 
@@ -157,7 +158,12 @@ function links(html: string): string[] {
 
 /** The <dt> texts before their type badges. */
 function terms(html: string): string[] {
-  return elements(html, 'dt').map((dt) => dt.replace(/<span[\s\S]*$/, '').replace(/<[^>]+>/g, '').trim());
+  return elements(html, 'dt').map((dt) =>
+    dt
+      .replace(/<span[\s\S]*$/, '')
+      .replace(/<[^>]+>/g, '')
+      .trim(),
+  );
 }
 
 /** A message property such as `payload` or `fptr.deliveryId` (a capitalised term is a field label, which is translated). */
@@ -219,7 +225,10 @@ describe('i18n: catalogs and help for every node type', function () {
           for (const file of [`nodes/${type}.html`, ...runtimeSources(type)]) {
             const source = fs.readFileSync(path.join(root, file), 'utf8');
             // RED._('key'), node._("key"), this._('key' + x) and data-i18n="[attr]key", for this type or the shared strings
-            const full = new RegExp(`(?:\\._\\(\\s*|data-i18n="(?:\\[\\w+\\])?)['"]?((?:${type}|${shared.key})\\.[\\w.-]+)`, 'g');
+            const full = new RegExp(
+              `(?:\\._\\(\\s*|data-i18n="(?:\\[\\w+\\])?)['"]?((?:${type}|${shared.key})\\.[\\w.-]+)`,
+              'g',
+            );
             for (const m of source.matchAll(full)) keys.push([file, m[1]!]);
             // t('key'), t.key('key') (lib/node-red/i18n.ts) name this type's strings, t.shared / t.sharedKey the shared ones
             for (const m of source.matchAll(/\bt(\.shared|\.sharedKey|\.key)?\(\s*'([\w.-]+)'/g)) {
@@ -233,14 +242,19 @@ describe('i18n: catalogs and help for every node type', function () {
               .replace(/\.$/, '')
               .split('.')
               .reduce<unknown>((at, part) => (at as Catalog | undefined)?.[part], catalog);
-            should(typeof found).equal(key.endsWith('.') ? 'object' : 'string', `${file} uses ${key}, missing from locales/en-US/${type}.json or ${shared.file}.json`);
+            should(typeof found).equal(
+              key.endsWith('.') ? 'object' : 'string',
+              `${file} uses ${key}, missing from locales/en-US/${type}.json or ${shared.file}.json`,
+            );
           }
         });
 
         it('has help in Node-RED help style', function () {
           fs.existsSync(helpPath('en-US', type)).should.be.true(`missing ${helpPath('en-US', type)}`);
           const help = readHelp('en-US', type);
-          help.raw.trim().should.match(new RegExp(`^<script type="text/html" data-help-name="${type}">[\\s\\S]*</script>$`));
+          help.raw
+            .trim()
+            .should.match(new RegExp(`^<script type="text/html" data-help-name="${type}">[\\s\\S]*</script>$`));
           help.raw.should.not.match(/data-lang/);
           count(help.raw, 'script').should.equal(1);
           const intro = help.sections[0]!;
@@ -285,15 +299,20 @@ describe('i18n: catalogs and help for every node type', function () {
             fs.existsSync(helpPath(lang, type)).should.be.true(`missing ${helpPath(lang, type)}`);
             const en = readHelp('en-US', type);
             const help = readHelp(lang, type);
-            help.raw.trim().should.match(new RegExp(`^<script type="text/html" data-help-name="${type}">[\\s\\S]*</script>$`));
+            help.raw
+              .trim()
+              .should.match(new RegExp(`^<script type="text/html" data-help-name="${type}">[\\s\\S]*</script>$`));
             help.raw.should.not.match(/data-lang/);
             count(help.raw, 'script').should.equal(1);
             count(help.raw, 'h3').should.equal(count(en.raw, 'h3'));
-            help.sections.map((s) => s.heading).should.eql(en.sections.map((s) => s.heading && sectionNames[s.heading]?.[lang]));
+            help.sections
+              .map((s) => s.heading)
+              .should.eql(en.sections.map((s) => s.heading && sectionNames[s.heading]?.[lang]));
             help.sections.forEach((section, i) => {
               const source = en.sections[i]!;
               const where = `${lang} ${type} section ${source.heading ?? 'introduction'}`;
-              for (const tag of structuralTags) count(section.body, tag).should.equal(count(source.body, tag), `${where}: <${tag}> count`);
+              for (const tag of structuralTags)
+                count(section.body, tag).should.equal(count(source.body, tag), `${where}: <${tag}> count`);
               const localised = localisedCode[type] ?? [];
               const sourceCodes = codes(source.body);
               const unmatched = codes(section.body);
@@ -302,11 +321,15 @@ describe('i18n: catalogs and help for every node type', function () {
                 should(at).not.equal(-1, `${where}: <code>${code}</code> must stay as in en-US`);
                 unmatched.splice(at, 1);
               }
-              unmatched.length.should.equal(sourceCodes.filter((c) => localised.includes(c)).length, `${where}: <code> count`);
+              unmatched.length.should.equal(
+                sourceCodes.filter((c) => localised.includes(c)).length,
+                `${where}: <code> count`,
+              );
               links(section.body).should.eql(links(source.body), `${where}: links`);
               const translatedTerms = terms(section.body);
               terms(source.body).forEach((term, j) => {
-                if (isMessageProperty(term)) should(translatedTerms[j]).equal(term, `${where}: message property names stay as they are`);
+                if (isMessageProperty(term))
+                  should(translatedTerms[j]).equal(term, `${where}: message property names stay as they are`);
               });
             });
           });
@@ -320,7 +343,10 @@ describe('i18n: catalogs and help for every node type', function () {
                 const originals = elements(source, tag);
                 elements(section.body, tag).forEach((text, j) => {
                   if (!isProse(originals[j] ?? '')) return;
-                  text.should.match(ownScript[lang], `${lang} ${type} <${tag}> not translated: ${text.trim().slice(0, 80)}`);
+                  text.should.match(
+                    ownScript[lang],
+                    `${lang} ${type} <${tag}> not translated: ${text.trim().slice(0, 80)}`,
+                  );
                 });
               }
             });

@@ -12,10 +12,21 @@ describe('fptr-acknowledge node', function () {
   let hookId: string;
   let deliveryId: string;
 
-  const stored = (): string | null | undefined => flow.sim.deliveries(hookId).find((d) => d.id === deliveryId)?.acknowledgement;
+  const stored = (): string | null | undefined =>
+    flow.sim.deliveries(hookId).find((d) => d.id === deliveryId)?.acknowledgement;
   const event = (extra: Record<string, unknown> = {}): Msg => ({
-    payload: { event_type: 'Shotgun_Task_Change', entity: { type: 'Task', id: DEMO.taskIds['sh010/Animation'] }, attribute_name: 'sg_status_list' },
-    fptr: { source: 'webhook', webhookId: hookId, deliveryId, receivedAt: new Date().toISOString(), batch: { size: 1, index: 0 } },
+    payload: {
+      event_type: 'Shotgun_Task_Change',
+      entity: { type: 'Task', id: DEMO.taskIds['sh010/Animation'] },
+      attribute_name: 'sg_status_list',
+    },
+    fptr: {
+      source: 'webhook',
+      webhookId: hookId,
+      deliveryId,
+      receivedAt: new Date().toISOString(),
+      batch: { size: 1, index: 0 },
+    },
     ...extra,
   });
 
@@ -32,7 +43,9 @@ describe('fptr-acknowledge node', function () {
     // A fresh delivery per test: one real webhook delivery from the simulator to the loopback consumer.
     const taskId = DEMO.taskIds['sh010/Animation']!;
     const before = flow.sim.deliveries(hookId).length;
-    flow.sim.update('Task', taskId, { sg_status_list: flow.sim.get('Task', taskId)!.sg_status_list === 'ip' ? 'rev' : 'ip' });
+    flow.sim.update('Task', taskId, {
+      sg_status_list: flow.sim.get('Task', taskId)!.sg_status_list === 'ip' ? 'rev' : 'ip',
+    });
     await flow.sim.whenDeliveriesSettled();
     const latest = flow.sim.deliveries(hookId).at(-1);
     flow.sim.deliveries(hookId).length.should.equal(before + 1);
@@ -53,23 +66,45 @@ describe('fptr-acknowledge node', function () {
     JSON.parse(stored()!).should.eql({ status: 'success', detail: '', by: 'node-red' });
     out[0]!.payload!.should.eql(msg.payload);
     out[0]!.fptr!.should.eql(msg.fptr);
-    node.status.calledWithMatch({ fill: 'green', shape: 'dot', text: 'fptr-acknowledge.status.acknowledged' }).should.be.true();
+    node.status
+      .calledWithMatch({ fill: 'green', shape: 'dot', text: 'fptr-acknowledge.status.acknowledged' })
+      .should.be.true();
   });
 
   it('acknowledges a failure with msg.error.message when it comes from a Catch node', async function () {
     await flow.load(ackNode, { type: 'fptr-acknowledge' });
-    await flow.send(event({ error: { message: 'FPTR 400 (code 103): API update() Task.sg_x doesn\'t exist.', source: { id: 'x' } } }));
-    JSON.parse(stored()!).should.eql({ status: 'failure', detail: 'FPTR 400 (code 103): API update() Task.sg_x doesn\'t exist.', by: 'node-red' });
+    await flow.send(
+      event({ error: { message: "FPTR 400 (code 103): API update() Task.sg_x doesn't exist.", source: { id: 'x' } } }),
+    );
+    JSON.parse(stored()!).should.eql({
+      status: 'failure',
+      detail: "FPTR 400 (code 103): API update() Task.sg_x doesn't exist.",
+      by: 'node-red',
+    });
   });
 
   it('fills a templated detail and an explicit status', async function () {
-    await flow.load(ackNode, { type: 'fptr-acknowledge', status: 'failure', statusType: 'ackStatus', detail: 'render of {{payload.entity.type}} {{payload.entity.id}} failed' });
+    await flow.load(ackNode, {
+      type: 'fptr-acknowledge',
+      status: 'failure',
+      statusType: 'ackStatus',
+      detail: 'render of {{payload.entity.type}} {{payload.entity.id}} failed',
+    });
     await flow.send(event());
-    JSON.parse(stored()!).should.eql({ status: 'failure', detail: `render of Task ${DEMO.taskIds['sh010/Animation']} failed`, by: 'node-red' });
+    JSON.parse(stored()!).should.eql({
+      status: 'failure',
+      detail: `render of Task ${DEMO.taskIds['sh010/Animation']} failed`,
+      by: 'node-red',
+    });
   });
 
   it('sends templated text, and JSON from the message', async function () {
-    await flow.load(ackNode, { type: 'fptr-acknowledge', format: 'value', ack: 'processed {{payload.attribute_name}} on {{payload.entity.type}}', ackType: 'str' });
+    await flow.load(ackNode, {
+      type: 'fptr-acknowledge',
+      format: 'value',
+      ack: 'processed {{payload.attribute_name}} on {{payload.entity.type}}',
+      ackType: 'str',
+    });
     await flow.send(event());
     stored()!.should.equal('processed sg_status_list on Task');
     await helper.unload();
@@ -78,7 +113,11 @@ describe('fptr-acknowledge node', function () {
     stored()!.should.equal('{"frames":120,"ok":true}');
   });
 
-  const units: Array<[string, string]> = [['é', 'é'], ['日', '日'], ['emoji', '🎬']];
+  const units: Array<[string, string]> = [
+    ['é', 'é'],
+    ['日', '日'],
+    ['emoji', '🎬'],
+  ];
   for (const [label, unit] of units) {
     it(`stores at most 4096 bytes of 5,000 × ${label}: valid UTF-8 ending in the marker, with a warning`, async function () {
       const node = await flow.load(ackNode, { type: 'fptr-acknowledge', format: 'value', ack: 'text', ackType: 'msg' });
@@ -91,7 +130,9 @@ describe('fptr-acknowledge node', function () {
       bytes.toString('utf8').should.equal(text);
       text.should.not.containEql('\ufffd');
       text.endsWith(TRUNCATION_MARKER).should.be.true();
-      text.slice(0, -TRUNCATION_MARKER.length).should.equal(unit.repeat((text.length - TRUNCATION_MARKER.length) / unit.length));
+      text
+        .slice(0, -TRUNCATION_MARKER.length)
+        .should.equal(unit.repeat((text.length - TRUNCATION_MARKER.length) / unit.length));
       node.warn.calledWithMatch('fptr-acknowledge.warnings.truncated').should.be.true();
       node.status.calledWithMatch({ fill: 'yellow', text: 'fptr-acknowledge.status.truncated' }).should.be.true();
     });
@@ -115,7 +156,7 @@ describe('fptr-acknowledge node', function () {
   });
 
   describe('failures', function () {
-    it('sends an unknown delivery id to Catch with FPTR\'s message', async function () {
+    it("sends an unknown delivery id to Catch with FPTR's message", async function () {
       const node = await flow.load(ackNode, { type: 'fptr-acknowledge' });
       const msg = event();
       (msg.fptr as { deliveryId: string }).deliveryId = '00000000-0000-4000-8000-000000000000';
@@ -128,7 +169,9 @@ describe('fptr-acknowledge node', function () {
 
     it('renders placeholders naming inherited members as missing', async function () {
       await flow.load(ackNode, {
-        type: 'fptr-acknowledge', format: 'value', ackType: 'str',
+        type: 'fptr-acknowledge',
+        format: 'value',
+        ackType: 'str',
         ack: 'c={{payload.constructor}} p={{payload.__proto__}} t={{payload.entity.toString}} h={{msg.hasOwnProperty}} ok={{payload.attribute_name}}',
       });
       const { caught } = await flow.send(event());
@@ -140,7 +183,12 @@ describe('fptr-acknowledge node', function () {
       // The regex this scanner replaced took seconds per message on such a template (cubic
       // backtracking), so a handful of messages outlasts the test timeout.
       const spaces = ' '.repeat(3000);
-      await flow.load(ackNode, { type: 'fptr-acknowledge', format: 'value', ackType: 'str', ack: `{{${spaces} done: {{payload.attribute_name}}` });
+      await flow.load(ackNode, {
+        type: 'fptr-acknowledge',
+        format: 'value',
+        ackType: 'str',
+        ack: `{{${spaces} done: {{payload.attribute_name}}`,
+      });
       for (let i = 0; i < 6; i++) {
         const { caught } = await flow.send(event());
         should(caught).be.undefined();
@@ -149,7 +197,11 @@ describe('fptr-acknowledge node', function () {
     });
 
     it('reads the delivery id through own properties only', async function () {
-      await flow.load(ackNode, { type: 'fptr-acknowledge', deliveryId: 'fptr.constructor.name', deliveryIdType: 'msg' });
+      await flow.load(ackNode, {
+        type: 'fptr-acknowledge',
+        deliveryId: 'fptr.constructor.name',
+        deliveryIdType: 'msg',
+      });
       const { caught } = await flow.send(event());
       caught!.error.message.should.match(/fptr-acknowledge\.errors\.no-delivery-id/);
       should(flow.sim.stats.requests).equal(0);
@@ -161,7 +213,9 @@ describe('fptr-acknowledge node', function () {
       report.self = report;
       const { out, caught } = await flow.send(event({ report }));
       out.should.have.length(0);
-      caught!.error.message.should.match(/the detail cannot be written as JSON \(Converting circular structure to JSON\)/);
+      caught!.error.message.should.match(
+        /the detail cannot be written as JSON \(Converting circular structure to JSON\)/,
+      );
       should(flow.sim.stats.requests).equal(0);
     });
 

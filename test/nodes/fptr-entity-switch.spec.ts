@@ -20,7 +20,14 @@ function change(type: string, id = 1): Delivery {
     entity: { type, id },
     project: { type: 'Project', id: 122 },
     attribute_name: 'sg_status_list',
-    meta: { type: 'attribute_change', entity_type: type, entity_id: id, attribute_name: 'sg_status_list', old_value: 'ip', new_value: 'fin' },
+    meta: {
+      type: 'attribute_change',
+      entity_type: type,
+      entity_id: id,
+      attribute_name: 'sg_status_list',
+      old_value: 'ip',
+      new_value: 'fin',
+    },
   };
 }
 
@@ -51,7 +58,16 @@ function flow(types: unknown, otherwise: boolean): FlowNode[] {
   const outs = Array.from({ length: count }, (_, i) => `out${i}`);
   return [
     { id: TAB, type: 'tab', label: 'switch tests' },
-    { id: 's', z: TAB, type: 'fptr-entity-switch', name: '', types, otherwise, outputs: count, wires: outs.map((o) => [o]) },
+    {
+      id: 's',
+      z: TAB,
+      type: 'fptr-entity-switch',
+      name: '',
+      types,
+      otherwise,
+      outputs: count,
+      wires: outs.map((o) => [o]),
+    },
     ...outs.map((id) => ({ id, z: TAB, type: 'helper' })),
   ].map(placed);
 }
@@ -79,7 +95,12 @@ function collect(outputs: number, total: number): Promise<Msg[][]> {
 }
 
 function msgOf(payload: unknown, id: string): Msg {
-  return { _msgid: id, payload, topic: 'fptr', fptr: { source: 'webhook', receivedAt: '2024-05-02T10:11:12Z', batch: { size: 1, index: 0 } } } as Msg;
+  return {
+    _msgid: id,
+    payload,
+    topic: 'fptr',
+    fptr: { source: 'webhook', receivedAt: '2024-05-02T10:11:12Z', batch: { size: 1, index: 0 } },
+  } as Msg;
 }
 
 describe('fptr-entity-switch node', () => {
@@ -101,7 +122,12 @@ describe('fptr-entity-switch node', () => {
     const arrived = collect(4, sent.length);
     sent.forEach((m) => node('s').receive(m));
     const outputs = await arrived;
-    should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([['shot', 'retired'], ['task'], ['asset'], ['version', 'test', 'batch', 'plain']]);
+    should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([
+      ['shot', 'retired'],
+      ['task'],
+      ['asset'],
+      ['version', 'test', 'batch', 'plain'],
+    ]);
     const byId = new Map(expected.map((m) => [m._msgid, m]));
     for (const m of outputs.flat()) should(m).deepEqual(byId.get(m._msgid));
   });
@@ -111,7 +137,8 @@ describe('fptr-entity-switch node', () => {
     should((node('s') as unknown as { wires: string[][] }).wires).have.length(2);
     const status = nextStatus(node('s'), (s) => s.text === 'Note 1 · Version 1 · dropped 2');
     const arrived = collect(2, 2);
-    for (const [i, payload] of [change('Shot'), change('Note'), testConnection, change('Version')].entries()) node('s').receive(msgOf(payload, `m${i}`));
+    for (const [i, payload] of [change('Shot'), change('Note'), testConnection, change('Version')].entries())
+      node('s').receive(msgOf(payload, `m${i}`));
     const outputs = await arrived;
     should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([['m1'], ['m3']]);
     should(await status).deepEqual({ fill: 'green', shape: 'dot', text: 'Note 1 · Version 1 · dropped 2' });
@@ -121,7 +148,8 @@ describe('fptr-entity-switch node', () => {
     await load(flow(['Shot', 'Task'], true));
     const status = nextStatus(node('s'), (s) => s.text === 'Shot 2 · Task 1 · otherwise 1');
     const arrived = collect(3, 4);
-    for (const [i, payload] of [change('Shot'), change('Shot', 2), change('Task'), change('Asset')].entries()) node('s').receive(msgOf(payload, `m${i}`));
+    for (const [i, payload] of [change('Shot'), change('Shot', 2), change('Task'), change('Asset')].entries())
+      node('s').receive(msgOf(payload, `m${i}`));
     await arrived;
     should(await status).deepEqual({ fill: 'green', shape: 'dot', text: 'Shot 2 · Task 1 · otherwise 1' });
   });
@@ -135,7 +163,11 @@ describe('fptr-entity-switch node', () => {
     for (let i = 0; i < hostile; i++) node('s').receive(msgOf(change('_'.repeat(3000)), `hostile${i}`));
     node('s').receive(msgOf(change('My_Odd_Big_Shot'), 'shot'));
     const outputs = await arrived;
-    should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([['shot'], [], Array.from({ length: hostile }, (_, i) => `hostile${i}`)]);
+    should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([
+      ['shot'],
+      [],
+      Array.from({ length: hostile }, (_, i) => `hostile${i}`),
+    ]);
   });
 
   it('sends odd message data to otherwise: circular, deeply nested, entity types that are not names', async () => {
@@ -161,11 +193,21 @@ describe('fptr-entity-switch node', () => {
   });
 
   it('with no rows sends everything to otherwise, and ignores blank or non-text rows', async () => {
-    await load([
-      { id: TAB, type: 'tab', label: 'switch tests' },
-      { id: 's', z: TAB, type: 'fptr-entity-switch', types: ['', 7, '  '], otherwise: true, outputs: 1, wires: [['out0']] },
-      { id: 'out0', z: TAB, type: 'helper' },
-    ].map(placed));
+    await load(
+      [
+        { id: TAB, type: 'tab', label: 'switch tests' },
+        {
+          id: 's',
+          z: TAB,
+          type: 'fptr-entity-switch',
+          types: ['', 7, '  '],
+          otherwise: true,
+          outputs: 1,
+          wires: [['out0']],
+        },
+        { id: 'out0', z: TAB, type: 'helper' },
+      ].map(placed),
+    );
     const arrived = collect(1, 2);
     node('s').receive(msgOf(change('Shot'), 'a'));
     node('s').receive(msgOf(retiredShot, 'b'));

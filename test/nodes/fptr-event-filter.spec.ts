@@ -51,7 +51,14 @@ function eventMsg(payload: unknown, extra: Record<string, unknown> = {}): Msg {
     _msgid: `m-${Math.random().toString(36).slice(2)}`,
     payload,
     topic: typeof payload === 'object' && payload && 'event_type' in payload ? String(payload.event_type) : undefined,
-    fptr: { source: 'webhook', webhookId: 'hook-1', deliveryId: 'd-1', siteUrl: 'https://site.example', receivedAt: '2024-05-02T10:11:12.000Z', batch: { size: 1, index: 0 } },
+    fptr: {
+      source: 'webhook',
+      webhookId: 'hook-1',
+      deliveryId: 'd-1',
+      siteUrl: 'https://site.example',
+      receivedAt: '2024-05-02T10:11:12.000Z',
+      batch: { size: 1, index: 0 },
+    },
     ...extra,
   } as Msg;
 }
@@ -86,7 +93,11 @@ function flow(filterConfig: FlowNode, extra: FlowNode[] = []): FlowNode[] {
 
 type Modules = Parameters<typeof helper.load>[0];
 
-function load(modules: Modules, nodes: FlowNode[], credentials?: Record<string, Record<string, string>>): Promise<void> {
+function load(
+  modules: Modules,
+  nodes: FlowNode[],
+  credentials?: Record<string, Record<string, string>>,
+): Promise<void> {
   return helper.load(modules, nodes as unknown as Parameters<typeof helper.load>[1], credentials);
 }
 
@@ -190,7 +201,9 @@ describe('fptr-event-filter node', () => {
       const err = await caught;
       should(err._msgid).equal('plain');
       should(err.payload).deepEqual({ hello: 'world' });
-      should((err.error as { message: string }).message).equal('Error: Not an FPTR event: msg.payload has no event_type');
+      should((err.error as { message: string }).message).equal(
+        'Error: Not an FPTR event: msg.payload has no event_type',
+      );
       should((err.error as { source: { id: string } }).source.id).equal('f');
       // An event still passes afterwards, and nothing else was sent before it.
       const received = next('match');
@@ -219,7 +232,15 @@ describe('fptr-event-filter node', () => {
     });
 
     it('reads the value from flow and global context at the time of each message', async () => {
-      await load(filter, flow({ values: [{ op: 'new-in', v: 'statuses', vt: 'flow' }, { op: 'old-equals', v: 'from', vt: 'global' }] }));
+      await load(
+        filter,
+        flow({
+          values: [
+            { op: 'new-in', v: 'statuses', vt: 'flow' },
+            { op: 'old-equals', v: 'from', vt: 'global' },
+          ],
+        }),
+      );
       const context = node('f').context();
       context.flow.set('statuses', ['rev', 'fin']);
       context.global.set('from', 'ip');
@@ -234,7 +255,10 @@ describe('fptr-event-filter node', () => {
     });
 
     it('reads env values once, from the flow environment', async () => {
-      await load(filter, flow({ ...changedTo('WANTED_STATUS', 'env'), tabEnv: [{ name: 'WANTED_STATUS', value: 'fin', type: 'str' }] }));
+      await load(
+        filter,
+        flow({ ...changedTo('WANTED_STATUS', 'env'), tabEnv: [{ name: 'WANTED_STATUS', value: 'fin', type: 'str' }] }),
+      );
       const passed = next('match');
       send(eventMsg(delivery(jane)));
       await passed;
@@ -253,12 +277,16 @@ describe('fptr-event-filter node', () => {
           ],
         }),
       );
-      const multi = delivery(jane, { attribute_name: 'task_assignees' }, {
-        attribute_name: 'task_assignees',
-        field_data_type: 'multi_entity',
-        added: [{ type: 'HumanUser', id: 88, name: 'Jane' }],
-        removed: [{ type: 'HumanUser', id: 7, name: 'Sam' }],
-      });
+      const multi = delivery(
+        jane,
+        { attribute_name: 'task_assignees' },
+        {
+          attribute_name: 'task_assignees',
+          field_data_type: 'multi_entity',
+          added: [{ type: 'HumanUser', id: 88, name: 'Jane' }],
+          removed: [{ type: 'HumanUser', id: 7, name: 'Sam' }],
+        },
+      );
       const passed = next('match');
       send(eventMsg(multi));
       await passed;
@@ -272,32 +300,82 @@ describe('fptr-event-filter node', () => {
       const caught = next('caught');
       send(eventMsg(delivery(jane)));
       const err = await caught;
-      should((err.error as { message: string }).message).match(/^Error: Cannot read the value of value condition 1: Invalid property expression/);
+      should((err.error as { message: string }).message).match(
+        /^Error: Cannot read the value of value condition 1: Invalid property expression/,
+      );
     });
   });
 
   describe('configuration errors', () => {
     const bad: Array<[string, FlowNode, RegExp]> = [
-      ['a matchEvents map that does not parse', { matchEvents: "{'Shotgun_Task_Change': ['sg_status_list']" }, /matchEvents: expected "," or "}"|unexpected end/],
-      ['an unknown operation', { operations: 'update,retire' }, /operation "retire" is not one of create, update, delete, revive/],
+      [
+        'a matchEvents map that does not parse',
+        { matchEvents: "{'Shotgun_Task_Change': ['sg_status_list']" },
+        /matchEvents: expected "," or "}"|unexpected end/,
+      ],
+      [
+        'an unknown operation',
+        { operations: 'update,retire' },
+        /operation "retire" is not one of create, update, delete, revive/,
+      ],
       ['a project id that is not a number', { projectIds: '122, abc' }, /project ids: "abc" is not an id/],
       ['JSON that does not parse', { values: [{ op: 'new-equals', v: '{nope', vt: 'json' }] }, /value condition 1: /],
-      ['a number that is not one', { values: [{ op: 'new-equals', v: 'x1', vt: 'num' }] }, /value condition 1: "x1" is not a number/],
-      ['a link that is neither link nor id', { values: [{ op: 'added-contains', v: 'Jane', vt: 'str' }] }, /neither a link/],
-      ['an unsupported value type', { values: [{ op: 'new-equals', v: 'x', vt: 'jsonata' }] }, /values of type "jsonata" are not supported/],
+      [
+        'a number that is not one',
+        { values: [{ op: 'new-equals', v: 'x1', vt: 'num' }] },
+        /value condition 1: "x1" is not a number/,
+      ],
+      [
+        'a link that is neither link nor id',
+        { values: [{ op: 'added-contains', v: 'Jane', vt: 'str' }] },
+        /neither a link/,
+      ],
+      [
+        'an unsupported value type',
+        { values: [{ op: 'new-equals', v: 'x', vt: 'jsonata' }] },
+        /values of type "jsonata" are not supported/,
+      ],
       ['event types that are not text (hand-edited flow)', { eventTypes: 5 }, /event types must be text \(got 5\)/],
-      ['a matchEvents setting that is not text', { matchEvents: { Shotgun_Task_Change: null } }, /matchEvents must be text \(got \{"Shotgun_Task_Change":null\}\)/],
-      ['value rows that are not a list', { values: 'changed-to fin' }, /value conditions must be a list \(got "changed-to fin"\)/],
-      ['a value row that is not a row', { values: [null] }, /value condition 1 must be an \{op, v, vt\} row \(got null\)/],
-      ['a matchEvents map whose only key is __proto__', { matchEvents: "{'__proto__': ['sg_status_list']}" }, /matchEvents: "__proto__" is not an event type/],
-      ['a matchEvents key named constructor', { matchEvents: '{"Shotgun_Task_New": None, "constructor": ["x"]}' }, /matchEvents: "constructor" is not an event type/],
-      ['a matchEvents map nested without end', { matchEvents: `{'A': ${'['.repeat(50_000)}` }, /matchEvents: nested more than 16 levels deep/],
+      [
+        'a matchEvents setting that is not text',
+        { matchEvents: { Shotgun_Task_Change: null } },
+        /matchEvents must be text \(got \{"Shotgun_Task_Change":null\}\)/,
+      ],
+      [
+        'value rows that are not a list',
+        { values: 'changed-to fin' },
+        /value conditions must be a list \(got "changed-to fin"\)/,
+      ],
+      [
+        'a value row that is not a row',
+        { values: [null] },
+        /value condition 1 must be an \{op, v, vt\} row \(got null\)/,
+      ],
+      [
+        'a matchEvents map whose only key is __proto__',
+        { matchEvents: "{'__proto__': ['sg_status_list']}" },
+        /matchEvents: "__proto__" is not an event type/,
+      ],
+      [
+        'a matchEvents key named constructor',
+        { matchEvents: '{"Shotgun_Task_New": None, "constructor": ["x"]}' },
+        /matchEvents: "constructor" is not an event type/,
+      ],
+      [
+        'a matchEvents map nested without end',
+        { matchEvents: `{'A': ${'['.repeat(50_000)}` },
+        /matchEvents: nested more than 16 levels deep/,
+      ],
     ];
     for (const [name, config, reason] of bad) {
       it(`reports ${name} at deploy and for every message`, async () => {
         await load(filter, flow(config));
-        const f = node('f') as unknown as { error: { calledWithMatch(m: unknown): boolean; firstCall: { args: [string] } } };
-        should(f.error.firstCall.args[0]).match(/^fptr-event-filter: invalid configuration: /).and.match(reason);
+        const f = node('f') as unknown as {
+          error: { calledWithMatch(m: unknown): boolean; firstCall: { args: [string] } };
+        };
+        should(f.error.firstCall.args[0])
+          .match(/^fptr-event-filter: invalid configuration: /)
+          .and.match(reason);
         const caught = next('caught');
         const msg = eventMsg(delivery(jane));
         send(msg);
@@ -311,7 +389,11 @@ describe('fptr-event-filter node', () => {
       it(`shows a red status for an invalid configuration (${JSON.stringify(config)})`, async () => {
         await load(filter, flow(config));
         const f = node('f') as unknown as { status: { lastCall: { args: [NodeStatus] } } };
-        should(shownStatus(f.status.lastCall.args[0], 'fptr-event-filter')).deepEqual({ fill: 'red', shape: 'ring', text: 'invalid configuration' });
+        should(shownStatus(f.status.lastCall.args[0], 'fptr-event-filter')).deepEqual({
+          fill: 'red',
+          shape: 'ring',
+          text: 'invalid configuration',
+        });
       });
     }
   });
@@ -330,7 +412,8 @@ describe('fptr-event-filter node', () => {
       const passed = next('match');
       send(eventMsg(delivery(jane)));
       should((await passed).payload).have.property('event_type', 'Shotgun_Task_Change');
-      for (const msg of await dropped) should(msg.filterReason).match(/^event type "_{76}\.\.\. is not \*_\*_\*Change$/);
+      for (const msg of await dropped)
+        should(msg.filterReason).match(/^event type "_{76}\.\.\. is not \*_\*_\*Change$/);
       should(matches).have.length(1);
     });
 
@@ -339,7 +422,9 @@ describe('fptr-event-filter node', () => {
       const dropped = nextN('nomatch', HOSTILE_NAMES);
       for (let i = 0; i < HOSTILE_NAMES; i++) send(eventMsg(delivery(jane, { entity: { type: underscores, id: 1 } })));
       const passed = next('match');
-      send(eventMsg(delivery(jane, { event_type: 'Shotgun_My_Odd_Shot_Change', entity: { type: 'My_Odd_Shot', id: 2 } })));
+      send(
+        eventMsg(delivery(jane, { event_type: 'Shotgun_My_Odd_Shot_Change', entity: { type: 'My_Odd_Shot', id: 2 } })),
+      );
       should((await passed).payload).have.property('entity', { type: 'My_Odd_Shot', id: 2 });
       for (const msg of await dropped) should(msg.filterReason).match(/^entity type _{3000} is not \*_\*_\*Shot$/);
     });
@@ -369,7 +454,15 @@ describe('fptr-event-filter node', () => {
     });
 
     it('compares a circular value with itself, and nested values too deep for JSON, without overflowing', async () => {
-      await load(filter, flow({ values: [{ op: 'new-equals', v: 'payload.meta.new_value', vt: 'msg' }, { op: 'old-equals', v: 'ip', vt: 'str' }] }));
+      await load(
+        filter,
+        flow({
+          values: [
+            { op: 'new-equals', v: 'payload.meta.new_value', vt: 'msg' },
+            { op: 'old-equals', v: 'ip', vt: 'str' },
+          ],
+        }),
+      );
       const passed = next('match');
       send(eventMsg(circularChange()));
       await passed;
@@ -377,14 +470,18 @@ describe('fptr-event-filter node', () => {
       for (let i = 0; i < 200_000; i++) deep = [deep];
       const dropped = next('nomatch');
       send(eventMsg(delivery(jane, {}, { old_value: deep })));
-      should((await dropped).filterReason).match(/^value condition 2 \(old-equals\): old an array that cannot be shown \(Maximum call stack size exceeded\), new "fin"$/);
+      should((await dropped).filterReason).match(
+        /^value condition 2 \(old-equals\): old an array that cannot be shown \(Maximum call stack size exceeded\), new "fin"$/,
+      );
     });
 
     it('reads msg values through own properties only', async () => {
       await load(filter, flow({ values: [{ op: 'new-equals', v: 'payload.meta.constructor.name', vt: 'msg' }] }));
       const dropped = next('nomatch');
       send(eventMsg(delivery(jane, {}, { new_value: 'Object' })));
-      should((await dropped).filterReason).equal('value condition 1 (new-equals msg.payload.meta.constructor.name): no value given');
+      should((await dropped).filterReason).equal(
+        'value condition 1 (new-equals msg.payload.meta.constructor.name): no value given',
+      );
     });
   });
 
@@ -412,7 +509,9 @@ describe('fptr-event-filter node', () => {
       });
       const dropped = next('nomatch');
       send(eventMsg(delivery(someScript)));
-      should((await dropped).filterReason).equal("loop guard: made by a script (ApiUser 6) while the site's own user is unknown");
+      should((await dropped).filterReason).equal(
+        "loop guard: made by a script (ApiUser 6) while the site's own user is unknown",
+      );
       const sudo = next('nomatch');
       send(eventMsg(delivery(jane, {}, { sudo_actual_user: { type: 'ApiUser', id: 6, name: 'other' } })));
       should((await sudo).filterReason).match(/^loop guard: /);
@@ -462,7 +561,11 @@ describe('fptr-event-filter node', () => {
       const own = lastEvent();
       should(own.user).containEql(script);
 
-      const sudoClient = new FptrClient({ url: sim.url, auth: { grant: 'client_credentials', scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey }, sudoAs: DEMO.login });
+      const sudoClient = new FptrClient({
+        url: sim.url,
+        auth: { grant: 'client_credentials', scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey },
+        sudoAs: DEMO.login,
+      });
       try {
         await sudoClient.update('Task', taskId, { sg_status_list: 'ip' });
       } finally {
@@ -494,7 +597,11 @@ describe('fptr-event-filter node', () => {
       await load([siteNode, filter], guarded(), creds());
       const f = node('f') as unknown as Node & { warn: { calledWithMatch(m: unknown): boolean } };
       const unresolved = await nextStatus(node('f'), (s) => /unknown/.test(s.text ?? ''));
-      should(unresolved).deepEqual({ fill: 'yellow', shape: 'ring', text: "0 passed, 0 dropped · guard: site's script unknown, dropping all scripts" });
+      should(unresolved).deepEqual({
+        fill: 'yellow',
+        shape: 'ring',
+        text: "0 passed, 0 dropped · guard: site's script unknown, dropping all scripts",
+      });
       should(f.warn.calledWithMatch(/^Loop guard cannot ask the site for its user \(/)).be.true();
 
       const dropped = next('nomatch');

@@ -35,7 +35,17 @@ describe('fptr-find against a hostile site', function () {
       const flow: Array<{ id: string; type: string; [key: string]: unknown }> = [
         { id: 'tab', type: 'tab', label: 'hostile' },
         { id: 'site', type: 'fptr-site', url: server.url, authType: 'script', timeout: 5, maxRetries: 1, ...site },
-        { id: 'find', type: 'fptr-find', ...at, site: 'site', entity: 'Shot', entityType: 'str', filters: '[]', filtersType: 'json', wires: [['out']] },
+        {
+          id: 'find',
+          type: 'fptr-find',
+          ...at,
+          site: 'site',
+          entity: 'Shot',
+          entityType: 'str',
+          filters: '[]',
+          filtersType: 'json',
+          wires: [['out']],
+        },
         { id: 'out', type: 'helper', ...at },
         { id: 'catch', type: 'catch', ...at, scope: ['find'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper', ...at },
@@ -53,20 +63,23 @@ describe('fptr-find against a hostile site', function () {
       for (const args of log.args) texts.push(...errorTexts(args[0]));
       for (const id of ['site', 'find']) {
         const node = helper.getNode(id) as unknown as Record<'error' | 'warn' | 'status', { args: unknown[][] }>;
-        for (const spy of [node.error, node.warn, node.status]) for (const args of spy.args) texts.push(...args.flatMap(errorTexts));
+        for (const spy of [node.error, node.warn, node.status])
+          for (const args of spy.args) texts.push(...args.flatMap(errorTexts));
       }
       return texts;
     };
 
-    it('sends an echoing site\'s error to Catch, and logs it, without the script key', async () => {
+    it("sends an echoing site's error to Catch, and logs it, without the script key", async () => {
       server.token = answers.echo(400);
       const msg = await findOnce({ scriptName: 'node_red_bridge', scriptKey: NASTY_KEY });
-      should(msg.error!.message).startWith('FptrError: FPTR 400 (code 103): rejected: grant_type=client_credentials&client_id=node_red_bridge&client_secret=[redacted]');
+      should(msg.error!.message).startWith(
+        'FptrError: FPTR 400 (code 103): rejected: grant_type=client_credentials&client_id=node_red_bridge&client_secret=[redacted]',
+      );
       should(leaks(errorTexts(msg), [NASTY_KEY])).eql([]);
       should(leaks(shown(), [NASTY_KEY])).eql([]);
     });
 
-    it('sends an echoing site\'s error to Catch without the password or the token', async () => {
+    it("sends an echoing site's error to Catch without the password or the token", async () => {
       server.api = answers.echo(400);
       const msg = await findOnce({ login: 'jane', password: NASTY_PASSWORD }, { authType: 'user' });
       should(msg.error!.message).containEql('Bearer [redacted]');

@@ -19,7 +19,9 @@ describe('fptr-redeliver node', function () {
     consumer.answer = status;
     const before = flow.sim.deliveries(hookId).length;
     for (let i = 0; i < n; i++) {
-      flow.sim.update('Task', taskId(), { sg_status_list: flow.sim.get('Task', taskId())!.sg_status_list === 'ip' ? 'rev' : 'ip' });
+      flow.sim.update('Task', taskId(), {
+        sg_status_list: flow.sim.get('Task', taskId())!.sg_status_list === 'ip' ? 'rev' : 'ip',
+      });
     }
     await flow.sim.whenDeliveriesSettled();
     const made = flow.sim.deliveries(hookId).slice(before);
@@ -53,7 +55,10 @@ describe('fptr-redeliver node', function () {
     it('redelivers msg.fptr.deliveryId and reports it', async function () {
       const [id] = await deliveries(1, 500);
       const node = await flow.load(redeliverNode, { type: 'fptr-redeliver' });
-      const { out, caught } = await flow.send({ payload: 'event', fptr: { source: 'webhook', deliveryId: id, webhookId: hookId } });
+      const { out, caught } = await flow.send({
+        payload: 'event',
+        fptr: { source: 'webhook', deliveryId: id, webhookId: hookId },
+      });
       should(caught).be.undefined();
       out[0]!.payload!.should.eql({ id, redelivered: true });
       out[0]!.fptr!.should.containEql({ deliveryId: id });
@@ -72,8 +77,12 @@ describe('fptr-redeliver node', function () {
       should(statusOf(id!)).equal('delivered');
     });
 
-    it('sends an unknown delivery to Catch with FPTR\'s message', async function () {
-      const node = await flow.load(redeliverNode, { type: 'fptr-redeliver', deliveryId: UNKNOWN_UUID, deliveryIdType: 'str' });
+    it("sends an unknown delivery to Catch with FPTR's message", async function () {
+      const node = await flow.load(redeliverNode, {
+        type: 'fptr-redeliver',
+        deliveryId: UNKNOWN_UUID,
+        deliveryIdType: 'str',
+      });
       const { out, caught } = await flow.send({ payload: 'p' });
       out.should.have.length(0);
       caught!.error.message.should.match(/FPTR 404 \(code 104\).*not found/);
@@ -81,9 +90,14 @@ describe('fptr-redeliver node', function () {
       node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: 'fptr.status.failed-http' }).should.be.true();
     });
 
-    it('fails at once on a permanent 400, with FPTR\'s title', async function () {
+    it("fails at once on a permanent 400, with FPTR's title", async function () {
       const [id] = await deliveries(1, 500);
-      flow.sim.faults.add({ method: 'POST', path: '/api/v1/webhook/deliveries', status: 400, body: { errors: [{ status: 400, code: 103, title: 'Redelivery refused for this hook' }] } });
+      flow.sim.faults.add({
+        method: 'POST',
+        path: '/api/v1/webhook/deliveries',
+        status: 400,
+        body: { errors: [{ status: 400, code: 103, title: 'Redelivery refused for this hook' }] },
+      });
       await flow.load(redeliverNode, { type: 'fptr-redeliver' });
       const { caught } = await flow.send({ fptr: { deliveryId: id } });
       caught!.error.message.should.match(/FPTR 400 \(code 103\): Redelivery refused for this hook/);
@@ -91,7 +105,11 @@ describe('fptr-redeliver node', function () {
     });
 
     it('reads an inherited member of the message as missing, so no request is made', async function () {
-      await flow.load(redeliverNode, { type: 'fptr-redeliver', deliveryId: 'payload.constructor.name', deliveryIdType: 'msg' });
+      await flow.load(redeliverNode, {
+        type: 'fptr-redeliver',
+        deliveryId: 'payload.constructor.name',
+        deliveryIdType: 'msg',
+      });
       const { caught } = await flow.send({ payload: {} });
       caught!.error.message.should.match(/fptr-redeliver\.errors\.no-delivery-id/);
       should(flow.sim.stats.requests).equal(0);
@@ -149,7 +167,13 @@ describe('fptr-redeliver node', function () {
     it('keeps to the concurrency bound', async function () {
       await deliveries(6, 500);
       flow.sim.faults.add({ method: 'POST', path: '/api/v1/webhook/deliveries', latencyMs: 80 });
-      await flow.load(redeliverNode, { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str', concurrency: 2 });
+      await flow.load(redeliverNode, {
+        type: 'fptr-redeliver',
+        mode: 'sweep',
+        hookId,
+        hookIdType: 'str',
+        concurrency: 2,
+      });
       const { out } = await flow.send({});
       (out[0]!.payload as SweepSummary).redelivered.should.equal(6);
       flow.sim.stats.maxInFlight.should.equal(2);
@@ -157,7 +181,12 @@ describe('fptr-redeliver node', function () {
 
     it('reports partial failures in the summary with a warning, and passes the message on', async function () {
       const [bad, ...good] = await deliveries(3, 500);
-      flow.sim.faults.add({ method: 'POST', path: `/api/v1/webhook/deliveries/${bad}/redeliver`, status: 404, body: { errors: [{ status: 404, code: 104, title: `delivery: ${bad} not found` }] } });
+      flow.sim.faults.add({
+        method: 'POST',
+        path: `/api/v1/webhook/deliveries/${bad}/redeliver`,
+        status: 404,
+        body: { errors: [{ status: 404, code: 104, title: `delivery: ${bad} not found` }] },
+      });
       const node = await flow.load(redeliverNode, { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str' });
       const { out, caught } = await flow.send({});
       should(caught).be.undefined();
@@ -173,7 +202,12 @@ describe('fptr-redeliver node', function () {
 
     it('sends the message to Catch when every redelivery failed', async function () {
       await deliveries(2, 500);
-      flow.sim.faults.add({ method: 'POST', path: '/api/v1/webhook/deliveries', status: 400, body: { errors: [{ status: 400, code: 103, title: 'Webhook is disabled' }] } });
+      flow.sim.faults.add({
+        method: 'POST',
+        path: '/api/v1/webhook/deliveries',
+        status: 400,
+        body: { errors: [{ status: 400, code: 103, title: 'Webhook is disabled' }] },
+      });
       await flow.load(redeliverNode, { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str' });
       const { out, caught } = await flow.send({ payload: 'p' });
       out.should.have.length(0);
@@ -192,8 +226,20 @@ describe('fptr-redeliver node', function () {
     const bad: Array<[string, Record<string, unknown>, Msg, RegExp, boolean]> = [
       ['an unknown webhook (FPTR 404)', { hookId: UNKNOWN_UUID, hookIdType: 'str' }, {}, /FPTR 404/, false],
       ['no webhook id', {}, { fptr: {} }, /fptr-redeliver\.errors\.no-hook-id/, true],
-      ['an unreadable window', { hookId: UNKNOWN_UUID, hookIdType: 'str' }, { window: { from: 'last tuesday' } }, /msg\.window\.from must be a time/, true],
-      ['a window that ends before it starts', { hookId: UNKNOWN_UUID, hookIdType: 'str' }, { window: { from: 2000000000, to: 1000000000 } }, /after/, true],
+      [
+        'an unreadable window',
+        { hookId: UNKNOWN_UUID, hookIdType: 'str' },
+        { window: { from: 'last tuesday' } },
+        /msg\.window\.from must be a time/,
+        true,
+      ],
+      [
+        'a window that ends before it starts',
+        { hookId: UNKNOWN_UUID, hookIdType: 'str' },
+        { window: { from: 2000000000, to: 1000000000 } },
+        /after/,
+        true,
+      ],
     ];
     for (const [label, settings, msg, error, local] of bad) {
       it(`sends the message to Catch on ${label}${local ? ', before any request' : ''}`, async function () {
@@ -207,13 +253,25 @@ describe('fptr-redeliver node', function () {
     }
 
     it('refuses a zero concurrency setting', async function () {
-      const node = await flow.load(redeliverNode, { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str', concurrency: 0 });
-      node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr-redeliver.status.bad-config' }).should.be.true();
+      const node = await flow.load(redeliverNode, {
+        type: 'fptr-redeliver',
+        mode: 'sweep',
+        hookId,
+        hookIdType: 'str',
+        concurrency: 0,
+      });
+      node.status
+        .calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr-redeliver.status.bad-config' })
+        .should.be.true();
       (await flow.send({})).caught!.error.message.should.match(/bad-config/);
     });
 
     it('shows "no site" and fails every message', async function () {
-      const node = await flow.load(redeliverNode, { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str' }, { noSite: true });
+      const node = await flow.load(
+        redeliverNode,
+        { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str' },
+        { noSite: true },
+      );
       node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr.status.no-site' }).should.be.true();
       (await flow.send({})).caught!.error.message.should.match(/no-site/);
     });
@@ -235,7 +293,11 @@ describe('fptr-redeliver node', function () {
 
     it('fails cleanly during a 40 s outage', async function () {
       flow.sim.faults.add({ path: '/api/v1/webhook', drop: true, untilMs: 40_000 });
-      await flow.load(redeliverNode, { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str' }, { site: QUICK_GIVE_UP });
+      await flow.load(
+        redeliverNode,
+        { type: 'fptr-redeliver', mode: 'sweep', hookId, hookIdType: 'str' },
+        { site: QUICK_GIVE_UP },
+      );
       const { caught } = await flow.send({});
       caught!.error.message.should.match(/Could not reach FPTR.*gave up after 2 attempts/);
     });

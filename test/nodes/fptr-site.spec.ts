@@ -33,7 +33,16 @@ describe('fptr-site node', () => {
 
   type SiteFlow = Array<{ id: string; type: string; [key: string]: unknown }>;
   const siteFlow = (extra: Record<string, unknown> = {}): SiteFlow => [
-    { id: 'site', type: 'fptr-site', name: 'demo', url: sim.url, authType: 'script', maxConcurrency: 4, timeout: 10, ...extra },
+    {
+      id: 'site',
+      type: 'fptr-site',
+      name: 'demo',
+      url: sim.url,
+      authType: 'script',
+      maxConcurrency: 4,
+      timeout: 10,
+      ...extra,
+    },
   ];
   const scriptCreds = { site: { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey } };
 
@@ -47,7 +56,9 @@ describe('fptr-site node', () => {
     });
 
     it('logs in as a user when the auth type is "user"', async () => {
-      await helper.load(siteNode, siteFlow({ authType: 'user' }), { site: { login: DEMO.login, password: DEMO.password } });
+      await helper.load(siteNode, siteFlow({ authType: 'user' }), {
+        site: { login: DEMO.login, password: DEMO.password },
+      });
       const site = helper.getNode('site') as unknown as FptrSite;
       should(await site.client.currentUser()).containEql({ type: 'HumanUser' });
     });
@@ -123,7 +134,9 @@ describe('fptr-site node', () => {
       try {
         await helper.load(siteNode, siteFlow(), scriptCreds);
         const site = helper.getNode('site') as unknown as FptrSite;
-        should(site.configError).equal('fptrSiteMaxResponseSize in settings.js must be a size up to 512mb, such as "64mb"');
+        should(site.configError).equal(
+          'fptrSiteMaxResponseSize in settings.js must be a size up to 512mb, such as "64mb"',
+        );
       } finally {
         helper.settings({});
       }
@@ -154,7 +167,7 @@ describe('fptr-site node', () => {
     });
   });
 
-  it('help names the simulator\'s demo credentials', () => {
+  it("help names the simulator's demo credentials", () => {
     const help = fs.readFileSync(path.join(__dirname, '..', '..', 'locales', 'en-US', 'fptr-site.html'), 'utf8');
     should(help).containEql(`<code>${DEMO.scriptName}</code>`);
     should(help).containEql(`<code>${DEMO.scriptKey}</code>`);
@@ -164,19 +177,35 @@ describe('fptr-site node', () => {
     const read = (...parts: string[]): string => fs.readFileSync(path.join(__dirname, '..', '..', ...parts), 'utf8');
     const catalog = mergedCatalog('en-US', 'fptr-site') as Record<string, unknown>;
     const sources = read('nodes', 'fptr-site.ts') + read('nodes', 'fptr-site.html');
-    const keys = [...sources.matchAll(/(?:RED\._|node\._|this\._)\('([^']+)'|data-i18n="(?:\[\w+\])?([^"]+)"/g)].map((m) => m[1] ?? m[2]!);
+    const keys = [...sources.matchAll(/(?:RED\._|node\._|this\._)\('([^']+)'|data-i18n="(?:\[\w+\])?([^"]+)"/g)].map(
+      (m) => m[1] ?? m[2]!,
+    );
     should(keys.length).be.above(20);
-    const missing = keys.filter((key) => typeof key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], catalog) !== 'string');
+    const missing = keys.filter(
+      (key) =>
+        typeof key
+          .split('.')
+          .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], catalog) !== 'string',
+    );
     should(missing).eql([]);
   });
 
   describe('POST /fptr-site/test', () => {
-    const post = (body: unknown) => helper.request().post('/fptr-site/test').send(body as object);
+    const post = (body: unknown) =>
+      helper
+        .request()
+        .post('/fptr-site/test')
+        .send(body as object);
 
     beforeEach(() => helper.load(siteNode, siteFlow(), scriptCreds));
 
     it('answers ok with the site, version and user for good values', async () => {
-      const res = await post({ url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey }).expect(200);
+      const res = await post({
+        url: sim.url,
+        authType: 'script',
+        scriptName: DEMO.scriptName,
+        scriptKey: DEMO.scriptKey,
+      }).expect(200);
       should(res.body).containEql({ ok: true });
       should(res.body.siteName).be.a.String();
       should(res.body.version).be.a.String();
@@ -185,31 +214,55 @@ describe('fptr-site node', () => {
 
     it('answers a plain error for a wrong key, without echoing it', async () => {
       const wrong = 'not-the-key-4821';
-      const res = await post({ url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: wrong }).expect(200);
+      const res = await post({
+        url: sim.url,
+        authType: 'script',
+        scriptName: DEMO.scriptName,
+        scriptKey: wrong,
+      }).expect(200);
       should(res.body.ok).be.false();
       should(res.body.error).match(/^FPTR 400.*Can't authenticate script 'node_red_bridge'/);
       should(res.text).not.containEql(wrong);
     });
 
     it('uses the stored key when the dialog left it unchanged', async () => {
-      const res = await post({ id: 'site', url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }).expect(200);
+      const res = await post({
+        id: 'site',
+        url: sim.url,
+        authType: 'script',
+        scriptName: DEMO.scriptName,
+        scriptKey: '__PWRD__',
+      }).expect(200);
       should(res.body).containEql({ ok: true });
       should(res.text).not.containEql(DEMO.scriptKey);
     });
 
     it('uses the stored key for the deployed URL written slightly differently', async () => {
-      const res = await post({ id: 'site', url: `${sim.url}/`, authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }).expect(200);
+      const res = await post({
+        id: 'site',
+        url: `${sim.url}/`,
+        authType: 'script',
+        scriptName: DEMO.scriptName,
+        scriptKey: '__PWRD__',
+      }).expect(200);
       should(res.body).containEql({ ok: true });
     });
 
     it('asks to type the key again for a node that is not deployed', async () => {
-      const res = await post({ id: 'unknown', url: sim.url, authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }).expect(400);
+      const res = await post({
+        id: 'unknown',
+        url: sim.url,
+        authType: 'script',
+        scriptName: DEMO.scriptName,
+        scriptKey: '__PWRD__',
+      }).expect(400);
       should(res.body).eql({ ok: false, error: 'fptr-site.errors.reenterSecret' });
     });
 
-
     it('tests user login values', async () => {
-      const res = await post({ url: sim.url, authType: 'user', login: DEMO.login, password: DEMO.password }).expect(200);
+      const res = await post({ url: sim.url, authType: 'user', login: DEMO.login, password: DEMO.password }).expect(
+        200,
+      );
       should(res.body).containEql({ ok: true });
       should(res.body.user).containEql({ type: 'HumanUser' });
       should(res.text).not.containEql(DEMO.password);
@@ -229,11 +282,27 @@ describe('fptr-site node', () => {
       ['no URL', { authType: 'script', scriptName: 'a', scriptKey: 'b' }, /Site URL is required/],
       ['a non-http URL', { url: 'ftp://x', scriptName: 'a', scriptKey: 'b' }, /https:\/\/ or http:\/\//],
       ['an unknown auth type', { url: 'http://127.0.0.1:1', authType: 'oauth' }, /Unknown authentication type/],
-      ['a missing password', { url: 'http://127.0.0.1:1', authType: 'user', login: 'jane' }, /Login and password are required/],
-      ['a bad concurrency', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', maxConcurrency: 'many' }, /Concurrency must be a number/],
+      [
+        'a missing password',
+        { url: 'http://127.0.0.1:1', authType: 'user', login: 'jane' },
+        /Login and password are required/,
+      ],
+      [
+        'a bad concurrency',
+        { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', maxConcurrency: 'many' },
+        /Concurrency must be a number/,
+      ],
       ['a bad timeout', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', timeout: -5 }, /Timeout must be/],
-      ['negative retries', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', maxRetries: -1 }, /Retries must be a whole number from 0 to 10/],
-      ['a time budget over an hour', { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', deadline: 3601 }, /Time budget must be more than 0 and at most 3600 seconds/],
+      [
+        'negative retries',
+        { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', maxRetries: -1 },
+        /Retries must be a whole number from 0 to 10/,
+      ],
+      [
+        'a time budget over an hour',
+        { url: 'http://127.0.0.1:1', scriptName: 'a', scriptKey: 'b', deadline: 3601 },
+        /Time budget must be more than 0 and at most 3600 seconds/,
+      ],
     ];
     for (const [name, body, error] of malformed) {
       it(`answers 400 for ${name}`, async () => {
@@ -247,7 +316,11 @@ describe('fptr-site node', () => {
   describe('POST /fptr-site/test never lends a stored secret elsewhere', () => {
     const brokerPassword = 'mqtt-broker-secret-7c1e';
     const hostile = new HostileServer();
-    const post = (body: unknown) => helper.request().post('/fptr-site/test').send(body as object);
+    const post = (body: unknown) =>
+      helper
+        .request()
+        .post('/fptr-site/test')
+        .send(body as object);
 
     /** Stands in for an MQTT broker config node: another node type holding a password. */
     const brokerNode = (RED: NodeAPI): void => {
@@ -262,10 +335,10 @@ describe('fptr-site node', () => {
     beforeEach(async () => {
       await hostile.listen();
       hostile.token = answers.echo(400);
-      await helper.load([siteNode, brokerNode], [
-        ...siteFlow(),
-        { id: 'broker', type: 'test-broker', name: 'mqtt' },
-      ], { ...scriptCreds, broker: { user: 'mqtt', password: brokerPassword, scriptKey: brokerPassword } });
+      await helper.load([siteNode, brokerNode], [...siteFlow(), { id: 'broker', type: 'test-broker', name: 'mqtt' }], {
+        ...scriptCreds,
+        broker: { user: 'mqtt', password: brokerPassword, scriptKey: brokerPassword },
+      });
     });
     afterEach(async () => {
       await hostile.close();
@@ -273,9 +346,15 @@ describe('fptr-site node', () => {
     });
 
     const attempts: Array<[string, Record<string, unknown>]> = [
-      ['another node\'s password', { id: 'broker', authType: 'user', login: 'mqtt', password: '__PWRD__' }],
-      ['another node\'s secret in the key field', { id: 'broker', authType: 'script', scriptName: 'x', scriptKey: '__PWRD__' }],
-      ['the site\'s own stored key', { id: 'site', authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' }],
+      ["another node's password", { id: 'broker', authType: 'user', login: 'mqtt', password: '__PWRD__' }],
+      [
+        "another node's secret in the key field",
+        { id: 'broker', authType: 'script', scriptName: 'x', scriptKey: '__PWRD__' },
+      ],
+      [
+        "the site's own stored key",
+        { id: 'site', authType: 'script', scriptName: DEMO.scriptName, scriptKey: '__PWRD__' },
+      ],
     ];
     for (const [name, dialog] of attempts) {
       it(`never sends ${name} to a URL other than the deployed one`, async () => {
@@ -288,7 +367,13 @@ describe('fptr-site node', () => {
     }
 
     it('still tests a secret typed in, towards any address', async () => {
-      const res = await post({ id: 'broker', url: hostile.url, authType: 'script', scriptName: 'x', scriptKey: 'typed-in-key-99' }).expect(200);
+      const res = await post({
+        id: 'broker',
+        url: hostile.url,
+        authType: 'script',
+        scriptName: 'x',
+        scriptKey: 'typed-in-key-99',
+      }).expect(200);
       should(res.body.ok).be.false();
       should(hostile.received).have.length(1);
       should(res.text).not.containEql('typed-in-key-99');

@@ -17,16 +17,30 @@ describe('fptr-update node', function () {
   let task: FlatRecord;
   const event = (extra: Record<string, unknown> = {}): Msg => ({
     payload: {
-      event_type: 'Shotgun_Task_Change', operation: 'update', entity: { type: 'Task', id: task.id },
-      project, user: { type: 'HumanUser', id: DEMO.humanUserId }, ...extra,
+      event_type: 'Shotgun_Task_Change',
+      operation: 'update',
+      entity: { type: 'Task', id: task.id },
+      project,
+      user: { type: 'HumanUser', id: DEMO.humanUserId },
+      ...extra,
     },
-    fptr: { source: 'webhook', deliveryId: 'delivery-1', receivedAt: new Date().toISOString(), batch: { size: 1, index: 0 } },
+    fptr: {
+      source: 'webhook',
+      deliveryId: 'delivery-1',
+      receivedAt: new Date().toISOString(),
+      batch: { size: 1, index: 0 },
+    },
   });
 
   before(() => flow.start());
   after(() => flow.stop());
   beforeEach(function () {
-    task = flow.sim.create('Task', { content: 'Comp', project, sg_status_list: 'ip', task_assignees: [{ type: 'HumanUser', id: DEMO.artistIds[0]! }] });
+    task = flow.sim.create('Task', {
+      content: 'Comp',
+      project,
+      sg_status_list: 'ip',
+      task_assignees: [{ type: 'HumanUser', id: DEMO.artistIds[0]! }],
+    });
     flow.sim.resetStats();
   });
   afterEach(async function () {
@@ -38,11 +52,19 @@ describe('fptr-update node', function () {
     it('updates the event entity with templated fields, keeping value types, and emits the record', async function () {
       const node = await flow.load(updateNode, {
         type: 'fptr-update',
-        fields: JSON.stringify({ sg_status_list: 'fin', sg_description: 'approved by {{payload.user.id}}', est_in_mins: '{{payload.minutes}}' }),
+        fields: JSON.stringify({
+          sg_status_list: 'fin',
+          sg_description: 'approved by {{payload.user.id}}',
+          est_in_mins: '{{payload.minutes}}',
+        }),
       });
       const { out, caught } = await flow.send(event({ minutes: 90 }));
       should(caught).be.undefined();
-      flow.sim.get('Task', task.id)!.should.containEql({ sg_status_list: 'fin', sg_description: `approved by ${DEMO.humanUserId}`, est_in_mins: 90 });
+      flow.sim.get('Task', task.id)!.should.containEql({
+        sg_status_list: 'fin',
+        sg_description: `approved by ${DEMO.humanUserId}`,
+        est_in_mins: 90,
+      });
       const record = out[0]!.payload as FlatRecord;
       record.should.containEql({ type: 'Task', id: task.id, sg_status_list: 'fin', est_in_mins: 90 });
       out[0]!.should.have.property('fptr').with.property('deliveryId', 'delivery-1');
@@ -52,8 +74,15 @@ describe('fptr-update node', function () {
 
     it('creates a record, linking it through a whole-value placeholder', async function () {
       await flow.load(updateNode, {
-        type: 'fptr-update', operation: 'create', entity: 'Note', entityType: 'str',
-        fields: JSON.stringify({ subject: 'Task {{payload.entity.id}} changed', project: '{{payload.project}}', tasks: ['{{payload.entity}}'] }),
+        type: 'fptr-update',
+        operation: 'create',
+        entity: 'Note',
+        entityType: 'str',
+        fields: JSON.stringify({
+          subject: 'Task {{payload.entity.id}} changed',
+          project: '{{payload.project}}',
+          tasks: ['{{payload.entity}}'],
+        }),
         property: 'note',
       });
       const { out } = await flow.send(event());
@@ -78,8 +107,18 @@ describe('fptr-update node', function () {
     });
 
     it('takes the operation and the fields from the message without templating them', async function () {
-      await flow.load(updateNode, { type: 'fptr-update', operation: 'operation', operationType: 'msg', fields: 'fields', fieldsType: 'msg' });
-      const { out } = await flow.send({ ...event(), operation: 'update', fields: { sg_description: '{{payload.user.id}} stays literal' } });
+      await flow.load(updateNode, {
+        type: 'fptr-update',
+        operation: 'operation',
+        operationType: 'msg',
+        fields: 'fields',
+        fieldsType: 'msg',
+      });
+      const { out } = await flow.send({
+        ...event(),
+        operation: 'update',
+        fields: { sg_description: '{{payload.user.id}} stays literal' },
+      });
       (out[0]!.payload as FlatRecord).sg_description!.should.equal('{{payload.user.id}} stays literal');
       flow.sim.get('Task', task.id)!.sg_description!.should.equal('{{payload.user.id}} stays literal');
     });
@@ -92,7 +131,12 @@ describe('fptr-update node', function () {
     ];
     for (const [mode, value, expected] of modes) {
       it(`link lists: ${mode}`, async function () {
-        await flow.load(updateNode, { type: 'fptr-update', fields: 'fields', fieldsType: 'msg', multiEntityMode: mode });
+        await flow.load(updateNode, {
+          type: 'fptr-update',
+          fields: 'fields',
+          fieldsType: 'msg',
+          multiEntityMode: mode,
+        });
         const { caught } = await flow.send({ ...event(), fields: { task_assignees: value } });
         should(caught).be.undefined();
         ids(flow.sim.get('Task', task.id)!.task_assignees).should.eql(expected);
@@ -101,21 +145,36 @@ describe('fptr-update node', function () {
 
     it('lets a field choose its own mode', async function () {
       await flow.load(updateNode, { type: 'fptr-update', fields: 'fields', fieldsType: 'msg', multiEntityMode: 'add' });
-      await flow.send({ ...event(), fields: { task_assignees: { multi_entity_update_mode: 'remove', value: [{ type: 'HumanUser', id: DEMO.artistIds[0]! }] } } });
+      await flow.send({
+        ...event(),
+        fields: {
+          task_assignees: {
+            multi_entity_update_mode: 'remove',
+            value: [{ type: 'HumanUser', id: DEMO.artistIds[0]! }],
+          },
+        },
+      });
       ids(flow.sim.get('Task', task.id)!.task_assignees).should.eql([]);
     });
   });
 
   describe('arrays through _batch', function () {
     it('writes 300 updates in 2 _batch requests and changes all 300 records', async function () {
-      const assets = flow.sim.bulkCreate('Asset', Array.from({ length: 300 }, (_, i) => ({ code: `batch${i}`, project, sg_status_list: 'wtg' })));
+      const assets = flow.sim.bulkCreate(
+        'Asset',
+        Array.from({ length: 300 }, (_, i) => ({ code: `batch${i}`, project, sg_status_list: 'wtg' })),
+      );
       const node = await flow.load(updateNode, { type: 'fptr-update' });
-      const payload = assets.map((a, i) => ({ entity: { type: 'Asset', id: a.id }, data: { sg_status_list: 'ip', description: `run ${i}` } }));
+      const payload = assets.map((a, i) => ({
+        entity: { type: 'Asset', id: a.id },
+        data: { sg_status_list: 'ip', description: `run ${i}` },
+      }));
       const { out, caught } = await flow.send({ payload });
       should(caught).be.undefined();
       should(flow.sim.stats.byRoute[BATCH]).equal(2);
       should(flow.sim.stats.byRoute[PUT]).be.undefined();
-      for (const [i, a] of assets.entries()) flow.sim.get('Asset', a.id)!.should.containEql({ sg_status_list: 'ip', description: `run ${i}` });
+      for (const [i, a] of assets.entries())
+        flow.sim.get('Asset', a.id)!.should.containEql({ sg_status_list: 'ip', description: `run ${i}` });
       const results = out[0]!.payload as FlatRecord[];
       results.map((r) => r.id).should.eql(assets.map((a) => a.id));
       node.status.calledWithMatch({ fill: 'green', text: 'fptr-update.status.batched' }).should.be.true();
@@ -177,19 +236,79 @@ describe('fptr-update node', function () {
       return { ...m, payload };
     };
     const cases: Array<[string, Record<string, unknown>, (m: Msg) => Msg, RegExp, boolean]> = [
-      ['a missing record (404, FPTR title)', { fields: '{"sg_status_list": "fin"}' }, (m) => ({ ...m, payload: { entity: { type: 'Task', id: 987654 } } }), /FPTR 404 \(code 104\).*987654/, false],
-      ['an unknown field (permanent 400)', { fields: '{"sg_bogus": 1}' }, (m) => m, /FPTR 400 \(code 103\).*sg_bogus/, false],
+      [
+        'a missing record (404, FPTR title)',
+        { fields: '{"sg_status_list": "fin"}' },
+        (m) => ({ ...m, payload: { entity: { type: 'Task', id: 987654 } } }),
+        /FPTR 404 \(code 104\).*987654/,
+        false,
+      ],
+      [
+        'an unknown field (permanent 400)',
+        { fields: '{"sg_bogus": 1}' },
+        (m) => m,
+        /FPTR 400 \(code 103\).*sg_bogus/,
+        false,
+      ],
       ['a bad status value (400)', { fields: '{"sg_status_list": "nope"}' }, (m) => m, /FPTR 400/, false],
-      ['an event without an entity', { fields: '{"sg_status_list": "fin"}' }, () => ({ payload: { event_type: 'Test_Connection', entity: { type: null, id: 0 } } }), /entity/, true],
+      [
+        'an event without an entity',
+        { fields: '{"sg_status_list": "fin"}' },
+        () => ({ payload: { event_type: 'Test_Connection', entity: { type: null, id: 0 } } }),
+        /entity/,
+        true,
+      ],
       ['empty fields on update', { fields: '{}' }, (m) => m, /nothing to update/, true],
-      ['a placeholder without a value', { fields: '{"sg_description": "{{payload.nope}}"}' }, (m) => m, /payload\.nope/, true],
-      ['an unknown operation from the message', { operation: 'operation', operationType: 'msg' }, (m) => ({ ...m, operation: 'retire' }), /create, update, delete, revive/, true],
+      [
+        'a placeholder without a value',
+        { fields: '{"sg_description": "{{payload.nope}}"}' },
+        (m) => m,
+        /payload\.nope/,
+        true,
+      ],
+      [
+        'an unknown operation from the message',
+        { operation: 'operation', operationType: 'msg' },
+        (m) => ({ ...m, operation: 'retire' }),
+        /create, update, delete, revive/,
+        true,
+      ],
       ['invalid JSON fields', { fields: '{"a":', fieldsType: 'json' }, (m) => m, /fptr-update\.property\.fields/, true],
-      ['a placeholder naming an inherited member', { fields: '{"sg_description": "by {{payload.constructor}}"}' }, (m) => m, /"\{\{payload\.constructor\}\}" has no value in the message/, true],
-      ['a whole-value placeholder naming the prototype', { fields: '{"sg_description": "{{payload.entity.__proto__}}"}' }, (m) => m, /"\{\{payload\.entity\.__proto__\}\}" has no value/, true],
-      ['a "__proto__" key among the fields', { fields: '{"__proto__": {"sg_status_list": "fin"}}' }, (m) => m, /fields: "__proto__" is not a field name/, true],
-      ['fields from the message naming the prototype', { fields: 'payload.__proto__', fieldsType: 'msg' }, (m) => m, /fields must be an object of field values \(got nothing\)/, true],
-      ['a placeholder for a circular value', { fields: '{"sg_description": "see {{payload.loop}}"}' }, circular, /"\{\{payload\.loop\}\}" cannot be written as text/, true],
+      [
+        'a placeholder naming an inherited member',
+        { fields: '{"sg_description": "by {{payload.constructor}}"}' },
+        (m) => m,
+        /"\{\{payload\.constructor\}\}" has no value in the message/,
+        true,
+      ],
+      [
+        'a whole-value placeholder naming the prototype',
+        { fields: '{"sg_description": "{{payload.entity.__proto__}}"}' },
+        (m) => m,
+        /"\{\{payload\.entity\.__proto__\}\}" has no value/,
+        true,
+      ],
+      [
+        'a "__proto__" key among the fields',
+        { fields: '{"__proto__": {"sg_status_list": "fin"}}' },
+        (m) => m,
+        /fields: "__proto__" is not a field name/,
+        true,
+      ],
+      [
+        'fields from the message naming the prototype',
+        { fields: 'payload.__proto__', fieldsType: 'msg' },
+        (m) => m,
+        /fields must be an object of field values \(got nothing\)/,
+        true,
+      ],
+      [
+        'a placeholder for a circular value',
+        { fields: '{"sg_description": "see {{payload.loop}}"}' },
+        circular,
+        /"\{\{payload\.loop\}\}" cannot be written as text/,
+        true,
+      ],
     ];
     for (const [label, settings, shape, error, local] of cases) {
       it(`sends the message to Catch on ${label}${local ? ', before any request' : ''}`, async function () {
@@ -199,7 +318,13 @@ describe('fptr-update node', function () {
         out.should.have.length(0);
         caught!.error.message.should.match(error);
         should(caught!.payload).eql(msg.payload);
-        node.status.calledWithMatch({ fill: 'red', shape: 'dot', text: local ? 'fptr.status.failed-input' : 'fptr.status.failed-http' }).should.be.true();
+        node.status
+          .calledWithMatch({
+            fill: 'red',
+            shape: 'dot',
+            text: local ? 'fptr.status.failed-input' : 'fptr.status.failed-http',
+          })
+          .should.be.true();
         // Refused locally: nothing sent. Refused by FPTR: sent once, never retried.
         if (local) should(flow.sim.stats.requests).equal(0);
         else should(flow.sim.stats.byRoute[PUT]).equal(1);
@@ -223,8 +348,16 @@ describe('fptr-update node', function () {
       should(caught).be.undefined();
       flow.sim.get('Task', task.id)!.sg_status_list!.should.equal('fin');
       should(flow.sim.stats.byRoute[PUT]).equal(4);
-      flow.sim.eventLog().filter((e) => e.event_type === 'Shotgun_Task_Change' && (e.entity as { id?: number } | null)?.id === task.id && e.attribute_name === 'sg_status_list'
-        && (e.meta as { new_value?: unknown }).new_value === 'fin').should.have.length(1);
+      flow.sim
+        .eventLog()
+        .filter(
+          (e) =>
+            e.event_type === 'Shotgun_Task_Change' &&
+            (e.entity as { id?: number } | null)?.id === task.id &&
+            e.attribute_name === 'sg_status_list' &&
+            (e.meta as { new_value?: unknown }).new_value === 'fin',
+        )
+        .should.have.length(1);
     });
 
     it('retries a batch under 503 and succeeds', async function () {
@@ -237,7 +370,11 @@ describe('fptr-update node', function () {
 
     it('fails cleanly during a 40 s outage', async function () {
       flow.sim.faults.add({ path: '/api/v1/entity', drop: true, untilMs: 40_000 });
-      await flow.load(updateNode, { type: 'fptr-update', fields: '{"sg_status_list": "fin"}' }, { site: QUICK_GIVE_UP });
+      await flow.load(
+        updateNode,
+        { type: 'fptr-update', fields: '{"sg_status_list": "fin"}' },
+        { site: QUICK_GIVE_UP },
+      );
       const { out, caught } = await flow.send(event());
       out.should.have.length(0);
       caught!.error.message.should.match(/Could not reach FPTR.*gave up after 2 attempts/);

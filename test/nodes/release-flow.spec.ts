@@ -25,7 +25,14 @@ type LogEntry = { level: number; msg?: unknown; id?: string; type?: string };
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'release-0.1.0-flows.json');
 const NODE_MODULES: Array<(RED: NodeAPI) => void> = [
-  siteNode, webhookNode, eventFilterNode, entitySwitchNode, findNode, updateNode, acknowledgeNode, redeliverNode,
+  siteNode,
+  webhookNode,
+  eventFilterNode,
+  entitySwitchNode,
+  findNode,
+  updateNode,
+  acknowledgeNode,
+  redeliverNode,
 ];
 
 describe('a flow saved by release 0.1.0', function () {
@@ -34,14 +41,21 @@ describe('a flow saved by release 0.1.0', function () {
 
   before(async () => {
     const url = await sim.listen(0, '127.0.0.1');
-    flow = (JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as FlowNode[]).map((node) => (node.type === 'fptr-site' ? { ...node, url } : node));
+    flow = (JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as FlowNode[]).map((node) =>
+      node.type === 'fptr-site' ? { ...node, url } : node,
+    );
   });
   after(() => sim.close());
   afterEach(() => helper.unload());
 
   it('holds every node type of the package', function () {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
-    [...new Set(flow.map((node) => node.type))].filter((type) => type !== 'tab').sort().should.eql(Object.keys(pkg['node-red'].nodes).sort());
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      'node-red': { nodes: Record<string, string> };
+    };
+    [...new Set(flow.map((node) => node.type))]
+      .filter((type) => type !== 'tab')
+      .sort()
+      .should.eql(Object.keys(pkg['node-red'].nodes).sort());
   });
 
   it('deploys with no error, no warning and no red badge', async function () {
@@ -53,15 +67,20 @@ describe('a flow saved by release 0.1.0', function () {
     });
     // The loop guard asks the site who it is; its answer (or a warning) comes shortly after deploy.
     const filter = helper.getNode('rel-filter') as unknown as { status: { lastCall?: { args: [{ fill?: string }] } } };
-    for (let i = 0; i < 100 && filter.status.lastCall?.args[0].fill === 'yellow'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && filter.status.lastCall?.args[0].fill === 'yellow'; i++)
+      await new Promise((r) => setTimeout(r, 20));
 
     // Warnings without a node id come from the test helper registering node types (it has no
     // settings registry), not from the flow.
     const log = helper.log() as unknown as { args: Array<[LogEntry]> };
-    const complaints = log.args.map(([entry]) => entry).filter((entry) => entry.level <= 20 || (entry.level <= 30 && entry.id !== undefined));
+    const complaints = log.args
+      .map(([entry]) => entry)
+      .filter((entry) => entry.level <= 20 || (entry.level <= 30 && entry.id !== undefined));
     should(complaints).eql([], 'errors or warnings were logged');
     for (const node of flow.filter((n) => n.type !== 'tab')) {
-      const deployed = helper.getNode(node.id) as unknown as { status: { args: Array<[{ fill?: string; text?: string }]> } } | null;
+      const deployed = helper.getNode(node.id) as unknown as {
+        status: { args: Array<[{ fill?: string; text?: string }]> };
+      } | null;
       should(deployed).not.be.null();
       const red = deployed!.status.args.map(([status]) => status).filter((status) => status.fill === 'red');
       should(red).eql([], `${node.id} showed a red badge`);

@@ -12,11 +12,18 @@ describe('fptr-sim: authentication', () => {
   beforeEach(() => h.start());
   afterEach(() => h.stop());
 
-  const tokenCall = (params: Record<string, string>, opts: { contentType?: string; inQuery?: boolean } = {}): Promise<SimResponse<TokenBody>> => {
+  const tokenCall = (
+    params: Record<string, string>,
+    opts: { contentType?: string; inQuery?: boolean } = {},
+  ): Promise<SimResponse<TokenBody>> => {
     const form = new URLSearchParams(params).toString();
     return opts.inQuery
       ? h.call<TokenBody>('POST', `/api/v1/auth/access_token?${form}`, { token: null, contentType: FORM })
-      : h.call<TokenBody>('POST', '/api/v1/auth/access_token', { token: null, body: form, contentType: opts.contentType ?? FORM });
+      : h.call<TokenBody>('POST', '/api/v1/auth/access_token', {
+          token: null,
+          body: form,
+          contentType: opts.contentType ?? FORM,
+        });
   };
   const script = { grant_type: 'client_credentials', client_id: DEMO.scriptName, client_secret: DEMO.scriptKey };
 
@@ -26,8 +33,12 @@ describe('fptr-sim: authentication', () => {
     should(res.headers['content-type']).match(/^application\/json/);
     should(Object.keys(res.json).sort()).eql(['access_token', 'expires_in', 'refresh_token', 'token_type']);
     should(res.json).containEql({ token_type: 'Bearer', expires_in: 600 });
-    should(res.json.access_token).be.a.String().and.match(/^[A-Za-z0-9_-]{20,}$/);
-    const me = await h.call('GET', `/api/v1/entity/api_users/${DEMO.apiUserId}?fields=firstname`, { token: res.json.access_token });
+    should(res.json.access_token)
+      .be.a.String()
+      .and.match(/^[A-Za-z0-9_-]{20,}$/);
+    const me = await h.call('GET', `/api/v1/entity/api_users/${DEMO.apiUserId}?fields=firstname`, {
+      token: res.json.access_token,
+    });
     should(me.status).eql(200);
   });
 
@@ -66,7 +77,9 @@ describe('fptr-sim: authentication', () => {
   });
 
   it('answers 400 for missing arguments and for an unknown grant', async () => {
-    should(errorOf(await tokenCall({ grant_type: 'client_credentials', client_id: DEMO.scriptName })).title).eql('Missing or invalid authentication arguments');
+    should(errorOf(await tokenCall({ grant_type: 'client_credentials', client_id: DEMO.scriptName })).title).eql(
+      'Missing or invalid authentication arguments',
+    );
     should(errorOf(await tokenCall({})).title).eql('Missing or invalid authentication arguments');
     const res = await tokenCall({ grant_type: 'authorization_code', code: 'x' });
     should(res.status).eql(400);
@@ -95,11 +108,18 @@ describe('fptr-sim: authentication', () => {
     const res = await tokenCall({ ...script, scope: `sudo_as_login:${DEMO.login}` });
     should(res.status).eql(200);
     const taskId = DEMO.taskIds['sh010/Comp'];
-    const put = await h.call('PUT', `/api/v1/entity/tasks/${taskId}`, { token: res.json.access_token, body: { sg_status_list: 'rdy' } });
+    const put = await h.call('PUT', `/api/v1/entity/tasks/${taskId}`, {
+      token: res.json.access_token,
+      body: { sg_status_list: 'rdy' },
+    });
     should(put.status).eql(200);
     const event = h.sim.eventLog().pop();
     should(event?.user).eql({ type: 'HumanUser', id: DEMO.humanUserId, name: 'Jane Doe' });
-    should((event?.meta as Record<string, unknown>).sudo_actual_user).eql({ type: 'ApiUser', id: DEMO.apiUserId, name: DEMO.scriptName });
+    should((event?.meta as Record<string, unknown>).sudo_actual_user).eql({
+      type: 'ApiUser',
+      id: DEMO.apiUserId,
+      name: DEMO.scriptName,
+    });
     should(h.sim.get('Task', taskId)?.updated_by).eql({ type: 'HumanUser', id: DEMO.humanUserId, name: 'Jane Doe' });
   });
 
@@ -110,7 +130,9 @@ describe('fptr-sim: authentication', () => {
   });
 
   it('acts as the ApiUser for script tokens', async () => {
-    const res = await h.call('POST', '/api/v1/entity/assets', { body: { code: 'by_script', project: { type: 'Project', id: DEMO.projectId } } });
+    const res = await h.call('POST', '/api/v1/entity/assets', {
+      body: { code: 'by_script', project: { type: 'Project', id: DEMO.projectId } },
+    });
     should(res.status).eql(201);
     const created = h.sim.eventLog().find((e) => e.event_type === 'Shotgun_Asset_New');
     should(created?.user).eql({ type: 'ApiUser', id: DEMO.apiUserId, name: DEMO.scriptName });
@@ -120,7 +142,11 @@ describe('fptr-sim: authentication', () => {
     const path = `/api/v1/entity/shots/${DEMO.shotIds.sh010}`;
 
     it('401s without a token, with a malformed header and with an unknown token', async () => {
-      for (const opts of [{ token: null }, { token: null, headers: { authorization: 'Basic abc' } }, { token: 'not-a-token' }]) {
+      for (const opts of [
+        { token: null },
+        { token: null, headers: { authorization: 'Basic abc' } },
+        { token: 'not-a-token' },
+      ]) {
         const res = await h.call('GET', path, opts);
         should(res.status).eql(401);
         should(errorOf(res).status).eql(401);
@@ -147,7 +173,13 @@ describe('fptr-sim: authentication', () => {
     it('serves GET /api/v1 (server info) without a token', async () => {
       const res = await h.call<{ data: Record<string, unknown> }>('GET', '/api/v1', { token: null });
       should(res.status).eql(200);
-      should(res.json.data).have.properties(['shotgun_version', 'api_version', 'site_id', 'site_name', 'user_authentication_method']);
+      should(res.json.data).have.properties([
+        'shotgun_version',
+        'api_version',
+        'site_id',
+        'site_name',
+        'user_authentication_method',
+      ]);
       should((await h.call('GET', '/api/v1/', { token: null })).status).eql(200);
     });
 
@@ -172,7 +204,10 @@ describe('fptr-sim: authentication', () => {
       should(s).containEql({ type: 'ApiUser', name: 'other_script' });
       const u = h.sim.addHumanUser('kim', 'pw-kim', 'Kim Lee');
       should(u).containEql({ type: 'HumanUser', name: 'Kim Lee' });
-      should((await tokenCall({ grant_type: 'client_credentials', client_id: 'other_script', client_secret: 'k-123' })).status).eql(200);
+      should(
+        (await tokenCall({ grant_type: 'client_credentials', client_id: 'other_script', client_secret: 'k-123' }))
+          .status,
+      ).eql(200);
       should((await tokenCall({ grant_type: 'password', username: 'kim', password: 'pw-kim' })).status).eql(200);
       should(() => h.sim.addHumanUser('kim', 'x', 'Kim Again')).throw(/exists already/);
     });

@@ -14,10 +14,17 @@ interface Run {
 }
 
 function runCli(args: string[]): Run {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', CLI, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout?.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr?.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
@@ -51,7 +58,8 @@ describe('fptr-sim: CLI', function () {
     const run = start(['--help']);
     should(await run.exited).eql(0);
     should(run.output()).match(/^fptr-sim — /m);
-    for (const flag of ['--port', '--host', '--allow-remote', '--token-ttl', '--no-seed', '--scenario', '--help']) should(run.output()).containEql(flag);
+    for (const flag of ['--port', '--host', '--allow-remote', '--token-ttl', '--no-seed', '--scenario', '--help'])
+      should(run.output()).containEql(flag);
   });
 
   it('refuses a non-loopback host, unknown options and a bad port with exit code 2', async () => {
@@ -69,7 +77,10 @@ describe('fptr-sim: CLI', function () {
     should(run.output()).containEql(FptrSimulator.DEMO.password);
     const h = new SimHarness();
     h.url = url;
-    const res = await h.call<{ data: unknown[] }>('POST', '/api/v1/entity/Shot/_search', { body: { filters: [] }, contentType: 'application/vnd+shotgun.api3_array+json' });
+    const res = await h.call<{ data: unknown[] }>('POST', '/api/v1/entity/Shot/_search', {
+      body: { filters: [] },
+      contentType: 'application/vnd+shotgun.api3_array+json',
+    });
     should(res.status).eql(200);
     should(res.json.data).have.length(3);
     await waitFor(run, /POST \/api\/v1\/entity\/Shot\/_search 200/);
@@ -101,7 +112,10 @@ describe('fptr-sim: demo scenario', () => {
   });
 
   it('creates sh040 with Tasks, finishes Animation and notes Lighting, firing webhooks', async () => {
-    h.sim.createWebhook({ url: consumer.url, entity_types: { Task: { update: ['sg_status_list'] }, Note: { create: [] } } });
+    h.sim.createWebhook({
+      url: consumer.url,
+      entity_types: { Task: { update: ['sg_status_list'] }, Note: { create: [] } },
+    });
     const result = await runScenario(h.sim, { stepDelayMs: 0 });
     should(result.shot).containEql({ code: 'sh040' });
     should(Object.keys(result.tasks)).eql(['Layout', 'Animation', 'Lighting', 'Comp']);

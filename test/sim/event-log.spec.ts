@@ -5,7 +5,17 @@ import { Consumer, HASH, SimHarness, errorOf, type ListBody, type OneBody } from
 
 const DEMO = FptrSimulator.DEMO;
 const project = { type: 'Project', id: DEMO.projectId };
-const DAEMON_FIELDS = ['id', 'event_type', 'attribute_name', 'meta', 'entity', 'user', 'project', 'session_uuid', 'created_at'];
+const DAEMON_FIELDS = [
+  'id',
+  'event_type',
+  'attribute_name',
+  'meta',
+  'entity',
+  'user',
+  'project',
+  'session_uuid',
+  'created_at',
+];
 const LOG = 'event_log_entries';
 
 type Row = ListBody['data'][number];
@@ -19,7 +29,12 @@ describe('fptr-sim: event log', () => {
   async function readAll(after: number, size = 500): Promise<Row[]> {
     const rows: Row[] = [];
     for (let n = 1; ; n++) {
-      const res = await h.search(LOG, { filters: [['id', 'greater_than', after]], fields: DAEMON_FIELDS, sort: 'id', page: { size, number: n } });
+      const res = await h.search(LOG, {
+        filters: [['id', 'greater_than', after]],
+        fields: DAEMON_FIELDS,
+        sort: 'id',
+        page: { size, number: n },
+      });
       should(res.status).eql(200);
       rows.push(...res.json.data);
       if (res.json.data.length < size) return rows;
@@ -33,19 +48,37 @@ describe('fptr-sim: event log', () => {
     it('create: one New (new_entity) plus one in_create Change per field set', async () => {
       const before = lastId();
       const res = await h.call<OneBody>('POST', '/api/v1/entity/Task', {
-        body: { content: 'FX', project, sg_status_list: 'rdy', task_assignees: [{ type: 'HumanUser', id: DEMO.artistIds[0] }] },
+        body: {
+          content: 'FX',
+          project,
+          sg_status_list: 'rdy',
+          task_assignees: [{ type: 'HumanUser', id: DEMO.artistIds[0] }],
+        },
       });
       should(res.status).eql(201);
       const taskId = res.json.data.id;
       const rows = await readAll(before);
       should(rows.map((r) => [r.attributes.event_type, r.attributes.attribute_name])).eql([
-        ['Shotgun_Task_New', null], ['Shotgun_Task_Change', 'content'], ['Shotgun_Task_Change', 'project'],
-        ['Shotgun_Task_Change', 'sg_status_list'], ['Shotgun_Task_Change', 'task_assignees'],
+        ['Shotgun_Task_New', null],
+        ['Shotgun_Task_Change', 'content'],
+        ['Shotgun_Task_Change', 'project'],
+        ['Shotgun_Task_Change', 'sg_status_list'],
+        ['Shotgun_Task_Change', 'task_assignees'],
       ]);
       should(rows[0].attributes.meta).eql({ type: 'new_entity', entity_type: 'Task', entity_id: taskId });
-      for (const row of rows.slice(1)) should(row.attributes.meta).containEql({ type: 'attribute_change', in_create: true, entity_type: 'Task', entity_id: taskId });
+      for (const row of rows.slice(1))
+        should(row.attributes.meta).containEql({
+          type: 'attribute_change',
+          in_create: true,
+          entity_type: 'Task',
+          entity_id: taskId,
+        });
       should(rows[3].attributes.meta).containEql({ old_value: null, new_value: 'rdy', field_data_type: 'status_list' });
-      should(rows[4].attributes.meta).containEql({ field_data_type: 'multi_entity', removed: [], added: [{ type: 'HumanUser', id: DEMO.artistIds[0], name: 'Alex Animator' }] });
+      should(rows[4].attributes.meta).containEql({
+        field_data_type: 'multi_entity',
+        removed: [],
+        added: [{ type: 'HumanUser', id: DEMO.artistIds[0], name: 'Alex Animator' }],
+      });
       for (const row of rows) {
         should(row.relationships.entity.data).containEql({ type: 'Task', id: taskId });
         should(row.relationships.user.data).containEql({ type: 'ApiUser', id: DEMO.apiUserId });
@@ -58,14 +91,33 @@ describe('fptr-sim: event log', () => {
     it('update: one attribute_change per changed field, old/new values or added/removed links', async () => {
       const id = DEMO.taskIds['sh020/Comp'];
       const before = lastId();
-      await h.call('PUT', `/api/v1/entity/Task/${id}`, { body: { sg_status_list: 'ip', sg_description: 'go', content: 'Comp' } });
-      await h.call('PUT', `/api/v1/entity/Task/${id}`, { body: { task_assignees: { multi_entity_update_mode: 'add', value: [{ type: 'HumanUser', id: DEMO.humanUserId }] } } });
+      await h.call('PUT', `/api/v1/entity/Task/${id}`, {
+        body: { sg_status_list: 'ip', sg_description: 'go', content: 'Comp' },
+      });
+      await h.call('PUT', `/api/v1/entity/Task/${id}`, {
+        body: {
+          task_assignees: { multi_entity_update_mode: 'add', value: [{ type: 'HumanUser', id: DEMO.humanUserId }] },
+        },
+      });
       const rows = await readAll(before);
       should(rows.map((r) => r.attributes.attribute_name)).eql(['sg_status_list', 'sg_description', 'task_assignees']);
-      should(rows[0].attributes.meta).eql({ type: 'attribute_change', attribute_name: 'sg_status_list', entity_type: 'Task', entity_id: id, field_data_type: 'status_list', old_value: 'wtg', new_value: 'ip' });
+      should(rows[0].attributes.meta).eql({
+        type: 'attribute_change',
+        attribute_name: 'sg_status_list',
+        entity_type: 'Task',
+        entity_id: id,
+        field_data_type: 'status_list',
+        old_value: 'wtg',
+        new_value: 'ip',
+      });
       should(rows[2].attributes.meta).eql({
-        type: 'attribute_change', attribute_name: 'task_assignees', entity_type: 'Task', entity_id: id, field_data_type: 'multi_entity',
-        added: [{ type: 'HumanUser', id: DEMO.humanUserId, name: 'Jane Doe' }], removed: [],
+        type: 'attribute_change',
+        attribute_name: 'task_assignees',
+        entity_type: 'Task',
+        entity_id: id,
+        field_data_type: 'multi_entity',
+        added: [{ type: 'HumanUser', id: DEMO.humanUserId, name: 'Jane Doe' }],
+        removed: [],
       });
       for (const r of rows) should(r.attributes.meta).not.have.property('in_create');
     });
@@ -80,15 +132,33 @@ describe('fptr-sim: event log', () => {
       should(rows.map((r) => r.attributes.event_type)).eql(['Shotgun_Shot_Change', 'Shotgun_Shot_Retirement']);
       should(rows.map((r) => r.relationships.entity.data)).eql([null, null]);
       should(rows[0].attributes.meta).containEql({ entity_type: 'Shot', entity_id: id });
-      should(rows[1].attributes.meta).containEql({ type: 'entity_retirement', entity_type: 'Shot', entity_id: id, id, class_name: 'Shot', display_name: 'sh030' });
-      should((rows[1].attributes.meta as { retirement_date: string }).retirement_date).match(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/);
-      should(h.sim.eventLog().slice(-2).map((r) => r.entity)).eql([null, null]);
+      should(rows[1].attributes.meta).containEql({
+        type: 'entity_retirement',
+        entity_type: 'Shot',
+        entity_id: id,
+        id,
+        class_name: 'Shot',
+        display_name: 'sh030',
+      });
+      should((rows[1].attributes.meta as { retirement_date: string }).retirement_date).match(
+        /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/,
+      );
+      should(
+        h.sim
+          .eventLog()
+          .slice(-2)
+          .map((r) => r.entity),
+      ).eql([null, null]);
       const byEntity = await h.search(LOG, { filters: [['entity', 'is', { type: 'Shot', id }]] });
       should(byEntity.json.data).have.length(0);
 
       should((await h.call('POST', `/api/v1/entity/Shot/${id}?revive=true`)).status).eql(200);
       const after = await readAll(before);
-      should(after.map((r) => r.attributes.event_type)).eql(['Shotgun_Shot_Change', 'Shotgun_Shot_Retirement', 'Shotgun_Shot_Revival']);
+      should(after.map((r) => r.attributes.event_type)).eql([
+        'Shotgun_Shot_Change',
+        'Shotgun_Shot_Retirement',
+        'Shotgun_Shot_Revival',
+      ]);
       should(after[2].attributes.meta).containEql({ type: 'entity_revival', entity_type: 'Shot', entity_id: id });
       should(after.map((r) => (r.relationships.entity.data as { id: number } | null)?.id ?? null)).eql([id, null, id]);
     });
@@ -115,18 +185,59 @@ describe('fptr-sim: event log', () => {
     };
 
     it('filters on id: greater_than, less_than, between, in (array and hash forms)', async () => {
-      should(await types([['id', 'greater_than', first + 4]])).eql(['Shotgun_Asset_Change:project', 'Shotgun_Version_Change:sg_status_list']);
-      should(await types([['id', 'greater_than', first - 1], ['id', 'less_than', first + 1]])).eql(['Shotgun_Task_Change:sg_status_list']);
-      should(await types([['id', 'between', [first + 1, first + 2]]])).eql(['Shotgun_Task_Change:sg_status_list', 'Shotgun_Shot_Change:description']);
-      should(await types([['id', 'in', [first, first + 2]]])).eql(['Shotgun_Task_Change:sg_status_list', 'Shotgun_Shot_Change:description']);
-      should(await types({ logical_operator: 'or', conditions: [['id', 'is', first], ['id', 'is', first + 6]] }, HASH)).eql(['Shotgun_Task_Change:sg_status_list', 'Shotgun_Version_Change:sg_status_list']);
-      should(await types({ logical_operator: 'and', conditions: [['id', 'greater_than', first], ['id', 'less_than', first + 3]] }, HASH)).eql(['Shotgun_Task_Change:sg_status_list', 'Shotgun_Shot_Change:description']);
+      should(await types([['id', 'greater_than', first + 4]])).eql([
+        'Shotgun_Asset_Change:project',
+        'Shotgun_Version_Change:sg_status_list',
+      ]);
+      should(
+        await types([
+          ['id', 'greater_than', first - 1],
+          ['id', 'less_than', first + 1],
+        ]),
+      ).eql(['Shotgun_Task_Change:sg_status_list']);
+      should(await types([['id', 'between', [first + 1, first + 2]]])).eql([
+        'Shotgun_Task_Change:sg_status_list',
+        'Shotgun_Shot_Change:description',
+      ]);
+      should(await types([['id', 'in', [first, first + 2]]])).eql([
+        'Shotgun_Task_Change:sg_status_list',
+        'Shotgun_Shot_Change:description',
+      ]);
+      should(
+        await types(
+          {
+            logical_operator: 'or',
+            conditions: [
+              ['id', 'is', first],
+              ['id', 'is', first + 6],
+            ],
+          },
+          HASH,
+        ),
+      ).eql(['Shotgun_Task_Change:sg_status_list', 'Shotgun_Version_Change:sg_status_list']);
+      should(
+        await types(
+          {
+            logical_operator: 'and',
+            conditions: [
+              ['id', 'greater_than', first],
+              ['id', 'less_than', first + 3],
+            ],
+          },
+          HASH,
+        ),
+      ).eql(['Shotgun_Task_Change:sg_status_list', 'Shotgun_Shot_Change:description']);
     });
 
     it('filters on event_type: is, in, starts_with, ends_with, contains', async () => {
       const after = ['id', 'greater_than', first - 1];
-      should(await types([after, ['event_type', 'is', 'Shotgun_Shot_Change']])).eql(['Shotgun_Shot_Change:description']);
-      should(await types([after, ['event_type', 'in', ['Shotgun_Asset_New', 'Shotgun_Version_Change']]])).eql(['Shotgun_Asset_New:null', 'Shotgun_Version_Change:sg_status_list']);
+      should(await types([after, ['event_type', 'is', 'Shotgun_Shot_Change']])).eql([
+        'Shotgun_Shot_Change:description',
+      ]);
+      should(await types([after, ['event_type', 'in', ['Shotgun_Asset_New', 'Shotgun_Version_Change']]])).eql([
+        'Shotgun_Asset_New:null',
+        'Shotgun_Version_Change:sg_status_list',
+      ]);
       should(await types([after, ['event_type', 'starts_with', 'Shotgun_Task_']])).have.length(2);
       should(await types([after, ['event_type', 'ends_with', '_New']])).eql(['Shotgun_Asset_New:null']);
       should(await types([after, ['event_type', 'contains', 'Asset']])).have.length(3);
@@ -135,7 +246,11 @@ describe('fptr-sim: event log', () => {
     it('filters on project (link, links, project.Project.id) and entity (link, type_is, entity.Task.id)', async () => {
       const after = ['id', 'greater_than', first - 1];
       const other = { type: 'Project', id: otherProject };
-      should(await types([after, ['project', 'is', other]])).eql(['Shotgun_Asset_New:null', 'Shotgun_Asset_Change:code', 'Shotgun_Asset_Change:project']);
+      should(await types([after, ['project', 'is', other]])).eql([
+        'Shotgun_Asset_New:null',
+        'Shotgun_Asset_Change:code',
+        'Shotgun_Asset_Change:project',
+      ]);
       should(await types([after, ['project', 'in', [project]]])).have.length(4);
       should(await types([after, ['project.Project.id', 'is', otherProject]])).have.length(3);
       should(await types([after, ['entity', 'is', { type: 'Task', id: DEMO.taskIds['sh010/Comp'] }]])).have.length(2);
@@ -166,54 +281,108 @@ describe('fptr-sim: event log', () => {
     });
 
     it('answers the same at /entity/EventLogEntry, sorts by -id, returns the daemon fields', async () => {
-      const res = await h.search('EventLogEntry', { filters: [['id', 'greater_than', first - 1]], fields: DAEMON_FIELDS, sort: '-id', page: { size: 3 } });
+      const res = await h.search('EventLogEntry', {
+        filters: [['id', 'greater_than', first - 1]],
+        fields: DAEMON_FIELDS,
+        sort: '-id',
+        page: { size: 3 },
+      });
       should(res.status).eql(200);
       should(ids(res.json.data)).eql([first + 6, first + 5, first + 4]);
       const row = res.json.data[0];
-      should(Object.keys(row.attributes).sort()).eql(['attribute_name', 'created_at', 'event_type', 'meta', 'session_uuid']);
+      should(Object.keys(row.attributes).sort()).eql([
+        'attribute_name',
+        'created_at',
+        'event_type',
+        'meta',
+        'session_uuid',
+      ]);
       should(Object.keys(row.relationships).sort()).eql(['entity', 'project', 'user']);
       should(row.links.self).eql(`/api/v1/entity/event_log_entries/${first + 6}`);
     });
 
     it('pages up to 5000 rows; 5001 is refused', async () => {
       h.sim.generateEvents(5100);
-      const big = await h.search(LOG, { filters: [['id', 'greater_than', first - 1]], fields: ['id'], page: { size: 5000 } });
+      const big = await h.search(LOG, {
+        filters: [['id', 'greater_than', first - 1]],
+        fields: ['id'],
+        page: { size: 5000 },
+      });
       should(big.json.data).have.length(5000);
       should(ids(big.json.data)[0]).eql(first);
-      const next = await h.search(LOG, { filters: [['id', 'greater_than', first - 1]], fields: ['id'], page: { size: 5000, number: 2 } });
+      const next = await h.search(LOG, {
+        filters: [['id', 'greater_than', first - 1]],
+        fields: ['id'],
+        page: { size: 5000, number: 2 },
+      });
       should(next.json.data).have.length(107);
-      should(errorOf(await h.search(LOG, { filters: [], page: { size: 5001 } })).title).eql('size must be less than 5000');
+      should(errorOf(await h.search(LOG, { filters: [], page: { size: 5001 } })).title).eql(
+        'size must be less than 5000',
+      );
     });
   });
 
   it('id conditions narrow where _search looks without changing what it finds (property)', async () => {
     h.sim.generateEvents(300, { seed: 2 });
     h.sim.eventLog.holdBack({ ids: [40, 41, 250], forMs: Infinity });
-    const readable = h.sim.eventLog().map((r) => r.id).filter((id) => ![40, 41, 250].includes(id));
+    const readable = h.sim
+      .eventLog()
+      .map((r) => r.id)
+      .filter((id) => ![40, 41, 250].includes(id));
     const id = fc.integer({ min: -5, max: 310 });
     const cond = fc.oneof(
-      fc.tuple(fc.constantFrom('greater_than', 'less_than', 'is', 'is_not'), id).map(([rel, v]) => ['id', rel, v] as const),
+      fc
+        .tuple(fc.constantFrom('greater_than', 'less_than', 'is', 'is_not'), id)
+        .map(([rel, v]) => ['id', rel, v] as const),
       fc.tuple(id, id).map(([a, b]) => ['id', 'between', [a, b]] as const),
-      fc.tuple(fc.constantFrom('in', 'not_in'), fc.array(id, { minLength: 1, maxLength: 4 })).map(([rel, v]) => ['id', rel, v] as const),
+      fc
+        .tuple(fc.constantFrom('in', 'not_in'), fc.array(id, { minLength: 1, maxLength: 4 }))
+        .map(([rel, v]) => ['id', rel, v] as const),
     );
     const holds = (c: readonly [string, string, unknown], n: number): boolean => {
       const v = c[2];
       switch (c[1]) {
-        case 'greater_than': return n > (v as number);
-        case 'less_than': return n < (v as number);
-        case 'is': return n === v;
-        case 'is_not': return n !== v;
-        case 'between': return n >= (v as number[])[0] && n <= (v as number[])[1];
-        case 'in': return (v as number[]).includes(n);
-        default: return !(v as number[]).includes(n);
+        case 'greater_than':
+          return n > (v as number);
+        case 'less_than':
+          return n < (v as number);
+        case 'is':
+          return n === v;
+        case 'is_not':
+          return n !== v;
+        case 'between':
+          return n >= (v as number[])[0] && n <= (v as number[])[1];
+        case 'in':
+          return (v as number[]).includes(n);
+        default:
+          return !(v as number[]).includes(n);
       }
     };
-    await fc.assert(fc.asyncProperty(fc.array(cond, { minLength: 1, maxLength: 3 }), fc.constantFrom('and', 'or'), fc.boolean(), async (conds, op, desc) => {
-      const res = await h.search(LOG, { filters: { logical_operator: op, conditions: conds }, fields: ['id'], sort: desc ? '-id' : 'id', page: { size: 5000 } }, HASH);
-      should(res.status).eql(200);
-      const want = readable.filter((n) => (op === 'and' ? conds.every((c) => holds(c, n)) : conds.some((c) => holds(c, n))));
-      should(ids(res.json.data)).eql(desc ? want.reverse() : want);
-    }), { numRuns: 60, seed: 20240502 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(cond, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('and', 'or'),
+        fc.boolean(),
+        async (conds, op, desc) => {
+          const res = await h.search(
+            LOG,
+            {
+              filters: { logical_operator: op, conditions: conds },
+              fields: ['id'],
+              sort: desc ? '-id' : 'id',
+              page: { size: 5000 },
+            },
+            HASH,
+          );
+          should(res.status).eql(200);
+          const want = readable.filter((n) =>
+            op === 'and' ? conds.every((c) => holds(c, n)) : conds.some((c) => holds(c, n)),
+          );
+          should(ids(res.json.data)).eql(desc ? want.reverse() : want);
+        },
+      ),
+      { numRuns: 60, seed: 20240502 },
+    );
   });
 
   describe('out-of-order commits (hold back)', () => {
@@ -227,7 +396,9 @@ describe('fptr-sim: event log', () => {
       should(held.some((r) => r.until !== null)).be.true();
       const seen = ids(await readAll(before));
       should(seen).have.length(2000 - held.length);
-      should(seen).eql(Array.from({ length: 2000 }, (_, i) => made.firstId + i).filter((id) => !held.some((r) => r.id === id)));
+      should(seen).eql(
+        Array.from({ length: 2000 }, (_, i) => made.firstId + i).filter((id) => !held.some((r) => r.id === id)),
+      );
       const one = held[0].id;
       should((await h.call('GET', `/api/v1/entity/event_log_entries/${one}`)).status).eql(404);
       should(h.sim.eventLog()).have.length(2000);
@@ -311,8 +482,17 @@ describe('fptr-sim: event log', () => {
         const byType = new Map<string, number>();
         for (const r of rows) byType.set(r.event_type as string, (byType.get(r.event_type as string) ?? 0) + 1);
         should((byType.get('Shotgun_Task_Change') ?? 0) / 100_000).be.within(0.3, 0.6);
-        for (const t of ['Shotgun_Shot_Change', 'Shotgun_Asset_Change', 'Shotgun_Version_Change', 'Shotgun_Note_Change', 'Shotgun_Task_New']) should(byType.get(t)).be.above(0);
-        const status = rows.filter((r) => r.event_type === 'Shotgun_Task_Change' && r.attribute_name === 'sg_status_list');
+        for (const t of [
+          'Shotgun_Shot_Change',
+          'Shotgun_Asset_Change',
+          'Shotgun_Version_Change',
+          'Shotgun_Note_Change',
+          'Shotgun_Task_New',
+        ])
+          should(byType.get(t)).be.above(0);
+        const status = rows.filter(
+          (r) => r.event_type === 'Shotgun_Task_Change' && r.attribute_name === 'sg_status_list',
+        );
         should(status.length).be.above(20_000);
         const meta = status[0].meta as Record<string, unknown>;
         should(meta).containEql({ type: 'attribute_change', entity_type: 'Task', field_data_type: 'status_list' });
@@ -320,8 +500,17 @@ describe('fptr-sim: event log', () => {
         should(status[0].project).containEql(project);
         should(status[0].user).containEql({ type: 'HumanUser' });
 
-        const res = await h.search(LOG, { filters: [['id', 'greater_than', 99_990], ['event_type', 'starts_with', 'Shotgun_']], fields: DAEMON_FIELDS, sort: 'id' });
-        should(ids(res.json.data)).eql([99_991, 99_992, 99_993, 99_994, 99_995, 99_996, 99_997, 99_998, 99_999, 100_000]);
+        const res = await h.search(LOG, {
+          filters: [
+            ['id', 'greater_than', 99_990],
+            ['event_type', 'starts_with', 'Shotgun_'],
+          ],
+          fields: DAEMON_FIELDS,
+          sort: 'id',
+        });
+        should(ids(res.json.data)).eql([
+          99_991, 99_992, 99_993, 99_994, 99_995, 99_996, 99_997, 99_998, 99_999, 100_000,
+        ]);
         await h.sim.whenDeliveriesSettled();
         should(consumer.received).have.length(0);
       } finally {
@@ -335,7 +524,13 @@ describe('fptr-sim: event log', () => {
       try {
         const hook = h.sim.createWebhook({ url: consumer.url, entity_types: { Shot: { update: [], create: [] } } });
         const alex = { type: 'HumanUser', id: DEMO.artistIds[0] };
-        h.sim.generateEvents(20, { types: ['Shot'], projects: [DEMO.projectId], users: [alex], seed: 5, webhooks: true });
+        h.sim.generateEvents(20, {
+          types: ['Shot'],
+          projects: [DEMO.projectId],
+          users: [alex],
+          seed: 5,
+          webhooks: true,
+        });
         const rows = h.sim.eventLog();
         should(rows.every((r) => (r.event_type as string).startsWith('Shotgun_Shot_'))).be.true();
         should(rows.every((r) => (r.user as { id: number }).id === alex.id)).be.true();
@@ -369,20 +564,34 @@ describe('fptr-sim: event log', () => {
         should(put.status).eql(200);
         should(h.sim.get('Task', id)?.sg_status_list).eql('rdy');
         const sudo = await h.tokenFor('quiet_tool', 'quiet-key', `sudo_as_login:${DEMO.login}`);
-        should((await h.call('PUT', `/api/v1/entity/Task/${id}`, { token: sudo, body: { sg_status_list: 'ip' } })).status).eql(200);
+        should(
+          (await h.call('PUT', `/api/v1/entity/Task/${id}`, { token: sudo, body: { sg_status_list: 'ip' } })).status,
+        ).eql(200);
         await h.sim.whenDeliveriesSettled();
         should(h.sim.eventLog()).have.length(before);
         should(consumer.received).have.length(0);
 
-        const flag = await h.call<OneBody>('GET', `/api/v1/entity/api_users/${quiet.id}?fields=generate_event_log_entries`);
+        const flag = await h.call<OneBody>(
+          'GET',
+          `/api/v1/entity/api_users/${quiet.id}?fields=generate_event_log_entries`,
+        );
         should(flag.json.data.attributes).eql({ generate_event_log_entries: false });
-        const demo = await h.call<OneBody>('GET', `/api/v1/entity/api_users/${DEMO.apiUserId}?fields=generate_event_log_entries`);
+        const demo = await h.call<OneBody>(
+          'GET',
+          `/api/v1/entity/api_users/${DEMO.apiUserId}?fields=generate_event_log_entries`,
+        );
         should(demo.json.data.attributes).eql({ generate_event_log_entries: true });
 
-        should((await h.call('PUT', `/api/v1/entity/api_users/${quiet.id}`, { body: { generate_event_log_entries: true } })).status).eql(200);
+        should(
+          (await h.call('PUT', `/api/v1/entity/api_users/${quiet.id}`, { body: { generate_event_log_entries: true } }))
+            .status,
+        ).eql(200);
         await h.call('PUT', `/api/v1/entity/Task/${id}`, { token, body: { sg_status_list: 'fin' } });
         await h.sim.whenDeliveriesSettled();
-        should(h.sim.eventLog().at(-1)).containEql({ event_type: 'Shotgun_Task_Change', user: { type: 'ApiUser', id: quiet.id, name: 'quiet_tool' } });
+        should(h.sim.eventLog().at(-1)).containEql({
+          event_type: 'Shotgun_Task_Change',
+          user: { type: 'ApiUser', id: quiet.id, name: 'quiet_tool' },
+        });
         should(consumer.received).have.length(1);
       } finally {
         await consumer.close();
@@ -391,7 +600,10 @@ describe('fptr-sim: event log', () => {
 
     it('the demo script generates events; an ApiUser created over REST defaults to off', async () => {
       const before = h.sim.eventLog().length;
-      should((await h.call('PUT', `/api/v1/entity/Task/${DEMO.taskIds['sh030/Comp']}`, { body: { sg_status_list: 'rdy' } })).status).eql(200);
+      should(
+        (await h.call('PUT', `/api/v1/entity/Task/${DEMO.taskIds['sh030/Comp']}`, { body: { sg_status_list: 'rdy' } }))
+          .status,
+      ).eql(200);
       should(h.sim.eventLog()).have.length(before + 1);
       const created = await h.call<OneBody>('POST', '/api/v1/entity/ApiUser', { body: { firstname: 'rest_made' } });
       should(created.json.data.attributes.generate_event_log_entries).eql(false);

@@ -25,21 +25,33 @@ describe('fptr-sim: fault rules and stats', () => {
 
   it('matches method, a RegExp path, and sends a custom body', async () => {
     await h.token();
-    h.sim.faults.add({ method: 'put', path: /\/entity\/tasks\/\d+$/, status: 503, body: { errors: [{ status: 503, title: 'Down for maintenance' }] } });
+    h.sim.faults.add({
+      method: 'put',
+      path: /\/entity\/tasks\/\d+$/,
+      status: 503,
+      body: { errors: [{ status: 503, title: 'Down for maintenance' }] },
+    });
     should((await h.call('GET', shotPath)).status).eql(200);
-    const res = await h.call('PUT', `/api/v1/entity/tasks/${DEMO.taskIds['sh010/Comp']}`, { body: { sg_status_list: 'rdy' } });
+    const res = await h.call('PUT', `/api/v1/entity/tasks/${DEMO.taskIds['sh010/Comp']}`, {
+      body: { sg_status_list: 'rdy' },
+    });
     should(res.status).eql(503);
     should(res.json).eql({ errors: [{ status: 503, title: 'Down for maintenance' }] });
     should(res.headers).not.have.property('retry-after');
     should(h.sim.get('Task', DEMO.taskIds['sh010/Comp'])?.sg_status_list).eql('wtg');
     h.sim.faults.clear();
-    should((await h.call('PUT', `/api/v1/entity/tasks/${DEMO.taskIds['sh010/Comp']}`, { body: { sg_status_list: 'rdy' } })).status).eql(200);
+    should(
+      (await h.call('PUT', `/api/v1/entity/tasks/${DEMO.taskIds['sh010/Comp']}`, { body: { sg_status_list: 'rdy' } }))
+        .status,
+    ).eql(200);
   });
 
   it('drops the connection without answering', async () => {
     await h.token();
     h.sim.faults.add({ path: '/api/v1/entity', drop: true, times: 1 });
-    await should(request(`${h.url}${shotPath}`, { headers: { authorization: `Bearer ${await h.token()}` } })).be.rejected();
+    await should(
+      request(`${h.url}${shotPath}`, { headers: { authorization: `Bearer ${await h.token()}` } }),
+    ).be.rejected();
     should((await h.call('GET', shotPath)).status).eql(200);
   });
 
@@ -65,8 +77,16 @@ describe('fptr-sim: fault rules and stats', () => {
     await h.token();
     h.sim.resetStats();
     h.sim.faults.add({ path: '/api/v1/auth', status: 503, times: 1 });
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: DEMO.scriptName, client_secret: DEMO.scriptKey }).toString();
-    const auth = await h.call('POST', '/api/v1/auth/access_token', { token: null, body: form, contentType: 'application/x-www-form-urlencoded' });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: DEMO.scriptName,
+      client_secret: DEMO.scriptKey,
+    }).toString();
+    const auth = await h.call('POST', '/api/v1/auth/access_token', {
+      token: null,
+      body: form,
+      contentType: 'application/x-www-form-urlencoded',
+    });
     should(auth.status).eql(503);
     h.sim.faults.add({ path: '/api/v1/entity', latencyMs: 100 });
     await Promise.all(Array.from({ length: 4 }, () => h.call('GET', shotPath)));
@@ -80,7 +100,14 @@ describe('fptr-sim: fault rules and stats', () => {
       'POST /api/v1/entity/{type}/_search': 1,
     });
     h.sim.resetStats();
-    should(h.sim.stats).eql({ requests: 0, tokenRequests: 0, rateLimited: 0, inFlight: 0, maxInFlight: 0, byRoute: {} });
+    should(h.sim.stats).eql({
+      requests: 0,
+      tokenRequests: 0,
+      rateLimited: 0,
+      inFlight: 0,
+      maxInFlight: 0,
+      byRoute: {},
+    });
   });
 
   describe('rate limit', () => {
@@ -99,8 +126,20 @@ describe('fptr-sim: fault rules and stats', () => {
         }
       }
       should(statuses).eql([200, 200, 200, 429, 429]);
-      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: DEMO.scriptName, client_secret: DEMO.scriptKey }).toString();
-      should((await h.call('POST', '/api/v1/auth/access_token', { token: null, body: form, contentType: 'application/x-www-form-urlencoded' })).status).eql(429);
+      const form = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: DEMO.scriptName,
+        client_secret: DEMO.scriptKey,
+      }).toString();
+      should(
+        (
+          await h.call('POST', '/api/v1/auth/access_token', {
+            token: null,
+            body: form,
+            contentType: 'application/x-www-form-urlencoded',
+          })
+        ).status,
+      ).eql(429);
       should(h.sim.stats).containEql({ requests: 6, rateLimited: 3 });
       h.sim.faults.rateLimit(null);
       should((await h.call('GET', shotPath)).status).eql(200);
@@ -132,7 +171,10 @@ describe('fptr-sim: fault rules and stats', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as { port: number }).port;
-      const hook = h.sim.createWebhook({ url: `http://127.0.0.1:${port}/hook`, entity_types: { Shot: { update: [] } } });
+      const hook = h.sim.createWebhook({
+        url: `http://127.0.0.1:${port}/hook`,
+        entity_types: { Shot: { update: [] } },
+      });
       h.sim.faults.add({ status: 500 });
       h.sim.update('Shot', DEMO.shotIds.sh010, { description: 'x' });
       await h.sim.whenDeliveriesSettled();

@@ -19,7 +19,11 @@ export class ClientSim {
   client(options: Partial<FptrClientOptions> = {}): FptrClient {
     const client = new FptrClient({
       url: this.sim.url,
-      auth: { grant: 'client_credentials', scriptName: FptrSimulator.DEMO.scriptName, scriptKey: FptrSimulator.DEMO.scriptKey },
+      auth: {
+        grant: 'client_credentials',
+        scriptName: FptrSimulator.DEMO.scriptName,
+        scriptKey: FptrSimulator.DEMO.scriptKey,
+      },
       retryBaseMs: 5,
       retryMaxMs: 40,
       ...options,

@@ -37,7 +37,8 @@ function userDirOf(options: RuntimeOptions): string {
   if (options.userDirFrom !== 'home') return options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-nr-'));
   const home = options.env?.HOME;
   // Never the real home: the test would write into the person's own ~/.node-red.
-  if (!home || path.resolve(home) === path.resolve(os.homedir())) throw new Error('userDirFrom "home" needs env.HOME set to a temporary folder');
+  if (!home || path.resolve(home) === path.resolve(os.homedir()))
+    throw new Error('userDirFrom "home" needs env.HOME set to a temporary folder');
   const userDir = path.join(home, '.node-red');
   fs.mkdirSync(userDir, { recursive: true });
   return userDir;
@@ -123,7 +124,8 @@ export class NodeRedRuntime {
       body: JSON.stringify({ client_id: 'node-red-editor', grant_type: 'password', scope: '*', username, password }),
     });
     const answer = (await res.json().catch(() => ({}))) as { access_token?: unknown };
-    if (res.ok && typeof answer.access_token === 'string') this.authorization = { authorization: `Bearer ${answer.access_token}` };
+    if (res.ok && typeof answer.access_token === 'string')
+      this.authorization = { authorization: `Bearer ${answer.access_token}` };
     return res.status;
   }
 

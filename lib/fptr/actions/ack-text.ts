@@ -45,8 +45,11 @@ function stringLeaves(root: unknown): Leaf[] {
   const visit = (holder: unknown): void => {
     if (holder === null || typeof holder !== 'object') return;
     const container = holder as Record<string, unknown> | unknown[];
-    const entries: Array<[string | number, unknown]> = Array.isArray(container) ? container.map((item, i) => [i, item]) : Object.entries(container);
-    for (let i = entries.length - 1; i >= 0; i--) pending.push({ holder: container, key: entries[i]![0], value: entries[i]![1] });
+    const entries: Array<[string | number, unknown]> = Array.isArray(container)
+      ? container.map((item, i) => [i, item])
+      : Object.entries(container);
+    for (let i = entries.length - 1; i >= 0; i--)
+      pending.push({ holder: container, key: entries[i]![0], value: entries[i]![1] });
   };
   visit(root);
   for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {

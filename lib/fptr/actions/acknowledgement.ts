@@ -37,7 +37,8 @@ export function statusAcknowledgement(status: unknown, detail: unknown, msgError
   } else {
     throw new AcknowledgementError(`status must be success, failure or auto (got ${describeValue(status)})`);
   }
-  let text = detail === undefined || detail === null ? '' : typeof detail === 'string' ? detail : asJson(detail, 'the detail');
+  let text =
+    detail === undefined || detail === null ? '' : typeof detail === 'string' ? detail : asJson(detail, 'the detail');
   if (text === '' && resolved === 'failure') text = errorMessage(msgError) ?? '';
   return { status: resolved, detail: text, by: 'node-red' };
 }
@@ -48,7 +49,9 @@ function asJson(value: unknown, what: string): string {
   try {
     text = JSON.stringify(value);
   } catch (err) {
-    throw new AcknowledgementError(`${what} cannot be written as JSON (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
+    throw new AcknowledgementError(
+      `${what} cannot be written as JSON (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`,
+    );
   }
   if (text === undefined) throw new AcknowledgementError(`cannot send a ${typeof value} as ${what}`);
   return text;
@@ -58,6 +61,7 @@ function asJson(value: unknown, what: string): string {
 export function fitAcknowledgement(value: unknown): FittedText {
   if (typeof value === 'string') return fitText(value);
   if (value === undefined) throw new AcknowledgementError('the acknowledgement is empty');
-  if (typeof value === 'object' || typeof value === 'number' || typeof value === 'boolean') return fitJson(asJson(value, 'the acknowledgement'));
+  if (typeof value === 'object' || typeof value === 'number' || typeof value === 'boolean')
+    return fitJson(asJson(value, 'the acknowledgement'));
   throw new AcknowledgementError(`cannot send a ${typeof value} as an acknowledgement`);
 }

@@ -43,7 +43,9 @@ function checkCondition(cond: unknown, where: string): FilterCondition {
 
 function checkGroup(group: unknown, where: string): FilterGroup {
   if (!isObject(group)) {
-    throw new FindOptionError(`${where} must be a [field, relation, value] condition or {logical_operator, conditions} (got ${describeValue(group)})`);
+    throw new FindOptionError(
+      `${where} must be a [field, relation, value] condition or {logical_operator, conditions} (got ${describeValue(group)})`,
+    );
   }
   const { logical_operator: op, conditions } = group;
   // FPTR only knows lowercase operators and answers "AND" with a 400.
@@ -51,7 +53,10 @@ function checkGroup(group: unknown, where: string): FilterGroup {
     throw new FindOptionError(`${where}.logical_operator must be "and" or "or" (got ${describeValue(op)})`);
   }
   if (!Array.isArray(conditions)) throw new FindOptionError(`${where}.conditions must be an array`);
-  return { logical_operator: op as FilterGroup['logical_operator'], conditions: conditions.map((c, i) => checkCondition(c, `${where}.conditions[${i}]`)) };
+  return {
+    logical_operator: op as FilterGroup['logical_operator'],
+    conditions: conditions.map((c, i) => checkCondition(c, `${where}.conditions[${i}]`)),
+  };
 }
 
 /** `[[field, relation, value], …]` (all must match) or `{logical_operator, conditions}`; empty = everything. */
@@ -62,7 +67,9 @@ export function parseFilters(value: unknown): Filters {
     return filters.map((c, i) => {
       const cond = checkCondition(c, `filters[${i}]`);
       if (!Array.isArray(cond)) {
-        throw new FindOptionError(`filters[${i}]: a list of filters holds only [field, relation, value] conditions; wrap groups in {"logical_operator": "and", "conditions": [...]}`);
+        throw new FindOptionError(
+          `filters[${i}]: a list of filters holds only [field, relation, value] conditions; wrap groups in {"logical_operator": "and", "conditions": [...]}`,
+        );
       }
       return cond;
     });
@@ -73,15 +80,18 @@ export function parseFilters(value: unknown): Filters {
 /** The id of the record to read. */
 export function parseRecordId(value: unknown, where: string): number {
   const id = entityId(value);
-  if (id === undefined) throw new FindOptionError(`${where} must be a positive whole number (got ${describeValue(value)})`);
+  if (id === undefined)
+    throw new FindOptionError(`${where} must be a positive whole number (got ${describeValue(value)})`);
   return id;
 }
 
 /** `"code, sg_status_list"` or `["code", "sg_status_list"]`; empty means every field (`*`). */
 export function parseFields(value: unknown): string[] {
-  const list = typeof value === 'string' ? value.split(',') : value ?? [];
+  const list = typeof value === 'string' ? value.split(',') : (value ?? []);
   if (!Array.isArray(list) || !list.every((f) => typeof f === 'string')) {
-    throw new FindOptionError(`fields must be a comma-separated list or an array of field names (got ${describeValue(value)})`);
+    throw new FindOptionError(
+      `fields must be a comma-separated list or an array of field names (got ${describeValue(value)})`,
+    );
   }
   const fields = list.map((f: string) => f.trim()).filter((f) => f !== '');
   return fields.length === 0 ? ['*'] : fields;
@@ -94,21 +104,30 @@ export function parseFields(value: unknown): string[] {
 export function parseSort(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   const items = typeof value === 'string' ? value.split(',') : value;
-  if (!Array.isArray(items)) throw new FindOptionError(`sort must be text such as "-updated_at,id" or an array (got ${describeValue(value)})`);
-  const keys = items.map((item: unknown, i) => {
-    if (typeof item === 'string') return item.trim();
-    if (item !== null && typeof item === 'object' && typeof (item as { field_name?: unknown }).field_name === 'string') {
-      const { field_name: field, direction } = item as { field_name: string; direction?: unknown };
-      return direction === 'desc' ? `-${field}` : field;
-    }
-    throw new FindOptionError(`sort[${i}] must be a field name or {field_name, direction} (got ${describeValue(item)})`);
-  }).filter((key) => key !== '');
+  if (!Array.isArray(items))
+    throw new FindOptionError(`sort must be text such as "-updated_at,id" or an array (got ${describeValue(value)})`);
+  const keys = items
+    .map((item: unknown, i) => {
+      if (typeof item === 'string') return item.trim();
+      if (
+        item !== null &&
+        typeof item === 'object' &&
+        typeof (item as { field_name?: unknown }).field_name === 'string'
+      ) {
+        const { field_name: field, direction } = item as { field_name: string; direction?: unknown };
+        return direction === 'desc' ? `-${field}` : field;
+      }
+      throw new FindOptionError(
+        `sort[${i}] must be a field name or {field_name, direction} (got ${describeValue(item)})`,
+      );
+    })
+    .filter((key) => key !== '');
   return keys.length === 0 ? undefined : keys.join(',');
 }
 
 /** 0 (or nothing) means all records, over as many pages as it takes. */
 export function parseLimit(value: unknown): number | undefined {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value ?? 0;
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : (value ?? 0);
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
     throw new FindOptionError(`limit must be a whole number, 0 for all records (got ${describeValue(value)})`);
   }

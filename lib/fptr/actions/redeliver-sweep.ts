@@ -55,7 +55,9 @@ export function toUnixSeconds(value: unknown, where: string): number {
     ms = /^\d+(\.\d+)?$/.test(text) ? toUnixSeconds(Number(text), where) * 1000 : Date.parse(text);
   }
   if (ms === undefined || Number.isNaN(ms)) {
-    throw new WindowError(`${where} must be a time (Unix seconds or ms, ISO 8601 text or Date), got ${describeValue(value)}`);
+    throw new WindowError(
+      `${where} must be a time (Unix seconds or ms, ISO 8601 text or Date), got ${describeValue(value)}`,
+    );
   }
   return Math.floor(ms / 1000);
 }
@@ -85,23 +87,30 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function sweepFailedDeliveries(api: SweepApi, hookId: string, window: Window, concurrency: number): Promise<SweepSummary> {
+export async function sweepFailedDeliveries(
+  api: SweepApi,
+  hookId: string,
+  window: Window,
+  concurrency: number,
+): Promise<SweepSummary> {
   const listed = await api.listDeliveries(hookId, { status: 'failed', from: window.from, to: window.to });
   // The status filter is applied again here: redelivering a delivered event would duplicate work downstream.
   const failedOnes = listed.filter((d) => d.status === undefined || d.status === 'failed');
   const slots = new Semaphore(concurrency);
   // One outcome per delivery, kept in list order so the summary reads the same on every run.
-  const outcomes = await Promise.all(failedOnes.map(async (delivery) => {
-    const release = await slots.acquire();
-    try {
-      await api.redeliver(delivery.id);
-      return undefined;
-    } catch (err) {
-      return { id: delivery.id, error: message(err) };
-    } finally {
-      release();
-    }
-  }));
+  const outcomes = await Promise.all(
+    failedOnes.map(async (delivery) => {
+      const release = await slots.acquire();
+      try {
+        await api.redeliver(delivery.id);
+        return undefined;
+      } catch (err) {
+        return { id: delivery.id, error: message(err) };
+      } finally {
+        release();
+      }
+    }),
+  );
   const failed = outcomes.filter((o): o is { id: string; error: string } => o !== undefined);
   return {
     hookId,

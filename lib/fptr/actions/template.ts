@@ -120,7 +120,9 @@ function asText(value: unknown, path: string): string {
     return JSON.stringify(value);
   } catch (err) {
     // A circular or BigInt-holding value: say which placeholder, not just "Converting circular structure".
-    throw new TemplateError(`"{{${path}}}" cannot be written as text: ${err instanceof Error ? err.message : String(err)}`);
+    throw new TemplateError(
+      `"{{${path}}}" cannot be written as text: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -133,7 +135,9 @@ function resolve(context: unknown, path: string, missing: MissingPolicy): unknow
 }
 
 function fill(pieces: Piece[], context: unknown, missing: MissingPolicy): string {
-  return pieces.map((piece) => ('text' in piece ? piece.text : asText(resolve(context, piece.path, missing), piece.path))).join('');
+  return pieces
+    .map((piece) => ('text' in piece ? piece.text : asText(resolve(context, piece.path, missing), piece.path)))
+    .join('');
 }
 
 /** Fills every placeholder in a piece of text. */
@@ -156,7 +160,9 @@ export function renderJson(template: unknown, context: unknown, missing: Missing
   if (template !== null && typeof template === 'object') {
     // fromEntries defines each key as an own property, so a "__proto__" key stays a key instead
     // of replacing the prototype of the result (and hiding the field from JSON).
-    return Object.fromEntries(Object.entries(template).map(([key, value]) => [key, renderJson(value, context, missing)]));
+    return Object.fromEntries(
+      Object.entries(template).map(([key, value]) => [key, renderJson(value, context, missing)]),
+    );
   }
   return template;
 }

@@ -30,8 +30,11 @@ export function parseOperation(value: unknown, where = 'operation'): Operation {
 }
 
 export function parseMultiEntityMode(value: unknown): MultiEntityMode {
-  if (typeof value === 'string' && (MULTI_ENTITY_MODES as readonly string[]).includes(value)) return value as MultiEntityMode;
-  throw new OperationError(`multi-entity mode must be one of ${MULTI_ENTITY_MODES.join(', ')} (got ${describe(value)})`);
+  if (typeof value === 'string' && (MULTI_ENTITY_MODES as readonly string[]).includes(value))
+    return value as MultiEntityMode;
+  throw new OperationError(
+    `multi-entity mode must be one of ${MULTI_ENTITY_MODES.join(', ')} (got ${describe(value)})`,
+  );
 }
 
 /** A missing value reads as "nothing" here: the user left out a part of the operation. */
@@ -49,7 +52,11 @@ function parseId(value: unknown, where: string): number {
  * The entity an operation targets: an `{type, id}` link (e.g. `msg.payload.entity` of an event) or,
  * for create, just the type name as a string or `{type}`.
  */
-export function parseTarget(value: unknown, operation: Operation, where = 'entity'): { entityType: string; id?: number } {
+export function parseTarget(
+  value: unknown,
+  operation: Operation,
+  where = 'entity',
+): { entityType: string; id?: number } {
   let type: unknown;
   let id: unknown;
   if (typeof value === 'string') type = value;
@@ -73,10 +80,12 @@ function isLink(value: unknown): boolean {
  */
 export function applyMultiEntityMode(data: Record<string, unknown>, mode: MultiEntityMode): Record<string, unknown> {
   if (mode === 'set') return data;
-  return Object.fromEntries(Object.entries(data).map(([field, value]) => [
-    field,
-    Array.isArray(value) && value.every(isLink) ? { multi_entity_update_mode: mode, value } : value,
-  ]));
+  return Object.fromEntries(
+    Object.entries(data).map(([field, value]) => [
+      field,
+      Array.isArray(value) && value.every(isLink) ? { multi_entity_update_mode: mode, value } : value,
+    ]),
+  );
 }
 
 /**
@@ -114,14 +123,22 @@ export function buildOperation(
  * One element of an operations array. Accepts the node's own vocabulary and FPTR's `_batch` one:
  * `{operation | request_type, entity: {type,id} | "Type" | type, id | record_id, data | fields}`.
  */
-export function parseOperationItem(item: unknown, index: number, fallback: Operation | undefined, mode: MultiEntityMode): EntityOperation {
+export function parseOperationItem(
+  item: unknown,
+  index: number,
+  fallback: Operation | undefined,
+  mode: MultiEntityMode,
+): EntityOperation {
   const where = `payload[${index}]`;
   if (!isObject(item)) throw new OperationError(`${where} must be an object (got ${describe(item)})`);
   const rawOp = item.operation ?? item.request_type ?? fallback;
   const operation = parseOperation(rawOp, `${where}.operation`);
   const ref = isObject(item.entity) ? item.entity : { type: item.entity ?? item.type };
   const target = { type: ref.type, id: ref.id ?? item.id ?? item.record_id };
-  return buildOperation(operation, target, item.data ?? item.fields, mode, { entity: `${where}.entity`, fields: `${where}.data` });
+  return buildOperation(operation, target, item.data ?? item.fields, mode, {
+    entity: `${where}.entity`,
+    fields: `${where}.data`,
+  });
 }
 
 /** `_batch` takes create/update/delete only; revive must be sent on its own. */
@@ -134,7 +151,9 @@ export function toBatchRequest(op: EntityOperation, index: number): BatchRequest
     case 'delete':
       return { request_type: 'delete', entity: op.entityType, record_id: op.id as number };
     case 'revive':
-      throw new OperationError(`payload[${index}]: revive cannot be batched (FPTR _batch runs create, update and delete); send revives one message each`);
+      throw new OperationError(
+        `payload[${index}]: revive cannot be batched (FPTR _batch runs create, update and delete); send revives one message each`,
+      );
   }
 }
 

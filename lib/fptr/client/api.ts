@@ -54,7 +54,13 @@ export interface SearchOptions {
 
 export type BatchRequest =
   | { request_type: 'create'; entity: string; data: Record<string, unknown>; options?: { fields?: string[] } }
-  | { request_type: 'update'; entity: string; record_id: number; data: Record<string, unknown>; options?: { fields?: string[] } }
+  | {
+      request_type: 'update';
+      entity: string;
+      record_id: number;
+      data: Record<string, unknown>;
+      options?: { fields?: string[] };
+    }
   | { request_type: 'delete'; entity: string; record_id: number };
 
 /** A delivery record from the webhook deliveries API (fptr-api.md §4.4). */
@@ -90,14 +96,26 @@ export interface FptrApi {
   serverInfo(): Promise<Record<string, unknown>>;
   /** The ApiUser (script) or HumanUser the credentials log in as; cached. */
   currentUser(): Promise<EntityRef | null>;
-  read(entityType: string, id: number, options?: { fields?: string[]; returnOnly?: 'active' | 'retired' }): Promise<FlatRecord>;
+  read(
+    entityType: string,
+    id: number,
+    options?: { fields?: string[]; returnOnly?: 'active' | 'retired' },
+  ): Promise<FlatRecord>;
   search(entityType: string, options?: SearchOptions): Promise<FlatRecord[]>;
   create(entityType: string, data: Record<string, unknown>, options?: { fields?: string[] }): Promise<FlatRecord>;
-  update(entityType: string, id: number, data: Record<string, unknown>, options?: { fields?: string[] }): Promise<FlatRecord>;
+  update(
+    entityType: string,
+    id: number,
+    data: Record<string, unknown>,
+    options?: { fields?: string[] },
+  ): Promise<FlatRecord>;
   delete(entityType: string, id: number): Promise<void>;
   revive(entityType: string, id: number): Promise<boolean>;
   /** One `_batch` request per chunk (`chunkSize` default 200); results in request order. */
-  batch(requests: BatchRequest[], options?: { chunkSize?: number }): Promise<Array<FlatRecord | { type: string; id: number; deleted: true }>>;
+  batch(
+    requests: BatchRequest[],
+    options?: { chunkSize?: number },
+  ): Promise<Array<FlatRecord | { type: string; id: number; deleted: true }>>;
   listDeliveries(hookId: string, options?: ListDeliveriesOptions): Promise<DeliveryRecord[]>;
   readDelivery(deliveryId: string): Promise<DeliveryRecord>;
   acknowledge(deliveryId: string, acknowledgement: string): Promise<void>;

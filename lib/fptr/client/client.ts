@@ -3,8 +3,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Pool } from 'undici';
 import { Semaphore } from '../../util/semaphore';
 import {
-  FptrError, MAX_ERROR_TEXT, failedBeforeSend, formatSeconds, httpError, isNetworkFailure, networkError,
-  parseErrorObjects, timeoutError, tooLargeError, unreadableError,
+  FptrError,
+  MAX_ERROR_TEXT,
+  failedBeforeSend,
+  formatSeconds,
+  httpError,
+  isNetworkFailure,
+  networkError,
+  parseErrorObjects,
+  timeoutError,
+  tooLargeError,
+  unreadableError,
 } from './fptr-error';
 import { flattenRecord, isJsonApiRecord } from './records';
 import { readLimited } from './response-body';
@@ -130,7 +139,9 @@ export class FptrClient implements FptrApi {
     this.#basePath = url.pathname.replace(/\/+$/, '');
     this.siteUrl = siteKey(url);
     this.#auth = checkAuth(options.auth);
-    this.#scrubber = new SecretScrubber([this.#auth.grant === 'client_credentials' ? this.#auth.scriptKey : this.#auth.password]);
+    this.#scrubber = new SecretScrubber([
+      this.#auth.grant === 'client_credentials' ? this.#auth.scriptKey : this.#auth.password,
+    ]);
     const sudoAs = options.sudoAs?.trim();
     this.#sudoAs = sudoAs ? sudoAs : undefined;
 
@@ -166,7 +177,9 @@ export class FptrClient implements FptrApi {
   }
 
   async serverInfo(): Promise<Record<string, unknown>> {
-    return this.#call({ method: 'GET', path: '', auth: true, idempotent: true }, (res) => dataObject(res, 'GET /api/v1'));
+    return this.#call({ method: 'GET', path: '', auth: true, idempotent: true }, (res) =>
+      dataObject(res, 'GET /api/v1'),
+    );
   }
 
   currentUser(): Promise<EntityRef | null> {
@@ -177,17 +190,24 @@ export class FptrClient implements FptrApi {
     return this.#currentUser;
   }
 
-  async read(entityType: string, id: number, options: { fields?: string[]; returnOnly?: 'active' | 'retired' } = {}): Promise<FlatRecord> {
+  async read(
+    entityType: string,
+    id: number,
+    options: { fields?: string[]; returnOnly?: 'active' | 'retired' } = {},
+  ): Promise<FlatRecord> {
     const query = new URLSearchParams({ fields: fieldList(options.fields) });
     if (options.returnOnly) query.set('options[return_only]', options.returnOnly);
     const path = `${entityPath(entityType)}/${recordId(id)}`;
-    return this.#call({ method: 'GET', path, query, auth: true, idempotent: true }, (res) => recordOf(res, `GET ${path}`));
+    return this.#call({ method: 'GET', path, query, auth: true, idempotent: true }, (res) =>
+      recordOf(res, `GET ${path}`),
+    );
   }
 
   async search(entityType: string, options: SearchOptions = {}): Promise<FlatRecord[]> {
     const filters = options.filters ?? [];
     const limit = options.limit;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw configError(`limit must be a whole number ≥ 0, got ${limit}`);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
+      throw configError(`limit must be a whole number ≥ 0, got ${limit}`);
     if (limit === 0) return [];
     const requested = positiveInt(options.pageSize, DEFAULT_PAGE_SIZE, 'pageSize');
     if (requested > MAX_PAGE_SIZE) throw configError(`pageSize must be at most ${MAX_PAGE_SIZE}, got ${requested}`);
@@ -197,34 +217,70 @@ export class FptrClient implements FptrApi {
     if (options.sort) body.sort = options.sort;
     const searchOptions: Record<string, unknown> = {};
     if (options.returnOnly) searchOptions.return_only = options.returnOnly;
-    if (options.includeArchivedProjects !== undefined) searchOptions.include_archived_projects = options.includeArchivedProjects;
+    if (options.includeArchivedProjects !== undefined)
+      searchOptions.include_archived_projects = options.includeArchivedProjects;
     if (Object.keys(searchOptions).length > 0) body.options = searchOptions;
 
     const path = `${entityPath(entityType)}/_search`;
     const contentType = Array.isArray(filters) ? ARRAY_FILTERS : HASH_FILTERS;
     const records: FlatRecord[] = [];
     for (let page = 1; ; page++) {
-      const rows = await this.#call({
-        method: 'POST', path, contentType, json: { ...body, page: { size: pageSize, number: page } }, auth: true, idempotent: true,
-      }, (res) => dataArray(res, `POST ${path}`).map((row) => toRecord(row, res.status, `POST ${path}`)));
+      const rows = await this.#call(
+        {
+          method: 'POST',
+          path,
+          contentType,
+          json: { ...body, page: { size: pageSize, number: page } },
+          auth: true,
+          idempotent: true,
+        },
+        (res) => dataArray(res, `POST ${path}`).map((row) => toRecord(row, res.status, `POST ${path}`)),
+      );
       records.push(...rows);
       if (limit !== undefined && records.length >= limit) return records.slice(0, limit);
       if (rows.length < pageSize) return records;
     }
   }
 
-  async create(entityType: string, data: Record<string, unknown>, options: { fields?: string[] } = {}): Promise<FlatRecord> {
+  async create(
+    entityType: string,
+    data: Record<string, unknown>,
+    options: { fields?: string[] } = {},
+  ): Promise<FlatRecord> {
     const path = entityPath(entityType);
-    return this.#call({
-      method: 'POST', path, query: returnFields(options.fields), json: data, contentType: JSON_TYPE, auth: true, idempotent: false,
-    }, (res) => recordOf(res, `POST ${path}`));
+    return this.#call(
+      {
+        method: 'POST',
+        path,
+        query: returnFields(options.fields),
+        json: data,
+        contentType: JSON_TYPE,
+        auth: true,
+        idempotent: false,
+      },
+      (res) => recordOf(res, `POST ${path}`),
+    );
   }
 
-  async update(entityType: string, id: number, data: Record<string, unknown>, options: { fields?: string[] } = {}): Promise<FlatRecord> {
+  async update(
+    entityType: string,
+    id: number,
+    data: Record<string, unknown>,
+    options: { fields?: string[] } = {},
+  ): Promise<FlatRecord> {
     const path = `${entityPath(entityType)}/${recordId(id)}`;
-    return this.#call({
-      method: 'PUT', path, query: returnFields(options.fields), json: data, contentType: JSON_TYPE, auth: true, idempotent: true,
-    }, (res) => recordOf(res, `PUT ${path}`));
+    return this.#call(
+      {
+        method: 'PUT',
+        path,
+        query: returnFields(options.fields),
+        json: data,
+        contentType: JSON_TYPE,
+        auth: true,
+        idempotent: true,
+      },
+      (res) => recordOf(res, `PUT ${path}`),
+    );
   }
 
   async delete(entityType: string, id: number): Promise<void> {
@@ -234,31 +290,57 @@ export class FptrClient implements FptrApi {
 
   async revive(entityType: string, id: number): Promise<boolean> {
     const path = `${entityPath(entityType)}/${recordId(id)}`;
-    return this.#call({
-      method: 'POST', path, query: new URLSearchParams({ revive: 'true' }), auth: true, idempotent: true,
-    }, (res) => (res.body as { meta?: { did_revive?: unknown } | null } | null | undefined)?.meta?.did_revive === true);
+    return this.#call(
+      {
+        method: 'POST',
+        path,
+        query: new URLSearchParams({ revive: 'true' }),
+        auth: true,
+        idempotent: true,
+      },
+      (res) => (res.body as { meta?: { did_revive?: unknown } | null } | null | undefined)?.meta?.did_revive === true,
+    );
   }
 
-  async batch(requests: BatchRequest[], options: { chunkSize?: number } = {}): Promise<Array<FlatRecord | { type: string; id: number; deleted: true }>> {
+  async batch(
+    requests: BatchRequest[],
+    options: { chunkSize?: number } = {},
+  ): Promise<Array<FlatRecord | { type: string; id: number; deleted: true }>> {
     const chunkSize = positiveInt(options.chunkSize, BATCH_CHUNK, 'chunkSize');
     const results: Array<FlatRecord | { type: string; id: number; deleted: true }> = [];
     const chunks = Math.ceil(requests.length / chunkSize);
     for (let start = 0; start < requests.length; start += chunkSize) {
       const chunk = requests.slice(start, start + chunkSize);
       try {
-        results.push(...await this.#call({
-          method: 'POST', path: '/entity/_batch', json: { requests: chunk }, contentType: JSON_TYPE, auth: true,
-          // Updates set values, so sending them twice is harmless; creates would duplicate.
-          idempotent: chunk.every((r) => r.request_type === 'update'),
-        }, (res) => {
-          const rows = dataArray(res, 'POST /api/v1/entity/_batch');
-          if (rows.length !== chunk.length) throw unexpected(res.status, 'POST /api/v1/entity/_batch', `${chunk.length} results, got ${rows.length}`);
-          return chunk.map((req, i) => batchResult(req, rows[i], res.status));
-        }));
+        results.push(
+          ...(await this.#call(
+            {
+              method: 'POST',
+              path: '/entity/_batch',
+              json: { requests: chunk },
+              contentType: JSON_TYPE,
+              auth: true,
+              // Updates set values, so sending them twice is harmless; creates would duplicate.
+              idempotent: chunk.every((r) => r.request_type === 'update'),
+            },
+            (res) => {
+              const rows = dataArray(res, 'POST /api/v1/entity/_batch');
+              if (rows.length !== chunk.length)
+                throw unexpected(
+                  res.status,
+                  'POST /api/v1/entity/_batch',
+                  `${chunk.length} results, got ${rows.length}`,
+                );
+              return chunk.map((req, i) => batchResult(req, rows[i], res.status));
+            },
+          )),
+        );
       } catch (err) {
         if (chunks === 1 || !(err instanceof FptrError)) throw err;
         const chunkNo = start / chunkSize + 1;
-        throw err.withNote(`(batch part ${chunkNo} of ${chunks} failed; ${start === 0 ? 'nothing was' : `the first ${start} requests were`} applied)`);
+        throw err.withNote(
+          `(batch part ${chunkNo} of ${chunks} failed; ${start === 0 ? 'nothing was' : `the first ${start} requests were`} applied)`,
+        );
       }
     }
     return results;
@@ -275,8 +357,9 @@ export class FptrClient implements FptrApi {
       if (options.to !== undefined) query.set('to', String(options.to));
       query.set('page[size]', String(pageSize));
       query.set('page[number]', String(page));
-      const rows = await this.#call({ method: 'GET', path, query, auth: true, idempotent: true },
-        (res) => dataArray(res, `GET ${path}`).map((row) => toDelivery(row, res.status, `GET ${path}`)));
+      const rows = await this.#call({ method: 'GET', path, query, auth: true, idempotent: true }, (res) =>
+        dataArray(res, `GET ${path}`).map((row) => toDelivery(row, res.status, `GET ${path}`)),
+      );
       records.push(...rows);
       if (rows.length < pageSize) return records;
     }
@@ -284,13 +367,17 @@ export class FptrClient implements FptrApi {
 
   async readDelivery(deliveryId: string): Promise<DeliveryRecord> {
     const path = `/webhook/deliveries/${pathSegment(deliveryId, 'delivery id')}`;
-    return this.#call({ method: 'GET', path, auth: true, idempotent: true },
-      (res) => toDelivery(dataOf(res), res.status, `GET ${path}`));
+    return this.#call({ method: 'GET', path, auth: true, idempotent: true }, (res) =>
+      toDelivery(dataOf(res), res.status, `GET ${path}`),
+    );
   }
 
   async acknowledge(deliveryId: string, acknowledgement: string): Promise<void> {
     const path = `/webhook/deliveries/${pathSegment(deliveryId, 'delivery id')}`;
-    await this.#call({ method: 'PUT', path, json: { acknowledgement }, contentType: JSON_TYPE, auth: true, idempotent: true }, ignoreBody);
+    await this.#call(
+      { method: 'PUT', path, json: { acknowledgement }, contentType: JSON_TYPE, auth: true, idempotent: true },
+      ignoreBody,
+    );
   }
 
   async redeliver(deliveryId: string): Promise<void> {
@@ -300,9 +387,10 @@ export class FptrClient implements FptrApi {
 
   async #findCurrentUser(): Promise<EntityRef | null> {
     const auth = this.#auth;
-    const [type, field, value, nameField] = auth.grant === 'client_credentials'
-      ? ['ApiUser', 'firstname', auth.scriptName, 'firstname']
-      : ['HumanUser', 'login', auth.login, 'name'];
+    const [type, field, value, nameField] =
+      auth.grant === 'client_credentials'
+        ? ['ApiUser', 'firstname', auth.scriptName, 'firstname']
+        : ['HumanUser', 'login', auth.login, 'name'];
     const [user] = await this.search(type, { filters: [[field, 'is', value]], fields: [nameField], limit: 1 });
     if (!user) return null;
     const name = user[nameField];
@@ -322,15 +410,24 @@ export class FptrClient implements FptrApi {
       form.set('password', auth.password);
     }
     if (this.#sudoAs) form.set('scope', `sudo_as_login:${this.#sudoAs}`);
-    return this.#call({
-      method: 'POST', path: TOKEN_PATH, form, contentType: 'application/x-www-form-urlencoded', auth: false, idempotent: true,
-    }, (res) => {
-      if (typeof res.body !== 'object' || res.body === null) throw unexpected(res.status, 'POST /api/v1/auth/access_token', 'a token object');
-      const answer = res.body as TokenResponse;
-      // From now on a server echoing the Authorization header must not put this token in an error.
-      if (typeof answer.access_token === 'string') this.#scrubber.addToken(answer.access_token);
-      return answer;
-    });
+    return this.#call(
+      {
+        method: 'POST',
+        path: TOKEN_PATH,
+        form,
+        contentType: 'application/x-www-form-urlencoded',
+        auth: false,
+        idempotent: true,
+      },
+      (res) => {
+        if (typeof res.body !== 'object' || res.body === null)
+          throw unexpected(res.status, 'POST /api/v1/auth/access_token', 'a token object');
+        const answer = res.body as TokenResponse;
+        // From now on a server echoing the Authorization header must not put this token in an error.
+        if (typeof answer.access_token === 'string') this.#scrubber.addToken(answer.access_token);
+        return answer;
+      },
+    );
   }
 
   /**
@@ -367,7 +464,12 @@ export class FptrClient implements FptrApi {
         const res = await this.#send(spec, request, body, token, this.#deadlineMs - (performance.now() - started));
         status = res.status;
         if (res.status < 300) return read(res);
-        failure = httpError(res.status, parseErrorObjects(res.body, (text) => this.#clean(text)), request, parseRetryAfter(res.headers['retry-after']));
+        failure = httpError(
+          res.status,
+          parseErrorObjects(res.body, (text) => this.#clean(text)),
+          request,
+          parseRetryAfter(res.headers['retry-after']),
+        );
         if (res.status === 401 && token) {
           if (!reauthed) {
             // The token expired or was revoked early: fetch a new one once and replay.
@@ -383,17 +485,25 @@ export class FptrClient implements FptrApi {
       if (failure.kind === 'closed') throw failure;
       const attempts = attempt + 1;
       if (!isRetryable(failure, spec.idempotent)) {
-        throw failure.retryable ? failure.withNote('(not repeated automatically: FPTR may already have applied it)') : failure;
+        throw failure.retryable
+          ? failure.withNote('(not repeated automatically: FPTR may already have applied it)')
+          : failure;
       }
       if (attempt >= this.#maxRetries) {
-        throw failure.withNote(`(gave up after ${plural(attempts, 'attempt')} in ${formatSeconds(performance.now() - started)})`);
+        throw failure.withNote(
+          `(gave up after ${plural(attempts, 'attempt')} in ${formatSeconds(performance.now() - started)})`,
+        );
       }
       if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.#maxRetryAfterMs) {
-        throw failure.withNote(`(FPTR asked to wait ${formatSeconds(failure.retryAfterMs)}, more than the ${formatSeconds(this.#maxRetryAfterMs)} allowed)`);
+        throw failure.withNote(
+          `(FPTR asked to wait ${formatSeconds(failure.retryAfterMs)}, more than the ${formatSeconds(this.#maxRetryAfterMs)} allowed)`,
+        );
       }
       const wait = retryWaitMs(attempt, failure.retryAfterMs, this.#retryBaseMs, this.#retryMaxMs);
       if (performance.now() - started + wait > this.#deadlineMs) {
-        throw failure.withNote(`(gave up after ${plural(attempts, 'attempt')}: the ${formatSeconds(this.#deadlineMs)} time budget would run out)`);
+        throw failure.withNote(
+          `(gave up after ${plural(attempts, 'attempt')}: the ${formatSeconds(this.#deadlineMs)} time budget would run out)`,
+        );
       }
       await sleep(wait, this.#closing.signal);
       attempt++;
@@ -405,7 +515,13 @@ export class FptrClient implements FptrApi {
    * Sends one HTTP request within a concurrency slot and reads its answer, at most `timeoutMs`
    * long and never past what is left of the call's time budget (`budgetMs`).
    */
-  async #send(spec: RequestSpec, request: string, body: string | null, token: AccessToken | undefined, budgetMs: number): Promise<Response> {
+  async #send(
+    spec: RequestSpec,
+    request: string,
+    body: string | null,
+    token: AccessToken | undefined,
+    budgetMs: number,
+  ): Promise<Response> {
     const release = await this.#slots.acquire();
     this.#inFlight++;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.#inFlight);
@@ -501,7 +617,11 @@ function parseBody(bytes: Buffer, status: number, request: string): unknown {
 }
 
 function unexpected(status: number, request: string, expected: string): FptrError {
-  return new FptrError(`FPTR answered ${request} with an unexpected body (expected ${expected})`, { kind: 'http', status, request });
+  return new FptrError(`FPTR answered ${request} with an unexpected body (expected ${expected})`, {
+    kind: 'http',
+    status,
+    request,
+  });
 }
 
 function configError(message: string): FptrError {
@@ -515,7 +635,8 @@ function dataOf(res: Response): unknown {
 
 function dataObject(res: Response, request: string): Record<string, unknown> {
   const data = dataOf(res);
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw unexpected(res.status, request, 'a data object');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw unexpected(res.status, request, 'a data object');
   return data as Record<string, unknown>;
 }
 
@@ -535,7 +656,11 @@ function recordOf(res: Response, request: string): FlatRecord {
 }
 
 /** `_batch` rows: create/update rows wrap a record in `data`; delete rows report `did_delete`. */
-function batchResult(req: BatchRequest, row: unknown, status: number): FlatRecord | { type: string; id: number; deleted: true } {
+function batchResult(
+  req: BatchRequest,
+  row: unknown,
+  status: number,
+): FlatRecord | { type: string; id: number; deleted: true } {
   if (req.request_type === 'delete') return { type: req.entity, id: req.record_id, deleted: true };
   const record = typeof row === 'object' && row !== null && 'data' in row ? (row as { data: unknown }).data : row;
   return toRecord(record, status, 'POST /api/v1/entity/_batch');
@@ -570,7 +695,8 @@ function pathSegment(value: string, what: string): string {
 }
 
 function recordId(id: number): string {
-  if (!Number.isInteger(id) || id <= 0) throw configError(`record id must be a positive whole number, got ${String(id)}`);
+  if (!Number.isInteger(id) || id <= 0)
+    throw configError(`record id must be a positive whole number, got ${String(id)}`);
   return String(id);
 }
 
@@ -588,13 +714,15 @@ function checkAuth(auth: FptrAuth): FptrAuth {
 
 function positiveInt(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw configError(`${name} must be a whole number ≥ 1, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw configError(`${name} must be a whole number ≥ 1, got ${String(value)}`);
   return value;
 }
 
 function nonNegativeInt(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 0) throw configError(`${name} must be a whole number ≥ 0, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw configError(`${name} must be a whole number ≥ 0, got ${String(value)}`);
   return value;
 }
 

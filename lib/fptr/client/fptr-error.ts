@@ -80,7 +80,8 @@ export function parseErrorObjects(body: unknown, clean: CleanText): FptrErrorObj
   if (typeof body !== 'object' || body === null) return [];
   const errors = (body as { errors?: unknown }).errors;
   if (!Array.isArray(errors)) return [];
-  return errors.slice(0, MAX_ERROR_ENTRIES)
+  return errors
+    .slice(0, MAX_ERROR_ENTRIES)
     .filter(isObject)
     .map((e) => {
       const out: FptrErrorObject = {};
@@ -101,12 +102,20 @@ function cleanValue(value: unknown, clean: CleanText, depth: number): unknown {
   if (depth === 0 || typeof value !== 'object') return null;
   if (Array.isArray(value)) return value.slice(0, MAX_ERROR_ENTRIES).map((v) => cleanValue(v, clean, depth - 1));
   // fromEntries defines own properties, so a key such as "__proto__" stays a plain key.
-  return Object.fromEntries(Object.entries(value).slice(0, MAX_ERROR_ENTRIES)
-    .map(([k, v]) => [clean(k), cleanValue(v, clean, depth - 1)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .slice(0, MAX_ERROR_ENTRIES)
+      .map(([k, v]) => [clean(k), cleanValue(v, clean, depth - 1)]),
+  );
 }
 
 /** `FPTR 400 (code 103): API read() Asset.foo doesn't exist.` — `errors` already cleaned. */
-export function httpError(status: number, errors: FptrErrorObject[], request: string, retryAfterMs?: number): FptrError {
+export function httpError(
+  status: number,
+  errors: FptrErrorObject[],
+  request: string,
+  retryAfterMs?: number,
+): FptrError {
   const first = errors[0];
   const code = typeof first?.code === 'number' ? ` (code ${first.code})` : '';
   const title = typeof first?.title === 'string' && first.title ? first.title : statusText(status);
@@ -117,9 +126,14 @@ export function httpError(status: number, errors: FptrErrorObject[], request: st
 
 /** A success answer larger than the client accepts. */
 export function tooLargeError(status: number, request: string, limitBytes: number): FptrError {
-  return new FptrError(`FPTR's answer to ${request} is larger than ${formatBytes(limitBytes)}; it was not read (ask for fewer records or fields)`, {
-    kind: 'http', status, request,
-  });
+  return new FptrError(
+    `FPTR's answer to ${request} is larger than ${formatBytes(limitBytes)}; it was not read (ask for fewer records or fields)`,
+    {
+      kind: 'http',
+      status,
+      request,
+    },
+  );
 }
 
 /**
@@ -135,19 +149,34 @@ export function unreadableError(status: number | undefined, request: string, cau
 
 function statusText(status: number): string {
   switch (status) {
-    case 301: case 302: case 303: case 307: case 308:
+    case 301:
+    case 302:
+    case 303:
+    case 307:
+    case 308:
       return 'Redirected elsewhere (check the Site URL: use the https:// address the browser ends up at)';
-    case 400: return 'Bad request';
-    case 401: return 'Not authorised (token missing, invalid or expired)';
-    case 403: return 'Forbidden';
-    case 404: return 'Not found';
-    case 415: return 'Unsupported content type';
-    case 429: return 'Too many requests';
-    case 500: return 'Server error';
-    case 502: return 'Bad gateway';
-    case 503: return 'Service unavailable';
-    case 504: return 'Gateway timeout';
-    default: return 'Unexpected response';
+    case 400:
+      return 'Bad request';
+    case 401:
+      return 'Not authorised (token missing, invalid or expired)';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'Not found';
+    case 415:
+      return 'Unsupported content type';
+    case 429:
+      return 'Too many requests';
+    case 500:
+      return 'Server error';
+    case 502:
+      return 'Bad gateway';
+    case 503:
+      return 'Service unavailable';
+    case 504:
+      return 'Gateway timeout';
+    default:
+      return 'Unexpected response';
   }
 }
 
@@ -170,8 +199,14 @@ const NETWORK_WORDS: Record<string, string> = {
 
 /** TLS and DNS problems that waiting will not fix. */
 function isPermanent(code: string): boolean {
-  return code === 'ENOTFOUND' || code.startsWith('CERT_') || code.startsWith('ERR_TLS')
-    || code.includes('CERT') || code.includes('SELF_SIGNED') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE';
+  return (
+    code === 'ENOTFOUND' ||
+    code.startsWith('CERT_') ||
+    code.startsWith('ERR_TLS') ||
+    code.includes('CERT') ||
+    code.includes('SELF_SIGNED') ||
+    code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+  );
 }
 
 /** The error code undici or the socket layer attached, looking through `cause`. */
@@ -201,16 +236,24 @@ export function failedBeforeSend(code: string): boolean {
 
 export function networkError(err: unknown, origin: string, request: string): FptrError {
   const code = networkCodeOf(err);
-  const words = NETWORK_WORDS[code]
-    ?? (code.includes('CERT') || code.startsWith('ERR_TLS') ? `TLS certificate problem (${code})` : `network error (${code})`);
+  const words =
+    NETWORK_WORDS[code] ??
+    (code.includes('CERT') || code.startsWith('ERR_TLS')
+      ? `TLS certificate problem (${code})`
+      : `network error (${code})`);
   return new FptrError(`Could not reach FPTR at ${origin}: ${words}`, {
-    kind: 'network', request, networkCode: code, retryable: !isPermanent(code),
+    kind: 'network',
+    request,
+    networkCode: code,
+    retryable: !isPermanent(code),
   });
 }
 
 export function timeoutError(origin: string, request: string, timeoutMs: number): FptrError {
   return new FptrError(`FPTR at ${origin} did not answer within ${formatSeconds(timeoutMs)}`, {
-    kind: 'timeout', request, retryable: true,
+    kind: 'timeout',
+    request,
+    retryable: true,
   });
 }
 

@@ -14,7 +14,10 @@ export function flattenRecord(record: JsonApiRecord): FlatRecord {
   // fromEntries defines own properties, so a field named "__proto__" in a response stays a field
   // instead of becoming the record's prototype. `type` and `id` come first and name the record
   // itself: a field of the same name must not replace them (a repeated key keeps its place, takes the last value).
-  const self: Array<[string, unknown]> = [['type', record.type], ['id', record.id]];
+  const self: Array<[string, unknown]> = [
+    ['type', record.type],
+    ['id', record.id],
+  ];
   return Object.fromEntries([...self, ...fields, ...self]) as FlatRecord;
 }
 

@@ -12,7 +12,11 @@ export interface LimitedBody {
  * is cut off and the stream destroyed, which closes the connection instead of downloading the
  * rest: a server cannot make the client hold more than `limit` bytes.
  */
-export async function readLimited(body: Readable, limit: number, contentLength: string | string[] | undefined): Promise<LimitedBody> {
+export async function readLimited(
+  body: Readable,
+  limit: number,
+  contentLength: string | string[] | undefined,
+): Promise<LimitedBody> {
   const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
   if (Number.isFinite(declared) && declared > limit) {
     body.destroy();

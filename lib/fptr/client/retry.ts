@@ -13,7 +13,13 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number, random
  * A `Retry-After` of 0 (or a date in the past) must not remove the backoff, or a busy server
  * that says "now" gets every retry at once.
  */
-export function retryWaitMs(attempt: number, retryAfterMs: number | undefined, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function retryWaitMs(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   return Math.max(backoffMs(attempt, baseMs, maxMs, random), retryAfterMs ?? 0);
 }
 

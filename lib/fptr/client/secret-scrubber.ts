@@ -43,8 +43,16 @@ export class SecretScrubber {
 
   #build(): void {
     const secrets = [...this.#fixed, ...this.#tokens].sort((a, b) => b.length - a.length);
-    this.#patterns = secrets.length === 0 ? [] : JSON_LEVELS.map((level) =>
-      new RegExp(secrets.map((secret) => [...secret].map((char) => charPattern(char, level)).join('')).join('|'), 'g'));
+    this.#patterns =
+      secrets.length === 0
+        ? []
+        : JSON_LEVELS.map(
+            (level) =>
+              new RegExp(
+                secrets.map((secret) => [...secret].map((char) => charPattern(char, level)).join('')).join('|'),
+                'g',
+              ),
+          );
   }
 }
 
@@ -55,11 +63,15 @@ const JSON_LEVELS = [0, 1, 2];
 function charPattern(char: string, level: number): string {
   let forms = [char];
   for (let i = 0; i < level; i++) {
-    forms = forms.flatMap((form) => i === 0
-      ? [jsonEscape(form), unicodeEscape(form), ...(form === '/' ? ['\\/'] : [])]
-      : [jsonEscape(form)]);
+    forms = forms.flatMap((form) =>
+      i === 0 ? [jsonEscape(form), unicodeEscape(form), ...(form === '/' ? ['\\/'] : [])] : [jsonEscape(form)],
+    );
   }
-  const patterns = new Set(forms.map((form) => escapeRegExp(form).replace(/\\\\u([0-9a-f]{4})/gi, (m, hex: string) => m.slice(0, -4) + anyCaseHex(hex))));
+  const patterns = new Set(
+    forms.map((form) =>
+      escapeRegExp(form).replace(/\\\\u([0-9a-f]{4})/gi, (m, hex: string) => m.slice(0, -4) + anyCaseHex(hex)),
+    ),
+  );
   patterns.add(percentEncoded(char));
   if (char === ' ') patterns.add('\\+');
   return `(?:${[...patterns].join('|')})`;

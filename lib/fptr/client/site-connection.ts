@@ -18,7 +18,11 @@ export interface SiteConnection {
  * A pooled client for the site's settings. Unusable settings give a client whose every call
  * rejects with `refusal(reason)`, so the nodes using the site report it like any failure.
  */
-export function connectSite(settings: SiteSettings, runtime: SiteRuntimeSettings, refusal: (reason: string) => string): SiteConnection {
+export function connectSite(
+  settings: SiteSettings,
+  runtime: SiteRuntimeSettings,
+  refusal: (reason: string) => string,
+): SiteConnection {
   try {
     const client = new FptrClient(siteClientOptions(settings, runtime));
     return { client, siteUrl: client.siteUrl, close: () => client.close() };
@@ -40,8 +44,7 @@ const TEST_MAX_RETRY_AFTER_MS = 5_000;
 
 /** What the dialog shows: the site, its version and the user the settings log in as, or why not. */
 export type ConnectionReport =
-  | { ok: true; siteName: string | null; version: string | null; user: EntityRef | null }
-  | { ok: false; error: string };
+  { ok: true; siteName: string | null; version: string | null; user: EntityRef | null } | { ok: false; error: string };
 
 /** Settings that cannot make a client at all, so nothing was sent. */
 export interface UnusableSettings {
@@ -49,10 +52,17 @@ export interface UnusableSettings {
 }
 
 /** Tries the settings of the fptr-site dialog once: server info and the user they log in as. */
-export async function testConnection(settings: SiteSettings, runtime: SiteRuntimeSettings): Promise<ConnectionReport | UnusableSettings> {
+export async function testConnection(
+  settings: SiteSettings,
+  runtime: SiteRuntimeSettings,
+): Promise<ConnectionReport | UnusableSettings> {
   let client: FptrClient;
   try {
-    client = new FptrClient({ ...siteClientOptions(settings, runtime), maxRetries: TEST_RETRIES, maxRetryAfterMs: TEST_MAX_RETRY_AFTER_MS });
+    client = new FptrClient({
+      ...siteClientOptions(settings, runtime),
+      maxRetries: TEST_RETRIES,
+      maxRetryAfterMs: TEST_MAX_RETRY_AFTER_MS,
+    });
   } catch (err) {
     if (err instanceof FptrError) return { unusable: err.message };
     throw err;
@@ -60,7 +70,12 @@ export async function testConnection(settings: SiteSettings, runtime: SiteRuntim
   try {
     const info = await client.serverInfo();
     const user = await client.currentUser();
-    return { ok: true, siteName: stringOrNull(info.site_name), version: stringOrNull(info.shotgun_version ?? info.shotgun_version_number), user };
+    return {
+      ok: true,
+      siteName: stringOrNull(info.site_name),
+      version: stringOrNull(info.shotgun_version ?? info.shotgun_version_number),
+      user,
+    };
   } catch (err) {
     if (err instanceof FptrError) return { ok: false, error: err.message };
     throw err;

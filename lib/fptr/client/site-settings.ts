@@ -41,7 +41,8 @@ export function parseSiteUrl(value: unknown): URL {
   } catch {
     throw invalid('Site URL is not a valid URL (expected e.g. https://yoursite.shotgrid.autodesk.com)');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('Site URL must start with https:// or http://');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw invalid('Site URL must start with https:// or http://');
   if (url.username || url.password) throw invalid('Site URL must not contain a user name or password');
   return url;
 }
@@ -141,7 +142,8 @@ function optionalNumber(value: unknown, what: string): number | undefined {
 
 function optionalWholeNumber(value: unknown, what: string, min: number, max: number): number | undefined {
   const n = optionalNumber(value, what);
-  if (n !== undefined && (!Number.isInteger(n) || n < min || n > max)) throw invalid(`${what} must be a whole number from ${min} to ${max}`);
+  if (n !== undefined && (!Number.isInteger(n) || n < min || n > max))
+    throw invalid(`${what} must be a whole number from ${min} to ${max}`);
   return n;
 }
 

@@ -86,8 +86,12 @@ export class TokenSource {
     // Never spend more than half the lifetime on the margin, or short-lived tokens would be
     // refreshed on every call.
     const margin = Math.min(this.marginSeconds, lifetime / 2);
-    const type = typeof res.token_type === 'string' && res.token_type.toLowerCase() !== 'bearer' ? res.token_type : 'Bearer';
-    const token: AccessToken = { header: `${type} ${res.access_token}`, refreshAt: started + (lifetime - margin) * 1000 };
+    const type =
+      typeof res.token_type === 'string' && res.token_type.toLowerCase() !== 'bearer' ? res.token_type : 'Bearer';
+    const token: AccessToken = {
+      header: `${type} ${res.access_token}`,
+      refreshAt: started + (lifetime - margin) * 1000,
+    };
     this.#current = token;
     this.#refusals = 0;
     this.#refusal = undefined;

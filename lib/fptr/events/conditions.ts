@@ -129,14 +129,16 @@ function nonEmpty<T>(list: readonly T[] | undefined): list is readonly T[] {
 
 function numberSet(list: readonly number[], what: string): Set<number> {
   for (const n of list) {
-    if (typeof n !== 'number' || !Number.isFinite(n)) throw new ConditionError(`${what}: ${describeValue(n)} is not a number`);
+    if (typeof n !== 'number' || !Number.isFinite(n))
+      throw new ConditionError(`${what}: ${describeValue(n)} is not a number`);
   }
   return new Set(list);
 }
 
 function eventTypeCheck(patterns: readonly string[]): Check {
   const matches = compileWildcards(patterns);
-  return (d) => (matches(eventTypeOf(d)) ? undefined : `event type ${describeValue(eventTypeOf(d))} is not ${patterns.join(', ')}`);
+  return (d) =>
+    matches(eventTypeOf(d)) ? undefined : `event type ${describeValue(eventTypeOf(d))} is not ${patterns.join(', ')}`;
 }
 
 function operationCheck(operations: readonly string[]): Check {
@@ -148,7 +150,9 @@ function operationCheck(operations: readonly string[]): Check {
   const wanted = new Set(operations);
   return (d) => {
     const op = operationOf(d);
-    return op !== undefined && wanted.has(op) ? undefined : `operation ${op ?? 'unknown'} is not ${operations.join(', ')}`;
+    return op !== undefined && wanted.has(op)
+      ? undefined
+      : `operation ${op ?? 'unknown'} is not ${operations.join(', ')}`;
   };
 }
 
@@ -156,7 +160,9 @@ function entityTypeCheck(patterns: readonly string[]): Check {
   const matches = compileWildcards(patterns);
   return (d) => {
     const type = entityTypeOf(d);
-    return type !== undefined && matches(type) ? undefined : `entity type ${type ?? 'unknown'} is not ${patterns.join(', ')}`;
+    return type !== undefined && matches(type)
+      ? undefined
+      : `entity type ${type ?? 'unknown'} is not ${patterns.join(', ')}`;
   };
 }
 
@@ -184,9 +190,11 @@ function attributeCheck(names: readonly string[]): Check | undefined {
  */
 function matchEventsCheck(map: MatchEventsMap): Check | undefined {
   const proto: unknown = Object.getPrototypeOf(map);
-  if (proto !== null && proto !== Object.prototype) throw new ConditionError('matchEvents: expected a plain {"event type": [attribute names]} map');
+  if (proto !== null && proto !== Object.prototype)
+    throw new ConditionError('matchEvents: expected a plain {"event type": [attribute names]} map');
   const notEventType = Object.keys(map).find((key) => NOT_EVENT_TYPES.has(key));
-  if (notEventType !== undefined) throw new ConditionError(`matchEvents: ${JSON.stringify(notEventType)} is not an event type`);
+  if (notEventType !== undefined)
+    throw new ConditionError(`matchEvents: ${JSON.stringify(notEventType)} is not an event type`);
   if (Object.keys(map).length === 0) return undefined;
   const entries = Object.entries(map).map(([pattern, attrs]) => {
     const list = typeof attrs === 'string' ? [attrs] : attrs;
@@ -221,7 +229,8 @@ function userChecks(c: EventConditions): Check[] {
     checks.push((d) => {
       const { user, sudoActualUser } = actorsOf(d);
       if (user?.type === 'ApiUser') return `made by a script (${describeRef(user)})`;
-      if (sudoActualUser?.type === 'ApiUser') return `made by a script (${describeRef(sudoActualUser)}) acting as ${describeRef(user)}`;
+      if (sudoActualUser?.type === 'ApiUser')
+        return `made by a script (${describeRef(sudoActualUser)}) acting as ${describeRef(user)}`;
       return undefined;
     });
   }
@@ -270,7 +279,8 @@ const loopGuardCheck: Check = (d, ctx) => {
 };
 
 /** What a value operator compares with, ready to use; a string when the value is unusable. */
-type Prepared = { kind: 'value'; value: unknown } | { kind: 'list'; values: unknown[] } | { kind: 'link'; pattern: LinkPattern };
+type Prepared =
+  { kind: 'value'; value: unknown } | { kind: 'list'; values: unknown[] } | { kind: 'link'; pattern: LinkPattern };
 
 function prepare(op: ValueOperator, value: unknown): Prepared | string {
   if (value === undefined) return 'no value given';
@@ -292,7 +302,8 @@ function prepare(op: ValueOperator, value: unknown): Prepared | string {
 
 function valueCheck(cond: ValueCondition, index: number): Check {
   const { op } = cond;
-  if (!VALUE_OPERATORS.includes(op)) throw new ConditionError(`value condition ${index + 1}: unknown operator ${describeValue(op)}`);
+  if (!VALUE_OPERATORS.includes(op))
+    throw new ConditionError(`value condition ${index + 1}: unknown operator ${describeValue(op)}`);
   const label = `value condition ${index + 1} (${op}${cond.source ? ` ${cond.source}` : ''})`;
   let fixed: Prepared | undefined;
   if (!cond.dynamic) {

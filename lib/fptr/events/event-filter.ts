@@ -30,7 +30,8 @@ export class EventFilter {
     private readonly matcher: EventMatcher,
     private readonly guard: LoopGuardOptions,
   ) {
-    if (guard.on && guard.lookupOwnUser) this.ownUser = new OwnUser(guard.lookupOwnUser, (state, previous) => guard.onChange?.(state, previous));
+    if (guard.on && guard.lookupOwnUser)
+      this.ownUser = new OwnUser(guard.lookupOwnUser, (state, previous) => guard.onChange?.(state, previous));
   }
 
   get guardNote(): GuardNote | undefined {
@@ -50,7 +51,9 @@ export class EventFilter {
     const indexes = this.matcher.dynamicValueIndexes;
     if (indexes.length === 0) return this.matcher.match(delivery, { loopGuard });
     const values: unknown[] = [];
-    return Promise.all(indexes.map(async (i) => (values[i] = await readValue(i)))).then(() => this.matcher.match(delivery, { loopGuard, values }));
+    return Promise.all(indexes.map(async (i) => (values[i] = await readValue(i)))).then(() =>
+      this.matcher.match(delivery, { loopGuard, values }),
+    );
   }
 
   /** Counts one message that passed or was dropped. */

@@ -1,4 +1,10 @@
-import { ConditionError, VALUE_OPERATORS, type EventConditions, type ValueCondition, type ValueOperator } from './conditions';
+import {
+  ConditionError,
+  VALUE_OPERATORS,
+  type EventConditions,
+  type ValueCondition,
+  type ValueOperator,
+} from './conditions';
 import { describeValue } from '../../util/describe-value';
 import { parseMatchEvents, MatchEventsSyntaxError } from './match-events';
 
@@ -95,12 +101,15 @@ export function conditionsFromSettings(s: FilterSettings, evaluate: (rule: Value
 
 function valueCondition(row: unknown, index: number, evaluate: (rule: ValueRule) => unknown): ValueCondition {
   const label = `value condition ${index + 1}`;
-  if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new ConditionError(`${label} must be an {op, v, vt} row (got ${describeValue(row)})`);
+  if (row === null || typeof row !== 'object' || Array.isArray(row))
+    throw new ConditionError(`${label} must be an {op, v, vt} row (got ${describeValue(row)})`);
   const rule = row as ValueRule;
-  if (!VALUE_OPERATORS.includes(rule.op as ValueOperator)) throw new ConditionError(`${label}: unknown operator "${rule.op}"`);
+  if (!VALUE_OPERATORS.includes(rule.op as ValueOperator))
+    throw new ConditionError(`${label}: unknown operator "${rule.op}"`);
   const op = rule.op as ValueOperator;
   const vt = rule.vt ?? 'str';
-  if (!(VALUE_TYPES as readonly string[]).includes(vt)) throw new ConditionError(`${label}: values of type "${vt}" are not supported`);
+  if (!(VALUE_TYPES as readonly string[]).includes(vt))
+    throw new ConditionError(`${label}: values of type "${vt}" are not supported`);
   if (isPerMessageType(vt)) return { op, dynamic: true, source: `${vt}.${rule.v ?? ''}` };
   let value: unknown;
   try {
@@ -108,6 +117,7 @@ function valueCondition(row: unknown, index: number, evaluate: (rule: ValueRule)
   } catch (err) {
     throw new ConditionError(`${label}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (typeof value === 'number' && Number.isNaN(value)) throw new ConditionError(`${label}: "${rule.v}" is not a number`);
+  if (typeof value === 'number' && Number.isNaN(value))
+    throw new ConditionError(`${label}: "${rule.v}" is not a number`);
   return { op, value, source: vt === 'env' ? `env ${rule.v ?? ''}` : undefined };
 }

@@ -128,9 +128,16 @@ export function parseMatchEvents(text: string): MatchEventsMap {
     throw new MatchEventsSyntaxError('matchEvents: expected a {"event type": [attribute names]} map');
   }
   for (const [eventType, attrs] of doc) {
-    if (NOT_EVENT_TYPES.has(eventType)) throw new MatchEventsSyntaxError(`matchEvents: ${JSON.stringify(eventType)} is not an event type`);
-    if (attrs !== null && typeof attrs !== 'string' && !(Array.isArray(attrs) && attrs.every((a) => typeof a === 'string'))) {
-      throw new MatchEventsSyntaxError(`matchEvents: ${describeValue(eventType)} must map to a list of attribute names, "*" or None`);
+    if (NOT_EVENT_TYPES.has(eventType))
+      throw new MatchEventsSyntaxError(`matchEvents: ${JSON.stringify(eventType)} is not an event type`);
+    if (
+      attrs !== null &&
+      typeof attrs !== 'string' &&
+      !(Array.isArray(attrs) && attrs.every((a) => typeof a === 'string'))
+    ) {
+      throw new MatchEventsSyntaxError(
+        `matchEvents: ${describeValue(eventType)} must map to a list of attribute names, "*" or None`,
+      );
     }
   }
   return Object.fromEntries(doc) as MatchEventsMap;

@@ -8,9 +8,7 @@ import type { LoopGuard } from './conditions';
  */
 
 export type OwnUserState =
-  | { kind: 'pending' }
-  | { kind: 'resolved'; user: EntityRef }
-  | { kind: 'failed'; error: string };
+  { kind: 'pending' } | { kind: 'resolved'; user: EntityRef } | { kind: 'failed'; error: string };
 
 export interface OwnUserOptions {
   firstRetryMs?: number;

@@ -50,7 +50,11 @@ export function valuesEqual(actual: unknown, expected: unknown, depth = 0): bool
     return pattern !== undefined && linkMatches(actual, pattern);
   }
   if (Array.isArray(actual)) {
-    return Array.isArray(expected) && actual.length === expected.length && actual.every((a, i) => valuesEqual(a, expected[i], depth + 1));
+    return (
+      Array.isArray(expected) &&
+      actual.length === expected.length &&
+      actual.every((a, i) => valuesEqual(a, expected[i], depth + 1))
+    );
   }
   switch (typeof actual) {
     case 'number':
@@ -63,7 +67,9 @@ export function valuesEqual(actual: unknown, expected: unknown, depth = 0): bool
       return false;
     default:
       if (!isObject(actual) || !isObject(expected)) return false;
-      return sameKeys(actual, expected) && Object.keys(actual).every((k) => valuesEqual(actual[k], expected[k], depth + 1));
+      return (
+        sameKeys(actual, expected) && Object.keys(actual).every((k) => valuesEqual(actual[k], expected[k], depth + 1))
+      );
   }
 }
 
@@ -75,7 +81,11 @@ function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boole
 /** A "one of" list: an array, or a comma-separated string as typed into a text field. */
 export function asOneOfList(expected: unknown): unknown[] | undefined {
   if (Array.isArray(expected)) return expected;
-  if (typeof expected === 'string') return expected.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof expected === 'string')
+    return expected
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   if (expected === undefined) return undefined;
   return [expected];
 }

@@ -21,16 +21,16 @@ export interface DeliveryBody {
   timestamp?: string;
 }
 
-export type DeliveryBodyResult =
-  | { ok: true; body: DeliveryBody }
-  | { ok: false; reason: 'json' | 'shape' | 'depth' };
+export type DeliveryBodyResult = { ok: true; body: DeliveryBody } | { ok: false; reason: 'json' | 'shape' | 'depth' };
 
 /** Fields a duplicate-detection key is built from: a delivery where one is an object or array is refused. */
 const IDENTITY_FIELDS = ['delivery_id', 'event_log_entry_id', 'attribute_name', 'id'] as const;
 
 /** A delivery whose identity fields are scalars, so a duplicate-detection key can be built from them. */
 function isIdentifiable(value: unknown): value is Delivery {
-  return isDelivery(value) && IDENTITY_FIELDS.every((field) => typeof value[field] !== 'object' || value[field] === null);
+  return (
+    isDelivery(value) && IDENTITY_FIELDS.every((field) => typeof value[field] !== 'object' || value[field] === null)
+  );
 }
 
 /**
@@ -44,7 +44,8 @@ export function nestsDeeperThan(raw: Buffer, max: number): boolean {
   for (let i = 0; i < raw.length; i++) {
     const byte = raw[i];
     if (inString) {
-      if (byte === 0x5c) i++; // backslash: the next byte is escaped
+      if (byte === 0x5c)
+        i++; // backslash: the next byte is escaped
       else if (byte === 0x22) inString = false;
     } else if (byte === 0x22) {
       inString = true;

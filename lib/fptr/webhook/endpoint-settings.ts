@@ -52,7 +52,8 @@ export interface SettingsWarning {
   params: Record<string, string>;
 }
 
-export type SettingsResult = { ok: true; settings: EndpointSettings; warnings: SettingsWarning[] } | { ok: false; problem: SettingsProblem };
+export type SettingsResult =
+  { ok: true; settings: EndpointSettings; warnings: SettingsWarning[] } | { ok: false; problem: SettingsProblem };
 
 /** Plain paths only: express patterns (`:id`, `*`, `(…)`) would route requests the raw capture never keys. */
 const PATH_PATTERN = /^\/[A-Za-z0-9._~/-]*$/;
@@ -104,10 +105,15 @@ export function invalidAddresses(value: unknown): string[] {
 
 /** Reads the node's settings; the first unusable one is named in `problem`. */
 export function endpointSettings(config: EndpointConfig, runtime: EndpointRuntimeSettings): SettingsResult {
-  const fail = (key: SettingsProblem['key'], params: Record<string, string>): SettingsResult => ({ ok: false, problem: { key, params } });
+  const fail = (key: SettingsProblem['key'], params: Record<string, string>): SettingsResult => ({
+    ok: false,
+    problem: { key, params },
+  });
   const path = webhookPath(config.url);
   if (path === undefined) return fail('invalid-path', { path: webhookPathAsTyped(config.url) });
-  const maxBytes = parseByteSize(text(config.maxBodySize) || runtime.fptrWebhookInMaxBodySize || runtime.apiMaxLength || DEFAULT_MAX_BODY);
+  const maxBytes = parseByteSize(
+    text(config.maxBodySize) || runtime.fptrWebhookInMaxBodySize || runtime.apiMaxLength || DEFAULT_MAX_BODY,
+  );
   if (maxBytes === undefined) return fail('invalid-size', { size: text(config.maxBodySize) });
   const dedupSeconds = dedupWindowSeconds(config.dedupWindow);
   if (dedupSeconds === undefined) return fail('invalid-dedup-window', { value: text(config.dedupWindow) });

@@ -95,7 +95,8 @@ export class PacedEmitter<T> {
       return;
     }
     setImmediate(this.markSliceStart);
-    const count = waiting > catchUpAt ? Math.min(waiting, Math.max(this.slice, this.arrived)) : Math.min(waiting, this.slice);
+    const count =
+      waiting > catchUpAt ? Math.min(waiting, Math.max(this.slice, this.arrived)) : Math.min(waiting, this.slice);
     this.arrived = 0;
     const end = this.head + count;
     while (this.head < end) this.sendOne(this.queue[this.head++]);

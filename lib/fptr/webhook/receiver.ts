@@ -121,7 +121,13 @@ function sgHeaders(headers: IncomingHttpHeaders): Record<string, string> {
  * DRAIN_BYTES and within `deadlineMs`, else the connection is cut. One that finishes keeps its
  * keep-alive connection.
  */
-function answerThenDrain(req: IncomingMessage, res: ServerResponse, status: number, body: Buffer, deadlineMs: number): void {
+function answerThenDrain(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: Buffer,
+  deadlineMs: number,
+): void {
   res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': body.length });
   res.write(body);
   let drained = 0;
@@ -249,14 +255,25 @@ export class WebhookReceiver {
       return this.reject(res, 503, BUSY, RETRY_AFTER);
     }
     const parsed = parseDeliveryBody(body);
-    if (!parsed.ok) return this.reject(res, 400, parsed.reason === 'json' ? BAD_JSON : parsed.reason === 'depth' ? TOO_DEEP : BAD_SHAPE);
+    if (!parsed.ok)
+      return this.reject(
+        res,
+        400,
+        parsed.reason === 'json' ? BAD_JSON : parsed.reason === 'depth' ? TOO_DEEP : BAD_SHAPE,
+      );
     reply(res, 200, OK);
     // The answer is written; the messages only queue here and leave on later turns.
     this.dispatch(parsed.body, req.headers, new Date().toISOString());
   }
 
   /** Answers `status`; with `unread`, a request whose body is still (partly) on its way. */
-  private reject(res: ServerResponse, status: number, body: Buffer, extra?: OutgoingHttpHeaders, unread?: IncomingMessage): void {
+  private reject(
+    res: ServerResponse,
+    status: number,
+    body: Buffer,
+    extra?: OutgoingHttpHeaders,
+    unread?: IncomingMessage,
+  ): void {
     if (unread && !unread.complete) answerThenDrain(unread, res, status, body, this.options.readTimeoutMs);
     else reply(res, status, body, extra);
     this.counts.rejected++;

@@ -7,7 +7,14 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { helper } from '../../support/runtime';
 import { HttpNodeServer } from '../../support/http-node';
 import { openUpload, send, type RawResponse } from '../../support/webhook-client';
-import { batchBody, sgHeaders, singleBody, taskChange, testConnectionBody, TIMESTAMP } from '../../support/webhook-fixtures';
+import {
+  batchBody,
+  sgHeaders,
+  singleBody,
+  taskChange,
+  testConnectionBody,
+  TIMESTAMP,
+} from '../../support/webhook-fixtures';
 import { signBody } from '../../../lib/fptr/webhook/signature';
 import type { Delivery } from '../../../lib/fptr/contract';
 import { RawBodyCapture, capturedBody, type ExpressApp } from '../../../lib/node-red/raw-body-capture';
@@ -70,7 +77,11 @@ function throwingCaptureModule(reported: unknown[]): (RED: NodeAPI) => void {
       const thrower = (): never => {
         throw new TypeError('Cannot convert object to primitive value');
       };
-      capture.add('POST', '/boom/admit', { ...base, admit: thrower, respond: (req, res) => receiver.handlePost(req, res, capturedBody(req)) });
+      capture.add('POST', '/boom/admit', {
+        ...base,
+        admit: thrower,
+        respond: (req, res) => receiver.handlePost(req, res, capturedBody(req)),
+      });
       capture.add('POST', '/boom/respond', { ...base, respond: thrower });
       this.on('close', () => {
         capture.delete('POST', '/boom/admit');
@@ -82,7 +93,16 @@ function throwingCaptureModule(reported: unknown[]): (RED: NodeAPI) => void {
 }
 
 function webhook(props: Record<string, unknown> = {}): FlowNode {
-  return { id: 'w1', type: 'fptr-webhook-in', z: 'tab', url: PATH, split: true, dedupWindow: 600, wires: [['out']], ...props };
+  return {
+    id: 'w1',
+    type: 'fptr-webhook-in',
+    z: 'tab',
+    url: PATH,
+    split: true,
+    dedupWindow: 600,
+    wires: [['out']],
+    ...props,
+  };
 }
 
 const TAB: FlowNode = { id: 'tab', type: 'tab', label: 'webhook' };
@@ -99,14 +119,22 @@ describe('fptr-webhook-in', function () {
   let base = '';
   let received: Msg[] = [];
 
-  async function start(flow: Flow, credentials: Record<string, unknown> = { w1: { secret: SECRET } }, modules: unknown[] = []) {
+  async function start(
+    flow: Flow,
+    credentials: Record<string, unknown> = { w1: { secret: SECRET } },
+    modules: unknown[] = [],
+  ) {
     await helper.load([wrapped, ...(modules as (typeof wrapped)[])], flow, credentials);
     base = await server.listen();
     received = [];
     collect('out', received);
   }
 
-  function post(body: string | Buffer, headers: Record<string, string> = sgHeaders(), path = PATH): Promise<RawResponse> {
+  function post(
+    body: string | Buffer,
+    headers: Record<string, string> = sgHeaders(),
+    path = PATH,
+  ): Promise<RawResponse> {
     return send(base + path, { body, headers });
   }
 
@@ -139,7 +167,10 @@ describe('fptr-webhook-in', function () {
       await start([TAB, webhook(), OUT]);
       const delivery = taskChange(1);
       const headers = sgHeaders('hook-uuid-1');
-      const res = await post(singleBody(delivery), { ...headers, 'x-sg-signature': signBody(SECRET, singleBody(delivery)) });
+      const res = await post(singleBody(delivery), {
+        ...headers,
+        'x-sg-signature': signBody(SECRET, singleBody(delivery)),
+      });
       res.status.should.equal(200);
       JSON.parse(res.body).should.eql({ ok: true });
       await receivedCount(1);
@@ -304,7 +335,16 @@ describe('fptr-webhook-in', function () {
 
     it('answers 400 for JSON that is not an FPTR delivery body', async function () {
       await start([TAB, webhook(), OUT]);
-      for (const bad of ['[]', '"text"', '{}', '{"data": {}}', '{"data": []}', '{"data": {"deliveries": []}}', '{"data": {"deliveries": [{"id": "1"}]}}', '{"data": {"event_type": 5}}']) {
+      for (const bad of [
+        '[]',
+        '"text"',
+        '{}',
+        '{"data": {}}',
+        '{"data": []}',
+        '{"data": {"deliveries": []}}',
+        '{"data": {"deliveries": [{"id": "1"}]}}',
+        '{"data": {"event_type": 5}}',
+      ]) {
         await expectRefused(await signed(bad), 400);
       }
     });
@@ -314,7 +354,10 @@ describe('fptr-webhook-in', function () {
       const big = batchBody(Array.from({ length: 10 }, (_, i) => taskChange(i)));
       big.length.should.be.above(1024);
       await expectRefused(await signed(big), 413);
-      await expectRefused(await send(base + PATH, { body: big, chunked: true, headers: { 'x-sg-signature': signBody(SECRET, big) } }), 413);
+      await expectRefused(
+        await send(base + PATH, { body: big, chunked: true, headers: { 'x-sg-signature': signBody(SECRET, big) } }),
+        413,
+      );
       const small = await signed(body);
       small.status.should.equal(200);
     });
@@ -327,12 +370,15 @@ describe('fptr-webhook-in', function () {
       socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
       socket.on('error', () => undefined); // the reset when the server cuts the upload is the expected outcome
       const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-      socket.write(`POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200000000\r\n\r\n`);
+      socket.write(
+        `POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200000000\r\n\r\n`,
+      );
       const chunk = Buffer.alloc(1024 * 1024, 0x20);
       const pump = async (): Promise<void> => {
         while (!socket.destroyed && written < 64 * 1024 * 1024) {
           written += chunk.length;
-          if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+          if (!socket.write(chunk))
+            await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
         }
       };
       await Promise.all([pump(), closed]);
@@ -375,11 +421,19 @@ describe('fptr-webhook-in', function () {
 
     it('believes X-Forwarded-For only from a peer in the configured proxies', async function () {
       const forwarded = { 'x-forwarded-for': '127.0.0.1, 203.0.113.7' };
-      await start([TAB, webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: '10.0.0.0/8, 192.0.2.1' }), OUT]);
+      await start([
+        TAB,
+        webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: '10.0.0.0/8, 192.0.2.1' }),
+        OUT,
+      ]);
       // This test's peer is loopback, which is not one of those proxies: the header is the client's word.
       await expectRefused(await signed(body, forwarded), 403);
       await helper.unload();
-      await start([TAB, webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: ['10.0.0.0/8', '127.0.0.1'] }), OUT]);
+      await start([
+        TAB,
+        webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: ['10.0.0.0/8', '127.0.0.1'] }),
+        OUT,
+      ]);
       (await signed(body, forwarded)).status.should.equal(200);
       await helper.unload();
       // Left empty: loopback, as for flows saved before the property existed.
@@ -388,7 +442,11 @@ describe('fptr-webhook-in', function () {
     });
 
     it('does not start with an invalid proxy entry, and says why', async function () {
-      await start([TAB, webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: '10.0.0.0/8, proxy.example.com' }), OUT]);
+      await start([
+        TAB,
+        webhook({ allowList: ['203.0.113.0/24'], trustProxy: true, proxies: '10.0.0.0/8, proxy.example.com' }),
+        OUT,
+      ]);
       const errors = helper
         .log()
         .args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string })
@@ -406,7 +464,9 @@ describe('fptr-webhook-in', function () {
       const invalid = helper
         .log()
         .args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string })
-        .filter((event: { level: number; msg: string }) => event.level === 20 && event.msg.includes('errors.invalid-path'))
+        .filter(
+          (event: { level: number; msg: string }) => event.level === 20 && event.msg.includes('errors.invalid-path'),
+        )
         .map((event: { id: string }) => event.id);
       invalid.sort().should.eql(bad.map((_, i) => `p${i}`));
       for (const url of good) (await signed(body, {}, url)).status.should.equal(200);
@@ -423,7 +483,13 @@ describe('fptr-webhook-in', function () {
     });
 
     it('does not start with an invalid allow-list entry, path or size, and says why', async function () {
-      await start([TAB, webhook({ allowList: ['10.0.0.0/33'] }), webhook({ id: 'w2', url: '/a/:id' }), webhook({ id: 'w3', url: '/b', maxBodySize: 'lots' }), OUT]);
+      await start([
+        TAB,
+        webhook({ allowList: ['10.0.0.0/33'] }),
+        webhook({ id: 'w2', url: '/a/:id' }),
+        webhook({ id: 'w3', url: '/b', maxBodySize: 'lots' }),
+        OUT,
+      ]);
       const errors = helper
         .log()
         .args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string })
@@ -538,15 +604,25 @@ describe('fptr-webhook-in', function () {
       const refused = await signed(batch(100));
       refused.status.should.equal(503);
       should(refused.headers['retry-after']).equal('10');
-      const warnings = helper.log().args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string });
-      warnings.some((w: { level: number; id: string; msg: string }) => w.level === 30 && w.id === 'w1' && w.msg.includes('errors.busy')).should.be.true();
+      const warnings = helper
+        .log()
+        .args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string });
+      warnings
+        .some(
+          (w: { level: number; id: string; msg: string }) =>
+            w.level === 30 && w.id === 'w1' && w.msg.includes('errors.busy'),
+        )
+        .should.be.true();
       await receivedCount(50);
       received.should.have.length(50);
       (await signed(batch(200))).status.should.equal(200);
       await receivedCount(100);
-      received.map((m) => (m.payload as Delivery).event_log_entry_id).should.eql(
-        [...Array.from({ length: 50 }, (_, i) => 812_000 + i), ...Array.from({ length: 50 }, (_, i) => 812_200 + i)],
-      );
+      received
+        .map((m) => (m.payload as Delivery).event_log_entry_id)
+        .should.eql([
+          ...Array.from({ length: 50 }, (_, i) => 812_000 + i),
+          ...Array.from({ length: 50 }, (_, i) => 812_200 + i),
+        ]);
     });
   });
 
@@ -559,7 +635,10 @@ describe('fptr-webhook-in', function () {
 
     it('answers 503 with Retry-After to a body that completes after a redeploy changed the secret', async function () {
       await start([TAB, webhook(), OUT]);
-      const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });
+      const upload = openUpload(base + PATH, Buffer.byteLength(body), {
+        ...sgHeaders(),
+        'x-sg-signature': signBody(SECRET, body),
+      });
       await upload.accepted;
       // A changed name marks the node changed, as the credentials do that the editor sends inside an edited node.
       await helper.setFlows([TAB, webhook({ name: 'edited' }), OUT], 'nodes', { w1: { secret: 'the-new-secret' } });
@@ -577,7 +656,10 @@ describe('fptr-webhook-in', function () {
     it('answers 503 to a late body also when httpNodeMiddleware puts the node route behind it', async function () {
       helper.settings({ httpNodeMiddleware: (_req: Request, _res: Response, next: NextFunction) => next() });
       await start([TAB, webhook(), OUT]);
-      const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });
+      const upload = openUpload(base + PATH, Buffer.byteLength(body), {
+        ...sgHeaders(),
+        'x-sg-signature': signBody(SECRET, body),
+      });
       await upload.accepted;
       await helper.setFlows([TAB, webhook({ name: 'edited' }), OUT], 'nodes', { w1: { secret: 'the-new-secret' } });
       upload.end(body);
@@ -588,7 +670,10 @@ describe('fptr-webhook-in', function () {
 
     it('answers 503 to a body that completes after its node was removed', async function () {
       await start([TAB, webhook(), OUT]);
-      const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });
+      const upload = openUpload(base + PATH, Buffer.byteLength(body), {
+        ...sgHeaders(),
+        'x-sg-signature': signBody(SECRET, body),
+      });
       await upload.accepted;
       await helper.setFlows([TAB, OUT], 'nodes');
       upload.end(body);
@@ -600,7 +685,10 @@ describe('fptr-webhook-in', function () {
     it('answers 408 and closes the connection when the body does not arrive within fptrWebhookInReadTimeout', async function () {
       helper.settings({ fptrWebhookInReadTimeout: 300 } as Parameters<typeof helper.settings>[0]);
       await start([TAB, webhook(), OUT]);
-      const upload = openUpload(base + PATH, Buffer.byteLength(body), { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) });
+      const upload = openUpload(base + PATH, Buffer.byteLength(body), {
+        ...sgHeaders(),
+        'x-sg-signature': signBody(SECRET, body),
+      });
       await upload.accepted;
       upload.write(body.slice(0, 20));
       const res = await upload.response;
@@ -621,7 +709,9 @@ describe('fptr-webhook-in', function () {
       socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
       socket.on('error', () => undefined); // a reset when the server cuts the connection is the expected outcome
       const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-      socket.write(`POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"data":`);
+      socket.write(
+        `POST ${PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"data":`,
+      );
       await closed;
       answer.should.startWith('HTTP/1.1 403');
     });
@@ -629,8 +719,15 @@ describe('fptr-webhook-in', function () {
     it('warns about a read timeout setting that is not a number of milliseconds and keeps the default', async function () {
       helper.settings({ fptrWebhookInReadTimeout: 'soon' } as Parameters<typeof helper.settings>[0]);
       await start([TAB, webhook(), OUT]);
-      const warnings = helper.log().args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string });
-      warnings.some((w: { level: number; id: string; msg: string }) => w.level === 30 && w.id === 'w1' && w.msg.includes('errors.invalid-read-timeout')).should.be.true();
+      const warnings = helper
+        .log()
+        .args.map((args: unknown[]) => args[0] as { level: number; id: string; msg: string });
+      warnings
+        .some(
+          (w: { level: number; id: string; msg: string }) =>
+            w.level === 30 && w.id === 'w1' && w.msg.includes('errors.invalid-read-timeout'),
+        )
+        .should.be.true();
       (await signed(body)).status.should.equal(200);
     });
   });
@@ -645,7 +742,9 @@ describe('fptr-webhook-in', function () {
         res.status.should.equal(500);
         JSON.parse(res.body).should.eql({ error: 'internal error' });
       }
-      reported.map((err) => (err as Error).message).should.eql(['Cannot convert object to primitive value', 'Cannot convert object to primitive value']);
+      reported
+        .map((err) => (err as Error).message)
+        .should.eql(['Cannot convert object to primitive value', 'Cannot convert object to primitive value']);
       (await signed(singleBody(taskChange(1)))).status.should.equal(200);
       await receivedCount(1);
       received.should.have.length(1);
@@ -696,7 +795,17 @@ describe('fptr-webhook-in', function () {
       const httpIn = require('@node-red/nodes/core/network/21-httpin.js') as typeof wrapped;
       const flow: Flow = [
         TAB,
-        { id: 'core', type: 'http in', z: 'tab', url: PATH, method: 'post', upload: false, skipBodyParsing: false, swaggerDoc: '', wires: [[]] },
+        {
+          id: 'core',
+          type: 'http in',
+          z: 'tab',
+          url: PATH,
+          method: 'post',
+          upload: false,
+          skipBodyParsing: false,
+          swaggerDoc: '',
+          wires: [[]],
+        },
         webhook(),
         OUT,
       ];

@@ -31,8 +31,18 @@ return null;`;
 
 function flows(): unknown[] {
   const hook = (id: string, url: string, props: Record<string, unknown>): unknown => ({
-    id, type: 'fptr-webhook-in', z: 'tab1', url, split: true, dedupWindow: 600, emitTests: true,
-    maxBodySize: '', allowList: [], trustProxy: false, wires: [['count', 'sink']], ...props,
+    id,
+    type: 'fptr-webhook-in',
+    z: 'tab1',
+    url,
+    split: true,
+    dedupWindow: 600,
+    emitTests: true,
+    maxBodySize: '',
+    allowList: [],
+    trustProxy: false,
+    wires: [['count', 'sink']],
+    ...props,
   });
   return [
     { id: 'tab1', type: 'tab', label: 'fuzz' },
@@ -40,9 +50,23 @@ function flows(): unknown[] {
     hook('open', '/fuzz/open', { allowList: ['127.0.0.0/8', '::1', '203.0.113.0/24'], trustProxy: true }),
     hook('signed', '/fuzz/signed', { maxBodySize: '64kb', credentials: { secret: SECRET } }),
     { id: 'count', type: 'function', z: 'tab1', func: COUNTER, outputs: 1, wires: [] },
-    { id: 'sink', type: 'function', z: 'tab1', func: 'JSON.stringify(msg.payload); return null;', outputs: 1, wires: [] },
+    {
+      id: 'sink',
+      type: 'function',
+      z: 'tab1',
+      func: 'JSON.stringify(msg.payload); return null;',
+      outputs: 1,
+      wires: [],
+    },
     { id: 'seenIn', type: 'http in', z: 'tab1', url: '/fuzz/seen', method: 'get', wires: [['seenOut']] },
-    { id: 'seenOut', type: 'function', z: 'tab1', func: "msg.payload = global.get('seen') || {}; return msg;", outputs: 1, wires: [['seenRes']] },
+    {
+      id: 'seenOut',
+      type: 'function',
+      z: 'tab1',
+      func: "msg.payload = global.get('seen') || {}; return msg;",
+      outputs: 1,
+      wires: [['seenRes']],
+    },
     { id: 'seenRes', type: 'http response', z: 'tab1', statusCode: '', headers: {}, wires: [] },
   ];
 }
@@ -60,7 +84,20 @@ function render(value: Json): string {
 
 const scalar: fc.Arbitrary<Json> = fc
   .oneof(
-    fc.constantFrom('null', 'true', 'false', '0', '-0', '1e308', '-1e-308', '1e999', '812001', '""', '"\\u0000"', '"\\ud800"'),
+    fc.constantFrom(
+      'null',
+      'true',
+      'false',
+      '0',
+      '-0',
+      '1e308',
+      '-1e-308',
+      '1e999',
+      '812001',
+      '""',
+      '"\\u0000"',
+      '"\\ud800"',
+    ),
     fc.double().filter(Number.isFinite).map(String),
     fc.string({ maxLength: 40 }).map((s) => JSON.stringify(s)),
     fc.string({ unit: 'binary', maxLength: 20 }).map((s) => JSON.stringify(s)),
@@ -68,9 +105,28 @@ const scalar: fc.Arbitrary<Json> = fc
   .map((text) => ({ text }));
 
 const KEYS = [
-  '__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype',
-  'event_type', 'delivery_id', 'event_log_entry_id', 'attribute_name', 'id', 'operation', 'meta', 'data', 'deliveries',
-  'timestamp', 'warning', 'old_value', 'new_value', 'entity', 'project', 'type',
+  '__proto__',
+  'constructor',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'prototype',
+  'event_type',
+  'delivery_id',
+  'event_log_entry_id',
+  'attribute_name',
+  'id',
+  'operation',
+  'meta',
+  'data',
+  'deliveries',
+  'timestamp',
+  'warning',
+  'old_value',
+  'new_value',
+  'entity',
+  'project',
+  'type',
 ];
 const key = fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 12 }));
 
@@ -85,8 +141,20 @@ const { tree } = fc.letrec<{ tree: Json }>((tie) => ({
 
 /** Values that no string can be made of: `${{"toString":0}}` throws. */
 const poison: fc.Arbitrary<Json> = fc.oneof(
-  fc.constantFrom('{"toString":0}', '{"valueOf":{},"toString":null}', '{"__proto__":null,"toString":"x"}', '[{"toString":0}]').map((text) => ({ text })),
-  fc.array(fc.tuple(fc.constantFrom('toString', 'valueOf', '__proto__', 'constructor'), tree), { minLength: 1, maxLength: 3 }).map((obj) => ({ obj })),
+  fc
+    .constantFrom(
+      '{"toString":0}',
+      '{"valueOf":{},"toString":null}',
+      '{"__proto__":null,"toString":"x"}',
+      '[{"toString":0}]',
+    )
+    .map((text) => ({ text })),
+  fc
+    .array(fc.tuple(fc.constantFrom('toString', 'valueOf', '__proto__', 'constructor'), tree), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .map((obj) => ({ obj })),
 );
 
 /**
@@ -100,7 +168,13 @@ const delivery: fc.Arbitrary<Json> = fc
     replaced: fc.dictionary(fc.constantFrom(...KEYS), tree, { maxKeys: 2 }),
     poisoned: fc.oneof(
       { weight: 2, arbitrary: fc.constant<Record<string, Json>>({}) },
-      { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('delivery_id', 'event_log_entry_id', 'attribute_name', 'id'), poison, { minKeys: 1, maxKeys: 2 }) },
+      {
+        weight: 1,
+        arbitrary: fc.dictionary(fc.constantFrom('delivery_id', 'event_log_entry_id', 'attribute_name', 'id'), poison, {
+          minKeys: 1,
+          maxKeys: 2,
+        }),
+      },
     ),
     extra: fc.array(fc.tuple(fc.constantFrom('__proto__', 'constructor', 'toString'), tree), { maxLength: 2 }),
   })
@@ -113,12 +187,23 @@ const delivery: fc.Arbitrary<Json> = fc
   });
 
 const fptrBody: fc.Arbitrary<string> = fc.oneof(
-  delivery.map((d) => render({ obj: [['data', d], ['timestamp', { text: '"2024-05-02T10:11:12Z"' }]] })),
-  fc.array(delivery, { minLength: 1, maxLength: 5 }).map((list) => render({ obj: [['data', { obj: [['deliveries', { arr: list }]] }]] })),
-  // Something else where an object is expected.
-  fc.tuple(fc.constantFrom('data', 'deliveries'), tree).map(([where, odd]) =>
-    where === 'data' ? render({ obj: [['data', odd]] }) : render({ obj: [['data', { obj: [['deliveries', odd]] }]] }),
+  delivery.map((d) =>
+    render({
+      obj: [
+        ['data', d],
+        ['timestamp', { text: '"2024-05-02T10:11:12Z"' }],
+      ],
+    }),
   ),
+  fc
+    .array(delivery, { minLength: 1, maxLength: 5 })
+    .map((list) => render({ obj: [['data', { obj: [['deliveries', { arr: list }]] }]] })),
+  // Something else where an object is expected.
+  fc
+    .tuple(fc.constantFrom('data', 'deliveries'), tree)
+    .map(([where, odd]) =>
+      where === 'data' ? render({ obj: [['data', odd]] }) : render({ obj: [['data', { obj: [['deliveries', odd]] }]] }),
+    ),
 );
 
 /** Brackets nested `depth` deep inside a delivery (or as the whole body). */
@@ -132,7 +217,9 @@ const deepBody: fc.Arbitrary<string> = fc
 
 const hugeBody: fc.Arbitrary<string> = fc
   .tuple(fc.integer({ min: 1, max: 200 }), fc.constantFrom('delivery_id', 'attribute_name', 'filler'))
-  .map(([kb, field]) => JSON.stringify({ data: { ...taskChange(kb), delivery_id: undefined, [field]: 'x'.repeat(kb * 1024) } }));
+  .map(([kb, field]) =>
+    JSON.stringify({ data: { ...taskChange(kb), delivery_id: undefined, [field]: 'x'.repeat(kb * 1024) } }),
+  );
 
 /** The text as bytes, sometimes spoilt: a BOM, invalid UTF-8 inside, UTF-16, cut short. */
 const encoded = (text: fc.Arbitrary<string>): fc.Arbitrary<Buffer> =>
@@ -143,7 +230,11 @@ const encoded = (text: fc.Arbitrary<string>): fc.Arbitrary<Buffer> =>
         return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]);
       case 'invalid': {
         const i = bytes.length === 0 ? 0 : at % bytes.length;
-        return Buffer.concat([bytes.subarray(0, i), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]), bytes.subarray(i)]);
+        return Buffer.concat([
+          bytes.subarray(0, i),
+          Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]),
+          bytes.subarray(i),
+        ]);
       }
       case 'utf16':
         return Buffer.from(body, 'utf16le');
@@ -167,7 +258,13 @@ const body: fc.Arbitrary<Buffer> = fc.oneof(
 // ---- requests -----------------------------------------------------------------------------
 
 /** Header values Node's client will send: printable ASCII and latin-1, as HTTP allows. */
-const headerValue = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: 60 });
+const headerValue = fc.string({
+  unit: fc
+    .integer({ min: 0x20, max: 0xff })
+    .filter((c) => c !== 0x7f)
+    .map((c) => String.fromCharCode(c)),
+  maxLength: 60,
+});
 
 type Signature = 'valid' | 'missing' | 'other-secret' | 'random-hex' | 'garbage' | 'sha256' | 'twice';
 
@@ -187,41 +284,87 @@ interface Shot {
 
 /** Spellings of the webhook path that reach it; express collapses none of `//` for other methods. */
 const pathFor = (base: string, how: string, query: string): string => {
-  const spelled = how === 'upper' ? base.toUpperCase() : how === 'slash' ? base + '/' : how === 'double' ? base.replace(/\//g, '//') : base;
+  const spelled =
+    how === 'upper'
+      ? base.toUpperCase()
+      : how === 'slash'
+        ? base + '/'
+        : how === 'double'
+          ? base.replace(/\//g, '//')
+          : base;
   return query ? `${spelled}?${query}` : spelled;
 };
 
 const shot: fc.Arbitrary<Shot> = fc
   .record({
     target: fc.constantFrom('open' as const, 'signed' as const),
-    method: fc.oneof({ weight: 12, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH') }),
+    method: fc.oneof(
+      { weight: 12, arbitrary: fc.constant('POST') },
+      { weight: 1, arbitrary: fc.constantFrom('GET', 'PUT', 'DELETE', 'PATCH') },
+    ),
     spelling: fc.constantFrom('plain', 'upper', 'slash', 'double'),
     query: fc.oneof(fc.constant(''), fc.constantFrom('a=1', '%zz', 'x=%E0%A4%A', '__proto__[a]=1&constructor=2')),
     body,
-    contentType: fc.option(fc.oneof(
-      fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/json; charset=utf-16le',
-        'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream', ''),
-      headerValue,
-    ), { nil: undefined }),
+    contentType: fc.option(
+      fc.oneof(
+        fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/json; charset=utf-16le',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/octet-stream',
+          '',
+        ),
+        headerValue,
+      ),
+      { nil: undefined },
+    ),
     signature: fc.oneof(
       { weight: 6, arbitrary: fc.constant<Signature>('valid') },
-      { weight: 6, arbitrary: fc.constantFrom<Signature>('missing', 'other-secret', 'random-hex', 'garbage', 'sha256', 'twice') },
+      {
+        weight: 6,
+        arbitrary: fc.constantFrom<Signature>('missing', 'other-secret', 'random-hex', 'garbage', 'sha256', 'twice'),
+      },
     ),
     garbage: headerValue,
     forwardedFor: fc.oneof(
       { weight: 6, arbitrary: fc.constant(undefined) },
       { weight: 1, arbitrary: fc.nat(255).map((n) => `203.0.113.${n}`) },
-      { weight: 1, arbitrary: fc.constantFrom('198.51.100.7', '203.0.113.9, 10.0.0.1', '10.0.0.1, 203.0.113.9', '::ffff:203.0.113.4', '', ' , ', 'unknown') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          '198.51.100.7',
+          '203.0.113.9, 10.0.0.1',
+          '10.0.0.1, 203.0.113.9',
+          '::ffff:203.0.113.4',
+          '',
+          ' , ',
+          'unknown',
+        ),
+      },
       { weight: 1, arbitrary: headerValue },
     ),
-    sgHeaders: fc.dictionary(fc.constantFrom('x-sg-webhook-id', 'x-sg-delivery-id', 'x-sg-event-batch-size', 'x-sg-webhook-site-url'), headerValue, { maxKeys: 3 }),
-    framing: fc.oneof({ weight: 20, arbitrary: fc.constantFrom('length' as const, 'chunked' as const) }, { weight: 1, arbitrary: fc.constant('too-long' as const) }),
+    sgHeaders: fc.dictionary(
+      fc.constantFrom('x-sg-webhook-id', 'x-sg-delivery-id', 'x-sg-event-batch-size', 'x-sg-webhook-site-url'),
+      headerValue,
+      { maxKeys: 3 },
+    ),
+    framing: fc.oneof(
+      { weight: 20, arbitrary: fc.constantFrom('length' as const, 'chunked' as const) },
+      { weight: 1, arbitrary: fc.constant('too-long' as const) },
+    ),
   })
   .map(({ spelling, query, ...rest }) => {
     const post = rest.method === 'POST';
     const s: Shot = {
       ...rest,
-      path: pathFor(rest.target === 'open' ? '/fuzz/open' : '/fuzz/signed', post || spelling !== 'double' ? spelling : 'plain', query),
+      path: pathFor(
+        rest.target === 'open' ? '/fuzz/open' : '/fuzz/signed',
+        post || spelling !== 'double' ? spelling : 'plain',
+        query,
+      ),
     };
     // Other methods pass the editor's body parsers before any node route (Node-RED answers a body
     // they cannot parse itself): the node's 405 is for requests that get through, without a body.
@@ -229,7 +372,10 @@ const shot: fc.Arbitrary<Shot> = fc
     // A counterexample prints the body's size and start, not megabytes of byte values.
     return Object.assign(s, {
       [fc.toStringMethod]: () =>
-        fc.stringify({ ...s, body: `${s.body.length} bytes: ${JSON.stringify(s.body.subarray(0, 300).toString('latin1'))}…` }),
+        fc.stringify({
+          ...s,
+          body: `${s.body.length} bytes: ${JSON.stringify(s.body.subarray(0, 300).toString('latin1'))}…`,
+        }),
     });
   });
 
@@ -324,14 +470,16 @@ describe('fptr-webhook-in under fuzzed requests, in a Node-RED process', functio
 
     // Messages leave after the answer: wait until the counts stop changing.
     let counts = await seen();
-    for (let stable = 0; stable < 3; ) {
+    for (let stable = 0; stable < 3;) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       const next = await seen();
       stable = JSON.stringify(next) === JSON.stringify(counts) ? stable + 1 : 0;
       counts = next;
     }
-    for (const id of refused) should(counts[id] === undefined).be.true(`refused request ${id} sent ${counts[id]} message(s)`);
-    for (const [id, count] of Object.entries(counts)) should(count).be.belowOrEqual(accepted.get(id) ?? 0, `request ${id}`);
+    for (const id of refused)
+      should(counts[id] === undefined).be.true(`refused request ${id} sent ${counts[id]} message(s)`);
+    for (const [id, count] of Object.entries(counts))
+      should(count).be.belowOrEqual(accepted.get(id) ?? 0, `request ${id}`);
     accepted.size.should.be.above(0);
     Object.keys(counts).length.should.be.above(0);
 

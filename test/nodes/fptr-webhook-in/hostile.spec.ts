@@ -18,8 +18,18 @@ const COUNTER = `global.set('count', (global.get('count') || 0) + 1); return nul
  */
 function flows(): unknown[] {
   const hook = (id: string, url: string, props: Record<string, unknown>): unknown => ({
-    id, type: 'fptr-webhook-in', z: 'tab1', url, split: true, dedupWindow: 600, emitTests: false,
-    allowList: [], trustProxy: false, maxBodySize: '', wires: [['count1', 'sink1']], ...props,
+    id,
+    type: 'fptr-webhook-in',
+    z: 'tab1',
+    url,
+    split: true,
+    dedupWindow: 600,
+    emitTests: false,
+    allowList: [],
+    trustProxy: false,
+    maxBodySize: '',
+    wires: [['count1', 'sink1']],
+    ...props,
   });
   return [
     { id: 'tab1', type: 'tab', label: 'hostile' },
@@ -68,10 +78,14 @@ describe('fptr-webhook-in against hostile requests, in a Node-RED process', func
     const before = await count(0);
     const res = await send(runtime!.url + path, { body, headers });
     const good = singleBody(taskChange(Math.floor(Math.random() * 1e6)));
-    const after = await send(runtime!.url + SIGNED, { body: good, headers: { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, good) } }).catch(
-      (err: Error) => ({ status: 0, body: err.message }),
+    const after = await send(runtime!.url + SIGNED, {
+      body: good,
+      headers: { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, good) },
+    }).catch((err: Error) => ({ status: 0, body: err.message }));
+    should(after.status).equal(
+      200,
+      `the next delivery got ${after.status} (${after.body}); Node-RED said:\n${runtime!.log()}`,
     );
-    should(after.status).equal(200, `the next delivery got ${after.status} (${after.body}); Node-RED said:\n${runtime!.log()}`);
     (await count(before + 1)).should.equal(before + 1);
     (await runtime!.alive()).should.be.true();
     return res;
@@ -90,7 +104,10 @@ describe('fptr-webhook-in against hostile requests, in a Node-RED process', func
 
   describe('a body nested deeper than Node-RED can clone', function () {
     const nested = (depth: number): string =>
-      JSON.stringify({ data: { event_type: 'Shotgun_Task_Change', meta: '@' } }).replace('"@"', '['.repeat(depth) + ']'.repeat(depth));
+      JSON.stringify({ data: { event_type: 'Shotgun_Task_Change', meta: '@' } }).replace(
+        '"@"',
+        '['.repeat(depth) + ']'.repeat(depth),
+      );
 
     it('answers 400 to a signed 4 KB body nested 2,000 levels deep into a node with two wires', async function () {
       const body = nested(2000);
@@ -104,11 +121,19 @@ describe('fptr-webhook-in against hostile requests, in a Node-RED process', func
       // {"data":{"meta":[…]}}: the two outer objects count, so 62 arrays make 64 levels.
       const body = nested(62);
       const before = await count(0);
-      const res = await send(runtime!.url + SIGNED, { body, headers: { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) } });
+      const res = await send(runtime!.url + SIGNED, {
+        body,
+        headers: { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, body) },
+      });
       res.status.should.equal(200);
       (await count(before + 1)).should.equal(before + 1);
       const deeper = nested(63);
-      (await send(runtime!.url + SIGNED, { body: deeper, headers: { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, deeper) } })).status.should.equal(400);
+      (
+        await send(runtime!.url + SIGNED, {
+          body: deeper,
+          headers: { ...sgHeaders(), 'x-sg-signature': signBody(SECRET, deeper) },
+        })
+      ).status.should.equal(400);
     });
   });
 });
@@ -128,7 +153,14 @@ describe('fptr-webhook-in on a path the editor serves, in a Node-RED process', f
   });
 
   const hook = (name: string, url: string): unknown => ({
-    id: `hook-${name}`, type: 'fptr-webhook-in', z: 'tab1', name, url, split: true, dedupWindow: 600, wires: [[]],
+    id: `hook-${name}`,
+    type: 'fptr-webhook-in',
+    z: 'tab1',
+    name,
+    url,
+    split: true,
+    dedupWindow: 600,
+    wires: [[]],
   });
   const tab = { id: 'tab1', type: 'tab', label: 'editor paths' };
   // An inject node adds POST /inject/:id to RED.httpAdmin, the app nodes extend.
@@ -136,18 +168,37 @@ describe('fptr-webhook-in on a path the editor serves, in a Node-RED process', f
 
   /** The node's refusal as logged: by catalog key, as Node-RED reads no catalogs for nodes in a plain nodesDir. */
   const refusal = (name: string): string | undefined =>
-    runtime!.log().split('\n').find((line) => line.includes(`[fptr-webhook-in:${name}]`) && line.includes('path-reserved'));
+    runtime!
+      .log()
+      .split('\n')
+      .find((line) => line.includes(`[fptr-webhook-in:${name}]`) && line.includes('path-reserved'));
 
   it('refuses /flows and a route a node added to the admin app, and Deploy still works', async function () {
     runtime = await NodeRedRuntime.start();
-    await runtime.deploy([tab, inject, hook('flows', '/flows'), hook('state', '/FLOWS/state/'), hook('inject', '/inject/inj1'), hook('ok', '/fptr/hook')], '/fptr/hook');
+    await runtime.deploy(
+      [
+        tab,
+        inject,
+        hook('flows', '/flows'),
+        hook('state', '/FLOWS/state/'),
+        hook('inject', '/inject/inj1'),
+        hook('ok', '/fptr/hook'),
+      ],
+      '/fptr/hook',
+    );
     // The inject button and the editor's next Deploy reach the admin app, not the webhooks.
-    (await send(runtime.url + '/inject/inj1', { body: '{}', headers: { 'content-type': 'application/json' } })).status.should.equal(200);
+    (
+      await send(runtime.url + '/inject/inj1', { body: '{}', headers: { 'content-type': 'application/json' } })
+    ).status.should.equal(200);
     await runtime.deploy([tab, inject, hook('ok', '/fptr/hook')], '/fptr/hook');
     const res = await fetch(`${runtime.url}/flows`, { headers: { 'Node-RED-API-Version': 'v1' } });
     const deployed = (await res.json()) as Array<{ id: string }>;
-    deployed.map((n) => n.id).sort().should.eql(['hook-ok', 'inj1', 'tab1']);
-    for (const name of ['flows', 'state', 'inject']) should.exist(refusal(name), `no refusal logged for ${name}:\n${runtime.log()}`);
+    deployed
+      .map((n) => n.id)
+      .sort()
+      .should.eql(['hook-ok', 'inj1', 'tab1']);
+    for (const name of ['flows', 'state', 'inject'])
+      should.exist(refusal(name), `no refusal logged for ${name}:\n${runtime.log()}`);
     should(refusal('ok')).be.undefined();
   });
 

@@ -20,9 +20,19 @@ function flows(): unknown[] {
   return [
     { id: 'tab1', type: 'tab', label: 'webhook' },
     {
-      id: 'wh1', type: 'fptr-webhook-in', z: 'tab1', url: '/fptr/hook', split: true, dedupWindow: 600,
-      dedupStore: 'file', emitTests: false, allowList: [], trustProxy: false, maxBodySize: '',
-      credentials: { secret: SECRET }, wires: [['count1']],
+      id: 'wh1',
+      type: 'fptr-webhook-in',
+      z: 'tab1',
+      url: '/fptr/hook',
+      split: true,
+      dedupWindow: 600,
+      dedupStore: 'file',
+      emitTests: false,
+      allowList: [],
+      trustProxy: false,
+      maxBodySize: '',
+      credentials: { secret: SECRET },
+      wires: [['count1']],
     },
     { id: 'count1', type: 'function', z: 'tab1', func: COUNTER, outputs: 1, wires: [] },
   ];
@@ -79,12 +89,18 @@ describe('fptr-webhook-in in a running Node-RED', function () {
     await runtime.deploy(flows(), HOOK);
     const deliveries = [taskChange(1), taskChange(2)];
     // Spacing and a \\u escape that JSON.parse + JSON.stringify would not give back byte for byte.
-    const body = JSON.stringify({ timestamp: 't', data: { deliveries } }, null, 1).replace('Shotgun_Task_Change', 'Shotgun_Task_\\u0043hange');
+    const body = JSON.stringify({ timestamp: 't', data: { deliveries } }, null, 1).replace(
+      'Shotgun_Task_Change',
+      'Shotgun_Task_\\u0043hange',
+    );
     (await signed(body)).status.should.equal(200);
     should(await count(2)).equal(2);
     should(await runtime.global('lastBatch')).equal('1/2');
 
-    const wrong = await send(runtime.url + HOOK, { body, headers: { 'content-type': 'application/json', 'x-sg-signature': signBody('nope', body) } });
+    const wrong = await send(runtime.url + HOOK, {
+      body,
+      headers: { 'content-type': 'application/json', 'x-sg-signature': signBody('nope', body) },
+    });
     wrong.status.should.equal(401);
     (await send(runtime.url + HOOK, { method: 'GET' })).status.should.equal(405);
     (await send(runtime.url + '/fptr/hook', { body })).status.should.equal(404);
@@ -116,7 +132,8 @@ describe('fptr-webhook-in in a running Node-RED', function () {
     const userDir = runtime.userDir;
     await runtime.deploy(flows(), HOOK);
     const huge = (n: number): string => `${n}-`.padEnd(256 * 1024, 'x');
-    for (let n = 0; n < 12; n++) (await signed(singleBody(taskChange(n, { delivery_id: huge(n) })))).status.should.equal(200);
+    for (let n = 0; n < 12; n++)
+      (await signed(singleBody(taskChange(n, { delivery_id: huge(n) })))).status.should.equal(200);
     should(await count(12)).equal(12);
     await runtime.stop();
 

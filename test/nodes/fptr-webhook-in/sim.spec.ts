@@ -20,7 +20,15 @@ describe('fptr-webhook-in with the FPTR simulator', function () {
   beforeEach(async function () {
     const flow = [
       { id: 'tab', type: 'tab' },
-      { id: 'w1', type: 'fptr-webhook-in', z: 'tab', url: '/fptr/hook', split: true, dedupWindow: 600, wires: [['out']] },
+      {
+        id: 'w1',
+        type: 'fptr-webhook-in',
+        z: 'tab',
+        url: '/fptr/hook',
+        split: true,
+        dedupWindow: 600,
+        wires: [['out']],
+      },
       { id: 'out', type: 'helper', z: 'tab' },
     ];
     await helper.load([server.wrap(webhookNode)], flow, { w1: { secret: SECRET } });
@@ -77,8 +85,15 @@ describe('fptr-webhook-in with the FPTR simulator', function () {
   });
 
   it('splits a batch of several changes into messages in event order', async function () {
-    const hook = sim.createWebhook({ url: hookUrl, token: SECRET, batch_deliveries: true, entity_types: { Task: { update: ['sg_status_list'] } } });
-    const tasks = ['sh010/Animation', 'sh010/Lighting', 'sh020/Animation'].map((key) => FptrSimulator.DEMO.taskIds[key]);
+    const hook = sim.createWebhook({
+      url: hookUrl,
+      token: SECRET,
+      batch_deliveries: true,
+      entity_types: { Task: { update: ['sg_status_list'] } },
+    });
+    const tasks = ['sh010/Animation', 'sh010/Lighting', 'sh020/Animation'].map(
+      (key) => FptrSimulator.DEMO.taskIds[key],
+    );
     for (const id of tasks) sim.update('Task', id, { sg_status_list: 'rev' });
     await sim.whenDeliveriesSettled();
     await receivedCount(3);
@@ -93,7 +108,12 @@ describe('fptr-webhook-in with the FPTR simulator', function () {
   });
 
   it('answers the Test_Connection 200 without sending it on', async function () {
-    const hook = sim.createWebhook({ url: hookUrl, token: SECRET, batch_deliveries: true, entity_types: { Task: { update: [] } } });
+    const hook = sim.createWebhook({
+      url: hookUrl,
+      token: SECRET,
+      batch_deliveries: true,
+      entity_types: { Task: { update: [] } },
+    });
     await sim.testConnection(hook.id);
     await settle();
     const records = sim.deliveries(hook.id);
@@ -103,7 +123,12 @@ describe('fptr-webhook-in with the FPTR simulator', function () {
   });
 
   it('refuses deliveries signed with another token: the simulator records a failed 401', async function () {
-    const hook = sim.createWebhook({ url: hookUrl, token: 'not-the-secret', batch_deliveries: false, entity_types: { Task: { update: [] } } });
+    const hook = sim.createWebhook({
+      url: hookUrl,
+      token: 'not-the-secret',
+      batch_deliveries: false,
+      entity_types: { Task: { update: [] } },
+    });
     sim.update('Task', FptrSimulator.DEMO.taskIds['sh010/Animation'], { sg_status_list: 'hld' });
     await sim.whenDeliveriesSettled();
     await settle();

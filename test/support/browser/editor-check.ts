@@ -78,7 +78,8 @@ export async function readDefinitions(editor: Editor, types: string[]): Promise<
 export function checkLoad(definitions: Definitions, loadErrors: string[]): Problem[] {
   const problems = errorsAs('editor', loadErrors, 'while loading the editor');
   for (const [type, def] of definitions) {
-    if (!def) problems.push({ subject: type, problem: 'no editor definition (its editor script did not register the type)' });
+    if (!def)
+      problems.push({ subject: type, problem: 'no editor definition (its editor script did not register the type)' });
   }
   return problems;
 }
@@ -118,7 +119,10 @@ export async function checkPalette(
     if (!url.startsWith(ownIcon)) {
       problems.push({ subject: type, problem: `palette icon is not the module's own: ${url || 'none'}` });
     } else if (!icons.includes(path.posix.basename(url))) {
-      problems.push({ subject: type, problem: `palette icon ${path.posix.basename(url)} is not in GET /icons for the module` });
+      problems.push({
+        subject: type,
+        problem: `palette icon ${path.posix.basename(url)} is not in GET /icons for the module`,
+      });
     }
   }
   return { problems, labels };
@@ -139,9 +143,9 @@ function breaksBetweenWords(text: string, lines: string[]): boolean {
 /** Texts a person reads in an open dialog: visible text plus placeholders and tooltips. */
 async function dialogTexts(editor: Editor): Promise<string[]> {
   const tray = editor.page.locator('.red-ui-tray').last();
-  const attrs = await tray.locator('[placeholder], [title]').evaluateAll((els) =>
-    els.flatMap((el) => [el.getAttribute('placeholder') ?? '', el.getAttribute('title') ?? '']),
-  );
+  const attrs = await tray
+    .locator('[placeholder], [title]')
+    .evaluateAll((els) => els.flatMap((el) => [el.getAttribute('placeholder') ?? '', el.getAttribute('title') ?? '']));
   return [await tray.innerText(), ...attrs];
 }
 
@@ -159,7 +163,10 @@ export async function checkDialogs(
 ): Promise<Problem[]> {
   const problems: Problem[] = [];
   problems.push(...errorsAs('editor', editor.takeErrors(), 'before the dialogs opened'));
-  const uses = await configProperties(editor, nonConfigTypes(definitions).filter((t) => definitions.get(t)));
+  const uses = await configProperties(
+    editor,
+    nonConfigTypes(definitions).filter((t) => definitions.get(t)),
+  );
   const dropped = new Map<string, string>();
   for (const type of nonConfigTypes(definitions)) {
     if (!definitions.get(type)) continue;
@@ -176,7 +183,10 @@ export async function checkDialogs(
   for (const configType of configTypes(definitions)) {
     const host = uses.find((u) => u.configType === configType && dropped.has(u.type));
     if (!host) {
-      problems.push({ subject: configType, problem: 'no node in the package uses this config node, so no dialog reaches it' });
+      problems.push({
+        subject: configType,
+        problem: 'no node in the package uses this config node, so no dialog reaches it',
+      });
       continue;
     }
     await editor.openNodeDialog(dropped.get(host.type) as string);
@@ -237,7 +247,8 @@ export async function checkHelp(
     for (const key of rawCatalogKeys([view.title], pkg.types)) {
       problems.push({ subject: type, problem: `help title is a missing catalog key: ${key}` });
     }
-    if (view.body.length < 20) problems.push({ subject: type, problem: `help body is empty or a stub: "${view.body}"` });
+    if (view.body.length < 20)
+      problems.push({ subject: type, problem: `help body is empty or a stub: "${view.body}"` });
   }
   problems.push(...errorsAs('editor', editor.takeErrors(), 'help tab'));
   return { problems, help };
@@ -272,12 +283,16 @@ export function checkTranslation(
     // What a person reads: the catalog's spaces may become line breaks, which read as spaces.
     const expected = catalogLabels.get(type)?.replace(/\s+/g, ' ').trim();
     if (expected !== undefined && label !== expected) {
-      problems.push({ subject: type, problem: `${lng}: palette label "${label}" is not the ${lng} catalog's "${expected}"` });
+      problems.push({
+        subject: type,
+        problem: `${lng}: palette label "${label}" is not the ${lng} catalog's "${expected}"`,
+      });
     }
   }
   for (const [type, help] of current.help) {
     if (help.body.length < 20) problems.push({ subject: type, problem: `${lng}: help body is empty or a stub` });
-    else if (help.body === englishHelp.get(type)?.body) problems.push({ subject: type, problem: `${lng}: help is the en-US text` });
+    else if (help.body === englishHelp.get(type)?.body)
+      problems.push({ subject: type, problem: `${lng}: help is the en-US text` });
   }
   return problems;
 }

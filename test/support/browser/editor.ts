@@ -45,7 +45,8 @@ export class Editor {
   ) {
     page.on('pageerror', (err) => this.errors.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {
-      if (msg.type() === 'error' || SWALLOWED_ERROR.test(msg.text())) this.errors.push(`console.${msg.type()}: ${msg.text()}`);
+      if (msg.type() === 'error' || SWALLOWED_ERROR.test(msg.text()))
+        this.errors.push(`console.${msg.type()}: ${msg.text()}`);
     });
   }
 
@@ -73,7 +74,9 @@ export class Editor {
     await this.page.goto(this.baseUrl);
     await this.page.locator('#red-ui-header-button-deploy').waitFor({ state: 'visible', timeout: 30_000 });
     await this.page.locator('#red-ui-loading-progress').waitFor({ state: 'hidden', timeout: 30_000 });
-    await this.page.locator('#red-ui-workspace-chart .red-ui-workspace-chart-event-layer').waitFor({ state: 'attached' });
+    await this.page
+      .locator('#red-ui-workspace-chart .red-ui-workspace-chart-event-layer')
+      .waitFor({ state: 'attached' });
   }
 
   private async mainMenu(itemId: string): Promise<void> {
@@ -275,9 +278,14 @@ export class Editor {
       const folders = [module, ...name.split('/')];
       const file = folders.pop() as string;
       for (const part of folders) folder = await this.expandTreeFolder(folder, part);
-      const row = this.treeLabel(folder, file).locator('xpath=ancestor::div[contains(@class,"red-ui-treeList-label")][1]');
+      const row = this.treeLabel(folder, file).locator(
+        'xpath=ancestor::div[contains(@class,"red-ui-treeList-label")][1]',
+      );
       await row.click();
-      await waitUntil(async () => hasClass(await row.getAttribute('class'), 'selected'), `example ${name} to be selected`);
+      await waitUntil(
+        async () => hasClass(await row.getAttribute('class'), 'selected'),
+        `example ${name} to be selected`,
+      );
       const newFlow = dialog.locator('#red-ui-clipboard-dialog-import-opt-new');
       if (await newFlow.isVisible()) await newFlow.click();
       await this.page.locator('#red-ui-clipboard-dialog-ok:not(.ui-state-disabled)').click();
@@ -325,9 +333,17 @@ export class Editor {
   async unknownTypes(ids: string[]): Promise<string[]> {
     return this.page.evaluate((wanted) => {
       type N = { id: string; type: string };
-      const RED = (window as unknown as {
-        RED: { nodes: { eachNode(cb: (n: N) => void): void; eachConfig(cb: (n: N) => void): void; getType(t: string): unknown } };
-      }).RED;
+      const RED = (
+        window as unknown as {
+          RED: {
+            nodes: {
+              eachNode(cb: (n: N) => void): void;
+              eachConfig(cb: (n: N) => void): void;
+              getType(t: string): unknown;
+            };
+          };
+        }
+      ).RED;
       const unknown = new Set<string>();
       for (const each of [RED.nodes.eachNode, RED.nodes.eachConfig]) {
         each((n) => {
@@ -389,7 +405,10 @@ export class Editor {
     // Children slide into view (jQuery sets overflow:hidden on their list meanwhile); a click
     // during the slide can land on the wrong row.
     const children = entry.locator(':scope > .red-ui-editableList ol').first();
-    await waitUntil(async () => !/overflow/.test((await children.getAttribute('style')) ?? ''), `${text} to finish opening`);
+    await waitUntil(
+      async () => !/overflow/.test((await children.getAttribute('style')) ?? ''),
+      `${text} to finish opening`,
+    );
     return entry;
   }
 
@@ -435,7 +454,10 @@ export class Editor {
    * tab already shown hides it instead.
    */
   async showSidebarTab(id: string): Promise<void> {
-    const button = this.page.locator(`#red-ui-tab-${id}-link-button`).or(this.page.locator(`button[data-tab-id="${id}"]`)).first();
+    const button = this.page
+      .locator(`#red-ui-tab-${id}-link-button`)
+      .or(this.page.locator(`button[data-tab-id="${id}"]`))
+      .first();
     if (!hasClass(await button.getAttribute('class'), 'selected')) await button.click();
   }
 

@@ -79,7 +79,10 @@ export function breakPackage(pkgDir: string, breakage: Breakage): void {
   const html = fs.readFileSync(throwingHtml, 'utf8');
   const opening = /<script type="text\/javascript">/i;
   if (!opening.test(html)) throw new Error(`${throwingHtml} has no editor script to break`);
-  fs.writeFileSync(throwingHtml, html.replace(opening, (tag) => `${tag}\nthrow new Error('deliberately broken editor script');\n`));
+  fs.writeFileSync(
+    throwingHtml,
+    html.replace(opening, (tag) => `${tag}\nthrow new Error('deliberately broken editor script');\n`),
+  );
 
   fs.rmSync(path.join(dist, 'icons', `${breakage.iconRemoved}.svg`));
   fs.rmSync(path.join(dist, 'locales', 'en-US', `${breakage.catalogRemoved}.json`));

@@ -14,7 +14,14 @@ describe('CidrList', function () {
   });
 
   it('matches addresses against networks of any prefix length', function () {
-    const { list, invalid } = CidrList.parse(['10.0.0.0/8', ' 192.0.2.128/25 ', '2001:db8::/32', '198.51.100.7', '', '::1']);
+    const { list, invalid } = CidrList.parse([
+      '10.0.0.0/8',
+      ' 192.0.2.128/25 ',
+      '2001:db8::/32',
+      '198.51.100.7',
+      '',
+      '::1',
+    ]);
     invalid.should.eql([]);
     list.size.should.equal(5);
     list.allows('10.255.0.1').should.be.true();
@@ -40,12 +47,13 @@ describe('CidrList', function () {
   });
 
   it('returns the entries it cannot read', function () {
-    CidrList.parse(['10.0.0.0/33', '2001:db8::/129', '10.0.0.0/x', 'host.example', '10.0.0.0/8/8', '1.2.3.4/08']).invalid.should.eql([
+    CidrList.parse([
       '10.0.0.0/33',
       '2001:db8::/129',
       '10.0.0.0/x',
       'host.example',
       '10.0.0.0/8/8',
-    ]);
+      '1.2.3.4/08',
+    ]).invalid.should.eql(['10.0.0.0/33', '2001:db8::/129', '10.0.0.0/x', 'host.example', '10.0.0.0/8/8']);
   });
 });

@@ -8,10 +8,12 @@ describe('Semaphore', () => {
     const a = await sem.acquire();
     const b = await sem.acquire();
     should(sem.inUse).eql(2);
-    const waiting = [3, 4, 5].map((n) => sem.acquire().then((release) => {
-      order.push(n);
-      return release;
-    }));
+    const waiting = [3, 4, 5].map((n) =>
+      sem.acquire().then((release) => {
+        order.push(n);
+        return release;
+      }),
+    );
     await new Promise((r) => setImmediate(r));
     should(order).eql([]);
     a();

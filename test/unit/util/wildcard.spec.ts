@@ -45,7 +45,11 @@ describe('wildcard patterns', () => {
 
   it('matches a name when any pattern of a list does, and nothing for an empty list', () => {
     const test = compileWildcards(['Shotgun_Shot_*', '*_Retirement']);
-    should([test('Shotgun_Shot_New'), test('Shotgun_Task_Retirement'), test('Shotgun_Task_New')]).eql([true, true, false]);
+    should([test('Shotgun_Shot_New'), test('Shotgun_Task_Retirement'), test('Shotgun_Task_New')]).eql([
+      true,
+      true,
+      false,
+    ]);
     should(compileWildcards([])('')).be.false();
   });
 

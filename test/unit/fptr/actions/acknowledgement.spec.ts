@@ -1,7 +1,11 @@
 import should = require('should');
 import fc = require('fast-check');
 import { ACK_MAX_BYTES, fitJson, fitText, TRUNCATION_MARKER, utf8Prefix } from '../../../../lib/fptr/actions/ack-text';
-import { AcknowledgementError, fitAcknowledgement, statusAcknowledgement } from '../../../../lib/fptr/actions/acknowledgement';
+import {
+  AcknowledgementError,
+  fitAcknowledgement,
+  statusAcknowledgement,
+} from '../../../../lib/fptr/actions/acknowledgement';
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
@@ -28,7 +32,9 @@ describe('acknowledgement: UTF-8 byte limit', function () {
       fitted.originalBytes.should.equal(5000 * size);
       fitted.text.endsWith(TRUNCATION_MARKER).should.be.true();
       validUtf8(fitted.text).should.be.true();
-      fitted.text.slice(0, -TRUNCATION_MARKER.length).should.equal(unit.repeat(fitted.text.slice(0, -TRUNCATION_MARKER.length).length / unit.length));
+      fitted.text
+        .slice(0, -TRUNCATION_MARKER.length)
+        .should.equal(unit.repeat(fitted.text.slice(0, -TRUNCATION_MARKER.length).length / unit.length));
     });
   }
   it('leaves text of exactly 4096 bytes untouched and cuts 4097', function () {
@@ -83,16 +89,33 @@ describe('acknowledgement: JSON stays JSON', function () {
     fitted.text.endsWith(TRUNCATION_MARKER).should.be.true();
   });
   it('sends a small object unchanged', function () {
-    fitJson(JSON.stringify({ ok: true })).should.eql({ text: '{"ok":true}', truncated: false, bytes: 11, originalBytes: 11 });
+    fitJson(JSON.stringify({ ok: true })).should.eql({
+      text: '{"ok":true}',
+      truncated: false,
+      bytes: 11,
+      originalBytes: 11,
+    });
   });
 });
 
 describe('acknowledgement: forms', function () {
   const cases: Array<[string, unknown, unknown, unknown, { status: string; detail: string }]> = [
     ['auto without msg.error → success', 'auto', '', undefined, { status: 'success', detail: '' }],
-    ['auto with msg.error → failure, detail from the error', 'auto', '', { message: 'boom' }, { status: 'failure', detail: 'boom' }],
+    [
+      'auto with msg.error → failure, detail from the error',
+      'auto',
+      '',
+      { message: 'boom' },
+      { status: 'failure', detail: 'boom' },
+    ],
     ['empty status counts as auto', '', 'done', undefined, { status: 'success', detail: 'done' }],
-    ['explicit failure keeps its own detail', 'failure', 'render farm down', { message: 'boom' }, { status: 'failure', detail: 'render farm down' }],
+    [
+      'explicit failure keeps its own detail',
+      'failure',
+      'render farm down',
+      { message: 'boom' },
+      { status: 'failure', detail: 'render farm down' },
+    ],
     ['explicit success ignores msg.error', 'success', '', { message: 'boom' }, { status: 'success', detail: '' }],
     ['object detail becomes JSON text', 'success', { n: 1 }, undefined, { status: 'success', detail: '{"n":1}' }],
   ];
@@ -129,19 +152,29 @@ describe('acknowledgement: hostile details', function () {
   const cases: Array<[string, unknown, RegExp]> = [
     ['a circular detail', loop, /^the detail cannot be written as JSON \(Converting circular structure to JSON\)$/],
     ['a BigInt detail', { n: 1n }, /^the detail cannot be written as JSON \(Do not know how to serialize a BigInt\)$/],
-    ['a detail nested too deeply for JSON', deep, /^the detail cannot be written as JSON \(Maximum call stack size exceeded\)$/],
+    [
+      'a detail nested too deeply for JSON',
+      deep,
+      /^the detail cannot be written as JSON \(Maximum call stack size exceeded\)$/,
+    ],
   ];
   for (const [label, detail, message] of cases) {
     it(`refuses ${label} by name`, function () {
       const refusal = thrownBy(() => statusAcknowledgement('success', detail, undefined));
       should(refusal).be.instanceOf(AcknowledgementError).and.have.property('message').match(message);
-      should(thrownBy(() => fitAcknowledgement(detail))).be.instanceOf(AcknowledgementError).and.have.property('message').match(/^the acknowledgement cannot be written as JSON \(/);
+      should(thrownBy(() => fitAcknowledgement(detail)))
+        .be.instanceOf(AcknowledgementError)
+        .and.have.property('message')
+        .match(/^the acknowledgement cannot be written as JSON \(/);
     });
   }
   it('names an unusable status without failing on it', function () {
-    should.throws(() => statusAcknowledgement(loop, '', undefined), /status must be success, failure or auto \(got an object that cannot be shown/);
+    should.throws(
+      () => statusAcknowledgement(loop, '', undefined),
+      /status must be success, failure or auto \(got an object that cannot be shown/,
+    );
   });
-  it('fits a JSON acknowledgement nested deeply (but within JSON\'s reach) around a long string', function () {
+  it("fits a JSON acknowledgement nested deeply (but within JSON's reach) around a long string", function () {
     let nested: unknown = 'é'.repeat(5000);
     for (let i = 0; i < 2000; i++) nested = [nested];
     const fitted = fitAcknowledgement(nested);
@@ -151,11 +184,27 @@ describe('acknowledgement: hostile details', function () {
 });
 
 describe('acknowledgement: properties', function () {
-  const loneSurrogates = fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)), maxLength: 50 });
-  const piece = fc.oneof(fc.string({ unit: 'binary', maxLength: 50 }), fc.string({ unit: 'grapheme', maxLength: 20 }), loneSurrogates, fc.constantFrom('"', '\\', '\n', '\u0000', '…[truncated]'));
+  const loneSurrogates = fc.string({
+    unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
+    maxLength: 50,
+  });
+  const piece = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 50 }),
+    fc.string({ unit: 'grapheme', maxLength: 20 }),
+    loneSurrogates,
+    fc.constantFrom('"', '\\', '\n', '\u0000', '…[truncated]'),
+  );
   /** Up to ~40 KB of mixed one- to four-byte characters, escapes and lone surrogates. */
-  const text = fc.tuple(fc.array(piece, { maxLength: 8 }), fc.integer({ min: 1, max: 400 })).map(([parts, times]) => parts.join('').repeat(times));
-  const detail = fc.oneof(text, fc.jsonValue({ maxDepth: 4 }), fc.dictionary(text, text, { maxKeys: 3 }), fc.constant(undefined), fc.constant(null));
+  const text = fc
+    .tuple(fc.array(piece, { maxLength: 8 }), fc.integer({ min: 1, max: 400 }))
+    .map(([parts, times]) => parts.join('').repeat(times));
+  const detail = fc.oneof(
+    text,
+    fc.jsonValue({ maxDepth: 4 }),
+    fc.dictionary(text, text, { maxKeys: 3 }),
+    fc.constant(undefined),
+    fc.constant(null),
+  );
   const status = fc.constantFrom(undefined, null, '', 'auto', 'success', 'failure');
   const msgError = fc.oneof(fc.constant(undefined), fc.record({ message: text }), fc.constant('oops'));
 

@@ -1,5 +1,11 @@
 import should = require('should');
-import { resolveWindow, sweepFailedDeliveries, toUnixSeconds, WindowError, type SweepApi } from '../../../../lib/fptr/actions/redeliver-sweep';
+import {
+  resolveWindow,
+  sweepFailedDeliveries,
+  toUnixSeconds,
+  WindowError,
+  type SweepApi,
+} from '../../../../lib/fptr/actions/redeliver-sweep';
 import type { DeliveryRecord, ListDeliveriesOptions } from '../../../../lib/fptr/client/api';
 
 /** An in-memory deliveries API: records what was asked, fails redelivery for chosen ids. */
@@ -8,7 +14,10 @@ class DeliveryLog implements SweepApi {
   redelivered: string[] = [];
   inFlight = 0;
   maxInFlight = 0;
-  constructor(private readonly rows: DeliveryRecord[], private readonly failing = new Set<string>()) {}
+  constructor(
+    private readonly rows: DeliveryRecord[],
+    private readonly failing = new Set<string>(),
+  ) {}
   async listDeliveries(_hookId: string, options: ListDeliveriesOptions = {}): Promise<DeliveryRecord[]> {
     this.listed.push(options);
     return this.rows;
@@ -32,7 +41,10 @@ describe('redeliver sweep: time window', function () {
   it('takes msg.window in seconds, ms, ISO text or Date', function () {
     resolveWindow({ from: nowS - 60, to: nowS }, 3600, now).should.eql({ from: nowS - 60, to: nowS });
     resolveWindow({ from: now - 60_000, to: now }, 3600, now).should.eql({ from: nowS - 60, to: nowS });
-    resolveWindow({ from: '2024-05-02T09:59:00Z', to: new Date(now) }, 3600, now).should.eql({ from: nowS - 60, to: nowS });
+    resolveWindow({ from: '2024-05-02T09:59:00Z', to: new Date(now) }, 3600, now).should.eql({
+      from: nowS - 60,
+      to: nowS,
+    });
     resolveWindow({ from: String(nowS - 60) }, 3600, now).should.eql({ from: nowS - 60, to: nowS });
   });
   it('fills a missing end from now and a missing start from the length', function () {
@@ -55,18 +67,28 @@ describe('redeliver sweep: time window', function () {
 
 describe('redeliver sweep: redelivery', function () {
   const window = { from: 1714640000, to: 1714643600 };
-  const rows = (n: number, status = 'failed'): DeliveryRecord[] => Array.from({ length: n }, (_, i) => ({ id: `d${i}`, status }));
+  const rows = (n: number, status = 'failed'): DeliveryRecord[] =>
+    Array.from({ length: n }, (_, i) => ({ id: `d${i}`, status }));
 
   it('asks for failed deliveries in the window and redelivers each, within the bound', async function () {
     const log = new DeliveryLog(rows(10));
     const summary = await sweepFailedDeliveries(log, 'hook-1', window, 3);
     log.listed.should.eql([{ status: 'failed', from: window.from, to: window.to }]);
-    log.redelivered.slice().sort().should.eql(rows(10).map((r) => r.id).sort());
+    log.redelivered
+      .slice()
+      .sort()
+      .should.eql(
+        rows(10)
+          .map((r) => r.id)
+          .sort(),
+      );
     log.maxInFlight.should.equal(3);
     summary.should.eql({
       hookId: 'hook-1',
       window: { from: '2024-05-02T08:53:20Z', to: '2024-05-02T09:53:20Z' },
-      found: 10, redelivered: 10, failed: [],
+      found: 10,
+      redelivered: 10,
+      failed: [],
     });
   });
   it('reports partial failures in list order without throwing', async function () {

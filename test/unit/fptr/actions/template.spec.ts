@@ -62,13 +62,17 @@ describe('template: text', function () {
 
 describe('template: JSON', function () {
   it('keeps the type of a value referenced by a whole-string placeholder', function () {
-    const out = renderJson({
-      sg_status_list: 'fin',
-      count: '{{payload.user.id}}',
-      link: '{{ payload.entity }}',
-      list: ['{{payload.items[0]}}', 'plain'],
-      description: 'approved by {{payload.user.id}}',
-    }, msg, 'error');
+    const out = renderJson(
+      {
+        sg_status_list: 'fin',
+        count: '{{payload.user.id}}',
+        link: '{{ payload.entity }}',
+        list: ['{{payload.items[0]}}', 'plain'],
+        description: 'approved by {{payload.user.id}}',
+      },
+      msg,
+      'error',
+    );
     should(out).eql({
       sg_status_list: 'fin',
       count: 88,
@@ -82,7 +86,11 @@ describe('template: JSON', function () {
     out.description.should.equal('note: say "hi"\nthen leave');
   });
   it('leaves keys, numbers, booleans and null alone', function () {
-    should(renderJson({ '{{payload.user.id}}': 1, b: true, n: null }, msg, 'error')).eql({ '{{payload.user.id}}': 1, b: true, n: null });
+    should(renderJson({ '{{payload.user.id}}': 1, b: true, n: null }, msg, 'error')).eql({
+      '{{payload.user.id}}': 1,
+      b: true,
+      n: null,
+    });
   });
   it('writes null for a missing whole value under the empty policy and refuses it under error', function () {
     should(renderJson({ a: '{{payload.nope}}' }, msg, 'empty')).eql({ a: null });
@@ -94,7 +102,15 @@ describe('template: JSON', function () {
 });
 
 describe('template: own properties only', function () {
-  for (const path of ['payload.constructor', 'payload.__proto__', 'payload.user.toString', 'msg.hasOwnProperty', 'payload.items.map', 'topic.length', 'constructor.name']) {
+  for (const path of [
+    'payload.constructor',
+    'payload.__proto__',
+    'payload.user.toString',
+    'msg.hasOwnProperty',
+    'payload.items.map',
+    'topic.length',
+    'constructor.name',
+  ]) {
     it(`reads ${path} as missing`, function () {
       should(lookup(msg, path)).be.undefined();
       renderText(`[{{${path}}}]`, msg, 'empty').should.equal('[]');
@@ -103,10 +119,16 @@ describe('template: own properties only', function () {
   }
   it('still reads own properties that share a name with inherited ones', function () {
     const own = JSON.parse('{"payload": {"constructor": "c", "__proto__": {"x": 1}, "items": [7]}}') as unknown;
-    renderText('{{payload.constructor}} {{payload.__proto__.x}} {{payload.items.length}}', own, 'error').should.equal('c 1 1');
+    renderText('{{payload.constructor}} {{payload.__proto__.x}} {{payload.items.length}}', own, 'error').should.equal(
+      'c 1 1',
+    );
   });
   it('keeps a "__proto__" key of a JSON template as a key, not as the prototype', function () {
-    const out = renderJson(JSON.parse('{"__proto__": {"sg_status_list": "{{payload.user.name}}"}}'), msg, 'error') as Record<string, unknown>;
+    const out = renderJson(
+      JSON.parse('{"__proto__": {"sg_status_list": "{{payload.user.name}}"}}'),
+      msg,
+      'error',
+    ) as Record<string, unknown>;
     should(Object.getPrototypeOf(out)).equal(Object.prototype);
     should(out.sg_status_list).be.undefined();
     JSON.stringify(out).should.equal('{"__proto__":{"sg_status_list":"Jane"}}');
@@ -130,7 +152,10 @@ describe('template: hostile text', function () {
   it('names the placeholder whose value cannot be written as text', function () {
     const loop: Record<string, unknown> = {};
     loop.self = loop;
-    should.throws(() => renderText('x {{payload.loop}}', { payload: { loop } }, 'empty'), /"\{\{payload\.loop\}\}" cannot be written as text/);
+    should.throws(
+      () => renderText('x {{payload.loop}}', { payload: { loop } }, 'empty'),
+      /"\{\{payload\.loop\}\}" cannot be written as text/,
+    );
     should.throws(() => renderText('{{payload.big}}', { payload: { big: { n: 1n } } }, 'empty'), TemplateError);
   });
 });
@@ -140,7 +165,13 @@ function withoutPrototypes(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? value.map(withoutPrototypes) : {};
   if (!Array.isArray(value)) {
-    for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, key, { value: withoutPrototypes(item), enumerable: true, writable: true, configurable: true });
+    for (const [key, item] of Object.entries(value))
+      Object.defineProperty(copy, key, {
+        value: withoutPrototypes(item),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return Object.setPrototypeOf(copy, null);
 }
@@ -157,11 +188,21 @@ function outcome(render: () => unknown): string {
 describe('template: properties', function () {
   const names = ['payload', 'a', 'items', '0', 'constructor', '__proto__', 'toString', 'length', 'odd key'];
   const message = fc.letrec((tie) => ({
-    value: fc.oneof({ depthSize: 'small' }, fc.string({ maxLength: 5 }), fc.integer(), fc.constant(null), fc.boolean(), tie('list'), tie('object')),
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.string({ maxLength: 5 }),
+      fc.integer(),
+      fc.constant(null),
+      fc.boolean(),
+      tie('list'),
+      tie('object'),
+    ),
     list: fc.array(tie('value'), { maxLength: 3 }),
     object: fc.dictionary(fc.constantFrom(...names), tie('value'), { maxKeys: 4 }),
   })).object;
-  const placeholder = fc.array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 }).map((path) => `{{ ${path.join('.')} }}`);
+  const placeholder = fc
+    .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
+    .map((path) => `{{ ${path.join('.')} }}`);
   const chunk = fc.oneof(
     placeholder,
     fc.constantFrom('{{', '}}', '{', '}', ' ', '.', '[0]', '["odd key"]', "['a']", '[', ']', 'msg.', '\n'),
@@ -175,7 +216,9 @@ describe('template: properties', function () {
       fc.property(template, message, fc.constantFrom<'error' | 'empty'>('error', 'empty'), (text, context, missing) => {
         const bare = withoutPrototypes(context);
         should(outcome(() => renderText(text, context, missing))).equal(outcome(() => renderText(text, bare, missing)));
-        should(outcome(() => renderJson({ text, list: [text] }, context, missing))).equal(outcome(() => renderJson({ text, list: [text] }, bare, missing)));
+        should(outcome(() => renderJson({ text, list: [text] }, context, missing))).equal(
+          outcome(() => renderJson({ text, list: [text] }, bare, missing)),
+        );
       }),
       { numRuns: 1500 },
     );
@@ -183,8 +226,11 @@ describe('template: properties', function () {
 
   it('renders long templates dense in braces and spaces at once', function () {
     const dense = fc.string({ unit: fc.constantFrom('{', '}', ' ', '.', 'a'), minLength: 3000, maxLength: 6000 });
-    fc.assert(fc.property(dense, (text) => {
-      outcome(() => renderText(text, msg, 'empty'));
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(dense, (text) => {
+        outcome(() => renderText(text, msg, 'empty'));
+      }),
+      { numRuns: 100 },
+    );
   });
 });

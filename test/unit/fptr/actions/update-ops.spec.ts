@@ -1,6 +1,12 @@
 import should = require('should');
 import {
-  applyMultiEntityMode, buildBatch, buildOperation, OperationError, parseOperation, parseOperationItem, parseTarget,
+  applyMultiEntityMode,
+  buildBatch,
+  buildOperation,
+  OperationError,
+  parseOperation,
+  parseOperationItem,
+  parseTarget,
 } from '../../../../lib/fptr/actions/update-ops';
 
 const user = (id: number) => ({ type: 'HumanUser', id });
@@ -57,11 +63,14 @@ describe('update-ops: multi-entity modes', function () {
     });
   }
   it('does not wrap on create (the field starts empty)', function () {
-    buildOperation('create', 'Task', { task_assignees: [user(1)] }, 'add').data.should.eql({ task_assignees: [user(1)] });
+    buildOperation('create', 'Task', { task_assignees: [user(1)] }, 'add').data.should.eql({
+      task_assignees: [user(1)],
+    });
   });
   it('wraps on update', function () {
-    buildOperation('update', { type: 'Task', id: 1 }, { task_assignees: [user(1)] }, 'add').data
-      .should.eql({ task_assignees: { multi_entity_update_mode: 'add', value: [user(1)] } });
+    buildOperation('update', { type: 'Task', id: 1 }, { task_assignees: [user(1)] }, 'add').data.should.eql({
+      task_assignees: { multi_entity_update_mode: 'add', value: [user(1)] },
+    });
   });
 });
 
@@ -72,7 +81,12 @@ describe('update-ops: single operations', function () {
     should.throws(() => buildOperation('create', 'Task', 'x', 'set'), /fields must be an object/);
   });
   it('ignores fields for delete and revive', function () {
-    buildOperation('delete', { type: 'Task', id: 9 }, undefined, 'set').should.eql({ operation: 'delete', entityType: 'Task', id: 9, data: {} });
+    buildOperation('delete', { type: 'Task', id: 9 }, undefined, 'set').should.eql({
+      operation: 'delete',
+      entityType: 'Task',
+      id: 9,
+      data: {},
+    });
   });
 });
 
@@ -80,13 +94,25 @@ describe('update-ops: keys that are not field names', function () {
   for (const key of ['__proto__', 'constructor', 'prototype']) {
     it(`refuses ${key} as a field of a create, an update and a batch item`, function () {
       const fields = JSON.parse(`{"sg_status_list": "fin", "${key}": {"code": "x"}}`) as Record<string, unknown>;
-      should.throws(() => buildOperation('create', 'Note', fields, 'set'), new RegExp(`: fields: "${key}" is not a field name$`));
+      should.throws(
+        () => buildOperation('create', 'Note', fields, 'set'),
+        new RegExp(`: fields: "${key}" is not a field name$`),
+      );
       should.throws(() => buildOperation('update', { type: 'Task', id: 1 }, fields, 'add'), /is not a field name/);
-      should.throws(() => buildBatch([{ type: 'Task', id: 1, data: fields }], 'update', 'set'), new RegExp(`: payload\\[0\\]\\.data: "${key}" is not a field name$`));
+      should.throws(
+        () => buildBatch([{ type: 'Task', id: 1, data: fields }], 'update', 'set'),
+        new RegExp(`: payload\\[0\\]\\.data: "${key}" is not a field name$`),
+      );
     });
   }
   it('keeps every field an own property when wrapping link lists', function () {
-    const out = applyMultiEntityMode(JSON.parse('{"tasks": [{"type": "Task", "id": 1}], "__proto__": [{"type": "Task", "id": 2}]}') as Record<string, unknown>, 'add');
+    const out = applyMultiEntityMode(
+      JSON.parse('{"tasks": [{"type": "Task", "id": 1}], "__proto__": [{"type": "Task", "id": 2}]}') as Record<
+        string,
+        unknown
+      >,
+      'add',
+    );
     should(Object.getPrototypeOf(out)).equal(Object.prototype);
     Object.keys(out).should.eql(['tasks', '__proto__']);
   });
@@ -106,20 +132,32 @@ describe('update-ops: operation arrays', function () {
       { request_type: 'update', entity: 'Task', record_id: 2, data: { sg_status_list: 'ip' } },
       { request_type: 'create', entity: 'Note', data: { subject: 's' } },
       { request_type: 'delete', entity: 'Version', record_id: 991 },
-      { request_type: 'update', entity: 'Task', record_id: 3, data: { task_assignees: { multi_entity_update_mode: 'add', value: [user(5)] } } },
+      {
+        request_type: 'update',
+        entity: 'Task',
+        record_id: 3,
+        data: { task_assignees: { multi_entity_update_mode: 'add', value: [user(5)] } },
+      },
     ]);
   });
   const bad: Array<[string, unknown[], RegExp]> = [
     ['an empty array', [], /empty array/],
     ['a non-object item', [{ type: 'Task', id: 1, data: { a: 1 } }, 'x'], /payload\[1\] must be an object/],
-    ['a missing operation without a node default', [{ type: 'Task', id: 1, data: { a: 1 } }], /payload\[0\]\.operation/],
+    [
+      'a missing operation without a node default',
+      [{ type: 'Task', id: 1, data: { a: 1 } }],
+      /payload\[0\]\.operation/,
+    ],
     ['a missing id', [{ operation: 'update', type: 'Task', data: { a: 1 } }], /payload\[0\]\.entity\.id/],
     ['missing data on update', [{ operation: 'update', type: 'Task', id: 1 }], /payload\[0\]\.data/],
     ['a revive', [{ operation: 'revive', type: 'Task', id: 1 }], /revive cannot be batched/],
   ];
   for (const [label, items, error] of bad) {
     it(`refuses ${label} before anything is sent`, function () {
-      should.throws(() => buildBatch(items, label.includes('without a node default') ? undefined : 'update', 'set'), error);
+      should.throws(
+        () => buildBatch(items, label.includes('without a node default') ? undefined : 'update', 'set'),
+        error,
+      );
     });
   }
   it('uses the node operation as the default', function () {

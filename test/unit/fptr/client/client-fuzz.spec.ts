@@ -23,39 +23,92 @@ interface ServerAnswer {
 const forms = [...encodedForms(NASTY_KEY), ...encodedForms(HOSTILE_TOKEN)];
 
 /** Text that sometimes carries a secret, in any of its forms, among arbitrary characters. */
-const echoText = fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom(...forms)), { maxLength: 6 }).map((parts) => parts.join(''));
+const echoText = fc
+  .array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom(...forms)), { maxLength: 6 })
+  .map((parts) => parts.join(''));
 
-const jsonBody = fc.oneof(
-  fc.record({
-    errors: fc.array(fc.record({
-      status: fc.oneof(fc.integer(), fc.string()),
-      code: fc.oneof(fc.integer(), fc.constant(null)),
-      title: fc.oneof(echoText, fc.jsonValue()),
-      detail: fc.oneof(echoText, fc.constant(null)),
-      source: fc.oneof(fc.jsonValue(), fc.dictionary(echoText, echoText)),
-      meta: fc.jsonValue(),
-    }, { requiredKeys: [] }), { maxLength: 3 }),
-  }),
-  fc.record({ data: fc.oneof(fc.jsonValue(), fc.array(fc.record({ type: fc.string(), id: fc.oneof(fc.nat(), fc.string()), attributes: fc.jsonValue() }, { requiredKeys: [] }), { maxLength: 3 })) }),
-  fc.record({ token_type: fc.oneof(fc.string(), fc.constant('Bearer')), access_token: fc.oneof(fc.constant(HOSTILE_TOKEN), fc.jsonValue()), expires_in: fc.jsonValue() }, { requiredKeys: [] }),
-  fc.jsonValue(),
-).map((value) => Buffer.from(JSON.stringify(value) ?? 'null'));
+const jsonBody = fc
+  .oneof(
+    fc.record({
+      errors: fc.array(
+        fc.record(
+          {
+            status: fc.oneof(fc.integer(), fc.string()),
+            code: fc.oneof(fc.integer(), fc.constant(null)),
+            title: fc.oneof(echoText, fc.jsonValue()),
+            detail: fc.oneof(echoText, fc.constant(null)),
+            source: fc.oneof(fc.jsonValue(), fc.dictionary(echoText, echoText)),
+            meta: fc.jsonValue(),
+          },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 3 },
+      ),
+    }),
+    fc.record({
+      data: fc.oneof(
+        fc.jsonValue(),
+        fc.array(
+          fc.record(
+            { type: fc.string(), id: fc.oneof(fc.nat(), fc.string()), attributes: fc.jsonValue() },
+            { requiredKeys: [] },
+          ),
+          { maxLength: 3 },
+        ),
+      ),
+    }),
+    fc.record(
+      {
+        token_type: fc.oneof(fc.string(), fc.constant('Bearer')),
+        access_token: fc.oneof(fc.constant(HOSTILE_TOKEN), fc.jsonValue()),
+        expires_in: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.jsonValue(),
+  )
+  .map((value) => Buffer.from(JSON.stringify(value) ?? 'null'));
 
-const body = fc.oneof(jsonBody, echoText.map((t) => Buffer.from(t)), fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)));
+const body = fc.oneof(
+  jsonBody,
+  echoText.map((t) => Buffer.from(t)),
+  fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+);
 
 const headerValue = fc.oneof(
-  fc.constantFrom('0', '-1', '1', '3600', '9'.repeat(40), 'soon', 'Wed, 21 Oct 2015 07:28:00 GMT', 'Fri, 01 Jan 2100 00:00:00 GMT'),
+  fc.constantFrom(
+    '0',
+    '-1',
+    '1',
+    '3600',
+    '9'.repeat(40),
+    'soon',
+    'Wed, 21 Oct 2015 07:28:00 GMT',
+    'Fri, 01 Jan 2100 00:00:00 GMT',
+  ),
   fc.string({ unit: 'binary-ascii', maxLength: 20 }),
 );
-const headers = fc.record({
-  'content-type': fc.constantFrom('application/json', 'text/html', 'application/octet-stream', 'application/json; charset=latin1', ''),
-  'retry-after': headerValue,
-  'x-echo': echoText.map(encodeURIComponent),
-}, { requiredKeys: [] });
+const headers = fc.record(
+  {
+    'content-type': fc.constantFrom(
+      'application/json',
+      'text/html',
+      'application/octet-stream',
+      'application/json; charset=latin1',
+      '',
+    ),
+    'retry-after': headerValue,
+    'x-echo': echoText.map(encodeURIComponent),
+  },
+  { requiredKeys: [] },
+);
 
 const serverAnswer: fc.Arbitrary<ServerAnswer> = fc.record({
   target: fc.constantFrom('token' as const, 'api' as const),
-  status: fc.oneof(fc.constantFrom(200, 201, 204, 301, 400, 401, 403, 404, 429, 500, 502, 503, 504), fc.integer({ min: 200, max: 999 })),
+  status: fc.oneof(
+    fc.constantFrom(200, 201, 204, 301, 400, 401, 403, 404, 429, 500, 502, 503, 504),
+    fc.integer({ min: 200, max: 999 }),
+  ),
   headers,
   body,
 });
@@ -106,25 +159,33 @@ describe('FptrClient against arbitrary answers (property)', function () {
   });
 
   it('rejects only with FptrError, briefly, and never with a secret in it', async () => {
-    await fc.assert(fc.asyncProperty(serverAnswer, fc.constantFrom(...Object.keys(calls)), async (answer, call) => {
-      server.token = answer.target === 'token' ? arbitrary(answer) : answers.token(HOSTILE_TOKEN);
-      server.api = answer.target === 'api' ? arbitrary(answer) : answers.json(200, { data: {} });
-      const client = new FptrClient({
-        url: server.url,
-        auth: { grant: 'client_credentials', scriptName: 'node_red_bridge', scriptKey: NASTY_KEY },
-        maxRetries: 1, retryBaseMs: 1, retryMaxMs: 5, maxRetryAfterMs: 50, timeoutMs: 2_000, deadlineMs: 5_000,
-      });
-      try {
-        await calls[call]!(client);
-      } catch (err) {
-        if (!(err instanceof FptrError)) throw new Error(`${call} threw ${String(err)}, not an FptrError`);
-        should(err.message.length).be.belowOrEqual(MAX_ERROR_TEXT + 300);
-        // The token is a secret only once the client has been given it (an API answer).
-        should(leaks(errorTexts(err), answer.target === 'api' ? [NASTY_KEY, HOSTILE_TOKEN] : [NASTY_KEY])).eql([]);
-      } finally {
-        await client.close();
-      }
-    }), { numRuns: 150 });
+    await fc.assert(
+      fc.asyncProperty(serverAnswer, fc.constantFrom(...Object.keys(calls)), async (answer, call) => {
+        server.token = answer.target === 'token' ? arbitrary(answer) : answers.token(HOSTILE_TOKEN);
+        server.api = answer.target === 'api' ? arbitrary(answer) : answers.json(200, { data: {} });
+        const client = new FptrClient({
+          url: server.url,
+          auth: { grant: 'client_credentials', scriptName: 'node_red_bridge', scriptKey: NASTY_KEY },
+          maxRetries: 1,
+          retryBaseMs: 1,
+          retryMaxMs: 5,
+          maxRetryAfterMs: 50,
+          timeoutMs: 2_000,
+          deadlineMs: 5_000,
+        });
+        try {
+          await calls[call]!(client);
+        } catch (err) {
+          if (!(err instanceof FptrError)) throw new Error(`${call} threw ${String(err)}, not an FptrError`);
+          should(err.message.length).be.belowOrEqual(MAX_ERROR_TEXT + 300);
+          // The token is a secret only once the client has been given it (an API answer).
+          should(leaks(errorTexts(err), answer.target === 'api' ? [NASTY_KEY, HOSTILE_TOKEN] : [NASTY_KEY])).eql([]);
+        } finally {
+          await client.close();
+        }
+      }),
+      { numRuns: 150 },
+    );
     await new Promise((r) => setImmediate(r));
     should(unhandled).eql([]);
   });

@@ -68,7 +68,9 @@ describe('FptrClient against a hostile server', function () {
       const err = await fptrError(c.search('Shot'));
       should(err.kind).equal('http');
       should(err.status).equal(200);
-      should(err.message).equal('FPTR\'s answer to POST /api/v1/entity/Shot/_search is larger than 1 MB; it was not read (ask for fewer records or fields)');
+      should(err.message).equal(
+        "FPTR's answer to POST /api/v1/entity/Shot/_search is larger than 1 MB; it was not read (ask for fewer records or fields)",
+      );
       await eventually(() => server.unfinished === 1);
       should(server.count('/api/v1/entity')).equal(1);
       server.api = answers.json(200, { data: [] });
@@ -127,16 +129,58 @@ describe('FptrClient against a hostile server', function () {
     });
 
     const garbage: Array<[string, number, Record<string, string>, string | Buffer, RegExp]> = [
-      ['garbage JSON on success', 200, { 'content-type': 'application/json' }, '{"data": [1, 2', /unexpected body \(expected JSON\)/],
-      ['an HTML page on success', 200, { 'content-type': 'text/html' }, '<html>hi</html>', /unexpected body \(expected JSON\)/],
-      ['JSON of the wrong shape', 200, { 'content-type': 'application/json' }, '{"data": "no"}', /unexpected body \(expected a data array\)/],
+      [
+        'garbage JSON on success',
+        200,
+        { 'content-type': 'application/json' },
+        '{"data": [1, 2',
+        /unexpected body \(expected JSON\)/,
+      ],
+      [
+        'an HTML page on success',
+        200,
+        { 'content-type': 'text/html' },
+        '<html>hi</html>',
+        /unexpected body \(expected JSON\)/,
+      ],
+      [
+        'JSON of the wrong shape',
+        200,
+        { 'content-type': 'application/json' },
+        '{"data": "no"}',
+        /unexpected body \(expected a data array\)/,
+      ],
       ['a bare JSON string', 200, { 'content-type': 'application/json' }, '"data"', /unexpected body/],
       ['JSON null', 200, { 'content-type': 'application/json' }, 'null', /unexpected body/],
-      ['invalid UTF-8', 200, { 'content-type': 'application/json' }, Buffer.from([0xff, 0xfe, 0x7b]), /unexpected body \(expected JSON\)/],
-      ['garbage JSON on an error', 400, { 'content-type': 'application/json' }, '{"errors": [', /^FPTR 400: Bad request$/],
+      [
+        'invalid UTF-8',
+        200,
+        { 'content-type': 'application/json' },
+        Buffer.from([0xff, 0xfe, 0x7b]),
+        /unexpected body \(expected JSON\)/,
+      ],
+      [
+        'garbage JSON on an error',
+        400,
+        { 'content-type': 'application/json' },
+        '{"errors": [',
+        /^FPTR 400: Bad request$/,
+      ],
       ['an HTML error page', 502, { 'content-type': 'text/html' }, '<h1>Bad gateway</h1>', /^FPTR 502: Bad gateway/],
-      ['an errors list of the wrong shape', 400, { 'content-type': 'application/json' }, '{"errors": [1, "x", null, [2], {"title": 5, "code": "7"}]}', /^FPTR 400: Bad request$/],
-      ['records of the wrong shape', 200, { 'content-type': 'application/json' }, '{"data": [{"id": "1"}]}', /unexpected body \(expected records with type and id\)/],
+      [
+        'an errors list of the wrong shape',
+        400,
+        { 'content-type': 'application/json' },
+        '{"errors": [1, "x", null, [2], {"title": 5, "code": "7"}]}',
+        /^FPTR 400: Bad request$/,
+      ],
+      [
+        'records of the wrong shape',
+        200,
+        { 'content-type': 'application/json' },
+        '{"data": [{"id": "1"}]}',
+        /unexpected body \(expected records with type and id\)/,
+      ],
       ['an unknown status', 299, { 'content-type': 'application/json' }, '{}', /unexpected body/],
       ['a status above 599', 799, { 'content-type': 'text/plain' }, 'x', /^FPTR 799: Unexpected response$/],
     ];
@@ -198,7 +242,9 @@ describe('FptrClient against a hostile server', function () {
       it(`fails at once, saying so, when it is ${name}`, async () => {
         server.api = answers.retryAfter(value);
         const err = await fptrError(client().read('Shot', 1));
-        should(err.message).equal(`FPTR 503 (code 103): Busy (FPTR asked to wait ${asked}, more than the 60 s allowed)`);
+        should(err.message).equal(
+          `FPTR 503 (code 103): Busy (FPTR asked to wait ${asked}, more than the 60 s allowed)`,
+        );
         should(server.count('/api/v1/entity')).equal(1);
       });
     }
@@ -225,7 +271,7 @@ describe('FptrClient against a hostile server', function () {
     });
 
     it('asks a bounded number of times for a refused password too', async () => {
-      server.token = answers.json(400, errorEnvelope(400, 'Can\'t authenticate user'));
+      server.token = answers.json(400, errorEnvelope(400, "Can't authenticate user"));
       const c = client({ auth: { grant: 'password', login: 'jane', password: NASTY_PASSWORD } });
       for (let i = 0; i < calls; i++) await fptrError(c.currentUser());
       should(server.count(TOKEN_PATH)).be.belowOrEqual(3);
@@ -259,13 +305,17 @@ describe('FptrClient against a hostile server', function () {
       const err = await fptrError(client().serverInfo());
       // The echo really carries the key, in its form encoding.
       should(server.received[0]!.body).containEql(new URLSearchParams({ k: NASTY_KEY }).toString().slice(2));
-      should(err.message).startWith('FPTR 400 (code 103): rejected: grant_type=client_credentials&client_id=node_red_bridge&client_secret=[redacted]');
+      should(err.message).startWith(
+        'FPTR 400 (code 103): rejected: grant_type=client_credentials&client_id=node_red_bridge&client_secret=[redacted]',
+      );
       should(leaks(errorTexts(err), secrets)).eql([]);
     });
 
     it('keeps the password out of an error that quotes the token request', async () => {
       server.token = answers.echo(400);
-      const err = await fptrError(client({ auth: { grant: 'password', login: 'jane', password: NASTY_PASSWORD } }).serverInfo());
+      const err = await fptrError(
+        client({ auth: { grant: 'password', login: 'jane', password: NASTY_PASSWORD } }).serverInfo(),
+      );
       should(err.message).containEql('password=[redacted]');
       should(leaks(errorTexts(err), secrets)).eql([]);
     });

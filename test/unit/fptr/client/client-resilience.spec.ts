@@ -77,7 +77,9 @@ describe('FptrClient retries, limits and secrets', () => {
     const client = env.client();
     await client.serverInfo();
     sim.faults.add({ method: 'POST', path: '/api/v1/entity/Note', drop: true, times: 1 });
-    const err = await fptrError(client.create('Note', { subject: 'once', project: { type: 'Project', id: FptrSimulator.DEMO.projectId } }));
+    const err = await fptrError(
+      client.create('Note', { subject: 'once', project: { type: 'Project', id: FptrSimulator.DEMO.projectId } }),
+    );
     should(err.kind).eql('network');
     should(err.message).match(/not repeated automatically/);
     should(sim.stats.byRoute['POST /api/v1/entity/{type}']).eql(1);
@@ -86,7 +88,10 @@ describe('FptrClient retries, limits and secrets', () => {
   it('repeats a create refused with 503 (FPTR did not act on it)', async () => {
     const client = env.client();
     sim.faults.add({ method: 'POST', path: '/api/v1/entity/Note', status: 503, times: 1 });
-    const note = await client.create('Note', { subject: 'twice asked', project: { type: 'Project', id: FptrSimulator.DEMO.projectId } });
+    const note = await client.create('Note', {
+      subject: 'twice asked',
+      project: { type: 'Project', id: FptrSimulator.DEMO.projectId },
+    });
     should(sim.find('Note', (n) => n.subject === 'twice asked')).have.length(1);
     should(note.type).eql('Note');
   });
@@ -107,7 +112,9 @@ describe('FptrClient retries, limits and secrets', () => {
     const err = await fptrError(client.serverInfo());
     should(err.kind).eql('network');
     should(err.networkCode).eql('ECONNREFUSED');
-    should(err.message).match(new RegExp(`^Could not reach FPTR at ${url}: connection refused \\(gave up after 3 attempts`));
+    should(err.message).match(
+      new RegExp(`^Could not reach FPTR at ${url}: connection refused \\(gave up after 3 attempts`),
+    );
     should(client.stats.requests).eql(3);
   });
 
@@ -201,7 +208,9 @@ describe('FptrClient retries, limits and secrets', () => {
 
     it('keeps a wrong script key out of the error', async () => {
       const wrong = 'Wrong-Key-7f3a9c';
-      const client = env.client({ auth: { grant: 'client_credentials', scriptName: 'node_red_bridge', scriptKey: wrong } });
+      const client = env.client({
+        auth: { grant: 'client_credentials', scriptName: 'node_red_bridge', scriptKey: wrong },
+      });
       const err = await fptrError(client.serverInfo());
       should(leaks(err, [wrong])).eql([]);
       should(leaks(client, [wrong])).eql([]);
@@ -220,7 +229,9 @@ describe('FptrClient retries, limits and secrets', () => {
       const client = env.client();
       await client.serverInfo();
       sim.faults.add({
-        path: '/api/v1/entity/', status: 400, times: 1,
+        path: '/api/v1/entity/',
+        status: 400,
+        times: 1,
         body: { errors: [{ status: 400, code: 103, title: `bad key ${key}`, detail: key }] },
       });
       const err = await fptrError(client.read('Shot', shotId));

@@ -20,7 +20,9 @@ describe('FptrClient against the simulator', () => {
       const client = env.client();
       const shots = await client.search('Shot', { fields: ['code'] });
       for (const shot of shots) await client.read('Shot', shot.id);
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => client.read('Shot', shots[i % shots.length]!.id, { fields: ['code'] })));
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => client.read('Shot', shots[i % shots.length]!.id, { fields: ['code'] })),
+      );
       should(results).have.length(50);
       should(client.stats.tokenRequests).eql(1);
       should(sim.stats.tokenRequests).eql(1);
@@ -60,8 +62,10 @@ describe('FptrClient against the simulator', () => {
       should(client.stats.requests).eql(4);
     });
 
-    it('reports a wrong script key with FPTR\'s reason, without retrying', async () => {
-      const client = env.client({ auth: { grant: 'client_credentials', scriptName: 'node_red_bridge', scriptKey: 'wrong-key-123' } });
+    it("reports a wrong script key with FPTR's reason, without retrying", async () => {
+      const client = env.client({
+        auth: { grant: 'client_credentials', scriptName: 'node_red_bridge', scriptKey: 'wrong-key-123' },
+      });
       const err = await fptrError(client.search('Shot'));
       should(err.status).eql(400);
       should(err.message).match(/^FPTR 400( \(code \d+\))?: Can't authenticate script 'node_red_bridge'/);
@@ -70,7 +74,9 @@ describe('FptrClient against the simulator', () => {
     });
 
     it('logs in with a user login and knows who it is', async () => {
-      const client = env.client({ auth: { grant: 'password', login: FptrSimulator.DEMO.login, password: FptrSimulator.DEMO.password } });
+      const client = env.client({
+        auth: { grant: 'password', login: FptrSimulator.DEMO.login, password: FptrSimulator.DEMO.password },
+      });
       const user = await client.currentUser();
       should(user).containEql({ type: 'HumanUser' });
       const human = sim.find('HumanUser', (r) => r.login === FptrSimulator.DEMO.login)[0];
@@ -90,11 +96,14 @@ describe('FptrClient against the simulator', () => {
       const client = env.client({ sudoAs: FptrSimulator.DEMO.login });
       const [task] = await client.search('Task', { limit: 1 });
       await client.update('Task', task!.id, { sg_status_list: 'hld' });
-      const event = sim.eventLog().filter((e) => e.event_type === 'Shotgun_Task_Change').pop()!;
+      const event = sim
+        .eventLog()
+        .filter((e) => e.event_type === 'Shotgun_Task_Change')
+        .pop()!;
       should(event.user).containEql({ type: 'HumanUser' });
     });
 
-    it('refuses an unknown sudo login with FPTR\'s reason', async () => {
+    it("refuses an unknown sudo login with FPTR's reason", async () => {
       const client = env.client({ sudoAs: 'nobody_here' });
       const err = await fptrError(client.serverInfo());
       should(err.status).eql(400);
@@ -140,7 +149,7 @@ describe('FptrClient against the simulator', () => {
       should(await client.read('Asset', created.id, { fields: ['code'] })).containEql({ code: 'client_tree' });
     });
 
-    it('fails a bad field at once with FPTR\'s title (one request, no retry)', async () => {
+    it("fails a bad field at once with FPTR's title (one request, no retry)", async () => {
       const client = env.client();
       await client.serverInfo();
       const before = sim.stats.requests;
@@ -183,16 +192,24 @@ describe('FptrClient against the simulator', () => {
 
   describe('search paging', () => {
     beforeEach(() => {
-      sim.bulkCreate('Asset', Array.from({ length: 1200 }, (_, i) => ({
-        code: `bulk_${String(i).padStart(4, '0')}`, project: { type: 'Project', id: FptrSimulator.DEMO.projectId },
-      })));
+      sim.bulkCreate(
+        'Asset',
+        Array.from({ length: 1200 }, (_, i) => ({
+          code: `bulk_${String(i).padStart(4, '0')}`,
+          project: { type: 'Project', id: FptrSimulator.DEMO.projectId },
+        })),
+      );
     });
 
     const searches = (): number => sim.stats.byRoute['POST /api/v1/entity/{type}/_search'] ?? 0;
 
     it('returns every record of a 1,200-row search (3 pages of 500)', async () => {
       const client = env.client();
-      const rows = await client.search('Asset', { filters: [['code', 'starts_with', 'bulk_']], fields: ['code'], sort: 'id' });
+      const rows = await client.search('Asset', {
+        filters: [['code', 'starts_with', 'bulk_']],
+        fields: ['code'],
+        sort: 'id',
+      });
       should(rows).have.length(1200);
       should(new Set(rows.map((r) => r.id)).size).eql(1200);
       should(rows[0]).containEql({ code: 'bulk_0000' });
@@ -201,7 +218,9 @@ describe('FptrClient against the simulator', () => {
     });
 
     it('stops at `limit` without fetching further pages', async () => {
-      const rows = await env.client().search('Asset', { filters: [['code', 'starts_with', 'bulk_']], limit: 700, pageSize: 500 });
+      const rows = await env
+        .client()
+        .search('Asset', { filters: [['code', 'starts_with', 'bulk_']], limit: 700, pageSize: 500 });
       should(rows).have.length(700);
       should(searches()).eql(2);
     });
@@ -216,7 +235,10 @@ describe('FptrClient against the simulator', () => {
       const rows = await env.client().search('Asset', {
         filters: {
           logical_operator: 'or',
-          conditions: [['code', 'is', 'bulk_0001'], { logical_operator: 'and', conditions: [['code', 'is', 'bulk_0002']] }],
+          conditions: [
+            ['code', 'is', 'bulk_0001'],
+            { logical_operator: 'and', conditions: [['code', 'is', 'bulk_0002']] },
+          ],
         },
         fields: ['code'],
       });
@@ -230,13 +252,22 @@ describe('FptrClient against the simulator', () => {
 
   describe('_batch', () => {
     it('sends 300 updates as 2 requests and returns results in order', async () => {
-      const assets = sim.bulkCreate('Asset', Array.from({ length: 300 }, (_, i) => ({
-        code: `b_${i}`, project: { type: 'Project', id: FptrSimulator.DEMO.projectId },
-      })));
+      const assets = sim.bulkCreate(
+        'Asset',
+        Array.from({ length: 300 }, (_, i) => ({
+          code: `b_${i}`,
+          project: { type: 'Project', id: FptrSimulator.DEMO.projectId },
+        })),
+      );
       const client = env.client();
-      const results = await client.batch(assets.map((a, i) => ({
-        request_type: 'update' as const, entity: 'Asset', record_id: a.id, data: { description: `d${i}` },
-      })));
+      const results = await client.batch(
+        assets.map((a, i) => ({
+          request_type: 'update' as const,
+          entity: 'Asset',
+          record_id: a.id,
+          data: { description: `d${i}` },
+        })),
+      );
       should(sim.stats.byRoute['POST /api/v1/entity/_batch']).eql(2);
       should(results.map((r) => r.id)).eql(assets.map((a) => a.id));
       should(sim.get('Asset', assets[299]!.id)).containEql({ description: 'd299' });
@@ -245,7 +276,10 @@ describe('FptrClient against the simulator', () => {
     it('mixes create, update and delete; delete rows are normalised', async () => {
       const client = env.client();
       const project = { type: 'Project', id: FptrSimulator.DEMO.projectId };
-      const [a, b] = sim.bulkCreate('Asset', [{ code: 'x1', project }, { code: 'x2', project }]);
+      const [a, b] = sim.bulkCreate('Asset', [
+        { code: 'x1', project },
+        { code: 'x2', project },
+      ]);
       const results = await client.batch([
         { request_type: 'create', entity: 'Asset', data: { code: 'x3', project } },
         { request_type: 'update', entity: 'Asset', record_id: a!.id, data: { code: 'x1b' } },
@@ -262,10 +296,15 @@ describe('FptrClient against the simulator', () => {
       const client = env.client();
       const project = { type: 'Project', id: FptrSimulator.DEMO.projectId };
       const [a] = sim.bulkCreate('Asset', [{ code: 'y1', project }]);
-      const err = await fptrError(client.batch([
-        { request_type: 'update', entity: 'Asset', record_id: a!.id, data: { code: 'y1b' } },
-        { request_type: 'update', entity: 'Asset', record_id: 999_999, data: { code: 'nope' } },
-      ], { chunkSize: 1 }));
+      const err = await fptrError(
+        client.batch(
+          [
+            { request_type: 'update', entity: 'Asset', record_id: a!.id, data: { code: 'y1b' } },
+            { request_type: 'update', entity: 'Asset', record_id: 999_999, data: { code: 'nope' } },
+          ],
+          { chunkSize: 1 },
+        ),
+      );
       should(err.status).eql(404);
       should(err.message).match(/batch part 2 of 2 failed; the first 1 requests were applied/);
       should(sim.get('Asset', a!.id)).containEql({ code: 'y1b' });
@@ -333,7 +372,7 @@ describe('FptrClient against the simulator', () => {
       should(await client.readDelivery(failed!.id)).containEql({ status: 'delivered', response_code: 200 });
     });
 
-    it('reports an acknowledgement over 4096 bytes with FPTR\'s reason', async () => {
+    it("reports an acknowledgement over 4096 bytes with FPTR's reason", async () => {
       const hookId = await hookWithDeliveries(1);
       const client = env.client();
       const [delivery] = await client.listDeliveries(hookId);
@@ -354,8 +393,16 @@ describe('FptrClient against the simulator', () => {
       ['no URL', () => new FptrClient({ url: '', auth }), /not a valid URL/],
       ['ftp URL', () => new FptrClient({ url: 'ftp://x', auth }), /https:\/\/ or http:\/\//],
       ['user info in URL', () => new FptrClient({ url: 'https://u:p@x', auth }), /user name or password/],
-      ['no script key', () => new FptrClient({ url: 'https://x', auth: { ...auth, scriptKey: '' } }), /script key are required/],
-      ['no password', () => new FptrClient({ url: 'https://x', auth: { grant: 'password', login: 'a', password: '' } }), /Login and password are required/],
+      [
+        'no script key',
+        () => new FptrClient({ url: 'https://x', auth: { ...auth, scriptKey: '' } }),
+        /script key are required/,
+      ],
+      [
+        'no password',
+        () => new FptrClient({ url: 'https://x', auth: { grant: 'password', login: 'a', password: '' } }),
+        /Login and password are required/,
+      ],
       ['concurrency 0', () => new FptrClient({ url: 'https://x', auth, maxConcurrency: 0 }), /maxConcurrency/],
       ['negative timeout', () => new FptrClient({ url: 'https://x', auth, timeoutMs: -1 }), /timeoutMs/],
     ];

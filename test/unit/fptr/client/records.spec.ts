@@ -6,26 +6,49 @@ describe('flattenRecord (JSON:API → flat record)', () => {
   const cases: Array<{ name: string; record: JsonApiRecord; flat: Record<string, unknown> }> = [
     {
       name: 'attributes only',
-      record: { type: 'Asset', id: 1484, attributes: { code: 'tree', description: null }, links: { self: '/api/v1/entity/assets/1484' } },
+      record: {
+        type: 'Asset',
+        id: 1484,
+        attributes: { code: 'tree', description: null },
+        links: { self: '/api/v1/entity/assets/1484' },
+      },
       flat: { type: 'Asset', id: 1484, code: 'tree', description: null },
     },
     {
       name: 'single-entity link',
       record: {
-        type: 'Task', id: 4521, attributes: { content: 'Animation' },
-        relationships: { entity: { data: { type: 'Shot', id: 1201, name: 'sh010' }, links: { related: '/api/v1/entity/shots/1201' } } },
+        type: 'Task',
+        id: 4521,
+        attributes: { content: 'Animation' },
+        relationships: {
+          entity: { data: { type: 'Shot', id: 1201, name: 'sh010' }, links: { related: '/api/v1/entity/shots/1201' } },
+        },
       },
       flat: { type: 'Task', id: 4521, content: 'Animation', entity: { type: 'Shot', id: 1201, name: 'sh010' } },
     },
     {
       name: 'multi-entity link',
       record: {
-        type: 'Task', id: 7, attributes: {},
+        type: 'Task',
+        id: 7,
+        attributes: {},
         relationships: {
-          task_assignees: { data: [{ type: 'HumanUser', id: 88, name: 'Jane Artist' }, { type: 'Group', id: 3, name: 'Anim' }] },
+          task_assignees: {
+            data: [
+              { type: 'HumanUser', id: 88, name: 'Jane Artist' },
+              { type: 'Group', id: 3, name: 'Anim' },
+            ],
+          },
         },
       },
-      flat: { type: 'Task', id: 7, task_assignees: [{ type: 'HumanUser', id: 88, name: 'Jane Artist' }, { type: 'Group', id: 3, name: 'Anim' }] },
+      flat: {
+        type: 'Task',
+        id: 7,
+        task_assignees: [
+          { type: 'HumanUser', id: 88, name: 'Jane Artist' },
+          { type: 'Group', id: 3, name: 'Anim' },
+        ],
+      },
     },
     {
       name: 'empty multi-entity link',
@@ -34,7 +57,12 @@ describe('flattenRecord (JSON:API → flat record)', () => {
     },
     {
       name: 'null link',
-      record: { type: 'Version', id: 9, attributes: { code: 'v1' }, relationships: { sg_task: { data: null, links: {} } } },
+      record: {
+        type: 'Version',
+        id: 9,
+        attributes: { code: 'v1' },
+        relationships: { sg_task: { data: null, links: {} } },
+      },
       flat: { type: 'Version', id: 9, code: 'v1', sg_task: null },
     },
     {
@@ -49,7 +77,11 @@ describe('flattenRecord (JSON:API → flat record)', () => {
     },
     {
       name: 'relationship with links only is left out',
-      record: { type: 'Note', id: 11, relationships: { note_links: { links: { self: '/x' } } as unknown as { data: null } } },
+      record: {
+        type: 'Note',
+        id: 11,
+        relationships: { note_links: { links: { self: '/x' } } as unknown as { data: null } },
+      },
       flat: { type: 'Note', id: 11 },
     },
     {
@@ -59,8 +91,18 @@ describe('flattenRecord (JSON:API → flat record)', () => {
     },
     {
       name: 'structured attribute values pass through untouched',
-      record: { type: 'Shot', id: 13, attributes: { tags: ['a', 'b'], sg_data: { nested: [1, 2] }, created_at: '2021-06-16 08:55:53 UTC' } },
-      flat: { type: 'Shot', id: 13, tags: ['a', 'b'], sg_data: { nested: [1, 2] }, created_at: '2021-06-16 08:55:53 UTC' },
+      record: {
+        type: 'Shot',
+        id: 13,
+        attributes: { tags: ['a', 'b'], sg_data: { nested: [1, 2] }, created_at: '2021-06-16 08:55:53 UTC' },
+      },
+      flat: {
+        type: 'Shot',
+        id: 13,
+        tags: ['a', 'b'],
+        sg_data: { nested: [1, 2] },
+        created_at: '2021-06-16 08:55:53 UTC',
+      },
     },
   ];
 
@@ -87,10 +129,12 @@ describe('flattenRecord: field names from the response', () => {
     should(Object.getPrototypeOf(flat)).equal(Object.prototype);
     should((flat as Record<string, unknown>).sg_status_list).be.undefined();
     Object.keys(flat).should.eql(['type', 'id', 'code', '__proto__', 'constructor']);
-    JSON.stringify(flat).should.equal('{"type":"Shot","id":7,"code":"sh010","__proto__":{"sg_status_list":"fin"},"constructor":{"type":"Project","id":1}}');
+    JSON.stringify(flat).should.equal(
+      '{"type":"Shot","id":7,"code":"sh010","__proto__":{"sg_status_list":"fin"},"constructor":{"type":"Project","id":1}}',
+    );
   });
 
-  it('keeps the record\'s own type and id over fields of the same name, in first place', () => {
+  it("keeps the record's own type and id over fields of the same name, in first place", () => {
     const flat = flattenRecord({ type: 'Shot', id: 7, attributes: { id: 99, code: 'x', type: 'Asset' } });
     Object.keys(flat).should.eql(['type', 'id', 'code']);
     should(flat).eql({ type: 'Shot', id: 7, code: 'x' });

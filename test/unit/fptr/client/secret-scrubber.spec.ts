@@ -10,9 +10,13 @@ const encodings: Record<string, (s: string) => string> = {
   form: (s) => new URLSearchParams({ k: s }).toString().slice(2),
   lowerHex: (s) => encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
   // Python's quote(): `~` stays, `*!'()` are encoded; the mix differs from encodeURIComponent.
-  pythonQuote: (s) => encodeURIComponent(s).replace(/[*!'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+  pythonQuote: (s) =>
+    encodeURIComponent(s).replace(/[*!'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
   json: (s) => JSON.stringify(s).slice(1, -1),
-  jsonAscii: (s) => JSON.stringify(s).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  jsonAscii: (s) =>
+    JSON.stringify(s)
+      .slice(1, -1)
+      .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
   jsonSlashes: (s) => JSON.stringify(s).slice(1, -1).replace(/\//g, '\\/'),
   jsonInJson: (s) => JSON.stringify(JSON.stringify(s).slice(1, -1)).slice(1, -1),
   formInJson: (s) => JSON.stringify(new URLSearchParams({ k: s }).toString().slice(2)).slice(1, -1),
@@ -31,7 +35,9 @@ describe('SecretScrubber', () => {
   it('scrubs access tokens it is given, and forgets old ones after a few', () => {
     const s = new SecretScrubber(['key-1234']);
     for (const token of ['tok-a', 'tok-b', 'tok-c', 'tok-d', 'tok-e']) s.addToken(token);
-    should(s.scrub('Bearer tok-e, tok-b, key-1234, tok-a')).equal(`Bearer ${REDACTED}, ${REDACTED}, ${REDACTED}, tok-a`);
+    should(s.scrub('Bearer tok-e, tok-b, key-1234, tok-a')).equal(
+      `Bearer ${REDACTED}, ${REDACTED}, ${REDACTED}, tok-a`,
+    );
   });
 
   it('leaves text without secrets alone', () => {
@@ -59,23 +65,41 @@ describe('SecretScrubber', () => {
     const encoding = fc.constantFrom(...Object.keys(encodings));
 
     it('no encoding of any secret survives scrubbing', () => {
-      fc.assert(fc.property(secret, text, text, encoding, (key, before, after, name) => {
-        const encoded = encodings[name]!(key);
-        const scrubbed = new SecretScrubber([key]).scrub(`${before}${encoded}${after}`);
-        // A secret such as "act" is part of "[redacted]" itself: look at what is left around the marks.
-        const sentinel = ['\u0001', '\u0002', '\uffff'].find((c) => !encoded.includes(c))!;
-        return !scrubbed.split(REDACTED).join(sentinel).includes(encoded);
-      }), { numRuns: 500 });
+      fc.assert(
+        fc.property(secret, text, text, encoding, (key, before, after, name) => {
+          const encoded = encodings[name]!(key);
+          const scrubbed = new SecretScrubber([key]).scrub(`${before}${encoded}${after}`);
+          // A secret such as "act" is part of "[redacted]" itself: look at what is left around the marks.
+          const sentinel = ['\u0001', '\u0002', '\uffff'].find((c) => !encoded.includes(c))!;
+          return !scrubbed.split(REDACTED).join(sentinel).includes(encoded);
+        }),
+        { numRuns: 500 },
+      );
     });
 
     it('scrubbing and cutting equals cutting the fully scrubbed text (no half secret is left)', () => {
-      fc.assert(fc.property(secret, fc.array(fc.oneof(text, secret.map((s) => `\u0000${s}`)), { maxLength: 8 }), encoding, fc.integer({ min: 1, max: 120 }), (key, parts, name, max) => {
-        const s = new SecretScrubber([key]);
-        const joined = parts.map((p) => (p.startsWith('\u0000') ? encodings[name]!(key) : p)).join('');
-        const full = s.scrub(joined);
-        const expected = full.length > max ? `${full.slice(0, max)}…` : full;
-        return s.scrubAndCut(joined, max) === expected;
-      }), { numRuns: 500 });
+      fc.assert(
+        fc.property(
+          secret,
+          fc.array(
+            fc.oneof(
+              text,
+              secret.map((s) => `\u0000${s}`),
+            ),
+            { maxLength: 8 },
+          ),
+          encoding,
+          fc.integer({ min: 1, max: 120 }),
+          (key, parts, name, max) => {
+            const s = new SecretScrubber([key]);
+            const joined = parts.map((p) => (p.startsWith('\u0000') ? encodings[name]!(key) : p)).join('');
+            const full = s.scrub(joined);
+            const expected = full.length > max ? `${full.slice(0, max)}…` : full;
+            return s.scrubAndCut(joined, max) === expected;
+          },
+        ),
+        { numRuns: 500 },
+      );
     });
   });
 });

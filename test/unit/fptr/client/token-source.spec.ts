@@ -6,7 +6,11 @@ describe('TokenSource', () => {
   it('refreshes after expires_in minus the margin, the margin capped at half the lifetime', async () => {
     let clock = 0;
     let fetches = 0;
-    const source = new TokenSource(async () => ({ access_token: `t${++fetches}`, expires_in: 10 }), 60, () => clock);
+    const source = new TokenSource(
+      async () => ({ access_token: `t${++fetches}`, expires_in: 10 }),
+      60,
+      () => clock,
+    );
     should((await source.get()).header).eql('Bearer t1');
     clock = 4_999;
     should((await source.get()).header).eql('Bearer t1');
@@ -51,10 +55,14 @@ describe('TokenSource', () => {
     it('fails fast with the same error for a pause that doubles with each refusal, up to a minute', async () => {
       let clock = 0;
       let fetches = 0;
-      const source = new TokenSource(async () => {
-        fetches++;
-        throw refusal;
-      }, 60, () => clock);
+      const source = new TokenSource(
+        async () => {
+          fetches++;
+          throw refusal;
+        },
+        60,
+        () => clock,
+      );
       const pauses: number[] = [];
       for (let round = 0; round < 9; round++) {
         const started = clock;
@@ -74,11 +82,15 @@ describe('TokenSource', () => {
       let clock = 0;
       let refuse = true;
       let fetches = 0;
-      const source = new TokenSource(async () => {
-        fetches++;
-        if (refuse) throw refusal;
-        return { access_token: `t${fetches}`, expires_in: 600 };
-      }, 60, () => clock);
+      const source = new TokenSource(
+        async () => {
+          fetches++;
+          if (refuse) throw refusal;
+          return { access_token: `t${fetches}`, expires_in: 600 };
+        },
+        60,
+        () => clock,
+      );
       await should(source.get()).be.rejectedWith(refusal);
       refuse = false;
       clock = 999;
@@ -98,10 +110,14 @@ describe('TokenSource', () => {
     it('does not pause after a passing failure (outage, timeout)', async () => {
       let fetches = 0;
       const outage = new FptrError('FPTR 503: Service unavailable', { kind: 'http', status: 503, retryable: true });
-      const source = new TokenSource(async () => {
-        fetches++;
-        throw outage;
-      }, 60, () => 0);
+      const source = new TokenSource(
+        async () => {
+          fetches++;
+          throw outage;
+        },
+        60,
+        () => 0,
+      );
       await should(source.get()).be.rejectedWith(outage);
       await should(source.get()).be.rejectedWith(outage);
       should(fetches).eql(2);

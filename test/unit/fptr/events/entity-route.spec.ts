@@ -10,7 +10,14 @@ function change(type: string, id = 1): Delivery {
     entity: { type, id },
     project: { type: 'Project', id: 122 },
     attribute_name: 'sg_status_list',
-    meta: { type: 'attribute_change', entity_type: type, entity_id: id, attribute_name: 'sg_status_list', old_value: 'ip', new_value: 'fin' },
+    meta: {
+      type: 'attribute_change',
+      entity_type: type,
+      entity_id: id,
+      attribute_name: 'sg_status_list',
+      old_value: 'ip',
+      new_value: 'fin',
+    },
   };
 }
 
@@ -41,7 +48,11 @@ describe('entity-route', () => {
     ['an unlisted type', change('Version'), undefined],
     ['a type differing in case', change('shot'), undefined],
     ['Test_Connection (type null, meta "null")', testConnection, undefined],
-    ['Webhook_Status_Change (no entity)', { event_type: 'Webhook_Status_Change', meta: { type: 'webhook_status_change' } }, undefined],
+    [
+      'Webhook_Status_Change (no entity)',
+      { event_type: 'Webhook_Status_Change', meta: { type: 'webhook_status_change' } },
+      undefined,
+    ],
     ['a batch array', [change('Shot')], undefined],
     ['a string', 'Shot', undefined],
     ['null', null, undefined],

@@ -63,7 +63,14 @@ describe('DedupWindow', function () {
   it('ignores a stored value that is not a snapshot', function () {
     const dedup = new DedupWindow({ windowMs: 1000, maxEntries: 10 });
     dedup.seen('a', 0);
-    for (const junk of [undefined, null, 'x', { v: 2, keys: [], times: [] }, { v: 1, keys: ['b'], times: [] }, { v: 1, keys: [1], times: [1] }]) {
+    for (const junk of [
+      undefined,
+      null,
+      'x',
+      { v: 2, keys: [], times: [] },
+      { v: 1, keys: ['b'], times: [] },
+      { v: 1, keys: [1], times: [1] },
+    ]) {
       dedup.restore(junk, 10);
     }
     dedup.snapshot(10).keys.should.eql(['a']);

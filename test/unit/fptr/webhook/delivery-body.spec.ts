@@ -1,5 +1,13 @@
 import should = require('should');
-import { MAX_KEY_BYTES, MAX_NESTING, dedupKey, isTestConnection, isTruncated, nestsDeeperThan, parseDeliveryBody } from '../../../../lib/fptr/webhook/delivery-body';
+import {
+  MAX_KEY_BYTES,
+  MAX_NESTING,
+  dedupKey,
+  isTestConnection,
+  isTruncated,
+  nestsDeeperThan,
+  parseDeliveryBody,
+} from '../../../../lib/fptr/webhook/delivery-body';
 import type { Delivery } from '../../../../lib/fptr/contract';
 import { batchBody, singleBody, taskChange } from '../../../support/webhook-fixtures';
 
@@ -22,7 +30,12 @@ describe('parseDeliveryBody', function () {
   it('tells bad JSON from a wrong shape', function () {
     parseDeliveryBody(Buffer.from('{')).should.eql({ ok: false, reason: 'json' });
     parseDeliveryBody(Buffer.from('')).should.eql({ ok: false, reason: 'json' });
-    for (const shape of ['null', '{"data":null}', '{"data":{"deliveries":[{"event_type":"x"},null]}}', '{"data":{"deliveries":{}}}']) {
+    for (const shape of [
+      'null',
+      '{"data":null}',
+      '{"data":{"deliveries":[{"event_type":"x"},null]}}',
+      '{"data":{"deliveries":{}}}',
+    ]) {
       parseDeliveryBody(Buffer.from(shape)).should.eql({ ok: false, reason: 'shape' });
     }
   });
@@ -31,8 +44,14 @@ describe('parseDeliveryBody', function () {
     for (const field of ['delivery_id', 'event_log_entry_id', 'attribute_name', 'id']) {
       for (const value of [{ toString: 0 }, [], {}]) {
         const body = singleBody({ ...taskChange(1), [field]: value });
-        parseDeliveryBody(Buffer.from(body)).should.eql({ ok: false, reason: 'shape' }, `${field}: ${JSON.stringify(value)}`);
-        parseDeliveryBody(Buffer.from(batchBody([taskChange(2), JSON.parse(body).data]))).should.eql({ ok: false, reason: 'shape' });
+        parseDeliveryBody(Buffer.from(body)).should.eql(
+          { ok: false, reason: 'shape' },
+          `${field}: ${JSON.stringify(value)}`,
+        );
+        parseDeliveryBody(Buffer.from(batchBody([taskChange(2), JSON.parse(body).data]))).should.eql({
+          ok: false,
+          reason: 'shape',
+        });
       }
       for (const value of [null, 7, 'text', true]) {
         parseDeliveryBody(Buffer.from(singleBody({ ...taskChange(1), [field]: value }))).ok.should.be.true();
@@ -41,7 +60,8 @@ describe('parseDeliveryBody', function () {
   });
 
   it('refuses bodies nested deeper than MAX_NESTING before parsing them', function () {
-    const nested = (depth: number): Buffer => Buffer.from(`{"data":{"event_type":"x","meta":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}}`);
+    const nested = (depth: number): Buffer =>
+      Buffer.from(`{"data":{"event_type":"x","meta":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}}`);
     parseDeliveryBody(nested(MAX_NESTING)).ok.should.be.true();
     parseDeliveryBody(nested(MAX_NESTING + 1)).should.eql({ ok: false, reason: 'depth' });
     parseDeliveryBody(nested(100_000)).should.eql({ ok: false, reason: 'depth' });
@@ -70,10 +90,16 @@ describe('delivery facts', function () {
   it('flags truncated events: a warning anywhere, or an attribute change without values', function () {
     isTruncated(taskChange(1)).should.be.false();
     isTruncated(taskChange(1, { warning: 'too big' })).should.be.true();
-    isTruncated(taskChange(1, { meta: { type: 'attribute_change', warning: 'too big', new_value: 'x' } })).should.be.true();
+    isTruncated(
+      taskChange(1, { meta: { type: 'attribute_change', warning: 'too big', new_value: 'x' } }),
+    ).should.be.true();
     isTruncated(taskChange(1, { meta: { type: 'attribute_change', field_data_type: 'text' } })).should.be.true();
-    isTruncated(taskChange(1, { meta: { type: 'attribute_change', field_data_type: 'text', new_value: null } })).should.be.false();
-    isTruncated(taskChange(1, { meta: { type: 'attribute_change', field_data_type: 'multi_entity', added: [], removed: [] } })).should.be.false();
+    isTruncated(
+      taskChange(1, { meta: { type: 'attribute_change', field_data_type: 'text', new_value: null } }),
+    ).should.be.false();
+    isTruncated(
+      taskChange(1, { meta: { type: 'attribute_change', field_data_type: 'multi_entity', added: [], removed: [] } }),
+    ).should.be.false();
     isTruncated(taskChange(1, { meta: { type: 'new_entity', entity_type: 'Task', entity_id: 1 } })).should.be.false();
   });
 
@@ -82,7 +108,9 @@ describe('delivery facts', function () {
     should(dedupKey(d)).equal(d.delivery_id);
     should(dedupKey({ ...d, delivery_id: undefined })).equal('812007|sg_status_list|170.141.7');
     should(dedupKey({ ...d, delivery_id: '', attribute_name: null })).equal('812007||170.141.7');
-    should(dedupKey({ event_type: 'Webhook_Status_Change', id: '0', event_log_entry_id: 0 } as Delivery)).be.undefined();
+    should(
+      dedupKey({ event_type: 'Webhook_Status_Change', id: '0', event_log_entry_id: 0 } as Delivery),
+    ).be.undefined();
     should(dedupKey({ event_type: 'X' } as Delivery)).be.undefined();
   });
 });

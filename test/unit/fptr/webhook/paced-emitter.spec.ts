@@ -15,7 +15,12 @@ describe('PacedEmitter', function () {
 
   it('sends everything in order, a slice per turn', async function () {
     const sent: number[] = [];
-    const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
+    const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, {
+      targetMs: 1,
+      catchUpAt: 1e9,
+      initialSlice: 10,
+      maxSlice: 1000,
+    });
     for (let i = 0; i < 25; i++) emitter.push(i);
     await nextTurn();
     sent.should.have.length(10);
@@ -24,7 +29,12 @@ describe('PacedEmitter', function () {
   });
 
   it('shrinks the slice when the downstream work of a slice takes longer than the target', async function () {
-    const emitter = new PacedEmitter<number>(() => setImmediate(() => busy(2)), ignore, { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
+    const emitter = new PacedEmitter<number>(() => setImmediate(() => busy(2)), ignore, {
+      targetMs: 1,
+      catchUpAt: 1e9,
+      initialSlice: 10,
+      maxSlice: 1000,
+    });
     for (let i = 0; i < 30; i++) emitter.push(i);
     await drained(emitter);
     emitter.sliceSize.should.equal(1);
@@ -32,7 +42,12 @@ describe('PacedEmitter', function () {
 
   it('grows the slice while the downstream work is cheap', async function () {
     let count = 0;
-    const emitter = new PacedEmitter<number>(() => count++, ignore, { targetMs: 1, catchUpAt: 1e9, initialSlice: 10, maxSlice: 1000 });
+    const emitter = new PacedEmitter<number>(() => count++, ignore, {
+      targetMs: 1,
+      catchUpAt: 1e9,
+      initialSlice: 10,
+      maxSlice: 1000,
+    });
     for (let i = 0; i < 2000; i++) emitter.push(i);
     await drained(emitter);
     count.should.equal(2000);
@@ -41,7 +56,12 @@ describe('PacedEmitter', function () {
 
   it('keeps up with arrivals once the backlog is past catchUpAt', async function () {
     const sent: number[] = [];
-    const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, { targetMs: 1, catchUpAt: 5, initialSlice: 2, maxSlice: 2 });
+    const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, {
+      targetMs: 1,
+      catchUpAt: 5,
+      initialSlice: 2,
+      maxSlice: 2,
+    });
     for (let i = 0; i < 20; i++) emitter.push(i);
     await nextTurn();
     sent.should.have.length(20); // all 20 arrived since the last turn
@@ -52,7 +72,12 @@ describe('PacedEmitter', function () {
 
   it('sends only a slice per turn below catchUpAt', async function () {
     const sent: number[] = [];
-    const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, { targetMs: 1, catchUpAt: 100, initialSlice: 2, maxSlice: 2 });
+    const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, {
+      targetMs: 1,
+      catchUpAt: 100,
+      initialSlice: 2,
+      maxSlice: 2,
+    });
     for (let i = 0; i < 20; i++) emitter.push(i);
     await nextTurn();
     sent.should.have.length(2);
@@ -75,12 +100,21 @@ describe('PacedEmitter', function () {
     for (let i = 0; i < 8; i++) emitter.push(i);
     await drained(emitter);
     sent.should.eql([0, 2, 3, 5, 6]);
-    failed.should.eql([['cannot send 1', 1], ['cannot send 4', 4], ['cannot send 7', 7]]);
+    failed.should.eql([
+      ['cannot send 1', 1],
+      ['cannot send 4', 4],
+      ['cannot send 7', 7],
+    ]);
   });
 
   it('forgets what was not sent when discarded', async function () {
     const sent: number[] = [];
-    const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, { targetMs: 1, catchUpAt: 1e9, initialSlice: 3, maxSlice: 3 });
+    const emitter = new PacedEmitter<number>((n) => sent.push(n), ignore, {
+      targetMs: 1,
+      catchUpAt: 1e9,
+      initialSlice: 3,
+      maxSlice: 3,
+    });
     for (let i = 0; i < 10; i++) emitter.push(i);
     await nextTurn();
     emitter.discard();

@@ -15,6 +15,7 @@ import {
   checkPalette,
   checkRegistry,
   checkTranslation,
+  checkValidators,
   configProperties,
   nonConfigTypes,
   readDefinitions,
@@ -32,6 +33,7 @@ import {
   TOO_WIDE_LABEL,
   unpack,
 } from '../support/browser/package-under-test';
+import { SHARED_RULES } from '../support/editor-rules';
 import { runtimePath } from '../support/runtime';
 
 const IMAGES = path.join(REPO_ROOT, 'docs', 'images');
@@ -129,7 +131,15 @@ describe('editor in a real browser (Chromium, packed package installed from the 
 
   it('lists every non-config node in the FPTR palette category with its own icon', async () => {
     // A fresh load: what a person sees next time they open the editor (and the load's own errors).
+    const bundleRequests: string[] = [];
+    const onRequest = (request: { url(): string }): void => {
+      if (request.url().endsWith(`/resources/${pkgJson.name}/fptr-editor.js`)) bundleRequests.push(request.url());
+    };
+    editor.page.on('request', onRequest);
     await editor.reload();
+    editor.page.off('request', onRequest);
+    // The editor rules are loaded from one place (the fptr-site editor), once per page.
+    bundleRequests.should.have.length(1);
     definitions = await readDefinitions(editor, pkg.types);
     paletteTypes = nonConfigTypes(definitions);
     const palette = await checkPalette(editor, api, pkg, paletteTypes);
@@ -138,6 +148,20 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     await editor.screenshot(path.join(IMAGES, 'palette.png'));
     shouldHaveNone([...checkLoad(definitions, editor.takeErrors()), ...palette.problems]);
     paletteTypes.length.should.be.above(0);
+  });
+
+  it('refuses in each node editor exactly what the runtime refuses', async () => {
+    const cases = SHARED_RULES.flatMap((rule) =>
+      rule.cases.map((value) => ({
+        type: rule.type,
+        property: rule.property,
+        node: rule.node ?? {},
+        value,
+        accepted: rule.runtime(value),
+      })),
+    );
+    cases.length.should.be.above(100);
+    shouldHaveNone(await checkValidators(editor, cases));
   });
 
   it('opens and closes every node edit dialog without errors', async () => {

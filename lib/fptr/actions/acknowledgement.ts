@@ -7,6 +7,8 @@ import { InputError } from '../../util/errors';
  * or the recommended status form — always within FPTR's 4096-byte limit.
  */
 
+/** The node's status setting: `auto` decides by `msg.error`. */
+export const ACK_STATUSES = ['auto', 'success', 'failure'] as const;
 export type AckStatus = 'success' | 'failure';
 
 export class AcknowledgementError extends InputError {}

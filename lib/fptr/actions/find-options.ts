@@ -134,9 +134,13 @@ export function parseLimit(value: unknown): number | undefined {
   return n === 0 ? undefined : n;
 }
 
-export function parseReturnOnly(value: unknown): 'active' | 'retired' {
-  if (value === undefined || value === '' || value === 'active') return 'active';
-  if (value === 'retired') return 'retired';
+/** Which records a search returns: FPTR's `return_only` (the first is the default). */
+export const RETURN_ONLY = ['active', 'retired'] as const;
+
+export function parseReturnOnly(value: unknown): (typeof RETURN_ONLY)[number] {
+  if (value === undefined || value === '') return RETURN_ONLY[0];
+  const found = RETURN_ONLY.find((option) => option === value);
+  if (found) return found;
   throw new FindOptionError(`return must be "active" or "retired" (got ${describeValue(value)})`);
 }
 

@@ -27,6 +27,9 @@ export interface SiteRuntimeSettings {
   fptrSiteMaxResponseSize?: unknown;
 }
 
+/** Letters, digits, `-` and `_` between dots (IDN hosts arrive as punycode), or an IPv6 address in brackets. */
+const HOST_NAME = /^(?:[A-Za-z0-9_-]+\.)*[A-Za-z0-9_-]+\.?$|^\[[0-9A-Fa-f:.]+\]$/;
+
 /** A JavaScript string cannot hold much more, so a larger answer could never be read anyway. */
 const MAX_RESPONSE_SIZE_LIMIT = 512 * 1024 ** 2;
 
@@ -44,6 +47,9 @@ export function parseSiteUrl(value: unknown): URL {
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw invalid('Site URL must start with https:// or http://');
   if (url.username || url.password) throw invalid('Site URL must not contain a user name or password');
+  // Browsers and Node differ on odd host names (Chromium keeps "https:// x", Node refuses it);
+  // a plain DNS name or IP address reads the same in both, so the editor agrees with the runtime.
+  if (!HOST_NAME.test(url.hostname)) throw invalid('Site URL must name a host such as yoursite.shotgrid.autodesk.com');
   return url;
 }
 

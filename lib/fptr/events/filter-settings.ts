@@ -1,4 +1,5 @@
 import {
+  compileConditions,
   ConditionError,
   VALUE_OPERATORS,
   type EventConditions,
@@ -6,7 +7,7 @@ import {
   type ValueOperator,
 } from './conditions';
 import { describeValue } from '../../util/describe-value';
-import { parseMatchEvents, MatchEventsSyntaxError } from './match-events';
+import { parseMatchEvents, MatchEventsSyntaxError, type MatchEventsMap } from './match-events';
 
 /**
  * Turning the `fptr-event-filter` editor settings (lists typed as text, value rows with a
@@ -66,35 +67,52 @@ function idList(value: unknown, what: string): number[] {
   });
 }
 
+/** The matchEvents setting: empty, or a map written as JSON or a Python literal. */
+function matchEventsSetting(value: unknown): MatchEventsMap | undefined {
+  const text = textSetting(value, 'matchEvents');
+  if (!text || text.trim() === '') return undefined;
+  try {
+    return parseMatchEvents(text);
+  } catch (err) {
+    if (err instanceof MatchEventsSyntaxError) throw new ConditionError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * The settings the editor checks, each read as the runtime reads it (a ConditionError names
+ * the problem); lib/editor hands these very functions to the dialog.
+ */
+export const FILTER_SETTING_RULES = {
+  projectIds: (value: unknown): number[] => idList(value, 'project ids'),
+  ignoreScriptIds: (value: unknown): number[] => idList(value, 'script ids'),
+  ignoreUserIds: (value: unknown): number[] => idList(value, 'user ids'),
+  /** Parsed and compiled: a map can parse and still be unusable (a pattern listing no fields). */
+  matchEvents: (value: unknown): void => {
+    compileConditions({ matchEvents: matchEventsSetting(value) });
+  },
+} as const;
+
 /**
  * `evaluate` reads a row's fixed value (str/num/json/env) the way Node-RED does; rows of
  * msg/flow/global types become dynamic and are read per message by the caller.
  */
 export function conditionsFromSettings(s: FilterSettings, evaluate: (rule: ValueRule) => unknown): EventConditions {
-  let matchEvents;
-  const matchEventsText = textSetting(s.matchEvents, 'matchEvents');
-  if (matchEventsText && matchEventsText.trim() !== '') {
-    try {
-      matchEvents = parseMatchEvents(matchEventsText);
-    } catch (err) {
-      if (err instanceof MatchEventsSyntaxError) throw new ConditionError(err.message);
-      throw err;
-    }
-  }
+  const matchEvents = matchEventsSetting(s.matchEvents);
   const rules: unknown = s.values ?? [];
   if (!Array.isArray(rules)) throw new ConditionError(`value conditions must be a list (got ${describeValue(rules)})`);
   return {
     eventTypes: nameList(s.eventTypes, 'event types'),
     operations: nameList(s.operations, 'operations'),
     entityTypes: nameList(s.entityTypes, 'entity types'),
-    projectIds: idList(s.projectIds, 'project ids'),
+    projectIds: FILTER_SETTING_RULES.projectIds(s.projectIds),
     attributeNames: nameList(s.attributeNames, 'fields'),
     matchEvents,
     values: rules.map((rule: unknown, i) => valueCondition(rule, i, evaluate)),
     ignoreApiUsers: s.ignoreApiUsers === true,
-    ignoreScriptIds: idList(s.ignoreScriptIds, 'script ids'),
+    ignoreScriptIds: FILTER_SETTING_RULES.ignoreScriptIds(s.ignoreScriptIds),
     onlyHumans: s.onlyHumans === true,
-    ignoreUserIds: idList(s.ignoreUserIds, 'user ids'),
+    ignoreUserIds: FILTER_SETTING_RULES.ignoreUserIds(s.ignoreUserIds),
     ignoreInCreate: s.ignoreInCreate === true,
   };
 }

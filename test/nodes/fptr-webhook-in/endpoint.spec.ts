@@ -1,9 +1,9 @@
 import should = require('should');
-import fs = require('node:fs');
+import vm = require('node:vm');
 import net = require('node:net');
-import nodePath = require('node:path');
 import type { NextFunction, Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { bundleSource } from '../../../scripts/editor-bundle';
 import { helper } from '../../support/runtime';
 import { HttpNodeServer } from '../../support/http-node';
 import { openUpload, send, type RawResponse } from '../../support/webhook-client';
@@ -470,16 +470,13 @@ describe('fptr-webhook-in', function () {
         .map((event: { id: string }) => event.id);
       invalid.sort().should.eql(bad.map((_, i) => `p${i}`));
       for (const url of good) (await signed(body, {}, url)).status.should.equal(200);
-      // The editor's validator, taken from the node's HTML, flags the same paths.
-      const html = fs.readFileSync(nodePath.join(__dirname, '..', '..', '..', 'nodes', 'fptr-webhook-in.html'), 'utf8');
-      const literal = (name: string): RegExp => {
-        const match = new RegExp(`var ${name} = /(.+)/;`).exec(html);
-        if (!match) throw new Error(`no ${name} in the editor script`);
-        return new RegExp(match[1]);
-      };
-      const [pattern, dots] = [literal('PATH'), literal('DOT_SEGMENT')];
-      for (const url of bad) (pattern.test(url) && !dots.test(url)).should.be.false(url);
-      for (const url of good) (pattern.test(url) && !dots.test(url)).should.be.true(url);
+      // The editor's validator, from the browser bundle the editor loads, flags the same paths.
+      const context = vm.createContext({ URL });
+      vm.runInContext(await bundleSource(), context);
+      const editorPath = (context as { FptrEditor: { webhook: { path(v: unknown): boolean } } }).FptrEditor.webhook
+        .path;
+      for (const url of bad) editorPath(url).should.be.false(url);
+      for (const url of good) editorPath(url).should.be.true(url);
     });
 
     it('does not start with an invalid allow-list entry, path or size, and says why', async function () {

@@ -333,3 +333,45 @@ export async function checkExamples(
   }
   return { problems, imported };
 }
+
+/** One setting's validator as the editor calls it, checked on one value. */
+export interface ValidatorCase {
+  type: string;
+  property: string;
+  /** The node the validator sees as `this` (other settings it may read). */
+  node: Record<string, unknown>;
+  value: unknown;
+  /** What the runtime does with the value: true when a deploy accepts it. */
+  accepted: boolean;
+}
+
+/**
+ * Runs each node type's `defaults.<property>.validate` in the editor, the way the editor
+ * validates a node, and reports every value it judges differently from the runtime.
+ */
+export async function checkValidators(editor: Editor, cases: ValidatorCase[]): Promise<Problem[]> {
+  const verdicts = await editor.page.evaluate((all) => {
+    type Def = { defaults?: Record<string, { validate?: (this: unknown, value: unknown, opt?: unknown) => unknown }> };
+    const RED = (window as unknown as { RED: { nodes: { getType(t: string): Def | null } } }).RED;
+    return all.map((c) => {
+      const validate = RED.nodes.getType(c.type)?.defaults?.[c.property]?.validate;
+      if (!validate) return 'no validator';
+      try {
+        return validate.call({ ...c.node, [c.property]: c.value }, c.value, {}) === true;
+      } catch (err) {
+        return `throws ${String(err)}`;
+      }
+    });
+  }, cases);
+  const problems: Problem[] = [];
+  cases.forEach((c, i) => {
+    const verdict = verdicts[i];
+    if (verdict === c.accepted) return;
+    const said = typeof verdict === 'string' ? verdict : verdict ? 'accepts' : 'refuses';
+    problems.push({
+      subject: c.type,
+      problem: `${c.property} = ${JSON.stringify(c.value)}: the editor ${said} it, the runtime ${c.accepted ? 'accepts' : 'refuses'} it`,
+    });
+  });
+  return problems;
+}

@@ -1,4 +1,6 @@
 import should = require('should');
+import { isIP } from 'node:net';
+import fc = require('fast-check');
 import { CidrList, parseIp } from '../../../lib/util/cidr';
 
 describe('CidrList', function () {
@@ -55,5 +57,36 @@ describe('CidrList', function () {
       '10.0.0.0/8/8',
       '1.2.3.4/08',
     ]).invalid.should.eql(['10.0.0.0/33', '2001:db8::/129', '10.0.0.0/x', 'host.example', '10.0.0.0/8/8']);
+  });
+});
+
+describe('parseIp agrees with node:net', function () {
+  /** Address-like text: real addresses, and near misses made of the same characters. */
+  const addressLike = fc.oneof(
+    fc.ipV4(),
+    fc.ipV4Extended(),
+    fc.ipV6(),
+    fc.tuple(fc.ipV6(), fc.stringMatching(/^%[0-9a-zA-Z.:-]{0,6}$/)).map(([ip, zone]) => ip + zone),
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF:.%x'), maxLength: 24 }),
+    fc
+      .array(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 5 }), { maxLength: 10 })
+      .map((parts) => parts.join(':')),
+  );
+
+  it('reads exactly what net.isIP reads, zone indexes included', function () {
+    fc.assert(
+      fc.property(addressLike, (text) => {
+        should(parseIp(text) !== undefined).equal(isIP(text) !== 0, JSON.stringify(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('refuses ":::" and "1:2:3", and reads "fe80::1%eth0"', function () {
+    for (const text of [':::', '1:2:3', 'fe80::1%eth0'])
+      should(parseIp(text) !== undefined).equal(isIP(text) !== 0, text);
+    should(parseIp(':::')).be.undefined();
+    should(parseIp('1:2:3')).be.undefined();
+    should(parseIp('fe80::1%eth0')).not.be.undefined();
   });
 });

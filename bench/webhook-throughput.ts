@@ -1,6 +1,6 @@
 /**
- * fptr-webhook-in throughput, answer latency and memory, against the baselines of design.md
- * "Numbers to beat", all in one run on this machine:
+ * fptr-webhook-in throughput, answer latency and memory, against the goals in bench/README.md
+ * ("Webhook"), all in one run on this machine:
  *   (a1) fptr-webhook-in in a real Node-RED, nothing wired
  *   (a2) fptr-webhook-in, its 50 messages per request sent to a downstream node
  *   (b)  bare node:http: HMAC + JSON.parse + 200 (bench/webhook-bare-server.ts)

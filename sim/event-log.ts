@@ -1,7 +1,7 @@
 /**
  * When EventLogEntry rows become readable. FPTR commits event-log ids out of order, so a reader
- * polling `id > last` sees gaps that fill in later, or never (fptr-api.md §6.4); and a site keeps
- * rows only for its retention period (§6.5). Writes are never delayed, only reads of the rows.
+ * polling `id > last` sees gaps that fill in later, or never (docs/fptr-api.md §6.4); and a site keeps
+ * rows only for its retention period (docs/fptr-api.md §6.5). Writes are never delayed, only reads of the rows.
  */
 
 export interface HoldBackRule {

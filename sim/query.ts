@@ -240,7 +240,7 @@ function condition(store: EntityStore, def: EntityDef, path: string, relation: u
   };
 }
 
-/** `meta` and other serializable fields can be read but not filtered or sorted on (fptr-api.md §6.3). */
+/** `meta` and other serializable fields can be read but not filtered or sorted on (docs/fptr-api.md §6.3). */
 function notFilterable(def: EntityDef, path: string, verb: string): Error {
   return badRequest(
     `API read() cannot ${verb} ${def.name}.${path}: serializable fields are not filterable or sortable.`,

@@ -15,7 +15,7 @@ import type { StorageRequest } from './storage';
 import type { FileValue, Link } from './store';
 
 /**
- * Uploads and downloads (fptr-api.md §2.12): start an upload on a record or a file field, put
+ * Uploads and downloads (docs/fptr-api.md §2.12): start an upload on a record or a file field, put
  * the bytes (to the site for `sg`, to the storage host for `s3`, multipart there), complete it
  * (an Attachment holding the file, set on the field) or abort it; downloads redirect to a signed
  * storage URL.

@@ -4,7 +4,7 @@ import { ENTITY_DEFS, STATUS_NAMES, type EntityDef, type FieldDef } from './sche
 import { API } from './serialize';
 
 /**
- * Schema reads for editor pickers (fptr-api.md §6.6): entity types, and fields whose every
+ * Schema reads for editor pickers (docs/fptr-api.md §6.6): entity types, and fields whose every
  * attribute is `{value, editable}`, derived from schema.ts. Status lists carry their codes in
  * `properties.valid_values.value` and labels in `properties.display_values.value`.
  */

@@ -222,7 +222,7 @@ function applyBatchEntry(ctx: Ctx, s: Services, raw: unknown): Record<string, un
 }
 
 /**
- * All-or-nothing (fptr-api.md §2.9): entries apply in order inside one store transaction; the
+ * All-or-nothing (docs/fptr-api.md §2.9): entries apply in order inside one store transaction; the
  * first failing entry rolls back the others and answers its error, naming its index.
  */
 function batch(ctx: Ctx, s: Services): Reply {

@@ -109,7 +109,7 @@ export const ENTITY_DEFS: readonly EntityDef[] = [
     description: { type: 'text' },
     email: { type: 'text' },
     projects: { type: 'multi_entity', linkTypes: ['Project'] },
-    // FPTR's default is off: such a script's writes log no events and fire no webhooks (fptr-api.md §6.5).
+    // FPTR's default is off: such a script's writes log no events and fire no webhooks (docs/fptr-api.md §6.5).
     generate_event_log_entries: { type: 'checkbox', default: false },
   }),
   entity('Step', 'code', {

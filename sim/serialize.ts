@@ -25,7 +25,7 @@ function createStyle(value: unknown): unknown {
 }
 
 /**
- * One record in FPTR's JSON:API-like shape (§2.2): scalars under `attributes`, links under
+ * One record in FPTR's JSON:API-like shape (docs/fptr-api.md §2.2): scalars under `attributes`, links under
  * `relationships` as `{data, links}`, dotted paths as literal attribute keys.
  */
 export function toJsonApi(

@@ -155,7 +155,7 @@ function buildSite(
 }
 
 /**
- * A local stand-in for an FPTR site (fptr-api.md): REST auth, entities, _search, _batch,
+ * A local stand-in for an FPTR site (docs/fptr-api.md): REST auth, entities, _search, _batch,
  * EventLogEntry, webhooks with signed deliveries, and fault injection for client tests.
  */
 export class FptrSimulator {
@@ -284,7 +284,7 @@ export class FptrSimulator {
 
   /**
    * A script (ApiUser) that can log in. `generateEvents` (its generate_event_log_entries) is
-   * true unless set false: FPTR's own default is false (fptr-api.md §6.5).
+   * true unless set false: FPTR's own default is false (docs/fptr-api.md §6.5).
    */
   addScript(name: string, key: string, opts: ScriptOptions = {}): EntityRef {
     return this.named(this.accounts.addScript(name, key, opts));

@@ -5,7 +5,7 @@ import { SimError, badRequest, notFound } from './errors';
 import type { Link } from './store';
 
 /**
- * File storage behind uploads and downloads (fptr-api.md §2.12). With `sg` storage the site
+ * File storage behind uploads and downloads (docs/fptr-api.md §2.12). With `sg` storage the site
  * itself takes the bytes (PUT with the bearer token) and serves them from signed site URLs; with
  * `s3` a separate loopback "storage host" takes PUTs to pre-signed URLs, multipart included, and
  * serves signed GETs. Bytes stay in memory as the chunks they arrived in, never copied together.

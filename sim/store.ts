@@ -30,7 +30,7 @@ export interface IdRange {
   max?: number;
 }
 
-/** A field value of a file (`url`) field as reads return it (fptr-api.md §2.12). */
+/** A field value of a file (`url`) field as reads return it (docs/fptr-api.md §2.12). */
 export interface FileValue {
   url?: string;
   name?: string | null;
@@ -290,7 +290,7 @@ export class EntityStore {
 
   /**
    * Whether a write by this actor is logged. An ApiUser logs only with generate_event_log_entries
-   * on (FPTR's default is off, fptr-api.md §6.5); while impersonating, the script's flag decides.
+   * on (FPTR's default is off, docs/fptr-api.md §6.5); while impersonating, the script's flag decides.
    */
   private logs(actor: Actor): boolean {
     const who = actor.sudoActualUser ?? actor.user;

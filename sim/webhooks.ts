@@ -9,7 +9,7 @@ import type { LoggedEvent } from './store';
 
 type Action = Operation;
 const ACTIONS: readonly Action[] = ['create', 'update', 'delete', 'revive'];
-/** FPTR never sends webhooks for these (fptr-api.md §5.10). */
+/** FPTR never sends webhooks for these (docs/fptr-api.md §5.10). */
 const UNHOOKABLE = new Set(['ApiUser', 'EventLogEntry']);
 const MAX_BATCH = 50;
 const MAX_EVENT_BYTES = 1024 * 1024;
@@ -19,7 +19,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export type EntityTypeSubscriptions = Record<string, Partial<Record<Action, string[]>>>;
 
-/** Create/update body of `/webhook/hooks` (fptr-api.md §4.2). */
+/** Create/update body of `/webhook/hooks` (docs/fptr-api.md §4.2). */
 export interface HookDefinition {
   url: string;
   token?: string;
@@ -33,7 +33,7 @@ export interface HookDefinition {
   status?: 'active' | 'disabled';
 }
 
-/** A webhook as the REST API shows it (§4.3); the token is write-only. */
+/** A webhook as the REST API shows it (docs/fptr-api.md §4.3); the token is write-only. */
 export interface HookRecord {
   id: string;
   url: string;
@@ -104,7 +104,7 @@ interface DeliveryEntry {
 /** Every status a hook can show; only `active` and `disabled` are writable over REST. */
 export type HookStatus = 'active' | 'unstable' | 'failed' | 'disabled';
 
-/** Query filters of `GET /webhook/hooks/{id}/deliveries` (fptr-api.md §4.1). */
+/** Query filters of `GET /webhook/hooks/{id}/deliveries` (docs/fptr-api.md §4.1). */
 export interface DeliveryFilter {
   status?: string;
   /** Unix seconds, inclusive. */
@@ -369,7 +369,7 @@ export class WebhookService {
     if (hook.disabled) return 'disabled';
     const since = Date.now() - DAY_MS;
     hook.failures = hook.failures.filter((t) => t > since);
-    // The lower-case API spellings of the system-set states are UNCONFIRMED (fptr-api.md §4.3).
+    // The lower-case API spellings of the system-set states are UNCONFIRMED (docs/fptr-api.md §4.3).
     if (hook.failures.length >= this.opts.failedAfter) return 'failed';
     return hook.failures.length ? 'unstable' : 'active';
   }
@@ -442,7 +442,7 @@ export class WebhookService {
     };
     if (Buffer.byteLength(JSON.stringify(delivery)) > MAX_EVENT_BYTES && delivery.meta) {
       // FPTR drops the values of events over 1 MB and adds a warning; whether the warning sits
-      // in `meta` or in the delivery itself is UNCONFIRMED (fptr-api.md §5.6) — we put it in meta.
+      // in `meta` or in the delivery itself is UNCONFIRMED (docs/fptr-api.md §5.6) — we put it in meta.
       delete delivery.meta.old_value;
       delete delivery.meta.new_value;
       delivery.meta.warning = `The event exceeded 1 MB, so new_value and old_value were removed. Read EventLogEntry ${ev.id} for the full values.`;
@@ -708,7 +708,7 @@ export class WebhookService {
   private async send(hook: Hook, entry: DeliveryEntry, batch: BatchInfo): Promise<void> {
     const headers = this.headers(hook, entry, batch);
     const started = Date.now();
-    // Batched bodies get 1 s per event at the default 6 s timeout (fptr-api.md §5.5), scaled with it.
+    // Batched bodies get 1 s per event at the default 6 s timeout (docs/fptr-api.md §5.5), scaled with it.
     const timeoutMs = Math.max(this.opts.timeoutMs, (this.opts.timeoutMs / 6) * entry.eventCount);
     entry.request_headers = headers;
     entry.event_time = Math.floor(started / 1000);

@@ -81,3 +81,24 @@ export const entityTypeSuggestions = [
   'PublishedFile',
   'Playlist',
 ] as const;
+
+/** The parts of jQuery, the editor's own, that fillSelect uses. */
+interface JQuerySelect {
+  append(option: unknown): unknown;
+  val(value: string): unknown;
+}
+declare const $: (html: string) => { val(value: string): { text(label: string): unknown } };
+
+/**
+ * Fills a dialog's <select> with one of the lists above. Node-RED fills a dialog's fields before
+ * oneditprepare adds the options, so the saved value (or the first, the default) is chosen here.
+ */
+export function fillSelect(
+  select: JQuerySelect,
+  values: readonly string[],
+  label: (value: string) => string,
+  saved: unknown,
+): void {
+  for (const value of values) select.append($('<option/>').val(value).text(label(value)));
+  select.val(typeof saved === 'string' && values.includes(saved) ? saved : values[0]!);
+}

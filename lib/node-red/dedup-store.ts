@@ -9,8 +9,8 @@ const SAVE_DELAY_MS = 30_000;
 
 /**
  * Keeps a webhook node's duplicate detection in its node context, so a persistent or shared
- * context store carries it across restarts (README: dedup store). Loaded once at start, saved a
- * while after it changed and when the node closes.
+ * context store carries it across restarts (the node's help: locales/en-US/fptr-webhook-in.html).
+ * Loaded once at start, saved a while after it changed and when the node closes.
  */
 export class DedupStore {
   private timer: NodeJS.Timeout | undefined;

@@ -98,7 +98,7 @@ function rootOf(app: ExpressApp): ExpressApp {
 const captures = new WeakMap<ExpressApp, RawBodyCapture>();
 
 /**
- * Keeps the exact request bytes for registered routes (node-red.md §2.3). Node-RED's editor app
+ * Keeps the exact request bytes for registered routes (docs/node-red.md §2.3). Node-RED's editor app
  * is mounted before `RED.httpNode` with a global JSON parser that would consume the stream, so
  * one middleware sits at index 0 of the ROOT app's router and buffers the body, within a size
  * limit, only for registered `METHOD:/path` keys. It marks the request as parsed (`_body`) so

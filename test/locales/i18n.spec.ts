@@ -6,7 +6,7 @@ import { SHARED } from '../../lib/node-red/i18n';
 
 /*
  * Message catalogs and help for every node type in en-US, ko and ja. Plain file checks: no
- * runtime needed. Node-RED finds these files next to the compiled .js (docs: node-red.md §1.4)
+ * runtime needed. Node-RED finds these files next to the compiled .js (docs/node-red.md §1.4)
  * and falls back from `ko-KR` to `ko`, so the folders are named `ko` and `ja` like Node-RED's own.
  */
 

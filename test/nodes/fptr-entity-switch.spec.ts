@@ -4,49 +4,13 @@ import type { Node, NodeMessage } from 'node-red';
 import { helper } from '../support/runtime';
 import { nextStatus, withCatalog } from '../support/filter-catalog';
 import switchNode = require('../../nodes/fptr-entity-switch');
-import type { Delivery } from '../../lib/fptr/contract';
+import { entityChange, retiredShot, testConnectionDelivery } from '../support/webhook-fixtures';
 
 type Msg = NodeMessage & Record<string, unknown>;
 type FlowNode = Record<string, unknown>;
 
 const TAB = 't1';
 const entitySwitch = withCatalog(switchNode, 'fptr-entity-switch');
-
-function change(type: string, id = 1): Delivery {
-  return {
-    event_type: `Shotgun_${type}_Change`,
-    operation: 'update',
-    user: { type: 'HumanUser', id: 88 },
-    entity: { type, id },
-    project: { type: 'Project', id: 122 },
-    attribute_name: 'sg_status_list',
-    meta: {
-      type: 'attribute_change',
-      entity_type: type,
-      entity_id: id,
-      attribute_name: 'sg_status_list',
-      old_value: 'ip',
-      new_value: 'fin',
-    },
-  };
-}
-
-const retiredShot: Delivery = {
-  event_type: 'Shotgun_Shot_Retirement',
-  operation: 'delete',
-  user: { type: 'HumanUser', id: 88 },
-  entity: null,
-  project: { type: 'Project', id: 122 },
-  meta: { type: 'entity_retirement', entity_type: 'Shot', entity_id: 1274, id: 1274, class_name: 'Shot' },
-};
-
-const testConnection: Delivery = {
-  event_type: 'Test_Connection',
-  operation: 'test_connection',
-  entity: { type: null, id: 0 },
-  project: { type: 'Project', id: 0 },
-  meta: { type: 'test_connection', entity_type: 'null', entity_id: 'null' },
-};
 
 function placed(n: FlowNode): FlowNode {
   return n.z ? { x: 100, y: 100, ...n } : n;
@@ -109,13 +73,13 @@ describe('fptr-entity-switch node', () => {
   it('sends each type to its output and the rest to otherwise, unmodified', async () => {
     await load(flow(['Shot', 'Task', 'Asset'], true));
     const sent = [
-      msgOf(change('Task'), 'task'),
-      msgOf(change('Shot'), 'shot'),
+      msgOf(entityChange('Task'), 'task'),
+      msgOf(entityChange('Shot'), 'shot'),
       msgOf(retiredShot, 'retired'),
-      msgOf(change('Asset'), 'asset'),
-      msgOf(change('Version'), 'version'),
-      msgOf(testConnection, 'test'),
-      msgOf([change('Shot')], 'batch'),
+      msgOf(entityChange('Asset'), 'asset'),
+      msgOf(entityChange('Version'), 'version'),
+      msgOf(testConnectionDelivery, 'test'),
+      msgOf([entityChange('Shot')], 'batch'),
       { _msgid: 'plain', payload: 'hello' } as Msg,
     ];
     const expected = sent.map((m) => JSON.parse(JSON.stringify(m)) as Msg);
@@ -137,7 +101,12 @@ describe('fptr-entity-switch node', () => {
     should((node('s') as unknown as { wires: string[][] }).wires).have.length(2);
     const status = nextStatus(node('s'), (s) => s.text === 'Note 1 · Version 1 · dropped 2');
     const arrived = collect(2, 2);
-    for (const [i, payload] of [change('Shot'), change('Note'), testConnection, change('Version')].entries())
+    for (const [i, payload] of [
+      entityChange('Shot'),
+      entityChange('Note'),
+      testConnectionDelivery,
+      entityChange('Version'),
+    ].entries())
       node('s').receive(msgOf(payload, `m${i}`));
     const outputs = await arrived;
     should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([['m1'], ['m3']]);
@@ -148,7 +117,12 @@ describe('fptr-entity-switch node', () => {
     await load(flow(['Shot', 'Task'], true));
     const status = nextStatus(node('s'), (s) => s.text === 'Shot 2 · Task 1 · otherwise 1');
     const arrived = collect(3, 4);
-    for (const [i, payload] of [change('Shot'), change('Shot', 2), change('Task'), change('Asset')].entries())
+    for (const [i, payload] of [
+      entityChange('Shot'),
+      entityChange('Shot', 2),
+      entityChange('Task'),
+      entityChange('Asset'),
+    ].entries())
       node('s').receive(msgOf(payload, `m${i}`));
     await arrived;
     should(await status).deepEqual({ fill: 'green', shape: 'dot', text: 'Shot 2 · Task 1 · otherwise 1' });
@@ -160,8 +134,8 @@ describe('fptr-entity-switch node', () => {
     const hostile = 8;
     await load(flow(['*_*_*_Shot', 'Task'], true));
     const arrived = collect(3, hostile + 1);
-    for (let i = 0; i < hostile; i++) node('s').receive(msgOf(change('_'.repeat(3000)), `hostile${i}`));
-    node('s').receive(msgOf(change('My_Odd_Big_Shot'), 'shot'));
+    for (let i = 0; i < hostile; i++) node('s').receive(msgOf(entityChange('_'.repeat(3000)), `hostile${i}`));
+    node('s').receive(msgOf(entityChange('My_Odd_Big_Shot'), 'shot'));
     const outputs = await arrived;
     should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([
       ['shot'],
@@ -187,7 +161,7 @@ describe('fptr-entity-switch node', () => {
     ];
     const arrived = collect(3, odd.length + 1);
     odd.forEach((payload, i) => node('s').receive(msgOf(payload, `odd${i}`)));
-    node('s').receive(msgOf(change('MyTask'), 'task'));
+    node('s').receive(msgOf(entityChange('MyTask'), 'task'));
     const outputs = await arrived;
     should(outputs.map((list) => list.map((m) => m._msgid))).deepEqual([[], ['task'], odd.map((_, i) => `odd${i}`)]);
   });
@@ -209,7 +183,7 @@ describe('fptr-entity-switch node', () => {
       ].map(placed),
     );
     const arrived = collect(1, 2);
-    node('s').receive(msgOf(change('Shot'), 'a'));
+    node('s').receive(msgOf(entityChange('Shot'), 'a'));
     node('s').receive(msgOf(retiredShot, 'b'));
     should((await arrived)[0]!.map((m) => m._msgid)).deepEqual(['a', 'b']);
   });

@@ -8,6 +8,7 @@ import siteNode = require('../../nodes/fptr-site');
 import { FptrClient } from '../../lib/fptr/client/client';
 import type { Delivery, EntityRef } from '../../lib/fptr/contract';
 import { FptrSimulator } from '../../sim';
+import { taskStatusChange } from '../support/webhook-fixtures';
 
 type Msg = NodeMessage & Record<string, unknown>;
 type FlowNode = Record<string, unknown>;
@@ -15,37 +16,15 @@ type FlowNode = Record<string, unknown>;
 const TAB = 't1';
 const filter = withCatalog(filterNode, 'fptr-event-filter');
 
+/** A Task status change by `user` (fields and meta over the usual ones). */
 function delivery(user: EntityRef, fields: Partial<Delivery> = {}, meta: Record<string, unknown> = {}): Delivery {
-  return {
-    id: '170.141.0',
-    event_log_entry_id: 812334,
-    event_type: 'Shotgun_Task_Change',
-    operation: 'update',
-    delivery_id: '6b0a3c1e-4e33-4d8b-9f2a-1d3c9b8f0a11',
-    session_uuid: null,
-    created_at: '2024-05-02 10:11:11.908812',
-    user,
-    entity: { type: 'Task', id: 4521 },
-    project: { type: 'Project', id: 122 },
-    attribute_name: 'sg_status_list',
-    meta: {
-      type: 'attribute_change',
-      entity_type: 'Task',
-      entity_id: 4521,
-      attribute_name: 'sg_status_list',
-      field_data_type: 'status_list',
-      old_value: 'ip',
-      new_value: 'fin',
-      ...meta,
-    },
-    ...fields,
-  };
+  return taskStatusChange({ id: '170.141.0', user, ...fields }, meta);
 }
 
 const jane: EntityRef = { type: 'HumanUser', id: 88 };
 const someScript: EntityRef = { type: 'ApiUser', id: 6 };
 
-/** A message as fptr-webhook-in emits it (design.md § Message contract). */
+/** A message as fptr-webhook-in emits it (the message contract: lib/fptr/contract.ts, README "The nodes"). */
 function eventMsg(payload: unknown, extra: Record<string, unknown> = {}): Msg {
   return {
     _msgid: `m-${Math.random().toString(36).slice(2)}`,

@@ -208,6 +208,15 @@ export class NodeRedRuntime {
     return entry.format?.startsWith('string') ? entry.msg : undefined;
   }
 
+  /** The number in global context `key` once it reached `expected` (polled up to 5 s), read again a moment later to catch extras. */
+  async countReaching(key: string, expected: number): Promise<number> {
+    const read = async (): Promise<number> => ((await this.global(key)) as number | undefined) ?? 0;
+    const deadline = Date.now() + 5_000;
+    while ((await read()) < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    return read();
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');

@@ -1,6 +1,6 @@
 /**
  * Fits an acknowledgement into FPTR's limit, which counts UTF-8 bytes, not characters
- * (fptr-api.md §4.1: 4097 bytes → 400). Cuts only between code points, so the stored text stays
+ * (docs/fptr-api.md §4.1: 4097 bytes → 400). Cuts only between code points, so the stored text stays
  * valid UTF-8 and a surrogate pair (emoji) is never halved.
  */
 

@@ -9,7 +9,7 @@ import { entityId, OPERATIONS, type Operation } from '../contract';
  * into validated FPTR writes. Errors name the offending input so the user can find it.
  */
 
-/** How array values of link fields are applied on update (fptr-api.md §2.7). */
+/** How array values of link fields are applied on update (docs/fptr-api.md §2.7). */
 export const MULTI_ENTITY_MODES = ['set', 'add', 'remove'] as const;
 export type MultiEntityMode = (typeof MULTI_ENTITY_MODES)[number];
 

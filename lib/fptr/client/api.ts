@@ -63,7 +63,7 @@ export type BatchRequest =
     }
   | { request_type: 'delete'; entity: string; record_id: number };
 
-/** A delivery record from the webhook deliveries API (fptr-api.md §4.4). */
+/** A delivery record from the webhook deliveries API (docs/fptr-api.md §4.4). */
 export interface DeliveryRecord {
   id: string;
   event_time?: number;

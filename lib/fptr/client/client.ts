@@ -105,7 +105,7 @@ const BATCH_CHUNK = 200;
 const TOKEN_PATH = '/auth/access_token';
 
 /**
- * REST client for one FPTR site (fptr-api.md §1–4, §7): pooled keep-alive connections, a shared
+ * REST client for one FPTR site (docs/fptr-api.md §1–4, §7): pooled keep-alive connections, a shared
  * bearer token, bounded concurrency, retries with backoff, plain-worded errors. Secrets live in
  * private fields so they never show up when the client is logged or inspected.
  */
@@ -666,7 +666,7 @@ function batchResult(
   return toRecord(record, status, 'POST /api/v1/entity/_batch');
 }
 
-/** Delivery objects are flat (§4.4); a JSON:API-style `{id, attributes}` is accepted too. */
+/** Delivery objects are flat (docs/fptr-api.md §4.4); a JSON:API-style `{id, attributes}` is accepted too. */
 function toDelivery(value: unknown, status: number, request: string): DeliveryRecord {
   if (typeof value !== 'object' || value === null) throw unexpected(status, request, 'a delivery object');
   const row = value as { id?: unknown; attributes?: unknown };

@@ -6,7 +6,7 @@ export interface AccessToken {
   readonly refreshAt: number;
 }
 
-/** The fields of FPTR's access-token answer this package uses (fptr-api.md §1.3). */
+/** The fields of FPTR's access-token answer this package uses (docs/fptr-api.md §1.3). */
 export interface TokenResponse {
   token_type?: unknown;
   access_token?: unknown;

@@ -15,7 +15,7 @@ export const MAX_KEY_BYTES = 200;
 /** A webhook body that passed the shape check: the deliveries in the order FPTR sent them. */
 export interface DeliveryBody {
   deliveries: Delivery[];
-  /** The body used the batched form `data.deliveries[]` (fptr-api.md §5.2). */
+  /** The body used the batched form `data.deliveries[]` (docs/fptr-api.md §5.2). */
   batched: boolean;
   /** Top-level `timestamp` of the body, when it is a string. */
   timestamp?: string;
@@ -87,13 +87,13 @@ export function parseDeliveryBody(raw: Buffer): DeliveryBodyResult {
   return { ok: true, body: { deliveries: [data], batched: false, timestamp } };
 }
 
-/** The connection test FPTR sends from the webhook page (fptr-api.md §5.9). */
+/** The connection test FPTR sends from the webhook page (docs/fptr-api.md §5.9). */
 export function isTestConnection(delivery: Delivery): boolean {
   return delivery.event_type === 'Test_Connection' || delivery.operation === 'test_connection';
 }
 
 /**
- * True when FPTR cut the event down to stay under its 1 MB limit (fptr-api.md §5.6): a `warning`
+ * True when FPTR cut the event down to stay under its 1 MB limit (docs/fptr-api.md §5.6): a `warning`
  * key (where it sits is unconfirmed, so `meta` and the delivery itself are both checked), or an
  * attribute change that lacks both `old_value` and `new_value` (multi-entity changes never carry
  * them: they use `added`/`removed`).

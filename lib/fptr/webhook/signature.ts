@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-/** Why a signature was refused; every reason is answered 401 (fptr-api.md §5.4). */
+/** Why a signature was refused; every reason is answered 401 (docs/fptr-api.md §5.4). */
 export type SignatureFailure = 'missing' | 'unsupported' | 'mismatch';
 
 const PREFIX = 'sha1=';

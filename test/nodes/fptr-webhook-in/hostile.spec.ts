@@ -64,14 +64,8 @@ describe('fptr-webhook-in against hostile requests, in a Node-RED process', func
 
   after(stop);
 
-  /** The counter once it reached `expected` (polled up to 5 s), read again a moment later to catch extras. */
-  async function count(expected: number): Promise<number> {
-    const read = async (): Promise<number> => ((await runtime!.global('count')) as number | undefined) ?? 0;
-    const deadline = Date.now() + 5_000;
-    while ((await read()) < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    return read();
-  }
+  /** The counter once it reached `expected`, read again a moment later to catch extras. */
+  const count = (expected: number): Promise<number> => runtime!.countReaching('count', expected);
 
   /** Sends `body`, then proves the process is still up by a good delivery that goes through. */
   async function survives(path: string, body: string, headers: Record<string, string>): Promise<RawResponse> {

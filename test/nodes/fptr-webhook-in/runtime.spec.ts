@@ -75,14 +75,8 @@ describe('fptr-webhook-in in a running Node-RED', function () {
     }
   }
 
-  /** The counter once it reached `expected` (polled up to 5 s), read again a moment later to catch extras. */
-  async function count(expected: number): Promise<number> {
-    const read = async (): Promise<number> => ((await runtime!.global('count')) as number | undefined) ?? 0;
-    const deadline = Date.now() + 5_000;
-    while ((await read()) < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    return read();
-  }
+  /** The counter once it reached `expected`, read again a moment later to catch extras. */
+  const count = (expected: number): Promise<number> => runtime!.countReaching('count', expected);
 
   it('verifies the exact bytes behind the admin JSON parser and refuses bodies over apiMaxLength', async function () {
     runtime = await NodeRedRuntime.start({ settings });

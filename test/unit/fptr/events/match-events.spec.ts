@@ -2,44 +2,8 @@ import should = require('should');
 import fc = require('fast-check');
 import { compileConditions, ConditionError } from '../../../../lib/fptr/events/conditions';
 import { parseMatchEvents, MatchEventsSyntaxError, NOT_EVENT_TYPES } from '../../../../lib/fptr/events/match-events';
-import type { Delivery } from '../../../../lib/fptr/contract';
-
-/** A Task status change by a person, as FPTR delivers it (fptr-api.md §5.1). */
-function taskStatusChange(overrides: Partial<Delivery> = {}, meta: Record<string, unknown> = {}): Delivery {
-  return {
-    id: '15231.4410.0',
-    event_log_entry_id: 812334,
-    event_type: 'Shotgun_Task_Change',
-    operation: 'update',
-    delivery_id: '6b0a3c1e-4e33-4d8b-9f2a-1d3c9b8f0a11',
-    session_uuid: null,
-    created_at: '2024-05-02 10:11:11.908812',
-    user: { type: 'HumanUser', id: 88 },
-    entity: { type: 'Task', id: 4521 },
-    project: { type: 'Project', id: 122 },
-    attribute_name: 'sg_status_list',
-    meta: {
-      type: 'attribute_change',
-      entity_type: 'Task',
-      entity_id: 4521,
-      attribute_name: 'sg_status_list',
-      field_data_type: 'status_list',
-      old_value: 'ip',
-      new_value: 'fin',
-      ...meta,
-    },
-    ...overrides,
-  };
-}
-
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an exception');
-}
+import { taskStatusChange } from '../../../support/webhook-fixtures';
+import { thrownBy } from '../../../support/thrown';
 
 describe('parseMatchEvents', () => {
   const cases: Array<[string, string, unknown]> = [

@@ -30,9 +30,6 @@ export interface ExpressApp {
 
 type CaptureRequest = IncomingMessage & { _parsedUrl?: { pathname?: string | null }; _body?: boolean; body?: unknown };
 
-/** What the capture did with a request that matched a registered route. */
-export type Captured = ReceivedBody;
-
 export interface CaptureRoute {
   maxBytes: number;
   /** How long the whole body may take to arrive once the request was routed here, in ms. */
@@ -63,8 +60,8 @@ export interface CaptureRoute {
 const CAPTURED = Symbol('fptr.captured');
 
 /** The capture result for a request, or `undefined` when its route was not registered. */
-export function capturedBody(req: IncomingMessage): Captured | undefined {
-  return (req as IncomingMessage & { [CAPTURED]?: Captured })[CAPTURED];
+export function capturedBody(req: IncomingMessage): ReceivedBody | undefined {
+  return (req as IncomingMessage & { [CAPTURED]?: ReceivedBody })[CAPTURED];
 }
 
 /** A path as express compares it: repeated and trailing slashes dropped, lower case. */
@@ -151,8 +148,8 @@ export class RawBodyCapture {
     const route = this.routes.get(key);
     if (!route) return next();
     const guard = guardFor(route, req, res);
-    const done = (result: Captured): void => {
-      (req as CaptureRequest & { [CAPTURED]?: Captured })[CAPTURED] = result;
+    const done = (result: ReceivedBody): void => {
+      (req as CaptureRequest & { [CAPTURED]?: ReceivedBody })[CAPTURED] = result;
       req._body = true;
       if (result.status === 'ok') req.body = result.body;
       if (route.viaRoutes && this.routes.get(key) === route) next();
@@ -185,13 +182,13 @@ function guardFor(route: CaptureRoute, req: IncomingMessage, res: ServerResponse
 }
 
 /** Reads the body of `req` within the route's limits and hands the outcome to `done`. */
-function readBody(req: IncomingMessage, route: CaptureRoute, guard: Guard, done: (result: Captured) => void): void {
+function readBody(req: IncomingMessage, route: CaptureRoute, guard: Guard, done: (result: ReceivedBody) => void): void {
   if (route.admit && !route.admit(req)) return done({ status: 'forbidden' });
   const max = route.maxBytes;
   if (Number(req.headers['content-length']) > max) return done({ status: 'too-large' });
   const chunks: Buffer[] = [];
   let size = 0;
-  const stop = (result?: Captured): void => {
+  const stop = (result?: ReceivedBody): void => {
     clearTimeout(timer);
     req.removeListener('data', onData);
     req.removeListener('end', onEnd);

@@ -60,7 +60,7 @@ const PATH_PATTERN = /^\/[A-Za-z0-9._~/-]*$/;
 /** `.` and `..` segments: clients resolve them before sending, so such a path can never be reached. */
 const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
 const DEFAULT_MAX_BODY = '5mb';
-export const DEFAULT_DEDUP_WINDOW_S = 600;
+const DEFAULT_DEDUP_WINDOW_S = 600;
 /** FPTR gives up on a delivery after 6 s; a body still arriving long after that is a stuck or hostile sender. */
 const READ_TIMEOUT_MS = 15_000;
 /** Default backlog (messages not yet sent on) above which requests are answered 503. */
@@ -93,7 +93,7 @@ export function dedupWindowSeconds(value: unknown): number | undefined {
 }
 
 /** An allow-list or proxy list as saved: an array of entries, or text separated by commas or spaces. */
-export function addressEntries(value: unknown): string[] {
+function addressEntries(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((entry): entry is string => typeof entry === 'string');
   return typeof value === 'string' ? value.split(/[\s,]+/) : [];
 }

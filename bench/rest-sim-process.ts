@@ -3,7 +3,7 @@
  * machine, so its CPU time must not be charged to the client being measured.
  * Driven over IPC by bench/rest-updates.ts (fork with `--require tsx/cjs`).
  */
-import { FptrSimulator, type FaultRule } from '../nodes/sim';
+import { FptrSimulator, type FaultRule } from '../sim';
 
 export type SimCommand =
   | { cmd: 'bulkCreate'; type: string; rows: Array<Record<string, unknown>> }
@@ -16,11 +16,16 @@ const sim = new FptrSimulator({ log: () => undefined });
 
 function run(command: SimCommand): unknown {
   switch (command.cmd) {
-    case 'bulkCreate': return sim.bulkCreate(command.type, command.rows).map((r) => r.id);
-    case 'addFault': return sim.faults.add(command.rule);
-    case 'resetStats': return sim.resetStats();
-    case 'stats': return { ...sim.stats };
-    case 'field': return command.ids.map((id) => sim.get(command.type, id)?.[command.field]);
+    case 'bulkCreate':
+      return sim.bulkCreate(command.type, command.rows).map((r) => r.id);
+    case 'addFault':
+      return sim.faults.add(command.rule);
+    case 'resetStats':
+      return sim.resetStats();
+    case 'stats':
+      return { ...sim.stats };
+    case 'field':
+      return command.ids.map((id) => sim.get(command.type, id)?.[command.field]);
   }
 }
 

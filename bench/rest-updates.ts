@@ -11,8 +11,8 @@ import os = require('node:os');
 import path = require('node:path');
 import { parseArgs } from 'node:util';
 import { Client } from 'undici';
-import { FptrClient } from '../nodes/lib/fptr-client';
-import { FptrSimulator, type SimStats } from '../nodes/sim';
+import { FptrClient } from '../lib/fptr/client/client';
+import { FptrSimulator, type SimStats } from '../sim';
 import type { SimCommand } from './rest-sim-process';
 
 const { values } = parseArgs({
@@ -39,14 +39,19 @@ class SimProcess {
   private nextId = 0;
   private readonly pending = new Map<number, (result: unknown) => void>();
 
-  private constructor(private readonly child: ChildProcess, readonly url: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {
     child.on('message', (m: { id?: number; result?: unknown }) => {
       if (m.id !== undefined) this.pending.get(m.id)?.(m.result);
     });
   }
 
   static start(): Promise<SimProcess> {
-    const child = fork(path.join(__dirname, 'rest-sim-process.ts'), [], { execArgv: ['--require', require.resolve('tsx/cjs')] });
+    const child = fork(path.join(__dirname, 'rest-sim-process.ts'), [], {
+      execArgv: ['--require', require.resolve('tsx/cjs')],
+    });
     return new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`simulator process exited with ${String(code)}`)));
@@ -76,25 +81,34 @@ class SimProcess {
 async function main(): Promise<void> {
   const sim = await SimProcess.start();
   try {
-    const rows = Array.from({ length: updates }, (_, i) => ({ code: `bench_${i}`, project: { type: 'Project', id: projectId } }));
+    const rows = Array.from({ length: updates }, (_, i) => ({
+      code: `bench_${i}`,
+      project: { type: 'Project', id: projectId },
+    }));
     const ids = await sim.send<number[]>({ cmd: 'bulkCreate', type: 'Asset', rows });
     await sim.send({ cmd: 'addFault', rule: { latencyMs } });
     // Warm both paths up first (JIT, transpile on first load) so neither pays a cold start.
     await pooledUpdates(sim.url, ids.slice(0, 50), 'warm');
     for (const id of ids.slice(0, 10)) await naiveUpdate(sim.url, id, 'warm');
 
-    const pooled = await measure(sim, `FptrClient, maxConcurrency ${concurrency}`, () => pooledUpdates(sim.url, ids, 'pooled'));
+    const pooled = await measure(sim, `FptrClient, maxConcurrency ${concurrency}`, () =>
+      pooledUpdates(sim.url, ids, 'pooled'),
+    );
     await check(sim, ids, 'pooled ');
     const naive = await measure(sim, 'one at a time, new token + connection each', async () => {
       for (const [i, id] of ids.entries()) await naiveUpdate(sim.url, id, `naive ${i}`);
     });
     await check(sim, ids, 'naive ');
 
-    console.log(`\n${updates} updates, ${latencyMs} ms simulated latency per request; Node ${process.version}, ${os.cpus().length} cores\n`);
+    console.log(
+      `\n${updates} updates, ${latencyMs} ms simulated latency per request; Node ${process.version}, ${os.cpus().length} cores\n`,
+    );
     console.log('| setup | elapsed | updates/s | auth calls | HTTP requests |');
     console.log('|---|---|---|---|---|');
     for (const r of [pooled, naive]) {
-      console.log(`| ${r.label} | ${r.seconds.toFixed(2)} s | ${Math.round(updates / r.seconds)} | ${r.authCalls} | ${r.requests} |`);
+      console.log(
+        `| ${r.label} | ${r.seconds.toFixed(2)} s | ${Math.round(updates / r.seconds)} | ${r.authCalls} | ${r.requests} |`,
+      );
     }
     const ratio = naive.seconds / pooled.seconds;
     console.log(`\nspeed-up: ${ratio.toFixed(1)}× (goal ≥ 10×): ${ratio >= 10 ? 'met' : 'NOT met'}`);
@@ -114,7 +128,11 @@ async function measure(sim: SimProcess, label: string, work: () => Promise<void>
 
 /** All updates through one client, which queues them beyond its concurrency bound. */
 async function pooledUpdates(url: string, ids: number[], label: string): Promise<void> {
-  const client = new FptrClient({ url, auth: { grant: 'client_credentials', scriptName, scriptKey }, maxConcurrency: concurrency });
+  const client = new FptrClient({
+    url,
+    auth: { grant: 'client_credentials', scriptName, scriptKey },
+    maxConcurrency: concurrency,
+  });
   try {
     await Promise.all(ids.map((id, i) => client.update('Asset', id, { description: `${label} ${i}` })));
   } finally {
@@ -126,14 +144,22 @@ async function pooledUpdates(url: string, ids: number[], label: string): Promise
 async function naiveUpdate(url: string, id: number, description: string): Promise<void> {
   const client = new Client(url);
   try {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: scriptName, client_secret: scriptKey });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: scriptName,
+      client_secret: scriptKey,
+    });
     const auth = await client.request({
-      method: 'POST', path: '/api/v1/auth/access_token', body: form.toString(),
+      method: 'POST',
+      path: '/api/v1/auth/access_token',
+      body: form.toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     });
     const { access_token: token } = (await auth.body.json()) as { access_token: string };
     const res = await client.request({
-      method: 'PUT', path: `/api/v1/entity/Asset/${id}`, body: JSON.stringify({ description }),
+      method: 'PUT',
+      path: `/api/v1/entity/Asset/${id}`,
+      body: JSON.stringify({ description }),
       headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
     });
     await res.body.dump();

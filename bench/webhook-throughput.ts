@@ -1,6 +1,6 @@
 /**
- * fptr-webhook-in throughput, answer latency and memory, against the baselines of design.md
- * "Numbers to beat", all in one run on this machine:
+ * fptr-webhook-in throughput, answer latency and memory, against the goals in bench/README.md
+ * ("Webhook"), all in one run on this machine:
  *   (a1) fptr-webhook-in in a real Node-RED, nothing wired
  *   (a2) fptr-webhook-in, its 50 messages per request sent to a downstream node
  *   (b)  bare node:http: HMAC + JSON.parse + 200 (bench/webhook-bare-server.ts)
@@ -18,7 +18,7 @@ import fs = require('node:fs');
 import http = require('node:http');
 import os = require('node:os');
 import path = require('node:path');
-import { signBody } from '../nodes/lib/signature';
+import { signBody } from '../lib/fptr/webhook/signature';
 import { NodeRedRuntime } from '../test/support/webhook-node-red';
 import { sgHeaders, taskChange } from '../test/support/webhook-fixtures';
 
@@ -50,7 +50,6 @@ interface CannonInstance {
   on(event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
 }
 type Autocannon = (options: CannonOptions, done: (err: Error | null, result: CannonResult) => void) => CannonInstance;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as Autocannon;
 
 // ---- request bodies --------------------------------------------------------------------------
@@ -130,7 +129,12 @@ function run(url: string, options: Omit<CannonOptions, 'url' | 'requests'>): Pro
   return new Promise((resolve, reject) => {
     const instance = autocannon({ url, ...options, requests: [{ setupRequest: signedRequest }] }, (err, result) => {
       if (err) return reject(err);
-      resolve({ ok: result['2xx'], seconds: result.duration, latencies, bad: result.non2xx + result.errors + result.timeouts });
+      resolve({
+        ok: result['2xx'],
+        seconds: result.duration,
+        latencies,
+        bad: result.non2xx + result.errors + result.timeouts,
+      });
     });
     instance.on('response', (_client, status, _bytes, ms) => {
       if (status === 200) latencies.push(ms);
@@ -157,10 +161,18 @@ async function paced(url: string, rate: number, seconds: number): Promise<Sample
     const { body, signature } = requests[i];
     const started = performance.now();
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(url, { method: 'POST', agent, headers: { ...HEADERS, 'x-sg-signature': signature, 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: { ...HEADERS, 'x-sg-signature': signature, 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -179,7 +191,15 @@ async function post(url: string, body: string, signature: string): Promise<numbe
 
 // ---- the systems under test ------------------------------------------------------------------
 
-const DOWNSTREAM_SINK = { type: 'debug', active: false, tosidebar: false, console: false, tostatus: false, complete: 'true', wires: [] };
+const DOWNSTREAM_SINK = {
+  type: 'debug',
+  active: false,
+  tosidebar: false,
+  console: false,
+  tostatus: false,
+  complete: 'true',
+  wires: [],
+};
 
 /** (c): what a user builds today from core nodes. */
 const CORE_FUNCTION = `
@@ -209,8 +229,19 @@ function fn(id: string, func: string, outputs: number, wires: string[][]): Recor
 
 function webhook(id: string, url: string, wires: string[][]): Record<string, unknown> {
   return {
-    id, type: 'fptr-webhook-in', z: 'tab', url, split: true, dedupWindow: 600, dedupStore: '', maxBodySize: '',
-    emitTests: false, allowList: [], trustProxy: false, credentials: { secret: SECRET }, wires,
+    id,
+    type: 'fptr-webhook-in',
+    z: 'tab',
+    url,
+    split: true,
+    dedupWindow: 600,
+    dedupStore: '',
+    maxBodySize: '',
+    emitTests: false,
+    allowList: [],
+    trustProxy: false,
+    credentials: { secret: SECRET },
+    wires,
   };
 }
 
@@ -219,27 +250,58 @@ const FLOWS = [
   webhook('a1', '/bench/a1', [[]]),
   webhook('a2', '/bench/a2', [['a2sink']]),
   { id: 'a2sink', z: 'tab', ...DOWNSTREAM_SINK },
-  { id: 'cin', type: 'http in', z: 'tab', url: '/bench/c', method: 'post', upload: false, skipBodyParsing: true, swaggerDoc: '', wires: [['cfn']] },
+  {
+    id: 'cin',
+    type: 'http in',
+    z: 'tab',
+    url: '/bench/c',
+    method: 'post',
+    upload: false,
+    skipBodyParsing: true,
+    swaggerDoc: '',
+    wires: [['cfn']],
+  },
   fn('cfn', CORE_FUNCTION, 2, [['cres'], ['csink']]),
   { id: 'cres', type: 'http response', z: 'tab', statusCode: '', headers: {}, wires: [] },
   { id: 'csink', z: 'tab', ...DOWNSTREAM_SINK },
   webhook('p', '/bench/p', [['pfn']]),
   fn('pfn', DOWNSTREAM_FUNCTION, 1, [['psink']]),
   { id: 'psink', z: 'tab', ...DOWNSTREAM_SINK },
-  { id: 'fin', type: 'http in', z: 'tab', url: '/bench/floor', method: 'post', upload: false, skipBodyParsing: true, swaggerDoc: '', wires: [['fres']] },
+  {
+    id: 'fin',
+    type: 'http in',
+    z: 'tab',
+    url: '/bench/floor',
+    method: 'post',
+    upload: false,
+    skipBodyParsing: true,
+    swaggerDoc: '',
+    wires: [['fres']],
+  },
   { id: 'fres', type: 'http response', z: 'tab', statusCode: '200', headers: {}, wires: [] },
   webhook('v', '/bench/v', [['vfn']]),
   fn('vfn', COUNT_FUNCTION, 1, [[]]),
   webhook('m', '/bench/m', [['msink']]),
   { id: 'msink', z: 'tab', ...DOWNSTREAM_SINK },
-  { id: 'heapin', type: 'http in', z: 'tab', url: '/bench/heap', method: 'get', upload: false, swaggerDoc: '', wires: [['heapfn']] },
+  {
+    id: 'heapin',
+    type: 'http in',
+    z: 'tab',
+    url: '/bench/heap',
+    method: 'get',
+    upload: false,
+    swaggerDoc: '',
+    wires: [['heapfn']],
+  },
   fn('heapfn', HEAP_FUNCTION, 1, [['heapres']]),
   { id: 'heapres', type: 'http response', z: 'tab', statusCode: '', headers: {}, wires: [] },
 ];
 
 async function startBareServer(): Promise<{ child: ChildProcess; url: string }> {
   const script = path.join(__dirname, 'webhook-bare-server.ts');
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, SECRET], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, SECRET], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8').trim()));
     child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
@@ -266,8 +328,12 @@ async function main(): Promise<void> {
   const warmup = Math.max(1, Math.min(3, Math.round(duration / 3)));
   const sample = bodies.next();
   console.log(`# fptr-webhook-in bench — ${new Date().toISOString()}`);
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${os.platform()} ${os.release()}`);
-  console.log(`body: ${PER_BODY} deliveries, ${(Buffer.byteLength(sample.body) / 1024).toFixed(1)} KB; ${duration} s per point in ${rounds} interleaved rounds (+${warmup} s warm-up per setup)\n`);
+  console.log(
+    `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+  );
+  console.log(
+    `body: ${PER_BODY} deliveries, ${(Buffer.byteLength(sample.body) / 1024).toFixed(1)} KB; ${duration} s per point in ${rounds} interleaved rounds (+${warmup} s warm-up per setup)\n`,
+  );
 
   const bare = await startBareServer();
   const runtime = await NodeRedRuntime.start({
@@ -276,8 +342,15 @@ async function main(): Promise<void> {
     settings: { logging: { console: { level: 'error', metrics: false, audit: false } } },
   });
   try {
-    const nodeRedVersion = (JSON.parse(fs.readFileSync(require.resolve('node-red/package.json'), 'utf8')) as { version: string }).version;
-    console.log(`Node-RED ${nodeRedVersion} (child process, pid ${runtime.pid}); bare server pid ${bare.child.pid}; load average at start ${os.loadavg().map((n) => n.toFixed(1)).join(' ')}\n`);
+    const nodeRedVersion = (
+      JSON.parse(fs.readFileSync(require.resolve('node-red/package.json'), 'utf8')) as { version: string }
+    ).version;
+    console.log(
+      `Node-RED ${nodeRedVersion} (child process, pid ${runtime.pid}); bare server pid ${bare.child.pid}; load average at start ${os
+        .loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')}\n`,
+    );
     await runtime.deploy(FLOWS, '/bench/a1');
     const urls: Record<string, string> = {
       a1: `${runtime.url}/bench/a1`,
@@ -297,8 +370,11 @@ async function main(): Promise<void> {
     await post(`${runtime.url}/bench/v`, check.body, check.signature);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const verified = await runtime.global('verified');
-    if (verified !== PER_BODY) throw new Error(`the node sent ${String(verified)} messages for one batch, expected ${PER_BODY}`);
-    console.log(`checks: every setup answers 401 to a bad signature and 200 to a good one; one batch → ${PER_BODY} messages\n`);
+    if (verified !== PER_BODY)
+      throw new Error(`the node sent ${String(verified)} messages for one batch, expected ${PER_BODY}`);
+    console.log(
+      `checks: every setup answers 401 to a bad signature and 200 to a good one; one batch → ${PER_BODY} messages\n`,
+    );
 
     // The machine may be shared: each point is measured in `rounds` slices, interleaved across
     // the setups, so background load falls on all of them alike.
@@ -311,7 +387,8 @@ async function main(): Promise<void> {
     const loads: number[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const connections of [1, 10]) {
-        for (const name of SETUPS) samples[name][connections].push(await run(urls[name], { connections, duration: slice }));
+        for (const name of SETUPS)
+          samples[name][connections].push(await run(urls[name], { connections, duration: slice }));
       }
       loads.push(os.loadavg()[0]);
     }
@@ -320,7 +397,9 @@ async function main(): Promise<void> {
       results[name] = { 1: summarise(samples[name][1]), 10: summarise(samples[name][10]) };
       for (const connections of [1, 10]) {
         const point = results[name][connections];
-        console.log(`${name.padEnd(3)} ${String(connections).padStart(2)} conn: ${fmt(point.reqPerSec, 0).padStart(6)} req/s  p50 ${fmt(point.p50, 2)} ms  p99 ${fmt(point.p99, 2)} ms  max ${fmt(point.max, 1)} ms${point.bad ? `  NON-2XX/ERRORS ${point.bad}` : ''}`);
+        console.log(
+          `${name.padEnd(3)} ${String(connections).padStart(2)} conn: ${fmt(point.reqPerSec, 0).padStart(6)} req/s  p50 ${fmt(point.p50, 2)} ms  p99 ${fmt(point.p99, 2)} ms  max ${fmt(point.max, 1)} ms${point.bad ? `  NON-2XX/ERRORS ${point.bad}` : ''}`,
+        );
       }
     }
     console.log(`load average (1 min) after each round: ${loads.map((n) => n.toFixed(1)).join(', ')}`);
@@ -347,11 +426,21 @@ async function main(): Promise<void> {
     const floor = summarise(floorSamples);
     const nodeRedFloor = summarise(nodeRedFloorSamples);
     const bursts = summarise(burstSamples);
-    console.log(`\n50 batches/s (2,500 events/s) into fptr-webhook-in → function → debug, answer latency (${steadySamples.reduce((n, x) => n + x.latencies.length, 0)} answers per setup):`);
-    console.log(`  evenly paced:                    p50 ${fmt(steady.p50, 2)} ms, p99 ${fmt(steady.p99, 2)} ms, max ${fmt(steady.max, 1)} ms${steady.bad ? `, NON-2XX/ERRORS ${steady.bad}` : ''}`);
-    console.log(`  same pacing, bare server (b):    p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms, max ${fmt(floor.max, 1)} ms`);
-    console.log(`  same pacing, core http in → http response, nothing else (Node-RED's own floor): p50 ${fmt(nodeRedFloor.p50, 2)} ms, p99 ${fmt(nodeRedFloor.p99, 2)} ms, max ${fmt(nodeRedFloor.max, 1)} ms`);
-    console.log(`  autocannon overallRate (bursts): p50 ${fmt(bursts.p50, 2)} ms, p99 ${fmt(bursts.p99, 2)} ms, max ${fmt(bursts.max, 1)} ms${bursts.bad ? `, NON-2XX/ERRORS ${bursts.bad}` : ''}`);
+    console.log(
+      `\n50 batches/s (2,500 events/s) into fptr-webhook-in → function → debug, answer latency (${steadySamples.reduce((n, x) => n + x.latencies.length, 0)} answers per setup):`,
+    );
+    console.log(
+      `  evenly paced:                    p50 ${fmt(steady.p50, 2)} ms, p99 ${fmt(steady.p99, 2)} ms, max ${fmt(steady.max, 1)} ms${steady.bad ? `, NON-2XX/ERRORS ${steady.bad}` : ''}`,
+    );
+    console.log(
+      `  same pacing, bare server (b):    p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms, max ${fmt(floor.max, 1)} ms`,
+    );
+    console.log(
+      `  same pacing, core http in → http response, nothing else (Node-RED's own floor): p50 ${fmt(nodeRedFloor.p50, 2)} ms, p99 ${fmt(nodeRedFloor.p99, 2)} ms, max ${fmt(nodeRedFloor.max, 1)} ms`,
+    );
+    console.log(
+      `  autocannon overallRate (bursts): p50 ${fmt(bursts.p50, 2)} ms, p99 ${fmt(bursts.p99, 2)} ms, max ${fmt(bursts.max, 1)} ms${bursts.bad ? `, NON-2XX/ERRORS ${bursts.bad}` : ''}`,
+    );
 
     const heap = async (): Promise<number> => {
       const res = await fetch(`${runtime.url}/bench/heap`);
@@ -368,7 +457,9 @@ async function main(): Promise<void> {
     await settle();
     const heap2 = await heap();
     console.log(`\nheap (after GC) of the Node-RED process, dedup on (window 600 s, ≤ 50,000 ids):`);
-    console.log(`  before ${mb(heap0)} MB → after 200,000 deliveries ${mb(heap1)} MB (${delta(heap1 - heap0)}) → after 400,000 ${mb(heap2)} MB (${delta(heap2 - heap1)} for the second 200,000)`);
+    console.log(
+      `  before ${mb(heap0)} MB → after 200,000 deliveries ${mb(heap1)} MB (${delta(heap1 - heap0)}) → after 400,000 ${mb(heap2)} MB (${delta(heap2 - heap1)} for the second 200,000)`,
+    );
 
     console.log('\n| setup | 1 conn req/s | 1 conn p50 / p99 ms | 10 conn req/s | 10 conn p50 / p99 ms |');
     console.log('|---|---|---|---|---|');
@@ -381,15 +472,21 @@ async function main(): Promise<void> {
     for (const name of ['a1', 'a2', 'b', 'c']) {
       const one = results[name][1];
       const ten = results[name][10];
-      console.log(`| ${label[name]} | ${fmt(one.reqPerSec, 0)} | ${fmt(one.p50, 2)} / ${fmt(one.p99, 2)} | ${fmt(ten.reqPerSec, 0)} | ${fmt(ten.p50, 2)} / ${fmt(ten.p99, 2)} |`);
+      console.log(
+        `| ${label[name]} | ${fmt(one.reqPerSec, 0)} | ${fmt(one.p50, 2)} / ${fmt(one.p99, 2)} | ${fmt(ten.reqPerSec, 0)} | ${fmt(ten.p50, 2)} / ${fmt(ten.p99, 2)} |`,
+      );
     }
     console.log('');
     for (const connections of [1, 10]) {
       const a1b = results.a1[connections].reqPerSec / results.b[connections].reqPerSec;
       const a2c = results.a2[connections].reqPerSec / results.c[connections].reqPerSec;
-      console.log(`${String(connections).padStart(2)} conn: a1/b = ${fmt(a1b, 2)} (goal ≥ 0.6)   a2/c = ${fmt(a2c, 2)} (goal ≥ 1.3)`);
+      console.log(
+        `${String(connections).padStart(2)} conn: a1/b = ${fmt(a1b, 2)} (goal ≥ 0.6)   a2/c = ${fmt(a2c, 2)} (goal ≥ 1.3)`,
+      );
     }
-    console.log(`50 batches/s p99 ${fmt(steady.p99, 2)} ms evenly paced (Node-RED's own floor ${fmt(nodeRedFloor.p99, 2)} ms), ${fmt(bursts.p99, 2)} ms in bursts (goal ≤ 5); heap growth over 200,000 deliveries ${delta(heap1 - heap0)} MB (goal < 20)`);
+    console.log(
+      `50 batches/s p99 ${fmt(steady.p99, 2)} ms evenly paced (Node-RED's own floor ${fmt(nodeRedFloor.p99, 2)} ms), ${fmt(bursts.p99, 2)} ms in bursts (goal ≤ 5); heap growth over 200,000 deliveries ${delta(heap1 - heap0)} MB (goal < 20)`,
+    );
   } finally {
     await runtime.stop();
     fs.rmSync(runtime.userDir, { recursive: true, force: true });

@@ -1,11 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { ACK_MAX_BYTES } from './lib/ack-text';
-import { fitAcknowledgement, statusAcknowledgement } from './lib/acknowledgement';
-import { actionNode, type Finished } from './lib/action-node';
-import type { FptrSiteNode } from './lib/site-node';
-import { renderJson, renderText } from './lib/template';
-import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
-import type { FptrApi } from './lib/types';
+import { ACK_MAX_BYTES } from '../lib/fptr/actions/ack-text';
+import { fitAcknowledgement, statusAcknowledgement } from '../lib/fptr/actions/acknowledgement';
+import { renderJson, renderText } from '../lib/fptr/actions/template';
+import type { FptrApi } from '../lib/fptr/client/api';
+import { actionNode, type Finished } from '../lib/node-red/action-node';
+import { messages } from '../lib/node-red/i18n';
+import { siteOf } from '../lib/node-red/site';
+import { dot } from '../lib/node-red/status';
+import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
 
 interface AcknowledgeDef extends NodeDef {
   site: string;
@@ -28,12 +30,8 @@ export = function (RED: NodeAPI) {
   function FptrAcknowledge(this: Node, config: AcknowledgeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
-    const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
-    const evaluate = ownMessageProperties(
-      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>,
-      (expression: string, msg: NodeMessageInFlow) => RED.util.normalisePropertyExpression(expression, msg),
-    );
+    const t = messages(RED, TYPE);
+    const reader = propertyReader(RED, node);
     const format = config.format === 'value' ? 'value' : 'status';
     const inputs: Record<'deliveryId' | 'status' | 'detail' | 'ack', TypedValue> = {
       deliveryId: { value: config.deliveryId ?? 'fptr.deliveryId', type: config.deliveryIdType || 'msg' },
@@ -44,7 +42,7 @@ export = function (RED: NodeAPI) {
 
     /** Text and JSON written in the node are templates over the message; message values are used as they are. */
     async function value(msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> {
-      const raw = await evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
+      const raw = await reader.evaluate(msg, inputs[name], t(`property.${name}`));
       if (inputs[name].type === 'str' && typeof raw === 'string') return renderText(raw, msg, 'empty');
       if (inputs[name].type === 'json') return renderJson(raw, msg, 'empty');
       return raw;
@@ -53,25 +51,30 @@ export = function (RED: NodeAPI) {
     async function run(msg: NodeMessageInFlow, api: FptrApi): Promise<boolean> {
       const deliveryId = await value(msg, 'deliveryId');
       if (typeof deliveryId !== 'string' || deliveryId.trim() === '') {
-        throw new Error(t('errors.no-delivery-id', { property: `${inputs.deliveryId.type} ${inputs.deliveryId.value}` }));
+        throw new Error(
+          t('errors.no-delivery-id', { property: `${inputs.deliveryId.type} ${inputs.deliveryId.value}` }),
+        );
       }
-      const ack = format === 'status'
-        ? statusAcknowledgement(await value(msg, 'status'), await value(msg, 'detail'), (msg as { error?: unknown }).error)
-        : await value(msg, 'ack');
+      const ack =
+        format === 'status'
+          ? statusAcknowledgement(
+              await value(msg, 'status'),
+              await value(msg, 'detail'),
+              (msg as { error?: unknown }).error,
+            )
+          : await value(msg, 'ack');
       const fitted = fitAcknowledgement(ack);
       if (fitted.truncated) node.warn(t('warnings.truncated', { bytes: fitted.originalBytes, limit: ACK_MAX_BYTES }));
       await api.acknowledge(deliveryId.trim(), fitted.text);
       return fitted.truncated;
     }
 
-    const finish = (truncated: boolean, msg: NodeMessageInFlow): Finished<NodeMessageInFlow> => ({
-      badge: truncated
-        ? { fill: 'yellow', shape: 'dot', text: t('status.truncated') }
-        : { fill: 'green', shape: 'dot', text: t('status.acknowledged') },
+    const finish = (truncated: boolean, msg: NodeMessageInFlow): Finished => ({
+      badge: truncated ? dot('yellow', t.key('status.truncated')) : dot('green', t.key('status.acknowledged')),
       send: msg,
     });
 
-    node.on('input', actionNode({ node, site, t, working: 'status.sending', run, finish }));
+    node.on('input', actionNode({ node, site: siteOf(RED, config.site), t, working: 'status.sending', run, finish }));
   }
 
   RED.nodes.registerType(TYPE, FptrAcknowledge);

@@ -1,37 +1,34 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { compileEntityRoutes } from './lib/entity-route';
-import { Throttle } from './lib/throttle';
+import { compileEntityRoutes, routePatterns } from '../lib/fptr/events/entity-route';
+import { messages } from '../lib/node-red/i18n';
+import { dot, ThrottledStatus } from '../lib/node-red/status';
 
 interface SwitchDef extends NodeDef {
   types?: unknown;
   otherwise?: boolean;
 }
 
-type Send = (msg: Array<NodeMessage | null>) => void;
-type Done = (err?: Error) => void;
-
-const STATUS_INTERVAL_MS = 500;
+const TYPE = 'fptr-entity-switch';
 
 export = function (RED: NodeAPI) {
   function FptrEntitySwitch(this: Node, config: SwitchDef) {
     RED.nodes.createNode(this, config);
-    const node = this;
-    const types = Array.isArray(config.types) ? config.types.filter((t): t is string => typeof t === 'string' && t.trim() !== '').map((t) => t.trim()) : [];
+    const t = messages(RED, TYPE);
+    const types = routePatterns(config.types);
     const otherwise = config.otherwise !== false;
     const route = compileEntityRoutes(types);
     const outputCount = types.length + (otherwise ? 1 : 0);
     const counts: number[] = new Array<number>(outputCount).fill(0);
     let dropped = 0;
 
-    function showStatus(): void {
-      const parts = types.map((type, i) => RED._('fptr-entity-switch.status.type', { type, count: counts[i]! }));
-      if (otherwise) parts.push(RED._('fptr-entity-switch.status.otherwise', { count: counts[types.length]! }));
-      if (dropped > 0) parts.push(RED._('fptr-entity-switch.status.dropped', { count: dropped }));
-      node.status({ fill: 'green', shape: 'dot', text: parts.join(' · ') });
-    }
-    const statusThrottle = new Throttle(showStatus, STATUS_INTERVAL_MS);
+    const status = new ThrottledStatus(this, () => {
+      const parts = types.map((type, i) => t('status.type', { type, count: counts[i]! }));
+      if (otherwise) parts.push(t('status.otherwise', { count: counts[types.length]! }));
+      if (dropped > 0) parts.push(t('status.dropped', { count: dropped }));
+      return dot('green', parts.join(' · '));
+    });
 
-    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    this.on('input', (msg: NodeMessageInFlow, send: (msg: Array<NodeMessage | null>) => void, done: () => void) => {
       const index = route(msg.payload) ?? (otherwise ? types.length : undefined);
       if (index === undefined) {
         dropped++;
@@ -41,12 +38,12 @@ export = function (RED: NodeAPI) {
         out[index] = msg;
         send(out);
       }
-      statusThrottle.schedule();
+      status.schedule();
       done();
     });
 
-    node.on('close', () => statusThrottle.cancel());
+    this.on('close', () => status.close());
   }
 
-  RED.nodes.registerType('fptr-entity-switch', FptrEntitySwitch);
+  RED.nodes.registerType(TYPE, FptrEntitySwitch);
 };

@@ -1,11 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { compileConditions, type EventMatcher, type LoopGuard, type MatchResult } from './lib/event-match';
-import { isDelivery } from './lib/event-entity';
-import { conditionsFromSettings, type FilterSettings, type ValueRule } from './lib/filter-config';
-import { ANY_API_USER, OwnUser, type OwnUserState } from './lib/own-user';
-import type { FptrSiteNode } from './lib/site-node';
-import { Throttle } from './lib/throttle';
-import { ownMessageProperties, type EvaluateNodeProperty } from './lib/typed-input';
+import { isDelivery } from '../lib/fptr/contract';
+import { compileConditions, type MatchResult } from '../lib/fptr/events/conditions';
+import { EventFilter } from '../lib/fptr/events/event-filter';
+import { conditionsFromSettings, type FilterSettings, type ValueRule } from '../lib/fptr/events/filter-settings';
+import { messages } from '../lib/node-red/i18n';
+import { siteOf } from '../lib/node-red/site';
+import { dot, ring, ThrottledStatus } from '../lib/node-red/status';
+import { propertyReader } from '../lib/node-red/typed-input';
+import { asError, messageOf } from '../lib/util/errors';
 
 interface FilterDef extends NodeDef, FilterSettings {
   site?: string;
@@ -17,139 +19,81 @@ interface FilterDef extends NodeDef, FilterSettings {
 type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
 type Done = (err?: Error) => void;
 
-const STATUS_INTERVAL_MS = 500;
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
-}
+const TYPE = 'fptr-event-filter';
 
 export = function (RED: NodeAPI) {
   function FptrEventFilter(this: Node, config: FilterDef) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const t = messages(RED, TYPE);
     const twoOutputs = Number(config.outputs ?? 2) !== 1;
     const errorOnNonEvent = config.notEvent === 'error';
     const rules: ValueRule[] = Array.isArray(config.values) ? config.values : [];
-    const counts = { passed: 0, dropped: 0 };
+    const reader = propertyReader(RED, node);
 
-    let matcher: EventMatcher | undefined;
+    let filter: EventFilter | undefined;
     let configError: Error | undefined;
+    const status = new ThrottledStatus(node, () => {
+      if (!filter) return ring(t.key('status.invalidConfig'));
+      const counts = t('status.counts', filter.counts);
+      const note = filter.guardNote;
+      if (note)
+        return { fill: 'yellow', shape: 'ring', text: t('status.withNote', { counts, note: t(`status.${note}`) }) };
+      return filter.counts.passed + filter.counts.dropped > 0 ? dot('green', counts) : {};
+    });
     try {
-      const conditions = conditionsFromSettings(config, (rule) => RED.util.evaluateNodeProperty(rule.v ?? '', rule.vt ?? 'str', node, {}));
-      matcher = compileConditions(conditions);
+      const matcher = compileConditions(
+        conditionsFromSettings(config, (rule) =>
+          RED.util.evaluateNodeProperty(rule.v ?? '', rule.vt ?? 'str', node, {}),
+        ),
+      );
+      // The guard is on unless a flow explicitly turns it off: feeding on its own writes is how a flow loops.
+      const on = config.loopGuard !== false;
+      const site = on ? siteOf(RED, config.site) : null;
+      filter = new EventFilter(matcher, {
+        on,
+        lookupOwnUser: site ? () => site.client.currentUser() : undefined,
+        onChange: (state, previous) => {
+          if (state.kind === 'failed' && previous.kind !== 'failed')
+            node.warn(t('errors.guardLookup', { reason: state.error }));
+          status.schedule();
+        },
+      });
     } catch (err) {
-      configError = new Error(RED._('fptr-event-filter.errors.invalidConfig', { reason: err instanceof Error ? err.message : String(err) }));
+      configError = new Error(t('errors.invalidConfig', { reason: messageOf(err) }));
       node.error(configError.message);
     }
 
-    // The guard is on unless a flow explicitly turns it off: feeding on its own writes is how a flow loops.
-    const guardOn = config.loopGuard !== false;
-    const site = guardOn && config.site ? (RED.nodes.getNode(config.site) as (Node & FptrSiteNode) | null) : null;
-    let ownUser: OwnUser | undefined;
-    let guardNote: string | undefined;
+    status.show();
 
-    function guardNoteFor(state: OwnUserState): string | undefined {
-      if (state.kind === 'pending') return RED._('fptr-event-filter.status.guardPending');
-      if (state.kind === 'failed') return RED._('fptr-event-filter.status.guardUnresolved');
-      return undefined;
-    }
-
-    function showStatus(): void {
-      if (configError) {
-        node.status({ fill: 'red', shape: 'ring', text: RED._('fptr-event-filter.status.invalidConfig') });
-        return;
-      }
-      const text = RED._('fptr-event-filter.status.counts', counts);
-      if (guardNote) {
-        node.status({ fill: 'yellow', shape: 'ring', text: RED._('fptr-event-filter.status.withNote', { counts: text, note: guardNote }) });
-      } else if (counts.passed + counts.dropped > 0) {
-        node.status({ fill: 'green', shape: 'dot', text });
-      } else {
-        node.status({});
-      }
-    }
-    const statusThrottle = new Throttle(showStatus, STATUS_INTERVAL_MS);
-
-    if (guardOn && site) {
-      ownUser = new OwnUser(
-        () => site.client.currentUser(),
-        (state, previous) => {
-          if (state.kind === 'failed' && previous.kind !== 'failed') node.warn(RED._('fptr-event-filter.errors.guardLookup', { reason: state.error }));
-          guardNote = guardNoteFor(state);
-          statusThrottle.schedule();
-        },
-      );
-      guardNote = guardNoteFor(ownUser.current);
-    } else if (guardOn) {
-      guardNote = RED._('fptr-event-filter.status.guardNoSite');
-    }
-    showStatus();
-
-    function loopGuard(): LoopGuard | undefined {
-      if (!guardOn) return undefined;
-      return ownUser ? ownUser.loopGuard : ANY_API_USER;
-    }
-
-    function deliver(msg: NodeMessageInFlow, result: MatchResult, send: Send, done: Done): void {
-      if (result.matched) {
-        counts.passed++;
-        send(twoOutputs ? [msg, null] : msg);
-      } else {
-        counts.dropped++;
-        if (twoOutputs) {
-          (msg as NodeMessage & { filterReason?: string }).filterReason = result.reason;
-          send([null, msg]);
-        }
-      }
-      statusThrottle.schedule();
+    function deliver(f: EventFilter, msg: NodeMessageInFlow, result: MatchResult, send: Send, done: Done): void {
+      f.count(result.matched);
+      if (result.matched) send(twoOutputs ? [msg, null] : msg);
+      else if (twoOutputs) send([null, Object.assign(msg, { filterReason: result.reason })]);
+      status.schedule();
       done();
     }
 
-    const evaluate = ownMessageProperties(
-      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>,
-      (expression: string, msg: NodeMessageInFlow) => RED.util.normalisePropertyExpression(expression, msg),
-    );
-
-    function readValue(rule: ValueRule, index: number, msg: NodeMessageInFlow): Promise<unknown> {
-      return new Promise((resolve, reject) => {
-        evaluate(rule.v ?? '', rule.vt ?? 'msg', node, msg, (err, value) => {
-          if (err) reject(new Error(RED._('fptr-event-filter.errors.valueUnreadable', { index: index + 1, reason: err.message })));
-          else resolve(value);
-        });
+    function readValue(msg: NodeMessageInFlow, index: number): Promise<unknown> {
+      const rule = rules[index]!;
+      return reader.read(msg, { value: rule.v ?? '', type: rule.vt ?? 'msg' }).catch((err: unknown) => {
+        throw new Error(t('errors.valueUnreadable', { index: index + 1, reason: messageOf(err) }));
       });
     }
 
-    /** msg/flow/global values for this message, at their condition's index (context stores may be asynchronous). */
-    async function dynamicValues(m: EventMatcher, msg: NodeMessageInFlow): Promise<unknown[]> {
-      const values: unknown[] = [];
-      await Promise.all(m.dynamicValueIndexes.map(async (i) => (values[i] = await readValue(rules[i]!, i, msg))));
-      return values;
-    }
-
     function handle(msg: NodeMessageInFlow, send: Send, done: Done): void {
-      if (!matcher) {
-        done(configError);
-        return;
-      }
+      if (!filter) return done(configError);
+      const f = filter;
       const payload = msg.payload;
       if (!isDelivery(payload)) {
-        if (errorOnNonEvent) {
-          counts.dropped++;
-          statusThrottle.schedule();
-          done(new Error(RED._('fptr-event-filter.errors.notAnEvent')));
-        } else {
-          deliver(msg, { matched: false, reason: RED._('fptr-event-filter.reasons.notAnEvent') }, send, done);
-        }
-        return;
+        if (!errorOnNonEvent) return deliver(f, msg, { matched: false, reason: t('reasons.notAnEvent') }, send, done);
+        f.count(false);
+        status.schedule();
+        return done(new Error(t('errors.notAnEvent')));
       }
-      const m = matcher;
-      if (m.dynamicValueIndexes.length === 0) {
-        deliver(msg, m.match(payload, { loopGuard: loopGuard() }), send, done);
-        return;
-      }
-      dynamicValues(m, msg)
-        .then((values) => deliver(msg, m.match(payload, { loopGuard: loopGuard(), values }), send, done))
-        .catch((err: unknown) => done(asError(err)));
+      const result = f.match(payload, (index) => readValue(msg, index));
+      if (!(result instanceof Promise)) return deliver(f, msg, result, send, done);
+      result.then((r) => deliver(f, msg, r, send, done)).catch((err: unknown) => done(asError(err)));
     }
 
     // Whatever a message holds, it ends in an output or in done(err) for a Catch node, never in
@@ -163,10 +107,10 @@ export = function (RED: NodeAPI) {
     });
 
     node.on('close', () => {
-      ownUser?.close();
-      statusThrottle.cancel();
+      filter?.close();
+      status.close();
     });
   }
 
-  RED.nodes.registerType('fptr-event-filter', FptrEventFilter);
+  RED.nodes.registerType(TYPE, FptrEventFilter);
 };

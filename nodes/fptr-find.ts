@@ -1,10 +1,17 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { actionNode, type Finished } from './lib/action-node';
-import { buildSearchOptions, parseEntityType, parseFields, parseReturnOnly } from './lib/find-options';
-import type { FptrSiteNode } from './lib/site-node';
-import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
-import type { FlatRecord } from './lib/types';
-import { parseId } from './lib/update-ops';
+import {
+  buildSearchOptions,
+  parseEntityType,
+  parseFields,
+  parseRecordId,
+  parseReturnOnly,
+} from '../lib/fptr/actions/find-options';
+import type { FlatRecord, FptrApi } from '../lib/fptr/client/api';
+import { actionNode, type Finished } from '../lib/node-red/action-node';
+import { messages } from '../lib/node-red/i18n';
+import { siteOf } from '../lib/node-red/site';
+import { dot } from '../lib/node-red/status';
+import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
 
 interface FindDef extends NodeDef {
   site: string;
@@ -26,8 +33,6 @@ interface FindDef extends NodeDef {
   property?: string;
 }
 
-type Msg = NodeMessageInFlow;
-
 interface Found {
   records: FlatRecord[];
   /** Read by id: one record, sent as it is rather than in an array. */
@@ -39,15 +44,12 @@ const TYPE = 'fptr-find';
 export = function (RED: NodeAPI) {
   function FptrFind(this: Node, config: FindDef): void {
     RED.nodes.createNode(this, config);
-    const node = this;
-    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
-    const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
-    const evaluate = ownMessageProperties(
-      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, Msg>,
-      (expression: string, msg: Msg) => RED.util.normalisePropertyExpression(expression, msg),
-    );
-    const prop = (value: string | undefined, type: string | undefined, fallbackType: string): TypedValue =>
-      ({ value: value ?? '', type: type || fallbackType });
+    const t = messages(RED, TYPE);
+    const reader = propertyReader(RED, this);
+    const prop = (value: string | undefined, type: string | undefined, fallbackType: string): TypedValue => ({
+      value: value ?? '',
+      type: type || fallbackType,
+    });
     const property = config.property?.trim() || 'payload';
     const mode = config.mode === 'read' ? 'read' : 'search';
     const inputs = {
@@ -58,15 +60,14 @@ export = function (RED: NodeAPI) {
       sort: prop(config.sort, config.sortType, 'str'),
       limit: prop(config.limit ?? '0', config.limitType, 'num'),
     };
+    const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
+      reader.evaluate(msg, inputs[name], t(`property.${name}`));
 
-    const value = (msg: Msg, name: keyof typeof inputs): Promise<unknown> =>
-      evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
-
-    async function run(msg: Msg, api: FptrSiteNode['client']): Promise<Found> {
+    async function run(msg: NodeMessageInFlow, api: FptrApi): Promise<Found> {
       const entityType = parseEntityType(await value(msg, 'entity'));
       const returnOnly = parseReturnOnly(config.returnOnly);
       if (mode === 'read') {
-        const id = parseId(await value(msg, 'entityId'), t('property.entityId'));
+        const id = parseRecordId(await value(msg, 'entityId'), t('property.entityId'));
         const record = await api.read(entityType, id, { fields: parseFields(await value(msg, 'fields')), returnOnly });
         return { records: [record], single: true };
       }
@@ -80,31 +81,46 @@ export = function (RED: NodeAPI) {
       return { records: await api.search(entityType, options), single: false };
     }
 
-    function finish({ records, single }: Found, msg: Msg): Finished<NodeMessage | NodeMessage[][]> {
+    function finish({ records, single }: Found, msg: NodeMessageInFlow): Finished {
       if (single) {
         const record = records[0] as FlatRecord;
         RED.util.setMessageProperty(msg, property, record, true);
-        return { badge: { fill: 'green', shape: 'dot', text: t('status.read', { type: record.type, id: record.id }) }, send: msg };
+        return { badge: dot('green', t('status.read', { type: record.type, id: record.id })), send: msg };
       }
-      const badge = { fill: 'green', shape: 'dot', text: t('status.found', { count: records.length }) } as const;
+      const badge = dot('green', t('status.found', { count: records.length }));
       if (config.output !== 'split') {
         RED.util.setMessageProperty(msg, property, records, true);
         return { badge, send: msg };
       }
       // Like the split node: a join node in automatic mode rebuilds the array.
       const id = RED.util.generateId();
-      const messages = records.map((record, index) => {
+      const perRecord: NodeMessage[] = records.map((record, index) => {
         const out = RED.util.cloneMessage(msg);
         RED.util.setMessageProperty(out, property, record, true);
-        const parts = { id, index, count: records.length, type: 'array', len: 1, ...(msg.parts ? { parts: msg.parts } : {}) };
+        const parts = {
+          id,
+          index,
+          count: records.length,
+          type: 'array',
+          len: 1,
+          ...(msg.parts ? { parts: msg.parts } : {}),
+        };
         return Object.assign(out, { parts });
       });
-      return { badge, send: messages.length > 0 ? [messages] : undefined };
+      return { badge, send: perRecord.length > 0 ? [perRecord] : undefined };
     }
 
-    node.on('input', actionNode({
-      node, site, t, working: mode === 'read' ? 'status.reading' : 'status.searching', run, finish,
-    }));
+    this.on(
+      'input',
+      actionNode({
+        node: this,
+        site: siteOf(RED, config.site),
+        t,
+        working: mode === 'read' ? 'status.reading' : 'status.searching',
+        run,
+        finish,
+      }),
+    );
   }
 
   RED.nodes.registerType(TYPE, FptrFind);

@@ -1,9 +1,17 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { actionNode, type Finished } from './lib/action-node';
-import { resolveWindow, sweepFailedDeliveries, type SweepSummary } from './lib/redeliver-sweep';
-import type { FptrSiteNode } from './lib/site-node';
-import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
-import type { FptrApi } from './lib/types';
+import {
+  resolveWindow,
+  sweepFailedDeliveries,
+  sweepSetting,
+  SWEEP_DEFAULTS,
+  type SweepSummary,
+} from '../lib/fptr/actions/redeliver-sweep';
+import type { FptrApi } from '../lib/fptr/client/api';
+import { actionNode, type Finished } from '../lib/node-red/action-node';
+import { messages } from '../lib/node-red/i18n';
+import { siteOf } from '../lib/node-red/site';
+import { dot } from '../lib/node-red/status';
+import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
 
 interface RedeliverDef extends NodeDef {
   site: string;
@@ -21,37 +29,29 @@ interface RedeliverDef extends NodeDef {
 const TYPE = 'fptr-redeliver';
 const DEFAULT_DELIVERY_ID = { value: 'fptr.deliveryId', type: 'msg' };
 
-type Outcome =
-  | { kind: 'one'; deliveryId: string }
-  | { kind: 'sweep'; summary: SweepSummary };
-
-function wholeNumber(value: unknown, fallback: number): number {
-  const n = value === undefined || value === '' ? fallback : Number(value);
-  return Number.isInteger(n) && n > 0 ? n : Number.NaN;
-}
+type Outcome = { kind: 'one'; deliveryId: string } | { kind: 'sweep'; summary: SweepSummary };
 
 export = function (RED: NodeAPI) {
   function FptrRedeliver(this: Node, config: RedeliverDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
-    const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
-    const evaluate = ownMessageProperties(
-      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>,
-      (expression: string, msg: NodeMessageInFlow) => RED.util.normalisePropertyExpression(expression, msg),
-    );
+    const t = messages(RED, TYPE);
+    const reader = propertyReader(RED, node);
     const property = config.property?.trim() || 'payload';
     const mode = config.mode === 'sweep' ? 'sweep' : 'one';
     const inputs: Record<'deliveryId' | 'hookId', TypedValue> = {
-      deliveryId: { value: config.deliveryId ?? DEFAULT_DELIVERY_ID.value, type: config.deliveryIdType || DEFAULT_DELIVERY_ID.type },
+      deliveryId: {
+        value: config.deliveryId ?? DEFAULT_DELIVERY_ID.value,
+        type: config.deliveryIdType || DEFAULT_DELIVERY_ID.type,
+      },
       hookId: { value: config.hookId ?? 'fptr.webhookId', type: config.hookIdType || 'msg' },
     };
-    const concurrency = wholeNumber(config.concurrency, 4);
-    const windowSeconds = wholeNumber(config.windowValue, 60) * (config.windowUnit === 'hours' ? 3600 : 60);
-    const badConfig = Number.isNaN(concurrency) || Number.isNaN(windowSeconds);
+    const concurrency = sweepSetting(config.concurrency, SWEEP_DEFAULTS.concurrency);
+    const windowValue = sweepSetting(config.windowValue, SWEEP_DEFAULTS.windowValue);
+    const windowSeconds = (windowValue ?? 0) * (config.windowUnit === 'hours' ? 3600 : 60);
 
     const text = async (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<string | undefined> => {
-      const value = await evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
+      const value = await reader.evaluate(msg, inputs[name], t(`property.${name}`));
       return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
     };
 
@@ -59,7 +59,8 @@ export = function (RED: NodeAPI) {
     async function deliveryIdOf(msg: NodeMessageInFlow): Promise<string> {
       const configured = await text(msg, 'deliveryId');
       if (configured) return configured;
-      const isDefault = inputs.deliveryId.type === DEFAULT_DELIVERY_ID.type && inputs.deliveryId.value === DEFAULT_DELIVERY_ID.value;
+      const isDefault =
+        inputs.deliveryId.type === DEFAULT_DELIVERY_ID.type && inputs.deliveryId.value === DEFAULT_DELIVERY_ID.value;
       const recordId = (msg.payload as { id?: unknown } | null | undefined)?.id;
       if (isDefault && typeof recordId === 'string' && recordId.trim() !== '') return recordId.trim();
       throw new Error(t('errors.no-delivery-id', { property: `${inputs.deliveryId.type} ${inputs.deliveryId.value}` }));
@@ -72,9 +73,10 @@ export = function (RED: NodeAPI) {
         return { kind: 'one', deliveryId };
       }
       const hookId = await text(msg, 'hookId');
-      if (!hookId) throw new Error(t('errors.no-hook-id', { property: `${inputs.hookId.type} ${inputs.hookId.value}` }));
+      if (!hookId)
+        throw new Error(t('errors.no-hook-id', { property: `${inputs.hookId.type} ${inputs.hookId.value}` }));
       const window = resolveWindow((msg as { window?: unknown }).window, windowSeconds, Date.now());
-      const summary = await sweepFailedDeliveries(api, hookId, window, concurrency);
+      const summary = await sweepFailedDeliveries(api, hookId, window, concurrency ?? SWEEP_DEFAULTS.concurrency);
       const firstFailure = summary.failed[0];
       // Nothing redelivered at all usually means a wrong hook, lost permission or an outage: an error worth catching.
       if (firstFailure && summary.redelivered === 0) {
@@ -83,23 +85,31 @@ export = function (RED: NodeAPI) {
       return { kind: 'sweep', summary };
     }
 
-    function finish(outcome: Outcome, msg: NodeMessageInFlow): Finished<NodeMessageInFlow> {
+    function finish(outcome: Outcome, msg: NodeMessageInFlow): Finished {
       if (outcome.kind === 'one') {
         RED.util.setMessageProperty(msg, property, { id: outcome.deliveryId, redelivered: true }, true);
-        return { badge: { fill: 'green', shape: 'dot', text: t('status.redelivered') }, send: msg };
+        return { badge: dot('green', t.key('status.redelivered')), send: msg };
       }
       const { summary } = outcome;
       RED.util.setMessageProperty(msg, property, summary, true);
       const params = { redelivered: summary.redelivered, found: summary.found, failed: summary.failed.length };
-      if (summary.failed.length === 0) return { badge: { fill: 'green', shape: 'dot', text: t('status.swept', params) }, send: msg };
+      if (summary.failed.length === 0) return { badge: dot('green', t('status.swept', params)), send: msg };
       node.warn(t('warnings.partial', params));
-      return { badge: { fill: 'yellow', shape: 'dot', text: t('status.swept-partial', params) }, send: msg };
+      return { badge: dot('yellow', t('status.swept-partial', params)), send: msg };
     }
 
-    node.on('input', actionNode({
-      node, site, t, badConfig: badConfig ? 'bad-config' : undefined,
-      working: mode === 'one' ? 'status.redelivering' : 'status.sweeping', run, finish,
-    }));
+    node.on(
+      'input',
+      actionNode({
+        node,
+        site: siteOf(RED, config.site),
+        t,
+        badConfig: concurrency === undefined || windowValue === undefined ? 'bad-config' : undefined,
+        working: mode === 'one' ? 'status.redelivering' : 'status.sweeping',
+        run,
+        finish,
+      }),
+    );
   }
 
   RED.nodes.registerType(TYPE, FptrRedeliver);

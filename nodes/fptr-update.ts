@@ -1,12 +1,20 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { actionNode, type Finished } from './lib/action-node';
-import type { FptrSiteNode } from './lib/site-node';
-import { renderJson } from './lib/template';
-import { evaluateTyped, ownMessageProperties, type EvaluateNodeProperty, type TypedValue } from './lib/typed-input';
-import type { FptrApi } from './lib/types';
+import { renderJson } from '../lib/fptr/actions/template';
 import {
-  buildBatch, buildOperation, parseMultiEntityMode, parseOperation, type EntityOperation, type MultiEntityMode, type Operation,
-} from './lib/update-ops';
+  buildBatch,
+  buildOperation,
+  parseMultiEntityMode,
+  parseOperation,
+  type EntityOperation,
+  type MultiEntityMode,
+} from '../lib/fptr/actions/update-ops';
+import type { FptrApi } from '../lib/fptr/client/api';
+import type { Operation } from '../lib/fptr/contract';
+import { actionNode, type Finished } from '../lib/node-red/action-node';
+import { messages } from '../lib/node-red/i18n';
+import { siteOf } from '../lib/node-red/site';
+import { dot } from '../lib/node-red/status';
+import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
 
 interface UpdateDef extends NodeDef {
   site: string;
@@ -33,13 +41,8 @@ interface Outcome {
 export = function (RED: NodeAPI) {
   function FptrUpdate(this: Node, config: UpdateDef): void {
     RED.nodes.createNode(this, config);
-    const node = this;
-    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
-    const site = RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null;
-    const evaluate = ownMessageProperties(
-      RED.util.evaluateNodeProperty as unknown as EvaluateNodeProperty<Node, NodeMessageInFlow>,
-      (expression: string, msg: NodeMessageInFlow) => RED.util.normalisePropertyExpression(expression, msg),
-    );
+    const t = messages(RED, TYPE);
+    const reader = propertyReader(RED, this);
     const property = config.property?.trim() || 'payload';
     const inputs: Record<'operation' | 'entity' | 'fields', TypedValue> = {
       operation: { value: config.operation ?? 'update', type: config.operationType || OPERATION_OPTION },
@@ -48,7 +51,7 @@ export = function (RED: NodeAPI) {
     };
 
     const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
-      evaluateTyped(evaluate, node, msg, inputs[name], t(`property.${name}`));
+      reader.evaluate(msg, inputs[name], t(`property.${name}`));
 
     /** Fields written in the node are a template over the message; fields taken from the message are used as they are. */
     async function fields(msg: NodeMessageInFlow): Promise<unknown> {
@@ -56,7 +59,12 @@ export = function (RED: NodeAPI) {
       return inputs.fields.type === 'json' ? renderJson(raw, msg, 'error') : raw;
     }
 
-    async function single(msg: NodeMessageInFlow, api: FptrApi, operation: Operation, mode: MultiEntityMode): Promise<Outcome> {
+    async function single(
+      msg: NodeMessageInFlow,
+      api: FptrApi,
+      operation: Operation,
+      mode: MultiEntityMode,
+    ): Promise<Outcome> {
       const target = await value(msg, 'entity');
       const needsFields = operation === 'create' || operation === 'update';
       const op: EntityOperation = buildOperation(operation, target, needsFields ? await fields(msg) : undefined, mode);
@@ -72,10 +80,18 @@ export = function (RED: NodeAPI) {
         }
         case 'delete':
           await api.delete(op.entityType, id);
-          return { result: { type: op.entityType, id, deleted: true }, statusKey: 'deleted', params: { type: op.entityType, id } };
+          return {
+            result: { type: op.entityType, id, deleted: true },
+            statusKey: 'deleted',
+            params: { type: op.entityType, id },
+          };
         case 'revive': {
           const revived = await api.revive(op.entityType, id);
-          return { result: { type: op.entityType, id, revived }, statusKey: 'revived', params: { type: op.entityType, id } };
+          return {
+            result: { type: op.entityType, id, revived },
+            statusKey: 'revived',
+            params: { type: op.entityType, id },
+          };
         }
       }
     }
@@ -93,12 +109,15 @@ export = function (RED: NodeAPI) {
       return single(msg, api, parseOperation(rawOperation), mode);
     }
 
-    function finish({ result, statusKey, params }: Outcome, msg: NodeMessageInFlow): Finished<NodeMessageInFlow> {
+    function finish({ result, statusKey, params }: Outcome, msg: NodeMessageInFlow): Finished {
       RED.util.setMessageProperty(msg, property, result, true);
-      return { badge: { fill: 'green', shape: 'dot', text: t(`status.${statusKey}`, params) }, send: msg };
+      return { badge: dot('green', t(`status.${statusKey}`, params)), send: msg };
     }
 
-    node.on('input', actionNode({ node, site, t, working: 'status.writing', run, finish }));
+    this.on(
+      'input',
+      actionNode({ node: this, site: siteOf(RED, config.site), t, working: 'status.writing', run, finish }),
+    );
   }
 
   RED.nodes.registerType(TYPE, FptrUpdate);

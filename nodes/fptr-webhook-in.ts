@@ -1,10 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { parseByteSize } from './lib/byte-size';
-import { CidrList } from './lib/cidr';
-import { DedupWindow } from './lib/dedup';
-import type { FptrSiteNode } from './lib/site-node';
-import { RawBodyCapture, adminServesPost, hasRoute, removeRoutes, type CaptureRoute, type ExpressApp } from './lib/raw-body-capture';
-import { WebhookReceiver, sourceAllowed, type WebhookMessage } from './lib/webhook-receiver';
+import { DedupWindow } from '../lib/fptr/webhook/dedup-window';
+import { endpointSettings, type EndpointRuntimeSettings } from '../lib/fptr/webhook/endpoint-settings';
+import { sourceAllowed, WebhookReceiver, type WebhookMessage } from '../lib/fptr/webhook/receiver';
+import { DedupStore } from '../lib/node-red/dedup-store';
+import { messages } from '../lib/node-red/i18n';
+import { siteOf } from '../lib/node-red/site';
+import { dot, ring, ThrottledStatus } from '../lib/node-red/status';
+import { WebhookEndpoint } from '../lib/node-red/webhook-endpoint';
+import { messageOf } from '../lib/util/errors';
 
 interface WebhookInDef extends NodeDef {
   url?: string;
@@ -24,136 +27,65 @@ interface WebhookInCreds {
   secret?: string;
 }
 
-interface WebhookInSettings {
-  fptrWebhookInMaxBodySize?: string | number;
-  fptrWebhookInMaxPending?: number;
-  /** How long a request body may take to arrive, in ms (default 15 s). */
-  fptrWebhookInReadTimeout?: number | string;
+interface WebhookInSettings extends EndpointRuntimeSettings {
   /** The addresses Autodesk publishes for webhook delivery, kept by the admin; the editor's preset button reads them. */
   fptrWebhookInPublishedAddresses?: string[];
 }
 
-type Middleware = (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
-
 const TYPE = 'fptr-webhook-in';
-/** Node context key holding the dedup snapshot. */
-const DEDUP_KEY = 'fptrWebhookDedup';
 const DEDUP_MAX_ENTRIES = 50_000;
-/** How often a changed dedup state is written to its context store (also on close). */
-const DEDUP_SAVE_DELAY_MS = 30_000;
 const STATUS_INTERVAL_MS = 250;
-/** Default backlog (messages not yet sent on) above which requests are answered 503. */
-const MAX_PENDING = 10_000;
 const BUSY_WARN_INTERVAL_MS = 60_000;
-/** FPTR gives up on a delivery after 6 s; a body still arriving long after that is a stuck or hostile sender. */
-const READ_TIMEOUT_MS = 15_000;
-/** Plain paths only: express patterns (`:id`, `*`, `(…)`) would route requests the raw capture never keys. */
-const PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
-/** `.` and `..` segments: clients resolve them before sending, so such a path can never be reached. */
-const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
-const LOOPBACK_PROXIES = ['127.0.0.0/8', '::1'];
-
-function addressEntries(value: string[] | string | undefined): string[] {
-  if (Array.isArray(value)) return value.filter((entry): entry is string => typeof entry === 'string');
-  return typeof value === 'string' ? value.split(/[\s,]+/) : [];
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : 'unknown error';
-}
 
 export = function (RED: NodeAPI) {
-  const settings = RED.settings as typeof RED.settings &
-    WebhookInSettings & { apiMaxLength?: string | number; httpNodeAuth?: unknown; httpNodeMiddleware?: Middleware | Middleware[] };
+  const settings = RED.settings as typeof RED.settings & WebhookInSettings;
 
   function WebhookInNode(this: Node<WebhookInCreds>, config: WebhookInDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const t = (key: string, params?: Record<string, string | number>): string => RED._(`${TYPE}.${key}`, params);
-
-    const fail = (key: string, params?: Record<string, string | number>): void => {
+    const t = messages(RED, TYPE);
+    const refuse = (key: string, params: Record<string, string>): void => {
       node.error(t(`errors.${key}`, params));
-      node.status({ fill: 'red', shape: 'ring', text: t(`status.${key}`) });
+      node.status(ring(t.key(`status.${key}`)));
     };
 
-    let url = (config.url ?? '').trim();
-    if (url && !url.startsWith('/')) url = '/' + url;
-    if (!url || !PATH_PATTERN.test(url) || DOT_SEGMENT.test(url)) return fail('invalid-path', { path: url });
-
-    const maxBytes = parseByteSize(
-      config.maxBodySize?.trim() || settings.fptrWebhookInMaxBodySize || settings.apiMaxLength || '5mb',
-    );
-    if (maxBytes === undefined) return fail('invalid-size', { size: config.maxBodySize ?? '' });
-
-    const { list: allowList, invalid } = CidrList.parse(addressEntries(config.allowList));
-    if (invalid.length > 0) return fail('invalid-allow-list', { entries: invalid.join(', ') });
-    let proxies: CidrList | undefined;
-    if (config.trustProxy === true) {
-      const entries = addressEntries(config.proxies).filter((entry) => entry.trim() !== '');
-      const parsed = CidrList.parse(entries.length > 0 ? entries : LOOPBACK_PROXIES);
-      if (parsed.invalid.length > 0) return fail('invalid-proxies', { entries: parsed.invalid.join(', ') });
-      proxies = parsed.list;
-    }
-
-    let readTimeoutMs = READ_TIMEOUT_MS;
-    if (settings.fptrWebhookInReadTimeout !== undefined) {
-      const value = Number(settings.fptrWebhookInReadTimeout);
-      if (Number.isFinite(value) && value > 0) readTimeoutMs = value;
-      else node.warn(t('errors.invalid-read-timeout', { value: String(settings.fptrWebhookInReadTimeout) }));
-    }
-
-    const httpNode = RED.httpNode as unknown as ExpressApp & typeof RED.httpNode;
+    const parsed = endpointSettings(config, settings);
+    if (!parsed.ok) return refuse(parsed.problem.key, parsed.problem.params);
+    const { path, maxBytes, allowList, proxies, dedupWindowMs, readTimeoutMs, maxPending } = parsed.settings;
+    for (const warning of parsed.warnings) node.warn(t(`errors.${warning.key}`, warning.params));
     if (settings.httpNodeRoot === false) node.warn(t('errors.http-disabled'));
-    const fullPath = httpNode.path() + url;
-    const capture = RawBodyCapture.for(httpNode);
-    if (capture.has('POST', fullPath) || hasRoute(httpNode, 'post', url)) return fail('path-in-use', { path: url });
-    // The capture runs before the editor's routes: on one of their paths it would answer in their place.
-    const httpAdmin = RED.httpAdmin as unknown as ExpressApp | undefined;
-    if (httpAdmin && adminServesPost(httpAdmin, httpNode, fullPath)) return fail('path-reserved', { path: url });
-
-    const windowSeconds = Number(config.dedupWindow ?? 600);
-    const dedup =
-      Number.isFinite(windowSeconds) && windowSeconds > 0
-        ? new DedupWindow({ windowMs: windowSeconds * 1000, maxEntries: DEDUP_MAX_ENTRIES })
-        : undefined;
-    const dedupStore = config.dedupStore || undefined;
-    const context = node.context();
+    const endpoint = WebhookEndpoint.claim(RED, path);
+    if (typeof endpoint === 'string') return refuse(endpoint, { path });
 
     const secret = node.credentials?.secret || undefined;
-    const site = config.site ? (RED.nodes.getNode(config.site) as unknown as FptrSiteNode | null) : null;
-    const siteUrl = site?.siteUrl || undefined;
-
+    const dedup =
+      dedupWindowMs > 0 ? new DedupWindow({ windowMs: dedupWindowMs, maxEntries: DEDUP_MAX_ENTRIES }) : undefined;
+    const store = dedup ? new DedupStore(node, dedup, config.dedupStore || undefined, t) : undefined;
     let closed = false;
-    let statusTimer: NodeJS.Timeout | undefined;
-    let saveTimer: NodeJS.Timeout | undefined;
     let busySeen = 0;
     let busyWarnedAt = -Infinity;
 
-    const showStatus = (): void => {
-      statusTimer = undefined;
-      const c = receiver.counts;
-      const params = { path: url, in: c.received, out: c.emitted, rejected: c.rejected, dup: c.duplicates, tests: c.tests };
-      node.status(
-        secret
-          ? { fill: 'green', shape: 'dot', text: t('status.listening', params) }
-          : { fill: 'yellow', shape: 'dot', text: t('status.unsigned', params) },
-      );
-    };
-
-    const saveDedup = (onSaved?: () => void): void => {
-      saveTimer = undefined;
-      if (!dedup) return onSaved?.();
-      dedup.dirty = false;
-      context.set(DEDUP_KEY, dedup.snapshot(), dedupStore, (err?: Error) => {
-        if (err) node.warn(t('errors.dedup-save', { error: err.message }));
-        onSaved?.();
-      });
-    };
+    const status = new ThrottledStatus(
+      node,
+      () => {
+        const c = receiver.counts;
+        const params = {
+          path,
+          in: c.received,
+          out: c.emitted,
+          rejected: c.rejected,
+          dup: c.duplicates,
+          tests: c.tests,
+        };
+        return secret ? dot('green', t('status.listening', params)) : dot('yellow', t('status.unsigned', params));
+      },
+      STATUS_INTERVAL_MS,
+    );
 
     const onActivity = (): void => {
       if (closed) return;
-      statusTimer ??= setTimeout(showStatus, STATUS_INTERVAL_MS);
+      status.schedule();
+      store?.changed();
       if (receiver.counts.busy > busySeen) {
         busySeen = receiver.counts.busy;
         if (Date.now() - busyWarnedAt >= BUSY_WARN_INTERVAL_MS) {
@@ -161,12 +93,11 @@ export = function (RED: NodeAPI) {
           node.warn(t('errors.busy', { pending: receiver.pendingCount }));
         }
       }
-      if (dedup?.dirty && !saveTimer) saveTimer = setTimeout(saveDedup, DEDUP_SAVE_DELAY_MS);
     };
 
     /** A send or a request that threw: logged, and handed to Catch nodes with the message when there is one. */
     const onError = (err: unknown, msg?: WebhookMessage): void => {
-      const text = t(msg ? 'errors.send-failed' : 'errors.request-failed', { error: errorText(err) });
+      const text = t(msg ? 'errors.send-failed' : 'errors.request-failed', { error: messageOf(err) });
       if (!msg) return node.error(text);
       try {
         node.error(text, msg as unknown as NodeMessage);
@@ -176,48 +107,31 @@ export = function (RED: NodeAPI) {
       }
     };
 
-    const maxPending = Number(settings.fptrWebhookInMaxPending ?? MAX_PENDING);
     const receiver = new WebhookReceiver(
       {
         secret,
         split: config.split !== false,
         emitTestConnections: config.emitTests === true,
         dedup,
-        siteUrl,
-        maxPending: Number.isFinite(maxPending) && maxPending > 0 ? maxPending : MAX_PENDING,
+        siteUrl: siteOf(RED, config.site)?.siteUrl || undefined,
+        maxPending,
         readTimeoutMs,
       },
       { emit: (msg) => node.send(msg as unknown as NodeMessage), onActivity, onError },
     );
-
-    if (dedup) {
-      context.get(DEDUP_KEY, dedupStore, (err: Error | undefined, value: unknown) => {
-        if (err) node.warn(t('errors.dedup-load', { error: err.message }));
-        else if (!closed) dedup.restore(value);
-      });
-    }
-
-    // Answered straight from the raw-body capture unless the user's settings put basic auth or
-    // middleware in front of node routes: then it goes the normal way, through both.
-    const middleware = settings.httpNodeMiddleware ? ([] as Middleware[]).concat(settings.httpNodeMiddleware) : [];
-    const throughRoutes = Boolean(settings.httpNodeAuth) || middleware.length > 0;
-    const route: CaptureRoute = { maxBytes, readTimeoutMs, respond: receiver.handlePost, viaRoutes: throughRoutes, onError: receiver.handleError };
-    if (allowList.size > 0) route.admit = sourceAllowed(allowList, proxies);
-    capture.add('POST', fullPath, route);
-    httpNode.post(url, ...middleware, receiver.handlePost);
-    // Registered after POST, so it only sees the other methods.
-    httpNode.all(url, receiver.handleOtherMethod);
-    showStatus();
+    endpoint.open(receiver, {
+      maxBytes,
+      readTimeoutMs,
+      admit: allowList.size > 0 ? sourceAllowed(allowList, proxies) : undefined,
+    });
+    status.show();
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
-      clearTimeout(statusTimer);
-      clearTimeout(saveTimer);
-      capture.delete('POST', fullPath);
+      status.close();
+      endpoint.close();
       receiver.close();
-      removeRoutes(httpNode, new Set([receiver.handlePost, receiver.handleOtherMethod]));
-      // A removed node's context is deleted by the runtime, so there is nothing worth saving.
-      if (dedup?.dirty && !removed) saveDedup(done);
+      if (store) store.close(removed, done);
       else done();
     });
   }

@@ -5,8 +5,8 @@
  */
 import fs = require('node:fs');
 import path = require('node:path');
-import { FptrSimulator, runScenario, type HookDefinition, type HookRecord } from '../nodes/sim';
-import type { DeliveryRecord } from '../nodes/lib/types';
+import { FptrSimulator, runScenario, type HookDefinition, type HookRecord } from '../sim';
+import type { DeliveryRecord } from '../lib/fptr/client/api';
 
 export interface DemoContext {
   sim: FptrSimulator;
@@ -35,7 +35,11 @@ export const RECOVER_TAB = 'fptr-ex-recover';
 export const RECOVER_INJECT = 'fptr-ex-recover-timer';
 
 /** The webhooks an FPTR admin would create for the examples (their read-me comments list them). */
-export const DEMO_HOOKS: ReadonlyArray<{ key: string; path: string; entity_types: NonNullable<HookDefinition['entity_types']> }> = [
+export const DEMO_HOOKS: ReadonlyArray<{
+  key: string;
+  path: string;
+  entity_types: NonNullable<HookDefinition['entity_types']>;
+}> = [
   { key: 'new Shot', path: '/fptr/new-entity', entity_types: { Shot: { create: [] } } },
   { key: 'new Asset', path: '/fptr/new-entity', entity_types: { Asset: { create: [] } } },
   { key: 'Task status', path: '/fptr/task-status', entity_types: { Task: { update: ['sg_status_list'] } } },
@@ -43,7 +47,10 @@ export const DEMO_HOOKS: ReadonlyArray<{ key: string; path: string; entity_types
 ];
 
 function readExamples(): FlowNode[][] {
-  return fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort()
+  return fs
+    .readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
     .map((f) => JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, f), 'utf8')) as FlowNode[]);
 }
 
@@ -77,7 +84,11 @@ export function buildDemoFlows(ctx: DemoContext): Demo {
     if (seen.has(node.id)) continue;
     seen.add(node.id);
     if (node.type === 'fptr-site') {
-      Object.assign(node, { name: 'FPTR simulator', url: ctx.simUrl, credentials: { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey } });
+      Object.assign(node, {
+        name: 'FPTR simulator',
+        url: ctx.simUrl,
+        credentials: { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey },
+      });
     } else if (node.type === 'fptr-webhook-in') {
       node.credentials = { secret: DEMO_WEBHOOK_SECRET };
     } else if (node.type === 'tab') {
@@ -88,7 +99,9 @@ export function buildDemoFlows(ctx: DemoContext): Demo {
 
   async function adminJson(method: string, route: string, body?: unknown): Promise<unknown> {
     const res = await fetch(`${ctx.nodeRedUrl}${route}`, {
-      method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${await res.text()}`);
     // Some admin routes (e.g. /inject/:id) answer plain text.
@@ -99,7 +112,7 @@ export function buildDemoFlows(ctx: DemoContext): Demo {
   async function giveRecoveryTheHookIds(): Promise<void> {
     let tab: FlowNode;
     try {
-      tab = await adminJson('GET', `/flow/${RECOVER_TAB}`) as FlowNode;
+      tab = (await adminJson('GET', `/flow/${RECOVER_TAB}`)) as FlowNode;
     } catch {
       log(`tab ${RECOVER_TAB} is not deployed (use --reset to redeploy the examples): no sweep of failed deliveries`);
       return;
@@ -113,9 +126,16 @@ export function buildDemoFlows(ctx: DemoContext): Demo {
 
   async function registerWebhooks(): Promise<void> {
     for (const h of DEMO_HOOKS) {
-      hooks.set(h.key, ctx.sim.createWebhook({
-        url: ctx.nodeRedUrl + h.path, token: DEMO_WEBHOOK_SECRET, batch_deliveries: true, entity_types: h.entity_types, name: `demo: ${h.key}`,
-      }));
+      hooks.set(
+        h.key,
+        ctx.sim.createWebhook({
+          url: ctx.nodeRedUrl + h.path,
+          token: DEMO_WEBHOOK_SECRET,
+          batch_deliveries: true,
+          entity_types: h.entity_types,
+          name: `demo: ${h.key}`,
+        }),
+      );
     }
     log(`simulator webhooks: ${DEMO_HOOKS.map((h) => `${h.key} → ${h.path}`).join(', ')}`);
     await giveRecoveryTheHookIds();
@@ -130,7 +150,8 @@ export function buildDemoFlows(ctx: DemoContext): Demo {
   /** The delivery of `key`'s webhook that carried an event of `entity` (batches may hold several). */
   function deliveryFor(key: string, entity: { type: string; id: number }): DeliveryRecord | undefined {
     return ctx.sim.deliveries(hook(key).id).find((d) => {
-      const data = (d.request_body as { data?: { deliveries?: Array<{ entity?: { type: string; id: number } }> } }).data;
+      const data = (d.request_body as { data?: { deliveries?: Array<{ entity?: { type: string; id: number } }> } })
+        .data;
       return (data?.deliveries ?? []).some((e) => e.entity?.type === entity.type && e.entity.id === entity.id);
     });
   }
@@ -159,12 +180,19 @@ export function buildDemoFlows(ctx: DemoContext): Demo {
 
   async function simRest(method: string, route: string, body: unknown): Promise<void> {
     const grant = await fetch(`${ctx.simUrl}/api/v1/auth/access_token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEMO.scriptName, client_secret: DEMO.scriptKey }),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: DEMO.scriptName,
+        client_secret: DEMO.scriptKey,
+      }),
     });
-    const { access_token: token } = await grant.json() as { access_token: string };
+    const { access_token: token } = (await grant.json()) as { access_token: string };
     const res = await fetch(`${ctx.simUrl}${route}`, {
-      method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body),
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
     });
     if (!res.ok) throw new Error(`${method} ${route}: HTTP ${res.status} ${await res.text()}`);
   }
@@ -175,11 +203,16 @@ export function buildDemoFlows(ctx: DemoContext): Demo {
     log('scene: Node-RED misses a delivery (the Shot webhook points at a wrong path for a moment)');
     await simRest('PUT', `/api/v1/webhook/hooks/${shotHook.id}`, { url: `${ctx.nodeRedUrl}/fptr/unreachable` });
     const shot = ctx.sim.create('Shot', {
-      code: 'sh050', project: { type: 'Project', id: DEMO.projectId }, sg_sequence: { type: 'Sequence', id: DEMO.sequenceId }, sg_status_list: 'wtg',
+      code: 'sh050',
+      project: { type: 'Project', id: DEMO.projectId },
+      sg_sequence: { type: 'Sequence', id: DEMO.sequenceId },
+      sg_status_list: 'wtg',
     });
     await ctx.sim.whenDeliveriesSettled();
     const missed = deliveryFor('new Shot', { type: 'Shot', id: shot.id });
-    log(`scene: Shot sh050 created, its delivery ${missed?.status ?? 'was not sent'} (HTTP ${missed?.response_code ?? '-'})`);
+    log(
+      `scene: Shot sh050 created, its delivery ${missed?.status ?? 'was not sent'} (HTTP ${missed?.response_code ?? '-'})`,
+    );
     await simRest('PUT', `/api/v1/webhook/hooks/${shotHook.id}`, { url: ctx.nodeRedUrl + '/fptr/new-entity' });
     log('scene: the recovery flow sweeps the failed deliveries (its inject node, clicked)');
     try {
@@ -195,14 +228,20 @@ export function buildDemoFlows(ctx: DemoContext): Demo {
     const { shot, tasks, note } = await runScenario(ctx.sim, { stepDelayMs: 1500, log });
     await ctx.sim.whenDeliveriesSettled();
     log(`new Shot sh040: ${await acknowledgement('new Shot', { type: 'Shot', id: shot.id })}`);
-    log(`Task status (Animation final): ${await acknowledgement('Task status', { type: 'Task', id: tasks.Animation.id })}`);
+    log(
+      `Task status (Animation final): ${await acknowledgement('Task status', { type: 'Task', id: tasks.Animation.id })}`,
+    );
     log(`new Note: ${await acknowledgement('new Note', { type: 'Note', id: note.id })}`);
     await missedDelivery();
     await ctx.sim.whenDeliveriesSettled();
-    const statuses = Object.entries(tasks).map(([step, t]) => `${step} ${String(ctx.sim.get('Task', t.id)?.sg_status_list)}`);
+    const statuses = Object.entries(tasks).map(
+      ([step, t]) => `${step} ${String(ctx.sim.get('Task', t.id)?.sg_status_list)}`,
+    );
     log(`sh040 Tasks now: ${statuses.join(', ')}`);
     log(`folders made:\n  ${tree(folderRoot).join('\n  ') || '(none)'}`);
-    log(`see the deliveries and their acknowledgements: GET ${ctx.simUrl}/api/v1/webhook/hooks/<id>/deliveries (ids: ${[...hooks.values()].map((h) => h.id).join(', ')})`);
+    log(
+      `see the deliveries and their acknowledgements: GET ${ctx.simUrl}/api/v1/webhook/hooks/<id>/deliveries (ids: ${[...hooks.values()].map((h) => h.id).join(', ')})`,
+    );
   }
 
   return { flows, registerWebhooks, playScenario };

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
 import path = require('node:path');
-import { FptrSimulator } from '../nodes/sim';
+import { FptrSimulator } from '../sim';
 import { buildDemoFlows } from './demo-flows';
 
 const root = path.join(__dirname, '..');

@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { FptrSimulator, type SimOptions } from '../../nodes/sim';
+import { FptrSimulator, type SimOptions } from '../../sim';
 import siteNode = require('../../nodes/fptr-site');
 import { LoopbackServer } from './loopback';
 import { helper } from './runtime';
@@ -55,7 +55,11 @@ export class ActionFlow {
   }
 
   /** Loads `config` (type, settings) as node `n1` wired to helper `out`, watched by catch and complete nodes. */
-  async load(mod: NodeModule, config: { type: string; [key: string]: unknown }, options: LoadOptions = {}): Promise<SpiedNode> {
+  async load(
+    mod: NodeModule,
+    config: { type: string; [key: string]: unknown },
+    options: LoadOptions = {},
+  ): Promise<SpiedNode> {
     // Flow nodes need x/y (without them the runtime treats a node as a config node); ids must
     // differ from type names for the same reason.
     const at = { z: 'tab', x: 100, y: 100 };

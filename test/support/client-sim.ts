@@ -1,6 +1,6 @@
-import { FptrClient, type FptrClientOptions } from '../../nodes/lib/fptr-client';
-import { FptrError } from '../../nodes/lib/fptr-error';
-import { FptrSimulator, type SimOptions } from '../../nodes/sim';
+import { FptrClient, type FptrClientOptions } from '../../lib/fptr/client/client';
+import { FptrError } from '../../lib/fptr/client/fptr-error';
+import { FptrSimulator, type SimOptions } from '../../sim';
 
 /**
  * A simulator on an ephemeral loopback port plus clients for it, torn down together.
@@ -19,7 +19,11 @@ export class ClientSim {
   client(options: Partial<FptrClientOptions> = {}): FptrClient {
     const client = new FptrClient({
       url: this.sim.url,
-      auth: { grant: 'client_credentials', scriptName: FptrSimulator.DEMO.scriptName, scriptKey: FptrSimulator.DEMO.scriptKey },
+      auth: {
+        grant: 'client_credentials',
+        scriptName: FptrSimulator.DEMO.scriptName,
+        scriptKey: FptrSimulator.DEMO.scriptKey,
+      },
       retryBaseMs: 5,
       retryMaxMs: 40,
       ...options,

@@ -1,8 +1,8 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import type { NodeAPI } from 'node-red';
-import { FptrSimulator, type HookDefinition, type HookRecord } from '../../nodes/sim';
-import type { DeliveryRecord } from '../../nodes/lib/types';
+import { FptrSimulator, type HookDefinition, type HookRecord } from '../../sim';
+import type { DeliveryRecord } from '../../lib/fptr/client/api';
 import siteNode = require('../../nodes/fptr-site');
 import webhookNode = require('../../nodes/fptr-webhook-in');
 import filterNode = require('../../nodes/fptr-event-filter');
@@ -30,7 +30,10 @@ export const DEMO = FptrSimulator.DEMO;
 export const WEBHOOK_SECRET = 'examples-webhook-secret';
 
 export function exampleFiles(): string[] {
-  return fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json')).sort();
+  return fs
+    .readdirSync(EXAMPLES_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 }
 
 export function readExample(file: string): FlowNode[] {
@@ -65,7 +68,9 @@ function coreNodes(): NodeModule[] {
 
 /** Node types the package registers, from package.json "node-red".nodes. */
 export function packageNodeTypes(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    'node-red': { nodes: Record<string, string> };
+  };
   return Object.keys(pkg['node-red'].nodes);
 }
 
@@ -83,7 +88,9 @@ export function prepareExample(flow: FlowNode[], options: PrepareOptions): FlowN
   sites[0].url = options.siteUrl;
   const tabs = copy.filter((n) => n.type === 'tab');
   for (const [name, value] of Object.entries(options.env ?? {})) {
-    const entry = tabs.flatMap((t) => (t.env as Array<{ name: string; value: string }> | undefined) ?? []).find((e) => e.name === name);
+    const entry = tabs
+      .flatMap((t) => (t.env as Array<{ name: string; value: string }> | undefined) ?? [])
+      .find((e) => e.name === name);
     if (!entry) throw new Error(`the example has no tab variable ${name}`);
     entry.value = value;
   }
@@ -139,7 +146,15 @@ export class ExampleRun {
     const flow = prepareExample(readExample(file), { siteUrl: this.sim.url, env });
     const credentials = exampleCredentials(flow);
     const modules: NodeModule[] = [
-      siteNode, this.server.wrap(webhookNode), filterNode, switchNode, findNode, updateNode, acknowledgeNode, redeliverNode, ...coreNodes(),
+      siteNode,
+      this.server.wrap(webhookNode),
+      filterNode,
+      switchNode,
+      findNode,
+      updateNode,
+      acknowledgeNode,
+      redeliverNode,
+      ...coreNodes(),
     ];
     await helper.load(modules, flow, credentials);
     this.baseUrl = await this.server.listen();
@@ -148,7 +163,12 @@ export class ExampleRun {
 
   /** A batched, signed webhook in the simulator that delivers to the example's webhook node. */
   hook(nodePath: string, entityTypes: HookDefinition['entity_types']): HookRecord {
-    return this.sim.createWebhook({ url: this.baseUrl + nodePath, token: WEBHOOK_SECRET, batch_deliveries: true, entity_types: entityTypes });
+    return this.sim.createWebhook({
+      url: this.baseUrl + nodePath,
+      token: WEBHOOK_SECRET,
+      batch_deliveries: true,
+      entity_types: entityTypes,
+    });
   }
 
   /** Every message that reaches node `id` from now on. */

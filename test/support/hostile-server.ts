@@ -41,7 +41,12 @@ export class HostileServer {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        const received: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const received: Received = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         this.received.push(received);
         (received.url.startsWith(TOKEN_PATH) ? this.token : this.api)(received, res);
       });
@@ -89,7 +94,9 @@ export const answers = {
   huge(status: number, bytes: number, options: { declared?: boolean; envelope?: boolean } = {}): Answer {
     const envelope = options.envelope ?? true;
     return (_req, res) => {
-      const head = envelope ? Buffer.from(`{"errors":[{"status":${status},"code":103,"title":"`) : Buffer.from('{"data":[{"type":"Shot","id":1,"attributes":{"code":"');
+      const head = envelope
+        ? Buffer.from(`{"errors":[{"status":${status},"code":103,"title":"`)
+        : Buffer.from('{"data":[{"type":"Shot","id":1,"attributes":{"code":"');
       const tail = Buffer.from(envelope ? '"}]}' : '"}}]}');
       const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json' };
       if (options.declared) headers['content-length'] = head.length + bytes + tail.length;
@@ -128,17 +135,29 @@ export const answers = {
       const title = `rejected: ${req.body} ${String(req.headers.authorization ?? '')} ${query}`;
       const body = {
         errors: [
-          { id: req.body, status, code: 103, title, detail: JSON.stringify(quoted), source: { request: quoted, [req.body]: req.body }, meta: { raw: JSON.stringify(JSON.stringify(quoted)) } },
+          {
+            id: req.body,
+            status,
+            code: 103,
+            title,
+            detail: JSON.stringify(quoted),
+            source: { request: quoted, [req.body]: req.body },
+            meta: { raw: JSON.stringify(JSON.stringify(quoted)) },
+          },
         ],
       };
-      res.writeHead(status, { 'content-type': 'application/json', 'x-echo': encodeURIComponent(req.body) }).end(JSON.stringify(body));
+      res
+        .writeHead(status, { 'content-type': 'application/json', 'x-echo': encodeURIComponent(req.body) })
+        .end(JSON.stringify(body));
     };
   },
 
   /** Headers at once, then one byte of a valid answer every `intervalMs`. */
   drip(intervalMs: number, status = 200): Answer {
     return (_req, res) => {
-      const text = Buffer.from(JSON.stringify({ data: { type: 'Shot', id: 1, attributes: { code: 'x'.repeat(200) } } }));
+      const text = Buffer.from(
+        JSON.stringify({ data: { type: 'Shot', id: 1, attributes: { code: 'x'.repeat(200) } } }),
+      );
       res.writeHead(status, { 'content-type': 'application/json' });
       let at = 0;
       const timer = setInterval(() => {

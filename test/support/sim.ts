@@ -1,8 +1,9 @@
 import type http = require('node:http');
 import { request } from 'undici';
-import type { Delivery, FptrErrorObject } from '../../nodes/lib/types';
-import { FptrSimulator, type SimOptions } from '../../nodes/sim';
-import type { SimJsonApiRecord } from '../../nodes/sim/serialize';
+import type { FptrErrorObject } from '../../lib/fptr/client/api';
+import type { Delivery } from '../../lib/fptr/contract';
+import { FptrSimulator, type SimOptions } from '../../sim';
+import type { SimJsonApiRecord } from '../../sim/serialize';
 import { LoopbackServer } from './loopback';
 
 export interface SimResponse<T = unknown> {
@@ -14,13 +15,19 @@ export interface SimResponse<T = unknown> {
 }
 
 export type ErrorsBody = { errors: FptrErrorObject[] };
-export type OneBody = { data: SimJsonApiRecord; links?: Record<string, string>; status?: string; meta?: Record<string, unknown> };
+export type OneBody = {
+  data: SimJsonApiRecord;
+  links?: Record<string, string>;
+  status?: string;
+  meta?: Record<string, unknown>;
+};
 export type ListBody = { data: SimJsonApiRecord[]; links: Record<string, string> };
 
 /** The single error of an errors[] envelope (fails when the body is not one). */
 export function errorOf(res: SimResponse): FptrErrorObject {
   const body = res.json as ErrorsBody | undefined;
-  if (!body || !Array.isArray(body.errors) || body.errors.length !== 1) throw new Error(`expected an errors[] envelope, got ${res.text}`);
+  if (!body || !Array.isArray(body.errors) || body.errors.length !== 1)
+    throw new Error(`expected an errors[] envelope, got ${res.text}`);
   return body.errors[0];
 }
 
@@ -56,8 +63,13 @@ export class SimHarness {
   async token(): Promise<string> {
     if (!this.bearer) {
       const res = await this.call('POST', '/api/v1/auth/access_token', {
-        token: null, contentType: 'application/x-www-form-urlencoded',
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: FptrSimulator.DEMO.scriptName, client_secret: FptrSimulator.DEMO.scriptKey }).toString(),
+        token: null,
+        contentType: 'application/x-www-form-urlencoded',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: FptrSimulator.DEMO.scriptName,
+          client_secret: FptrSimulator.DEMO.scriptKey,
+        }).toString(),
       });
       if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`);
       this.bearer = (res.json as { access_token: string }).access_token;
@@ -87,9 +99,17 @@ export class SimHarness {
 
   /** A bearer token for another script (client_credentials), not cached. */
   async tokenFor(scriptName: string, scriptKey: string, scope?: string): Promise<string> {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: scriptName, client_secret: scriptKey });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: scriptName,
+      client_secret: scriptKey,
+    });
     if (scope) form.set('scope', scope);
-    const res = await this.call('POST', '/api/v1/auth/access_token', { token: null, contentType: 'application/x-www-form-urlencoded', body: form.toString() });
+    const res = await this.call('POST', '/api/v1/auth/access_token', {
+      token: null,
+      contentType: 'application/x-www-form-urlencoded',
+      body: form.toString(),
+    });
     if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.text}`);
     return (res.json as { access_token: string }).access_token;
   }
@@ -102,7 +122,11 @@ export interface RawResponse {
 }
 
 /** One request to any loopback URL (storage host, signed URLs), bytes in and out, no redirects followed. */
-export async function rawRequest(method: string, url: string, opts: { headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<RawResponse> {
+export async function rawRequest(
+  method: string,
+  url: string,
+  opts: { headers?: Record<string, string>; body?: Buffer | string } = {},
+): Promise<RawResponse> {
   const res = await request(url, { method: method as 'GET', headers: opts.headers, body: opts.body });
   return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
 }
@@ -128,7 +152,10 @@ export function deliveriesOf(d: ReceivedDelivery): Delivery[] {
 export class Consumer {
   received: ReceivedDelivery[] = [];
   /** Status (and optional delay) to answer with; 200 by default. */
-  answer: (d: ReceivedDelivery) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200, body: '{"ok":true}' });
+  answer: (d: ReceivedDelivery) => { status: number; body?: string; delayMs?: number } = () => ({
+    status: 200,
+    body: '{"ok":true}',
+  });
   url = '';
   private readonly server = new LoopbackServer();
 
@@ -138,7 +165,11 @@ export class Consumer {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const raw = Buffer.concat(chunks);
-        const d: ReceivedDelivery = { headers: req.headers, raw, body: JSON.parse(raw.toString('utf8')) as DeliveryBody };
+        const d: ReceivedDelivery = {
+          headers: req.headers,
+          raw,
+          body: JSON.parse(raw.toString('utf8')) as DeliveryBody,
+        };
         this.received.push(d);
         const { status, body, delayMs } = this.answer(d);
         const reply = (): void => {

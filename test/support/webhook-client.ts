@@ -16,6 +16,23 @@ export interface RawRequest {
   chunked?: boolean;
 }
 
+/** Reads a whole answer; `started` is when its request was sent (performance.now()). */
+function readAnswer(res: http.IncomingMessage, started: number): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () =>
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        ms: performance.now() - started,
+      }),
+    );
+    res.on('error', reject);
+  });
+}
+
 /**
  * One HTTP request over loopback with the body sent byte for byte. The answer is read even when
  * the server answers before the body is fully sent (413) and then closes the connection.
@@ -29,17 +46,7 @@ export function send(url: string, options: RawRequest = {}): Promise<RawResponse
     let answered = false;
     const req = http.request(url, { method: options.method ?? 'POST', headers, agent: false }, (res) => {
       answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-          ms: performance.now() - started,
-        }),
-      );
-      res.on('error', reject);
+      readAnswer(res, started).then(resolve, reject);
     });
     req.on('error', (err) => {
       if (!answered) reject(err);
@@ -82,14 +89,7 @@ export function openUpload(url: string, contentLength: number, headers: Record<s
   const accepted = new Promise<void>((resolve) => req.once('continue', () => resolve()));
   const closed = new Promise<void>((resolve) => req.once('close', () => resolve()));
   const response = new Promise<RawResponse>((resolve, reject) => {
-    req.once('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
-      );
-      res.on('error', reject);
-    });
+    req.once('response', (res) => readAnswer(res, started).then(resolve, reject));
     req.once('error', reject);
   });
   // The client may be cut off while it still has body to send; that is an outcome the test reads from `response`/`closed`.

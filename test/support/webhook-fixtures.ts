@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Delivery } from '../../nodes/lib/types';
+import type { Delivery } from '../../lib/fptr/contract';
 
-/** A Task status change shaped like fptr-api.md §5.1, distinct per `n`. */
+/** A Task status change shaped like docs/fptr-api.md §5.1, distinct per `n`. */
 export function taskChange(n: number, overrides: Partial<Delivery> = {}): Delivery {
   return {
     id: `170.141.${n}`,
@@ -28,6 +28,59 @@ export function taskChange(n: number, overrides: Partial<Delivery> = {}): Delive
   };
 }
 
+/** A Task status change by a person, as FPTR delivers it (docs/fptr-api.md §5.1), always the same. */
+export function taskStatusChange(overrides: Partial<Delivery> = {}, meta: Record<string, unknown> = {}): Delivery {
+  const base = taskChange(0);
+  return {
+    ...base,
+    id: '15231.4410.0',
+    event_log_entry_id: 812334,
+    delivery_id: '6b0a3c1e-4e33-4d8b-9f2a-1d3c9b8f0a11',
+    entity: { type: 'Task', id: 4521 },
+    meta: { ...base.meta, entity_id: 4521, ...meta },
+    ...overrides,
+  };
+}
+
+/** A change of `sg_status_list` on an entity of any type (no ids for dedup). */
+export function entityChange(type: string, id = 1): Delivery {
+  return {
+    event_type: `Shotgun_${type}_Change`,
+    operation: 'update',
+    user: { type: 'HumanUser', id: 88 },
+    entity: { type, id },
+    project: { type: 'Project', id: 122 },
+    attribute_name: 'sg_status_list',
+    meta: {
+      type: 'attribute_change',
+      entity_type: type,
+      entity_id: id,
+      attribute_name: 'sg_status_list',
+      old_value: 'ip',
+      new_value: 'fin',
+    },
+  };
+}
+
+/** A retired Shot: no entity any more, its type in `meta`. */
+export const retiredShot: Delivery = {
+  event_type: 'Shotgun_Shot_Retirement',
+  operation: 'delete',
+  user: { type: 'HumanUser', id: 88 },
+  entity: null,
+  project: { type: 'Project', id: 122 },
+  meta: { type: 'entity_retirement', entity_type: 'Shot', entity_id: 1274, id: 1274, class_name: 'Shot' },
+};
+
+/** FPTR's "Test Connection" delivery (docs/fptr-api.md §5.9). */
+export const testConnectionDelivery: Delivery = {
+  event_type: 'Test_Connection',
+  operation: 'test_connection',
+  entity: { type: null, id: 0 },
+  project: { type: 'Project', id: 0 },
+  meta: { type: 'test_connection', entity_type: 'null', entity_id: 'null' },
+};
+
 export const TIMESTAMP = '2024-05-02T10:11:12.340Z';
 
 /** Non-batched body: `{data: delivery, timestamp}`. */
@@ -40,7 +93,7 @@ export function batchBody(deliveries: Delivery[]): string {
   return JSON.stringify({ timestamp: TIMESTAMP, data: { deliveries } });
 }
 
-/** The `x-sg-*` headers FPTR sends with a delivery (fptr-api.md §5.3), without the signature. */
+/** The `x-sg-*` headers FPTR sends with a delivery (docs/fptr-api.md §5.3), without the signature. */
 export function sgHeaders(hookId = 'b7c1a2e4-0000-4000-8000-00000000hook'): Record<string, string> {
   return {
     'content-type': 'application/json; charset=utf-8',
@@ -55,7 +108,7 @@ export function sgHeaders(hookId = 'b7c1a2e4-0000-4000-8000-00000000hook'): Reco
   };
 }
 
-/** The Test_Connection delivery of a batching hook, exactly as fptr-api.md §5.9 lists it. */
+/** The Test_Connection delivery of a batching hook, exactly as docs/fptr-api.md §5.9 lists it. */
 export function testConnectionBody(hookId: string): string {
   return batchBody([
     {

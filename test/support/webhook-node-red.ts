@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
+import { writeLocales } from '../../scripts/catalogs';
 import { freePort } from './loopback';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -36,7 +37,8 @@ function userDirOf(options: RuntimeOptions): string {
   if (options.userDirFrom !== 'home') return options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-nr-'));
   const home = options.env?.HOME;
   // Never the real home: the test would write into the person's own ~/.node-red.
-  if (!home || path.resolve(home) === path.resolve(os.homedir())) throw new Error('userDirFrom "home" needs env.HOME set to a temporary folder');
+  if (!home || path.resolve(home) === path.resolve(os.homedir()))
+    throw new Error('userDirFrom "home" needs env.HOME set to a temporary folder');
   const userDir = path.join(home, '.node-red');
   fs.mkdirSync(userDir, { recursive: true });
   return userDir;
@@ -63,7 +65,7 @@ function writeNodesDir(dir: string, types: string[]): void {
     fs.copyFileSync(path.join(ROOT, 'nodes', `${type}.html`), path.join(dir, `${type}.html`));
   }
   fs.cpSync(path.join(ROOT, 'icons'), path.join(dir, 'icons'), { recursive: true });
-  fs.cpSync(path.join(ROOT, 'locales'), path.join(dir, 'locales'), { recursive: true });
+  writeLocales(path.join(dir, 'locales'));
 }
 
 /**
@@ -122,7 +124,8 @@ export class NodeRedRuntime {
       body: JSON.stringify({ client_id: 'node-red-editor', grant_type: 'password', scope: '*', username, password }),
     });
     const answer = (await res.json().catch(() => ({}))) as { access_token?: unknown };
-    if (res.ok && typeof answer.access_token === 'string') this.authorization = { authorization: `Bearer ${answer.access_token}` };
+    if (res.ok && typeof answer.access_token === 'string')
+      this.authorization = { authorization: `Bearer ${answer.access_token}` };
     return res.status;
   }
 
@@ -203,6 +206,15 @@ export class NodeRedRuntime {
     const entry = (await res.json()) as { msg?: string; format?: string };
     if (entry.format === 'number') return Number(entry.msg);
     return entry.format?.startsWith('string') ? entry.msg : undefined;
+  }
+
+  /** The number in global context `key` once it reached `expected` (polled up to 5 s), read again a moment later to catch extras. */
+  async countReaching(key: string, expected: number): Promise<number> {
+    const read = async (): Promise<number> => ((await this.global(key)) as number | undefined) ?? 0;
+    const deadline = Date.now() + 5_000;
+    while ((await read()) < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    return read();
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,104 @@
+import { ACK_STATUSES } from '../fptr/actions/acknowledgement';
+import { RETURN_ONLY } from '../fptr/actions/find-options';
+import { sweepSetting, SWEEP_DEFAULTS } from '../fptr/actions/redeliver-sweep';
+import { MULTI_ENTITY_MODES } from '../fptr/actions/update-ops';
+import { checkSiteUrl, SITE_NUMBER_FIELDS } from '../fptr/client/site-settings';
+import { OPERATIONS } from '../fptr/contract';
+import { VALUE_OPERATORS } from '../fptr/events/conditions';
+import { FILTER_SETTING_RULES, VALUE_TYPES } from '../fptr/events/filter-settings';
+import { bodySizeSetting, dedupWindowSeconds, invalidAddresses, webhookPath } from '../fptr/webhook/endpoint-settings';
+
+/*
+ * The browser bundle of the node editors: resources/fptr-editor.js, the global `FptrEditor`
+ * (built by scripts/build.ts). Every rule a dialog checks and every list it offers comes from
+ * the modules the runtime itself uses, so the editor refuses exactly what a deploy refuses.
+ * A validator takes the setting as the editor holds it and answers true when it is usable.
+ */
+
+type Validator = (value: unknown) => boolean;
+
+/** A runtime rule that throws on an unusable value, as a validator. */
+function accepts(rule: (value: unknown) => unknown): Validator {
+  return (value) => {
+    try {
+      rule(value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+export const webhook = {
+  path: ((value) => webhookPath(value) !== undefined) as Validator,
+  maxBodySize: bodySizeSetting as Validator,
+  dedupWindow: ((value) => dedupWindowSeconds(value) !== undefined) as Validator,
+  /** One allow-list or proxy entry; blank counts as no entry. */
+  address: ((value) => typeof value === 'string' && invalidAddresses([value]).length === 0) as Validator,
+  /** A whole allow-list or proxy list (array or text). */
+  addresses: ((value) => invalidAddresses(value).length === 0) as Validator,
+};
+
+export const site = {
+  url: accepts(checkSiteUrl),
+  maxConcurrency: accepts(SITE_NUMBER_FIELDS.maxConcurrency),
+  timeout: accepts(SITE_NUMBER_FIELDS.timeout),
+  maxRetries: accepts(SITE_NUMBER_FIELDS.maxRetries),
+  deadline: accepts(SITE_NUMBER_FIELDS.deadline),
+};
+
+export const eventFilter = {
+  operations: OPERATIONS,
+  valueOperators: VALUE_OPERATORS,
+  valueTypes: VALUE_TYPES,
+  projectIds: accepts(FILTER_SETTING_RULES.projectIds),
+  ignoreScriptIds: accepts(FILTER_SETTING_RULES.ignoreScriptIds),
+  ignoreUserIds: accepts(FILTER_SETTING_RULES.ignoreUserIds),
+  matchEvents: accepts(FILTER_SETTING_RULES.matchEvents),
+};
+
+export const find = { returnOnly: RETURN_ONLY };
+
+export const update = { operations: OPERATIONS, multiEntityModes: MULTI_ENTITY_MODES };
+
+export const acknowledge = { statuses: ACK_STATUSES };
+
+export const redeliver = {
+  windowValue: ((value) => sweepSetting(value, SWEEP_DEFAULTS.windowValue) !== undefined) as Validator,
+  concurrency: ((value) => sweepSetting(value, SWEEP_DEFAULTS.concurrency) !== undefined) as Validator,
+};
+
+/** Entity types offered while typing (any name may be typed: sites add their own). */
+export const entityTypeSuggestions = [
+  'Shot',
+  'Asset',
+  'Task',
+  'Version',
+  'Note',
+  'Sequence',
+  'Project',
+  'HumanUser',
+  'PublishedFile',
+  'Playlist',
+] as const;
+
+/** The parts of jQuery, the editor's own, that fillSelect uses. */
+interface JQuerySelect {
+  append(option: unknown): unknown;
+  val(value: string): unknown;
+}
+declare const $: (html: string) => { val(value: string): { text(label: string): unknown } };
+
+/**
+ * Fills a dialog's <select> with one of the lists above. Node-RED fills a dialog's fields before
+ * oneditprepare adds the options, so the saved value (or the first, the default) is chosen here.
+ */
+export function fillSelect(
+  select: JQuerySelect,
+  values: readonly string[],
+  label: (value: string) => string,
+  saved: unknown,
+): void {
+  for (const value of values) select.append($('<option/>').val(value).text(label(value)));
+  select.val(typeof saved === 'string' && values.includes(saved) ? saved : values[0]!);
+}

@@ -1,0 +1,123 @@
+import type { EntityRef } from '../contract';
+
+/**
+ * The REST API as the nodes see it (`FptrApi`) and the shapes it reads and writes. Field names
+ * follow FPTR's own JSON (snake_case) so records pass through untouched.
+ */
+
+/** A record flattened like the Python API: `{type, id, ...attributes, links as {type,id,name}}`. */
+export interface FlatRecord {
+  type: string;
+  id: number;
+  [field: string]: unknown;
+}
+
+/** One JSON:API-style record as the REST API returns it. */
+export interface JsonApiRecord {
+  type: string;
+  id: number;
+  attributes?: Record<string, unknown>;
+  relationships?: Record<string, { data: EntityRef | EntityRef[] | null; links?: Record<string, string> }>;
+  links?: Record<string, string>;
+}
+
+/** One entry of FPTR's `errors[]` envelope. */
+export interface FptrErrorObject {
+  id?: string;
+  status?: number;
+  code?: number;
+  title?: string;
+  detail?: string | null;
+  source?: unknown;
+  meta?: unknown;
+}
+
+/** Array filters (`[[field, relation, value], …]`) or the hash form with a logical operator. */
+export type FilterCondition = [string, string, unknown] | FilterGroup;
+export interface FilterGroup {
+  logical_operator: 'and' | 'or';
+  conditions: FilterCondition[];
+}
+export type Filters = Array<[string, string, unknown]> | FilterGroup;
+
+export interface SearchOptions {
+  filters?: Filters;
+  fields?: string[];
+  /** FPTR sort string, e.g. `"-updated_at,id"`. */
+  sort?: string;
+  /** Stop after this many records; all pages when absent. */
+  limit?: number;
+  pageSize?: number;
+  returnOnly?: 'active' | 'retired';
+  includeArchivedProjects?: boolean;
+}
+
+export type BatchRequest =
+  | { request_type: 'create'; entity: string; data: Record<string, unknown>; options?: { fields?: string[] } }
+  | {
+      request_type: 'update';
+      entity: string;
+      record_id: number;
+      data: Record<string, unknown>;
+      options?: { fields?: string[] };
+    }
+  | { request_type: 'delete'; entity: string; record_id: number };
+
+/** A delivery record from the webhook deliveries API (docs/fptr-api.md §4.4). */
+export interface DeliveryRecord {
+  id: string;
+  event_time?: number;
+  status?: string;
+  process_time?: number;
+  response_code?: number;
+  body?: string;
+  acknowledgement?: string | null;
+  request_headers?: Record<string, string>;
+  response_headers?: Record<string, string>;
+  request_body?: unknown;
+  [key: string]: unknown;
+}
+
+export interface ListDeliveriesOptions {
+  status?: 'delivered' | 'failed';
+  /** Unix seconds. */
+  from?: number;
+  /** Unix seconds. */
+  to?: number;
+  pageSize?: number;
+}
+
+/**
+ * What nodes need from a site: implemented by `FptrClient` (nodes/lib/fptr-client.ts) and
+ * handed out by the `fptr-site` config node. Every method rejects with an `FptrError`.
+ */
+export interface FptrApi {
+  readonly siteUrl: string;
+  serverInfo(): Promise<Record<string, unknown>>;
+  /** The ApiUser (script) or HumanUser the credentials log in as; cached. */
+  currentUser(): Promise<EntityRef | null>;
+  read(
+    entityType: string,
+    id: number,
+    options?: { fields?: string[]; returnOnly?: 'active' | 'retired' },
+  ): Promise<FlatRecord>;
+  search(entityType: string, options?: SearchOptions): Promise<FlatRecord[]>;
+  create(entityType: string, data: Record<string, unknown>, options?: { fields?: string[] }): Promise<FlatRecord>;
+  update(
+    entityType: string,
+    id: number,
+    data: Record<string, unknown>,
+    options?: { fields?: string[] },
+  ): Promise<FlatRecord>;
+  delete(entityType: string, id: number): Promise<void>;
+  revive(entityType: string, id: number): Promise<boolean>;
+  /** One `_batch` request per chunk (`chunkSize` default 200); results in request order. */
+  batch(
+    requests: BatchRequest[],
+    options?: { chunkSize?: number },
+  ): Promise<Array<FlatRecord | { type: string; id: number; deleted: true }>>;
+  listDeliveries(hookId: string, options?: ListDeliveriesOptions): Promise<DeliveryRecord[]>;
+  readDelivery(deliveryId: string): Promise<DeliveryRecord>;
+  acknowledge(deliveryId: string, acknowledgement: string): Promise<void>;
+  redeliver(deliveryId: string): Promise<void>;
+}

@@ -1,0 +1,336 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { CidrList } from '../../util/cidr';
+import type { Delivery, FptrMsgInfo } from '../contract';
+import type { DedupWindow } from './dedup-window';
+import { dedupKey, isTestConnection, isTruncated, parseDeliveryBody, type DeliveryBody } from './delivery-body';
+import { PacedEmitter } from './paced-emitter';
+import { SignatureVerifier } from './signature';
+
+/** What became of a request's body before the receiver saw it (read by lib/node-red/raw-body-capture). */
+export type ReceivedBody =
+  | { status: 'ok'; body: Buffer }
+  /** The source is not allowed; no byte of the body was read. */
+  | { status: 'forbidden' }
+  /** The body is (or would be) larger than the limit; reading stopped at it. */
+  | { status: 'too-large' }
+  /** The body did not arrive in time; reading stopped. */
+  | { status: 'timeout' };
+
+/** `msg.fptr` of a webhook message: the contract fields plus the `x-sg-*` request headers. */
+export interface WebhookMsgInfo extends FptrMsgInfo {
+  /** Every `x-sg-*` request header except the signature. */
+  headers: Record<string, string>;
+}
+
+export interface WebhookMessage {
+  /** One delivery as FPTR sent it, or (split off) the array of deliveries of one request. */
+  payload: Delivery | Delivery[];
+  /** The delivery's `event_type`; with split off, set only when all deliveries share one. */
+  topic?: string;
+  fptr: WebhookMsgInfo;
+}
+
+export interface ReceiverOptions {
+  /** The webhook's secret token; without one, unsigned requests are accepted. */
+  secret?: string;
+  /** One message per delivery (true) or one message with the array. */
+  split: boolean;
+  emitTestConnections: boolean;
+  /** Duplicate detection; absent = off. */
+  dedup?: DedupWindow;
+  /** `msg.fptr.siteUrl` when the request has no `x-sg-webhook-site-url` header. */
+  siteUrl?: string;
+  /** Requests are answered 503 while this many messages wait to be sent on. */
+  maxPending: number;
+  /** How long the rest of a refused body may take to be read and thrown away, in ms. */
+  readTimeoutMs: number;
+}
+
+/** How the receiver reaches its node. */
+export interface ReceiverHooks {
+  /** Sends one message on; may throw (e.g. Node-RED failing to clone it). */
+  emit: (msg: WebhookMessage) => void;
+  /** Something counted changed (status, backlog, dedup state). */
+  onActivity: () => void;
+  /** An exception was caught: in a request (no message) or sending `msg` on. */
+  onError: (err: unknown, msg?: WebhookMessage) => void;
+}
+
+export interface ReceiverCounts {
+  /** Deliveries in accepted requests. */
+  received: number;
+  /** Messages sent on. */
+  emitted: number;
+  /** Requests refused with a 4xx status. */
+  rejected: number;
+  /** Deliveries dropped as already seen. */
+  duplicates: number;
+  /** Test_Connection deliveries (emitted only when asked for). */
+  tests: number;
+  /** Requests answered 503 because too many messages were still waiting (also in `rejected`). */
+  busy: number;
+}
+
+const JSON_TYPE = 'application/json';
+const answer = (text: string): Buffer => Buffer.from(JSON.stringify(text === 'ok' ? { ok: true } : { error: text }));
+const OK = answer('ok');
+const BAD_JSON = answer('body is not valid JSON');
+const BAD_SHAPE = answer('body is not an FPTR webhook delivery');
+const TOO_DEEP = answer('body is nested too deeply');
+const BAD_SIGNATURE = answer('invalid signature');
+const FORBIDDEN = answer('source address not allowed');
+const TOO_LARGE = answer('body too large');
+const NOT_ALLOWED = answer('method not allowed');
+const NOT_CAPTURED = answer('request body unavailable');
+const BUSY = answer('busy: earlier deliveries are still being processed');
+const CLOSED = answer('not listening: the flow is being redeployed or stopped');
+const TIMEOUT = answer('body not received in time');
+const INTERNAL = answer('internal error');
+/** Seconds FPTR (or any client) is asked to wait before trying a 503 again. */
+const RETRY_AFTER = { 'Retry-After': '10' };
+/** How much of a refused body is read and thrown away before the connection is cut. */
+const DRAIN_BYTES = 16 * 1024 * 1024;
+
+function reply(res: ServerResponse, status: number, body: Buffer, extra?: OutgoingHttpHeaders): void {
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': body.length, ...extra });
+  res.end(body);
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function sgHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) {
+    if (name.startsWith('x-sg-') && name !== 'x-sg-signature') {
+      const value = headers[name];
+      if (typeof value === 'string') out[name] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * Answers a request whose body was refused before it was (fully) read. Closing the socket with
+ * unread bytes makes the kernel reset the connection, and Node closes it as soon as the answer
+ * ends when the client sent `Connection: close`: a client still uploading would then lose the
+ * answer. So the answer is written whole at once (its Content-Length lets the client read it)
+ * but ended only when the rest of the body has been read and thrown away (never kept): up to
+ * DRAIN_BYTES and within `deadlineMs`, else the connection is cut. One that finishes keeps its
+ * keep-alive connection.
+ */
+function answerThenDrain(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: Buffer,
+  deadlineMs: number,
+): void {
+  res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': body.length });
+  res.write(body);
+  let drained = 0;
+  const cut = (): void => {
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cut, deadlineMs);
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_BYTES) cut();
+  });
+  req.once('end', () => res.end());
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+/**
+ * The peer address for the allow-list. When the connection comes from one of `proxies` (a
+ * reverse proxy the admin trusts) it is the LAST `X-Forwarded-For` entry, the one that proxy
+ * appended; earlier entries are client-supplied, and from any other peer the header is too.
+ */
+export function clientAddress(req: IncomingMessage, proxies?: CidrList): string | undefined {
+  const peer = req.socket.remoteAddress;
+  if (proxies?.allows(peer)) {
+    const forwarded = header(req.headers, 'x-forwarded-for');
+    if (forwarded) {
+      const last = forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
+      if (last) return last;
+    }
+  }
+  return peer;
+}
+
+/** An admission check for the body reader: the request's source must be in `list`. */
+export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: IncomingMessage) => boolean {
+  return (req) => list.allows(clientAddress(req, proxies));
+}
+
+/**
+ * Handles FPTR webhook requests with the body read ahead: size/allow-list/deadline
+ * outcome → signature → backlog → depth, JSON, shape, answered at once; the deliveries are
+ * split, filtered (test connections, duplicates) and handed to `emit` only after the answer is
+ * on its way, a few per event-loop turn, in arrival order. Every way in (the handlers, the
+ * capture's `onError`, each emitting turn) catches what it throws: it goes to `onError`, and a
+ * request not yet answered gets a 500.
+ */
+export class WebhookReceiver {
+  readonly counts: ReceiverCounts = { received: 0, emitted: 0, rejected: 0, duplicates: 0, tests: 0, busy: 0 };
+  private readonly verifier: SignatureVerifier | undefined;
+  /** Messages waiting to be sent on, in arrival order. */
+  private readonly outbox: PacedEmitter<WebhookMessage>;
+  private closed = false;
+
+  constructor(
+    private readonly options: ReceiverOptions,
+    private readonly hooks: ReceiverHooks,
+  ) {
+    this.verifier = options.secret ? new SignatureVerifier(options.secret) : undefined;
+    this.outbox = new PacedEmitter(
+      (msg) => {
+        hooks.emit(msg);
+        this.counts.emitted++;
+        hooks.onActivity();
+      },
+      (err, msg) => hooks.onError(err, msg),
+    );
+  }
+
+  /** POST on the webhook path; `received` undefined when nothing read the body ahead. */
+  handlePost(req: IncomingMessage, res: ServerResponse, received: ReceivedBody | undefined): void {
+    try {
+      this.receive(req, res, received);
+    } catch (err) {
+      this.handleError(err, res);
+    }
+  }
+
+  /** Express handler for every other method on the webhook path. */
+  readonly handleOtherMethod = (_req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      this.reject(res, 405, NOT_ALLOWED, { Allow: 'POST' });
+    } catch (err) {
+      this.handleError(err, res);
+    }
+  };
+
+  /** Reports an exception caught while handling a request; answers 500 if nothing was written yet. */
+  readonly handleError = (err: unknown, res: ServerResponse): void => {
+    this.hooks.onError(err);
+    if (!res.headersSent) this.reject(res, 500, INTERNAL);
+  };
+
+  /** Messages accepted but not yet sent on. */
+  get pendingCount(): number {
+    return this.outbox.pending;
+  }
+
+  /**
+   * The node is closing: what has not been sent on is dropped, and requests still arriving
+   * (their body was on its way during a redeploy) are answered 503, so FPTR marks them failed
+   * and they can be redelivered, instead of 200 for messages nobody would send on.
+   */
+  close(): void {
+    this.closed = true;
+    this.outbox.discard();
+  }
+
+  private receive(req: IncomingMessage, res: ServerResponse, captured: ReceivedBody | undefined): void {
+    if (!captured) return this.reject(res, 500, NOT_CAPTURED);
+    switch (captured.status) {
+      case 'forbidden':
+        return this.reject(res, 403, FORBIDDEN, undefined, req);
+      case 'too-large':
+        return this.reject(res, 413, TOO_LARGE, undefined, req);
+      case 'timeout':
+        return this.reject(res, 408, TIMEOUT, { Connection: 'close' });
+    }
+    if (this.closed) return this.reject(res, 503, CLOSED, RETRY_AFTER);
+    const body = captured.body;
+    if (this.verifier && this.verifier.verify(req.headers['x-sg-signature'], body) !== undefined) {
+      return this.reject(res, 401, BAD_SIGNATURE);
+    }
+    if (this.pendingCount >= this.options.maxPending) {
+      this.counts.busy++;
+      return this.reject(res, 503, BUSY, RETRY_AFTER);
+    }
+    const parsed = parseDeliveryBody(body);
+    if (!parsed.ok)
+      return this.reject(
+        res,
+        400,
+        parsed.reason === 'json' ? BAD_JSON : parsed.reason === 'depth' ? TOO_DEEP : BAD_SHAPE,
+      );
+    reply(res, 200, OK);
+    // The answer is written; the messages only queue here and leave on later turns.
+    this.dispatch(parsed.body, req.headers, new Date().toISOString());
+  }
+
+  /** Answers `status`; with `unread`, a request whose body is still (partly) on its way. */
+  private reject(
+    res: ServerResponse,
+    status: number,
+    body: Buffer,
+    extra?: OutgoingHttpHeaders,
+    unread?: IncomingMessage,
+  ): void {
+    if (unread && !unread.complete) answerThenDrain(unread, res, status, body, this.options.readTimeoutMs);
+    else reply(res, status, body, extra);
+    this.counts.rejected++;
+    this.hooks.onActivity();
+  }
+
+  private dispatch(body: DeliveryBody, headers: IncomingHttpHeaders, receivedAt: string): void {
+    const { deliveries } = body;
+    const { split, emitTestConnections, dedup } = this.options;
+    const counts = this.counts;
+    const size = deliveries.length;
+    const sg = sgHeaders(headers);
+    const base = {
+      webhookId: sg['x-sg-webhook-id'],
+      deliveryId: sg['x-sg-delivery-id'],
+      siteUrl: sg['x-sg-webhook-site-url'] ?? this.options.siteUrl,
+      timestamp: body.timestamp,
+      receivedAt,
+    };
+    const kept: Delivery[] = [];
+    const now = Date.now();
+    counts.received += size;
+    for (let index = 0; index < size; index++) {
+      const delivery = deliveries[index];
+      if (isTestConnection(delivery)) {
+        counts.tests++;
+        if (!emitTestConnections) continue;
+      } else if (dedup) {
+        const key = dedupKey(delivery);
+        if (key !== undefined && dedup.seen(key, now)) {
+          counts.duplicates++;
+          continue;
+        }
+      }
+      if (!split) {
+        kept.push(delivery);
+        continue;
+      }
+      const fptr: WebhookMsgInfo = {
+        source: 'webhook',
+        webhookId: base.webhookId,
+        deliveryId: typeof delivery.delivery_id === 'string' ? delivery.delivery_id : base.deliveryId,
+        siteUrl: base.siteUrl,
+        timestamp: base.timestamp,
+        receivedAt,
+        batch: { size, index },
+        headers: { ...sg },
+      };
+      if (isTruncated(delivery)) fptr.truncated = true;
+      this.outbox.push({ payload: delivery, topic: delivery.event_type, fptr });
+    }
+    if (!split && kept.length > 0) {
+      const fptr: WebhookMsgInfo = { source: 'webhook', ...base, batch: { size: kept.length, index: 0 }, headers: sg };
+      if (kept.some(isTruncated)) fptr.truncated = true;
+      const topic = kept[0].event_type;
+      this.outbox.push({ payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr });
+    }
+    this.hooks.onActivity();
+  }
+}

@@ -1,0 +1,340 @@
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import should = require('should');
+import { FptrSimulator } from '../../sim';
+import { AdminApi } from '../support/browser/admin-api';
+import { chromiumInstalled, CHROMIUM_PATH, launchChromium, type Chromium } from '../support/browser/chromium';
+import { Editor, type HelpView } from '../support/browser/editor';
+import {
+  catalogPaletteLabels,
+  checkDialogs,
+  checkExamples,
+  checkHelp,
+  checkLoad,
+  checkPalette,
+  checkRegistry,
+  checkTranslation,
+  checkValidators,
+  configProperties,
+  nonConfigTypes,
+  readDefinitions,
+  type Definitions,
+  type ModuleUnderTest,
+  type Problem,
+} from '../support/browser/editor-check';
+import { NodeRedProcess, redJsFor, type NodeRedOptions } from '../support/browser/node-red-process';
+import {
+  breakPackage,
+  packPackage,
+  readPackageJson,
+  REPO_ROOT,
+  shippedExamples,
+  TOO_WIDE_LABEL,
+  unpack,
+} from '../support/browser/package-under-test';
+import { SHARED_RULES } from '../support/editor-rules';
+import { runtimePath } from '../support/runtime';
+
+const IMAGES = path.join(REPO_ROOT, 'docs', 'images');
+const CATEGORY = 'FPTR';
+const LANGUAGES = ['ko', 'ja'];
+
+/** Lists problems one per line so a failing run says exactly what is wrong where. */
+function shouldHaveNone(problems: Problem[]): void {
+  const text = problems.map((p) => `${p.subject}: ${p.problem}`).join('\n');
+  should(text).equal('', `the editor check found problems:\n${text}`);
+}
+
+/** The admin's copy of Autodesk's list (documentation ranges here: any values do). */
+const PUBLISHED_ADDRESSES = ['192.0.2.10/32', '2001:db8:1::/48'];
+
+describe('editor in a real browser (Chromium, packed package installed from the palette)', function () {
+  // Packing builds the package, and the palette upload runs npm install against the registry.
+  this.timeout(300_000);
+
+  const pkgJson = readPackageJson();
+  const declaredSets = Object.keys(pkgJson['node-red'].nodes);
+  let work = '';
+  let staticDir = '';
+  const started: NodeRedProcess[] = [];
+  let chromium: Chromium | undefined;
+  let sim: FptrSimulator | undefined;
+  let nodeRed: NodeRedProcess;
+  let api: AdminApi;
+  let editor: Editor;
+  let tarball: string;
+  let unpacked: string;
+  let pkg: ModuleUnderTest;
+  let definitions: Definitions;
+  let paletteTypes: string[];
+  const english = { labels: new Map<string, string>(), help: new Map<string, HelpView>() };
+
+  async function startNodeRed(opts: NodeRedOptions): Promise<NodeRedProcess> {
+    const nr = await NodeRedProcess.start(opts);
+    started.push(nr);
+    return nr;
+  }
+
+  before(async function () {
+    if (!chromiumInstalled()) {
+      if (process.env.CI === 'true') throw new Error(`${CHROMIUM_PATH} is missing: CI must apt-get install chromium`);
+      console.warn(
+        `\n  !!! SKIPPING the browser test: ${CHROMIUM_PATH} is not installed (apt-get install chromium) !!!\n`,
+      );
+      this.skip();
+    }
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-browser-'));
+    staticDir = path.join(work, 'static');
+    fs.mkdirSync(IMAGES, { recursive: true });
+    fs.mkdirSync(staticDir);
+    // The palette manager's catalogue, served from loopback: nothing the editor loads leaves the machine.
+    fs.writeFileSync(path.join(staticDir, 'catalogue.json'), JSON.stringify({ name: 'local', modules: [] }));
+    const redJs = redJsFor(runtimePath);
+    // Each process is recorded as soon as it runs, so after() ends it even if a sibling failed.
+    let browser: Chromium;
+    [tarball, nodeRed, browser] = await Promise.all([
+      packPackage(work),
+      startNodeRed({
+        redJs,
+        userDir: path.join(work, 'user'),
+        staticDir,
+        settings: { fptrWebhookInPublishedAddresses: PUBLISHED_ADDRESSES },
+      }),
+      launchChromium().then((c) => (chromium = c)),
+    ]);
+    unpacked = await unpack(tarball, path.join(work, 'unpacked'));
+    sim = new FptrSimulator();
+    await sim.listen();
+    api = new AdminApi(nodeRed.url);
+    editor = await Editor.open(browser.context, nodeRed.url);
+  });
+
+  after(async () => {
+    await chromium?.close();
+    for (const nr of started) await nr.stop();
+    await sim?.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('installs the tarball through Manage palette → Install → upload', async () => {
+    const status = await editor.installTarball(tarball, pkgJson.name);
+    should(status).equal(200, `upload answered ${status}; Node-RED log:\n${nodeRed.log()}`);
+    // The later checks cover whatever did load, so one broken set does not hide other problems.
+    pkg = {
+      module: pkgJson.name,
+      category: CATEGORY,
+      types: (await api.nodeSets(pkgJson.name)).flatMap((s) => s.types),
+    };
+    shouldHaveNone(await checkRegistry(api, pkgJson.name, declaredSets));
+  });
+
+  it('lists every non-config node in the FPTR palette category with its own icon', async () => {
+    // A fresh load: what a person sees next time they open the editor (and the load's own errors).
+    const bundleRequests: string[] = [];
+    const onRequest = (request: { url(): string }): void => {
+      if (request.url().endsWith(`/resources/${pkgJson.name}/fptr-editor.js`)) bundleRequests.push(request.url());
+    };
+    editor.page.on('request', onRequest);
+    await editor.reload();
+    editor.page.off('request', onRequest);
+    // The editor rules are loaded from one place (the fptr-site editor), once per page.
+    bundleRequests.should.have.length(1);
+    definitions = await readDefinitions(editor, pkg.types);
+    paletteTypes = nonConfigTypes(definitions);
+    const palette = await checkPalette(editor, api, pkg, paletteTypes);
+    palette.labels.forEach((label, type) => english.labels.set(type, label));
+    await editor.page.locator(`#red-ui-palette-container-${CATEGORY}`).scrollIntoViewIfNeeded();
+    await editor.screenshot(path.join(IMAGES, 'palette.png'));
+    shouldHaveNone([...checkLoad(definitions, editor.takeErrors()), ...palette.problems]);
+    paletteTypes.length.should.be.above(0);
+  });
+
+  it('refuses in each node editor exactly what the runtime refuses', async () => {
+    const cases = SHARED_RULES.flatMap((rule) =>
+      rule.cases.map((value) => ({
+        type: rule.type,
+        property: rule.property,
+        node: rule.node ?? {},
+        value,
+        accepted: rule.runtime(value),
+      })),
+    );
+    cases.length.should.be.above(100);
+    shouldHaveNone(await checkValidators(editor, cases));
+  });
+
+  it('opens and closes every node edit dialog without errors', async () => {
+    const shot = paletteTypes.includes('fptr-webhook-in') ? 'fptr-webhook-in' : paletteTypes[0];
+    shouldHaveNone(await checkDialogs(editor, pkg, definitions, { type: shot, file: path.join(IMAGES, 'dialog.png') }));
+  });
+
+  it("fills a webhook's allowed sources from the fptrWebhookInPublishedAddresses setting, once", async () => {
+    const id = await editor.dropNode('fptr-webhook-in');
+    await editor.openNodeDialog(id);
+    const entries = () =>
+      editor.page
+        .locator('.node-input-allowList-cidr')
+        .evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+    (await entries()).should.eql([]);
+    await editor.page.click('#fptr-webhook-in-preset');
+    await editor.page.click('#fptr-webhook-in-preset');
+    (await entries()).should.eql(PUBLISHED_ADDRESSES);
+    await editor.closeNodeDialog();
+    should(await editor.nodeProperty(id, 'allowList')).eql(PUBLISHED_ADDRESSES);
+    await editor.deleteNode(id);
+    shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-webhook-in preset', problem: e })));
+  });
+
+  let siteId = '';
+  let hostId = '';
+  it('creates an fptr-site in its dialog and "Test connection" reaches the simulator', async () => {
+    const site = sim as FptrSimulator;
+    // The flow deployed next must be complete: use the first node that needs nothing but a site.
+    const uses = (await configProperties(editor, paletteTypes)).filter((u) => u.configType === 'fptr-site');
+    let property = '';
+    for (const use of uses) {
+      const id = await editor.dropNode(use.type);
+      if ((await editor.validationErrors(id)).every((e) => e.startsWith(use.property))) {
+        [hostId, property] = [id, use.property];
+        break;
+      }
+      await editor.deleteNode(id);
+    }
+    should(hostId).not.equal(
+      '',
+      `no node type with an fptr-site property is complete with just a site: ${JSON.stringify(uses)}`,
+    );
+    await editor.openNodeDialog(hostId);
+    await editor.openNewConfigDialog(property);
+    const page = editor.page;
+    await page.fill('#node-config-input-name', 'Simulator');
+    await page.fill('#node-config-input-url', site.url);
+    await page.selectOption('#node-config-input-authType', 'script');
+    await page.fill('#node-config-input-scriptName', FptrSimulator.DEMO.scriptName);
+    await page.fill('#node-config-input-scriptKey', FptrSimulator.DEMO.scriptKey);
+    const catalog = (await api.catalog(`${pkg.module}/fptr-site`, 'en-US'))['fptr-site'] as {
+      test: { ok: string; testing: string };
+    };
+    const result = page.locator('#node-config-fptr-site-test-result');
+    await page.click('#node-config-fptr-site-test');
+    await page.waitForFunction(([el, testing]) => !!el && el.textContent !== '' && el.textContent !== testing, [
+      await result.elementHandle(),
+      catalog.test.testing,
+    ] as const);
+    const text = await result.innerText();
+    text.should.match(templateRegExp(catalog.test.ok), `Test connection said: ${text}`);
+    site.stats.tokenRequests.should.be.above(0);
+    await editor.closeConfigDialog('ok');
+    await editor.closeNodeDialog();
+    siteId = String((await editor.nodeProperty(hostId, property)) ?? '');
+    siteId.should.not.equal('');
+    shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-site', problem: e })));
+  });
+
+  it('deploys that flow with Deploy; GET /flows has it and no secret', async () => {
+    const logged = nodeRed.log().length;
+    const { confirmed } = await editor.deploy();
+    should(confirmed).equal(false, 'the editor found the flow incomplete and asked before deploying');
+    // Nodes report bad settings when they start, which the runtime logs before it answers the deploy.
+    should(nodeRed.log().slice(logged)).not.match(/\[error\]/, `Node-RED log:\n${nodeRed.log().slice(logged)}`);
+    const flows = await api.flows();
+    const site = flows.find((n) => n.id === siteId);
+    should.exist(site, 'deployed flows lack the fptr-site');
+    should(site?.type).equal('fptr-site');
+    should(site?.url).equal((sim as FptrSimulator).url);
+    should.exist(
+      flows.find((n) => n.id === hostId),
+      'deployed flows lack the node using the site',
+    );
+    JSON.stringify(flows).should.not.containEql(FptrSimulator.DEMO.scriptKey);
+    const stored = fs.readFileSync(path.join(work, 'user', 'flows_cred.json'), 'utf8');
+    stored.should.not.containEql(FptrSimulator.DEMO.scriptKey);
+    shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'deploy', problem: e })));
+  });
+
+  it('shows every node help in the sidebar help tab', async () => {
+    const { problems, help } = await checkHelp(editor, pkg, definitions, english.labels);
+    help.forEach((view, type) => english.help.set(type, view));
+    shouldHaveNone(problems);
+  });
+
+  it('imports every example through Import → Examples', async () => {
+    const shipped = shippedExamples(unpacked);
+    const { problems, imported } = await checkExamples(editor, api, pkg, shipped, paletteTypes);
+    // The README picture: the largest example, on its own tab.
+    const best = [...imported].sort((a, b) => b[1].length - a[1].length)[0];
+    if (best) {
+      const viewport = editor.page.viewportSize();
+      await editor.page.setViewportSize({ width: 1920, height: 900 });
+      await editor.showFlowOf(best[1][0]);
+      await editor.showSidebarTab('info');
+      await editor.zoomOutToFit();
+      await editor.screenshot(path.join(IMAGES, 'flow.png'));
+      if (viewport) await editor.page.setViewportSize(viewport);
+    }
+    shouldHaveNone(problems);
+  });
+
+  for (const lng of LANGUAGES) {
+    it(`shows translated palette labels and help in ${lng}`, async () => {
+      await editor.setLanguage(lng);
+      const palette = await checkPalette(editor, api, pkg, paletteTypes);
+      const { problems, help } = await checkHelp(editor, pkg, definitions, palette.labels);
+      const catalogLabels = await catalogPaletteLabels(api, pkg.module, lng);
+      shouldHaveNone([
+        ...palette.problems,
+        ...problems,
+        ...checkTranslation(lng, catalogLabels, english.help, { labels: palette.labels, help }),
+      ]);
+    });
+  }
+
+  it('reports a throwing editor script, a missing icon, a missing catalog, a throwing dialog and a label broken inside a word in a broken copy', async () => {
+    const [scriptThrows, iconRemoved, catalogRemoved, dialogThrows, labelTooWide] = paletteTypes;
+    should.exist(labelTooWide, 'needs five palette node types to break');
+    const broken = await unpack(tarball, path.join(work, 'broken'));
+    breakPackage(broken, { scriptThrows, iconRemoved, catalogRemoved, dialogThrows, labelTooWide });
+    const brokenRed = await startNodeRed({
+      redJs: redJsFor(runtimePath),
+      userDir: path.join(work, 'broken-user'),
+      staticDir,
+      nodesDir: [broken],
+      // Loaded in place rather than installed: its runtime dependencies come from this repo.
+      env: { NODE_PATH: path.join(REPO_ROOT, 'node_modules') },
+    });
+    const brokenApi = new AdminApi(brokenRed.url);
+    const brokenEditor = await Editor.open((chromium as Chromium).context, brokenRed.url);
+    const brokenPkg = { ...pkg, types: (await brokenApi.nodeSets(pkg.module)).flatMap((s) => s.types) };
+    brokenPkg.types.should.containDeep(pkg.types);
+    const defs = await readDefinitions(brokenEditor, brokenPkg.types);
+    // The positive run already opened every dialog; here only the broken types' (cheaper).
+    const brokenTypes = [scriptThrows, iconRemoved, catalogRemoved, dialogThrows, labelTooWide];
+    const brokenDefs = new Map([...defs].filter(([type]) => brokenTypes.includes(type)));
+    const problems = [
+      ...checkLoad(defs, brokenEditor.takeErrors()),
+      ...(await checkPalette(brokenEditor, brokenApi, brokenPkg, nonConfigTypes(defs))).problems,
+      ...(await checkDialogs(brokenEditor, brokenPkg, brokenDefs)),
+    ];
+    await brokenEditor.page.close();
+    const text = problems.map((p) => `${p.subject}: ${p.problem}`).join('\n');
+    text.should.match(/^editor: while loading the editor: pageerror: deliberately broken editor script$/m);
+    text.should.containEql(`${scriptThrows}: no editor definition`);
+    // The editor falls back to a core icon for a file the module lacks.
+    text.should.match(new RegExp(`^${iconRemoved}: palette icon is not the module's own: icons/node-red/`, 'm'));
+    text.should.match(new RegExp(`^${catalogRemoved}: dialog shows a missing catalog key: ${catalogRemoved}\\.`, 'm'));
+    text.should.match(new RegExp(`^${dialogThrows}: edit dialog: .*deliberately broken edit dialog`, 'm'));
+    text.should.match(
+      new RegExp(`^${labelTooWide}: palette label "${TOO_WIDE_LABEL}" breaks inside a word: "[a-z]+" / "[a-z]+`, 'm'),
+    );
+    // Nothing else is wrong with the copy: the checker blames only what was broken.
+    const blamed = new Set(problems.map((p) => p.subject));
+    should([...blamed].sort()).eql(['editor', ...brokenTypes].sort(), text);
+  });
+});
+
+/** A catalog message with `__name__` placeholders as a pattern matching any filled-in text. */
+function templateRegExp(message: string): RegExp {
+  const parts = message.split(/__\w+__/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.+')}$`, 's');
+}

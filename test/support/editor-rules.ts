@@ -1,0 +1,232 @@
+import fc = require('fast-check');
+import { sweepSetting, SWEEP_DEFAULTS } from '../../lib/fptr/actions/redeliver-sweep';
+import { FptrClient } from '../../lib/fptr/client/client';
+import { siteClientOptions, type SiteSettings } from '../../lib/fptr/client/site-settings';
+import { compileConditions } from '../../lib/fptr/events/conditions';
+import { conditionsFromSettings, type FilterSettings } from '../../lib/fptr/events/filter-settings';
+import { endpointSettings, type EndpointConfig } from '../../lib/fptr/webhook/endpoint-settings';
+
+/*
+ * Every setting whose editor validator comes from the shared rules (lib/editor), with what the
+ * runtime does with the same value: test/unit/editor/rules.spec.ts holds the bundle to it, and
+ * the browser test each node's `defaults.<property>.validate` as the editor really calls it.
+ */
+
+export interface SharedRule {
+  type: string;
+  property: string;
+  /** Other settings of the node the validator reads (`this.trustProxy`). */
+  node?: Record<string, unknown>;
+  /** The bundle's validator: its path below `FptrEditor`. */
+  bundle: [string, string];
+  /** Whether a deploy accepts the value (with every other setting usable). */
+  runtime(value: unknown): boolean;
+  /** Values worth naming, the known drift cases among them. */
+  cases: unknown[];
+  /** Values the property test draws. */
+  arbitrary: fc.Arbitrary<unknown>;
+}
+
+/** The webhook node's settings problem for `config` over an otherwise usable node. */
+function webhookProblem(config: EndpointConfig): string | undefined {
+  const result = endpointSettings({ url: '/fptr/hook', ...config }, {});
+  return result.ok ? undefined : result.problem.key;
+}
+
+/** Whether the fptr-site node gets a client for these settings over otherwise usable ones. */
+function siteAccepts(settings: SiteSettings): boolean {
+  try {
+    const client = new FptrClient(
+      siteClientOptions({
+        url: 'https://studio.example',
+        authType: 'script',
+        scriptName: 'a',
+        scriptKey: 'b',
+        ...settings,
+      }),
+    );
+    void client.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the event filter compiles these settings. */
+function filterAccepts(settings: FilterSettings): boolean {
+  try {
+    compileConditions(conditionsFromSettings(settings, () => undefined));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const text = (chars: string, maxLength = 16): fc.Arbitrary<string> =>
+  fc.string({ unit: fc.constantFrom(...chars), maxLength });
+const numberish = fc.oneof(
+  fc.integer({ min: -5, max: 5000 }),
+  fc.double({ noNaN: true, min: -10, max: 4000 }),
+  text('0123456789.-+ e', 8),
+);
+const addressText = fc.oneof(
+  fc.ipV4(),
+  fc.ipV6(),
+  fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.integer({ min: 0, max: 140 })).map(([ip, n]) => `${ip}/${n}`),
+  text('0123456789abcdef:./%x ', 24),
+);
+
+export const SHARED_RULES: SharedRule[] = [
+  {
+    type: 'fptr-webhook-in',
+    property: 'url',
+    bundle: ['webhook', 'path'],
+    runtime: (v) => webhookProblem({ url: v }) !== 'invalid-path',
+    cases: [
+      '/fptr/hook',
+      'fptr/hook',
+      '/',
+      '/a/../b',
+      '/./x',
+      '/x/.',
+      '/a:b',
+      '/a*',
+      '/hook?x',
+      ' /x ',
+      '/ü',
+      '/a b',
+      '//x',
+      '/a/..b',
+      '',
+    ],
+    arbitrary: text('/.:*?abc ~_-', 12),
+  },
+  {
+    type: 'fptr-webhook-in',
+    property: 'maxBodySize',
+    bundle: ['webhook', 'maxBodySize'],
+    runtime: (v) => webhookProblem({ maxBodySize: v }) !== 'invalid-size',
+    cases: ['', '5mb', '0', '0kb', '1.5kb', '10 MB', 'abc', '-1', '1tb', ' 2mb ', '512'],
+    arbitrary: text('0123456789. kmgbKMGBt-', 8),
+  },
+  {
+    type: 'fptr-webhook-in',
+    property: 'dedupWindow',
+    bundle: ['webhook', 'dedupWindow'],
+    runtime: (v) => webhookProblem({ dedupWindow: v }) !== 'invalid-dedup-window',
+    cases: [600, '600', '0', 0, '', '-1', '1.5', 'abc', ' 30 ', '9'.repeat(20)],
+    arbitrary: numberish,
+  },
+  {
+    type: 'fptr-webhook-in',
+    property: 'allowList',
+    bundle: ['webhook', 'addresses'],
+    runtime: (v) => webhookProblem({ allowList: v }) !== 'invalid-allow-list',
+    cases: [
+      [],
+      ['10.0.0.0/8', '2001:db8::/32'],
+      [':::'],
+      ['1:2:3'],
+      ['fe80::1%eth0'],
+      ['fe80::1%'],
+      ['::ffff:10.0.0.0/104'],
+      ['10.0.0.0/33'],
+      ['2001:db8::/129'],
+      ['1.2.3.4/01'],
+      ['1.2.3.4/'],
+      ['/8'],
+      ['', '  '],
+      ['10.0.0.1', 'bad'],
+    ],
+    arbitrary: fc.array(addressText, { maxLength: 3 }),
+  },
+  {
+    type: 'fptr-webhook-in',
+    property: 'proxies',
+    node: { trustProxy: true },
+    bundle: ['webhook', 'addresses'],
+    runtime: (v) => webhookProblem({ trustProxy: true, proxies: v }) !== 'invalid-proxies',
+    cases: ['', '127.0.0.1', '10.0.0.0/8, ::1', ':::', '1:2:3', 'fe80::1%eth0', 'a b', '10.0.0.0/8,,'],
+    arbitrary: fc.array(addressText, { maxLength: 3 }).map((list) => list.join(', ')),
+  },
+  {
+    type: 'fptr-site',
+    property: 'url',
+    bundle: ['site', 'url'],
+    runtime: (v) => siteAccepts({ url: v }),
+    cases: [
+      'https://studio.shotgrid.autodesk.com',
+      'http://127.0.0.1:8090',
+      'ftp://x',
+      'https://u:p@x',
+      'x.com',
+      'https://',
+      'https:// x',
+      ' https://x ',
+      'http://[::1]:80/api',
+      '',
+    ],
+    arbitrary: fc.oneof(fc.webUrl({ withQueryParameters: true }), text('htps:/@x.1[]: ', 20)),
+  },
+  ...(['maxConcurrency', 'timeout', 'maxRetries', 'deadline'] as const).map((property): SharedRule => ({
+    type: 'fptr-site',
+    property,
+    bundle: ['site', property],
+    runtime: (v) => siteAccepts({ [property]: v }),
+    cases: [
+      '',
+      8,
+      '8',
+      '0',
+      '1',
+      '10',
+      '11',
+      '64',
+      '65',
+      '600',
+      '600.5',
+      '0.5',
+      '3600',
+      '3601',
+      '-1',
+      '1.5',
+      'abc',
+      '  ',
+    ],
+    arbitrary: numberish,
+  })),
+  ...(['projectIds', 'ignoreScriptIds', 'ignoreUserIds'] as const).map((property): SharedRule => ({
+    type: 'fptr-event-filter',
+    property,
+    bundle: ['eventFilter', property],
+    runtime: (v) => filterAccepts({ [property]: v }),
+    cases: ['', '70', '70, 71', '1 2,3', '-5', '1e3', '0x10', 'abc', '1.5', ',,'],
+    arbitrary: text('0123456789 ,.-ex', 12),
+  })),
+  {
+    type: 'fptr-event-filter',
+    property: 'matchEvents',
+    bundle: ['eventFilter', 'matchEvents'],
+    runtime: (v) => filterAccepts({ matchEvents: v as string }),
+    cases: [
+      '',
+      "{'Shotgun_Task_Change': ['sg_status_list']}",
+      '{"Shotgun_Task_New": null}',
+      "{'Shotgun_Task_Change': []}",
+      "{'__proto__': None}",
+      '[1]',
+      '{',
+      "{'A': 'x',}",
+      "{'A': ('a', 'b')}",
+    ],
+    arbitrary: text('{}[]()\'",: ANoe_*#', 24),
+  },
+  ...(['windowValue', 'concurrency'] as const).map((property): SharedRule => ({
+    type: 'fptr-redeliver',
+    property,
+    bundle: ['redeliver', property],
+    runtime: (v) => sweepSetting(v, SWEEP_DEFAULTS[property]) !== undefined,
+    cases: ['', 60, '60', '0', '-1', '1.5', 'abc', 1, ' 2 '],
+    arbitrary: numberish,
+  })),
+];

@@ -52,15 +52,13 @@ function eventTypeCondition(patterns: readonly string[]): FilterCondition | unde
 }
 
 /**
- * An entity type shows in the row's `entity` link, or only in its event type and `meta` once
- * the entity is retired (its rows then read `entity: null`). Rows without an entity pass the
- * query so that the local test, which also reads `meta.entity_type`, decides about them.
+ * An entity type shows in the row's `entity` link, but once the entity is retired its rows read
+ * `entity: null` (fptr-api.md §6.2) and only `meta` names the type, which a query cannot filter
+ * on. Rows without an entity therefore pass the query, and the local test reads their `meta`.
  */
 function entityTypeCondition(types: readonly string[]): FilterCondition | undefined {
   if (types.length === 0) return undefined;
-  const parts: FilterCondition[] = [['entity', 'is', null]];
-  for (const type of types) parts.push(['entity', 'type_is', type], ['event_type', 'starts_with', `Shotgun_${type}_`]);
-  return { logical_operator: 'or', conditions: parts };
+  return { logical_operator: 'or', conditions: [['entity', 'is', null], ...types.map((type): FilterCondition => ['entity', 'type_is', type])] };
 }
 
 export function eventLogQuery(filter: EventLogFilter): EventLogQuery {

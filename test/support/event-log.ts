@@ -61,6 +61,8 @@ export class PollerRun {
   readonly acked = new Set<number>();
   readonly notices: PollerNotice[] = [];
   readonly gaveUp: Array<{ msg: EventLogMessage; detail: string }> = [];
+  /** Every phase the status went through, in order (repeats collapsed). */
+  readonly phases: string[] = [];
   readonly poller: EventLogPoller;
   /** Most messages sent and not yet acknowledged at once. */
   maxOutstanding = 0;
@@ -94,7 +96,10 @@ export class PollerRun {
         },
         gaveUp: (msg, detail) => this.gaveUp.push({ msg, detail }),
         notice: (notice) => this.notices.push(notice),
-        changed: () => undefined,
+        changed: () => {
+          const phase = this.poller.status().phase;
+          if (this.phases[this.phases.length - 1] !== phase) this.phases.push(phase);
+        },
       },
     });
   }

@@ -70,6 +70,8 @@ export interface PollerStatus {
   waiting?: { id: number; since: number };
   /** The site error of the current outage. */
   error?: unknown;
+  /** When the read under way began (epoch ms): a site that answers slowly shows before it fails. */
+  readingSince?: number;
   sent: number;
   /** Missing ids given up since the node started. */
   givenUp: number;
@@ -155,6 +157,7 @@ export class EventLogPoller {
   private version = 0;
   private lastGapCheck = 0;
   private siteError: unknown;
+  private readingSince: number | undefined;
   private failures = 0;
   private lastSentCreatedMs = NaN;
   private counts = { sent: 0, givenUp: 0, gaveUp: 0 };
@@ -249,6 +252,7 @@ export class EventLogPoller {
     if (heldAt !== undefined) status.heldAt = heldAt;
     if (waiting) status.waiting = waiting;
     if (this.siteError !== undefined) status.error = this.siteError;
+    if (this.readingSince !== undefined) status.readingSince = this.readingSince;
     return status;
   }
 
@@ -301,33 +305,40 @@ export class EventLogPoller {
     await this.load();
     while (!this.closed) {
       const epoch = this.epoch;
+      let wait = 0;
       try {
-        if (this.paused || this.held.size > 0) {
-          await this.idle(Infinity);
-          continue;
-        }
-        if (this.needStart) await this.resolveStart(epoch);
-        else if (this.restoreIds.length > 0) await this.restore(epoch);
-        else if (this.gapCheckDue()) await this.checkGaps(epoch);
-        else if (this.buffered() > this.settings.pageSize) {
-          this.waitingForRoom = true;
-          await this.idle(this.untilGapCheck());
-          this.waitingForRoom = false;
-          continue;
-        } else {
-          const after = this.scanned;
-          const result = await this.reader.scan(after);
-          if (epoch === this.epoch) this.apply(result);
-          this.recovered();
-          if (!result.full || result.end === after) await this.idle(Math.min(this.settings.intervalMs, this.untilGapCheck()));
-          continue;
-        }
-        this.recovered();
+        wait = await this.step(epoch);
       } catch (err) {
-        if (this.closed || epoch !== this.epoch) continue;
-        await this.idle(this.failed(err));
+        if (!this.closed && epoch === this.epoch) wait = this.failed(err);
       }
+      this.readingSince = undefined;
+      if (wait > 0) await this.idle(wait);
+      this.waitingForRoom = false;
     }
+  }
+
+  /** Does the next thing there is to do; returns how long to wait before the one after. */
+  private async step(epoch: number): Promise<number> {
+    if (this.paused || this.held.size > 0) return Infinity;
+    const read = this.needStart || this.restoreIds.length > 0 || this.gapCheckDue() || this.buffered() <= this.settings.pageSize;
+    if (!read) {
+      // A page ahead is enough: wait until the pump has sent some, or a gap needs looking up.
+      this.waitingForRoom = true;
+      return this.untilGapCheck();
+    }
+    this.readingSince = Date.now();
+    let wait = 0;
+    if (this.needStart) await this.resolveStart(epoch);
+    else if (this.restoreIds.length > 0) await this.restore(epoch);
+    else if (this.gapCheckDue()) await this.checkGaps(epoch);
+    else {
+      const after = this.scanned;
+      const result = await this.reader.scan(after);
+      if (epoch === this.epoch) this.apply(result);
+      if (!result.full || result.end === after) wait = Math.min(this.settings.intervalMs, this.untilGapCheck());
+    }
+    this.recovered();
+    return wait;
   }
 
   private recovered(): void {

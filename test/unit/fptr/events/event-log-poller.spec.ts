@@ -316,7 +316,13 @@ describe('event-log poller (core, simulator over loopback)', function () {
         const recoveries = r.noticesOf('site-recovered').length;
         sim.faults.add(fault);
         make();
+        if (fault.latencyMs) {
+          // A slow answer shows while it is awaited, before it fails.
+          await waitFor(() => Date.now() - (r.poller.status().readingSince ?? Infinity) > 1000, 'a read under way for a while');
+        }
+        const phases = r.phases.length;
         await waitFor(() => r.noticesOf('site-error').length > errors, `the outage (${JSON.stringify(fault)}) reported`);
+        await waitFor(() => r.phases.slice(phases).includes('site-error'), 'the status showing it');
         await waitFor(() => r.noticesOf('site-recovered').length > recoveries, 'recovery');
         make();
       }

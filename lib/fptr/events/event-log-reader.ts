@@ -83,12 +83,13 @@ export class EventLogReader {
     let ids: IdRow[] = [];
     let idsFull = false;
     if (filtered) {
-      ids = (await this.page([], after, ['id', 'created_at'], ID_PAGE)).map(idRowOf).filter((r): r is IdRow => r !== undefined);
-      idsFull = ids.length === ID_PAGE;
+      const read = await this.page([], after, ['id', 'created_at'], ID_PAGE);
+      idsFull = read.length === ID_PAGE;
+      ids = ascendingAfter(read.map(idRowOf), after);
     }
     const rows = await this.page(this.query.conditions, after, [...EVENT_FIELDS], this.pageSize);
     const rowsFull = rows.length === this.pageSize;
-    const events = rows.map(logEventOf).filter((e): e is LogEvent => e !== undefined && e.id > after);
+    const events = ascendingAfter(rows.map(logEventOf), after);
 
     const lastRow = events.length > 0 ? events[events.length - 1].id : after;
     const lastId = ids.length > 0 ? ids[ids.length - 1].id : after;
@@ -139,6 +140,13 @@ export class EventLogReader {
       filters: withIdCondition(['id', 'greater_than', after], conditions), fields, sort: 'id', limit: size, pageSize: size,
     });
   }
+}
+
+/** Rows above `after`, ascending, each id once: what `id greater_than` sorted by id should give, whatever a site sends. */
+function ascendingAfter<T extends { id: number }>(rows: Array<T | undefined>, after: number): T[] {
+  const byId = new Map<number, T>();
+  for (const row of rows) if (row !== undefined && row.id > after && !byId.has(row.id)) byId.set(row.id, row);
+  return [...byId.values()].sort((a, b) => a.id - b.id);
 }
 
 /** The runs of ids in (after, last existing] that are not in `existing` (ascending `[id, createdMs]`). */

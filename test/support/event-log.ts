@@ -2,7 +2,12 @@ import type { FptrApi } from '../../lib/fptr/client/api';
 import type { StoredCursor } from '../../lib/fptr/events/event-log-cursor';
 import type { EventLogMessage } from '../../lib/fptr/events/event-log-delivery';
 import { parseEventLogSettings, type RawEventLogSettings } from '../../lib/fptr/events/event-log-settings';
-import { EventLogPoller, type AckOutcome, type CursorStore, type PollerNotice } from '../../lib/fptr/events/event-log-poller';
+import {
+  EventLogPoller,
+  type AckOutcome,
+  type CursorStore,
+  type PollerNotice,
+} from '../../lib/fptr/events/event-log-poller';
 
 /**
  * Drives an event-log poller against a real site (the simulator over loopback) and records what
@@ -126,7 +131,8 @@ export class PollerRun {
   /** Every id reported as given up, ascending. */
   givenUpIds(): number[] {
     const ids: number[] = [];
-    for (const n of this.noticesOf('gaps-given-up')) for (const [from, to] of n.ranges) for (let id = from; id <= to; id++) ids.push(id);
+    for (const n of this.noticesOf('gaps-given-up'))
+      for (const [from, to] of n.ranges) for (let id = from; id <= to; id++) ids.push(id);
     return ids.sort((a, b) => a - b);
   }
 }

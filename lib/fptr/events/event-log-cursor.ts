@@ -38,16 +38,26 @@ function isId(value: unknown): value is number {
  */
 export function decodeCursor(value: unknown, siteUrl: string): DecodedCursor {
   if (value === undefined || value === null) return { kind: 'absent' };
-  if (typeof value !== 'object' || Array.isArray(value)) return { kind: 'unreadable', reason: `it is not an object (${describeValue(value)})` };
+  if (typeof value !== 'object' || Array.isArray(value))
+    return { kind: 'unreadable', reason: `it is not an object (${describeValue(value)})` };
   const v = value as Partial<Record<keyof StoredCursor, unknown>>;
   if (v.v !== 1) return { kind: 'unreadable', reason: `unknown version ${describeValue(v.v)}` };
-  if (!(v.high === 0 || isId(v.high))) return { kind: 'unreadable', reason: `"high" is not an id (${describeValue(v.high)})` };
+  if (!(v.high === 0 || isId(v.high)))
+    return { kind: 'unreadable', reason: `"high" is not an id (${describeValue(v.high)})` };
   if (typeof v.site !== 'string') return { kind: 'unreadable', reason: '"site" is missing' };
-  if (!sameSite(v.site, siteUrl)) return { kind: 'unreadable', reason: `it belongs to another site (${describeValue(v.site)})` };
-  if (!Array.isArray(v.gaps) || v.gaps.length > MAX_STORED_GAPS) return { kind: 'unreadable', reason: `"gaps" is not a list of at most ${MAX_STORED_GAPS}` };
+  if (!sameSite(v.site, siteUrl))
+    return { kind: 'unreadable', reason: `it belongs to another site (${describeValue(v.site)})` };
+  if (!Array.isArray(v.gaps) || v.gaps.length > MAX_STORED_GAPS)
+    return { kind: 'unreadable', reason: `"gaps" is not a list of at most ${MAX_STORED_GAPS}` };
   const gaps: Array<[number, number]> = [];
   for (const gap of v.gaps as unknown[]) {
-    if (!Array.isArray(gap) || gap.length !== 2 || !isId(gap[0]) || typeof gap[1] !== 'number' || !Number.isFinite(gap[1])) {
+    if (
+      !Array.isArray(gap) ||
+      gap.length !== 2 ||
+      !isId(gap[0]) ||
+      typeof gap[1] !== 'number' ||
+      !Number.isFinite(gap[1])
+    ) {
       return { kind: 'unreadable', reason: `a gap is not [id, deadline] (${describeValue(gap)})` };
     }
     gaps.push([gap[0], gap[1]]);
@@ -64,6 +74,12 @@ export function decodeCursor(value: unknown, siteUrl: string): DecodedCursor {
   // Ids above `high` are read again from the log anyway; keeping them would send them twice.
   return {
     kind: 'ok',
-    cursor: { v: 1, high, site: v.site, gaps: gaps.filter(([id]) => id <= high), inFlight: [...new Set(inFlight)].filter((id) => id <= high) },
+    cursor: {
+      v: 1,
+      high,
+      site: v.site,
+      gaps: gaps.filter(([id]) => id <= high),
+      inFlight: [...new Set(inFlight)].filter((id) => id <= high),
+    },
   };
 }

@@ -1,4 +1,6 @@
-import type { Delivery, DeliveryMeta, EntityRef, FlatRecord, FptrMsgInfo } from '../client/api';
+import { isObject } from '../../util/is-object';
+import type { FlatRecord } from '../client/api';
+import type { Delivery, DeliveryMeta, EntityRef, FptrMsgInfo } from '../contract';
 
 /**
  * An EventLogEntry row as the payload a webhook would have delivered for it, so that every
@@ -6,7 +8,17 @@ import type { Delivery, DeliveryMeta, EntityRef, FlatRecord, FptrMsgInfo } from 
  */
 
 /** The fields the event daemon reads (fptr-api.md §6.3); nothing else is needed for a delivery. */
-export const EVENT_FIELDS = ['id', 'event_type', 'attribute_name', 'meta', 'entity', 'user', 'project', 'session_uuid', 'created_at'] as const;
+export const EVENT_FIELDS = [
+  'id',
+  'event_type',
+  'attribute_name',
+  'meta',
+  'entity',
+  'user',
+  'project',
+  'session_uuid',
+  'created_at',
+] as const;
 
 /** One row read from the log, with what the poller needs without reading the payload again. */
 export interface LogEvent {
@@ -40,10 +52,6 @@ export function operationOf(eventType: string, meta: DeliveryMeta | undefined): 
   if (byMeta) return byMeta;
   if (!eventType.startsWith('Shotgun_')) return null;
   return OPERATION_BY_SUFFIX.find(([suffix]) => eventType.endsWith(suffix))?.[1] ?? null;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function link(value: unknown): EntityRef | null {

@@ -236,7 +236,8 @@ export class EventLogPoller {
   status(): PollerStatus {
     let waiting: PollerStatus['waiting'];
     for (const [id, entry] of this.inFlight) {
-      if (entry.sentAt !== undefined && entry.ticket !== undefined && (!waiting || id < waiting.id)) waiting = { id, since: entry.sentAt };
+      if (entry.sentAt !== undefined && entry.ticket !== undefined && (!waiting || id < waiting.id))
+        waiting = { id, since: entry.sentAt };
     }
     const heldAt = this.held.size > 0 ? Math.min(...this.held) : undefined;
     let phase: PollerPhase;
@@ -246,7 +247,11 @@ export class EventLogPoller {
     else if (!this.started) phase = 'starting';
     else phase = this.caughtUp && this.buffered() === 0 ? 'caught-up' : 'catching-up';
     const status: PollerStatus = {
-      phase, high: this.high(), gaps: this.gaps.size, inFlight: this.inFlight.size + this.restoreIds.length, ...this.counts,
+      phase,
+      high: this.high(),
+      gaps: this.gaps.size,
+      inFlight: this.inFlight.size + this.restoreIds.length,
+      ...this.counts,
     };
     if (!Number.isNaN(this.lastSentCreatedMs)) status.lagMs = Math.max(0, Date.now() - this.lastSentCreatedMs);
     if (heldAt !== undefined) status.heldAt = heldAt;
@@ -320,7 +325,8 @@ export class EventLogPoller {
   /** Does the next thing there is to do; returns how long to wait before the one after. */
   private async step(epoch: number): Promise<number> {
     if (this.paused || this.held.size > 0) return Infinity;
-    const read = this.needStart || this.restoreIds.length > 0 || this.gapCheckDue() || this.buffered() <= this.settings.pageSize;
+    const read =
+      this.needStart || this.restoreIds.length > 0 || this.gapCheckDue() || this.buffered() <= this.settings.pageSize;
     if (!read) {
       // A page ahead is enough: wait until the pump has sent some, or a gap needs looking up.
       this.waitingForRoom = true;
@@ -355,7 +361,10 @@ export class EventLogPoller {
     if (this.siteError === undefined) this.options.hooks.notice({ kind: 'site-error', error: err });
     this.siteError = err;
     this.changed();
-    const backoff = Math.min(this.settings.intervalMs * 2 ** (this.failures - 1), Math.max(MAX_BACKOFF_MS, this.settings.intervalMs));
+    const backoff = Math.min(
+      this.settings.intervalMs * 2 ** (this.failures - 1),
+      Math.max(MAX_BACKOFF_MS, this.settings.intervalMs),
+    );
     const asked = (err as { retryAfterMs?: unknown }).retryAfterMs;
     return typeof asked === 'number' && asked > backoff ? asked : backoff;
   }
@@ -393,7 +402,12 @@ export class EventLogPoller {
     this.restoreIds = cursor.inFlight;
     this.needStart = false;
     this.started = true;
-    this.options.hooks.notice({ kind: 'cursor-restored', high: cursor.high, gaps: cursor.gaps.length, inFlight: cursor.inFlight.length });
+    this.options.hooks.notice({
+      kind: 'cursor-restored',
+      high: cursor.high,
+      gaps: cursor.gaps.length,
+      inFlight: cursor.inFlight.length,
+    });
     this.changed();
   }
 
@@ -613,7 +627,11 @@ export class EventLogPoller {
     // A row that may be sent again keeps its own copy: the flow may change the payload it got.
     const sending = outstanding ? { ...event, delivery: structuredClone(event.delivery) } : event;
     const msg = eventLogMessage(sending, {
-      siteUrl: this.options.siteUrl, eventsNode: this.options.nodeId, ticket: entry.ticket, attempt: entry.attempt, receivedAt: new Date().toISOString(),
+      siteUrl: this.options.siteUrl,
+      eventsNode: this.options.nodeId,
+      ticket: entry.ticket,
+      attempt: entry.attempt,
+      receivedAt: new Date().toISOString(),
     });
     this.counts.sent++;
     if (!Number.isNaN(event.createdMs)) this.lastSentCreatedMs = event.createdMs;
@@ -644,7 +662,10 @@ export class EventLogPoller {
       return;
     }
     if (entry.attempt <= this.settings.retries) {
-      const delay = Math.min(this.settings.intervalMs * 2 ** (entry.attempt - 1), Math.max(MAX_BACKOFF_MS, this.settings.intervalMs));
+      const delay = Math.min(
+        this.settings.intervalMs * 2 ** (entry.attempt - 1),
+        Math.max(MAX_BACKOFF_MS, this.settings.intervalMs),
+      );
       entry.retryTimer = setTimeout(() => {
         entry.retryTimer = undefined;
         if (this.inFlight.get(id) !== entry) return;
@@ -653,9 +674,16 @@ export class EventLogPoller {
       }, delay);
       return;
     }
-    const msg = eventLogMessage({ ...entry.event, delivery: structuredClone(entry.event.delivery) }, {
-      siteUrl: this.options.siteUrl, eventsNode: this.options.nodeId, ticket: '', attempt: entry.attempt, receivedAt: new Date().toISOString(),
-    });
+    const msg = eventLogMessage(
+      { ...entry.event, delivery: structuredClone(entry.event.delivery) },
+      {
+        siteUrl: this.options.siteUrl,
+        eventsNode: this.options.nodeId,
+        ticket: '',
+        attempt: entry.attempt,
+        receivedAt: new Date().toISOString(),
+      },
+    );
     this.counts.gaveUp++;
     this.finish(entry);
     this.options.hooks.gaveUp(msg, detail);

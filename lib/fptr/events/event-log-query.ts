@@ -1,4 +1,5 @@
-import type { Delivery, FilterCondition, Filters } from '../client/api';
+import type { FilterCondition, Filters } from '../client/api';
+import type { Delivery } from '../contract';
 import { compileWildcards } from '../../util/wildcard';
 import { entityTypeOf, projectIdOf } from './delivery-fields';
 
@@ -58,14 +59,18 @@ function eventTypeCondition(patterns: readonly string[]): FilterCondition | unde
  */
 function entityTypeCondition(types: readonly string[]): FilterCondition | undefined {
   if (types.length === 0) return undefined;
-  return { logical_operator: 'or', conditions: [['entity', 'is', null], ...types.map((type): FilterCondition => ['entity', 'type_is', type])] };
+  return {
+    logical_operator: 'or',
+    conditions: [['entity', 'is', null], ...types.map((type): FilterCondition => ['entity', 'type_is', type])],
+  };
 }
 
 export function eventLogQuery(filter: EventLogFilter): EventLogQuery {
   const conditions: FilterCondition[] = [];
   const eventTypes = eventTypeCondition(filter.eventTypes);
   if (eventTypes) conditions.push(eventTypes);
-  if (filter.projects.length > 0) conditions.push(['project', 'in', filter.projects.map((id) => ({ type: 'Project', id }))]);
+  if (filter.projects.length > 0)
+    conditions.push(['project', 'in', filter.projects.map((id) => ({ type: 'Project', id }))]);
   const entityTypes = entityTypeCondition(filter.entityTypes);
   if (entityTypes) conditions.push(entityTypes);
 

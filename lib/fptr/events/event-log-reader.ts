@@ -67,7 +67,11 @@ export class EventLogReader {
   /** The id of the newest row made before `since`; 0 when there is none (start from the beginning). */
   async lastIdBefore(since: Date): Promise<number> {
     const rows = await this.api.search(EVENT_LOG, {
-      filters: [['created_at', 'less_than', since.toISOString()]], fields: ['id'], sort: '-id', limit: 1, pageSize: 1,
+      filters: [['created_at', 'less_than', since.toISOString()]],
+      fields: ['id'],
+      sort: '-id',
+      limit: 1,
+      pageSize: 1,
     });
     return idRowOf(rows[0] ?? { type: EVENT_LOG, id: 0 })?.id ?? 0;
   }
@@ -106,7 +110,10 @@ export class EventLogReader {
     return {
       end,
       events: inRange.filter((e) => this.query.matches(e.delivery)),
-      missing: missingRuns(after, [...existing].sort((a, b) => a[0] - b[0])),
+      missing: missingRuns(
+        after,
+        [...existing].sort((a, b) => a[0] - b[0]),
+      ),
       full: idsFull || rowsFull,
     };
   }
@@ -118,7 +125,11 @@ export class EventLogReader {
     for (let i = 0; i < sorted.length; i += LOOKUP_CHUNK) {
       const chunk = sorted.slice(i, i + LOOKUP_CHUNK);
       const rows = await this.api.search(EVENT_LOG, {
-        filters: [['id', 'in', chunk]], fields: [...EVENT_FIELDS], sort: 'id', limit: chunk.length, pageSize: chunk.length,
+        filters: [['id', 'in', chunk]],
+        fields: [...EVENT_FIELDS],
+        sort: 'id',
+        limit: chunk.length,
+        pageSize: chunk.length,
       });
       const found = new Map<number, LogEvent>();
       for (const row of rows) {
@@ -135,9 +146,18 @@ export class EventLogReader {
     return result;
   }
 
-  private page(conditions: readonly FilterCondition[], after: number, fields: string[], size: number): Promise<FlatRecord[]> {
+  private page(
+    conditions: readonly FilterCondition[],
+    after: number,
+    fields: string[],
+    size: number,
+  ): Promise<FlatRecord[]> {
     return this.api.search(EVENT_LOG, {
-      filters: withIdCondition(['id', 'greater_than', after], conditions), fields, sort: 'id', limit: size, pageSize: size,
+      filters: withIdCondition(['id', 'greater_than', after], conditions),
+      fields,
+      sort: 'id',
+      limit: size,
+      pageSize: size,
     });
   }
 }

@@ -70,11 +70,20 @@ function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }
 
-function numberSetting(value: unknown, name: string, fallback: number, min: number, max: number, whole: boolean): number {
+function numberSetting(
+  value: unknown,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  whole: boolean,
+): number {
   if (isEmpty(value)) return fallback;
   const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : NaN;
   if (!Number.isFinite(n) || n < min || n > max || (whole && !Number.isInteger(n))) {
-    throw new SettingsError(`${name} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${describeValue(value)})`);
+    throw new SettingsError(
+      `${name} must be ${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${describeValue(value)})`,
+    );
   }
   return n;
 }
@@ -88,15 +97,21 @@ function choice<T extends string>(value: unknown, name: string, options: readonl
 /** A list property: an array (what the editor writes) or comma/space separated text. */
 function listSetting(value: unknown, name: string): unknown[] {
   if (isEmpty(value)) return [];
-  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/).filter((s) => s !== '') : undefined;
+  const items = Array.isArray(value)
+    ? value
+    : typeof value === 'string'
+      ? value.split(/[\s,]+/).filter((s) => s !== '')
+      : undefined;
   if (!items) throw new SettingsError(`${name} must be a list (got ${describeValue(value)})`);
-  if (items.length > MAX_LIST) throw new SettingsError(`${name} may hold at most ${MAX_LIST} entries (got ${items.length})`);
+  if (items.length > MAX_LIST)
+    throw new SettingsError(`${name} may hold at most ${MAX_LIST} entries (got ${items.length})`);
   return items;
 }
 
 function eventTypes(value: unknown): string[] {
   return listSetting(value, 'eventTypes').map((item) => {
-    if (typeof item !== 'string' || item.trim() === '') throw new SettingsError(`eventTypes: each entry must be a name or pattern (got ${describeValue(item)})`);
+    if (typeof item !== 'string' || item.trim() === '')
+      throw new SettingsError(`eventTypes: each entry must be a name or pattern (got ${describeValue(item)})`);
     return item.trim();
   });
 }
@@ -104,7 +119,8 @@ function eventTypes(value: unknown): string[] {
 function projects(value: unknown): number[] {
   return listSetting(value, 'projects').map((item) => {
     const n = typeof item === 'number' ? item : typeof item === 'string' ? Number(item.trim()) : NaN;
-    if (!Number.isSafeInteger(n) || n <= 0) throw new SettingsError(`projects: each entry must be a project id (got ${describeValue(item)})`);
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new SettingsError(`projects: each entry must be a project id (got ${describeValue(item)})`);
     return n;
   });
 }
@@ -112,7 +128,10 @@ function projects(value: unknown): number[] {
 function entityTypes(value: unknown): string[] {
   return listSetting(value, 'entityTypes').map((item) => {
     const name = typeof item === 'string' ? item.trim() : '';
-    if (!ENTITY_TYPE.test(name)) throw new SettingsError(`entityTypes: each entry must be an entity type name such as Task (got ${describeValue(item)})`);
+    if (!ENTITY_TYPE.test(name))
+      throw new SettingsError(
+        `entityTypes: each entry must be an entity type name such as Task (got ${describeValue(item)})`,
+      );
     return name;
   });
 }
@@ -124,7 +143,10 @@ function startPoint(raw: RawEventLogSettings): StartPoint {
   const text = typeof raw.since === 'string' ? raw.since.trim() : '';
   // An ISO date-time with a date part; Date.parse alone would also take "1" or "May".
   const since = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(NaN);
-  if (Number.isNaN(since.getTime())) throw new SettingsError(`since must be an ISO date-time such as 2024-05-02T10:00:00Z (got ${describeValue(raw.since)})`);
+  if (Number.isNaN(since.getTime()))
+    throw new SettingsError(
+      `since must be an ISO date-time such as 2024-05-02T10:00:00Z (got ${describeValue(raw.since)})`,
+    );
   return { kind, since };
 }
 
@@ -133,10 +155,23 @@ export function parseEventLogSettings(raw: RawEventLogSettings): EventLogSetting
   if (start.kind === 'id' && Number.isNaN(start.id)) throw new SettingsError('startId is required when start is "id"');
   return {
     start,
-    intervalMs: numberSetting(raw.interval, 'interval', DEFAULTS.intervalSeconds, MIN_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS, false) * 1000,
+    intervalMs:
+      numberSetting(
+        raw.interval,
+        'interval',
+        DEFAULTS.intervalSeconds,
+        MIN_INTERVAL_SECONDS,
+        MAX_INTERVAL_SECONDS,
+        false,
+      ) * 1000,
     pageSize: numberSetting(raw.pageSize, 'pageSize', DEFAULTS.pageSize, 1, MAX_PAGE_SIZE, true),
-    filter: { eventTypes: eventTypes(raw.eventTypes), projects: projects(raw.projects), entityTypes: entityTypes(raw.entityTypes) },
-    gapWindowMs: numberSetting(raw.gapWindow, 'gapWindow', DEFAULTS.gapWindowSeconds, 0, MAX_GAP_WINDOW_SECONDS, false) * 1000,
+    filter: {
+      eventTypes: eventTypes(raw.eventTypes),
+      projects: projects(raw.projects),
+      entityTypes: entityTypes(raw.entityTypes),
+    },
+    gapWindowMs:
+      numberSetting(raw.gapWindow, 'gapWindow', DEFAULTS.gapWindowSeconds, 0, MAX_GAP_WINDOW_SECONDS, false) * 1000,
     commit: choice(raw.commit, 'commit', ['emit', 'ack'] as const, 'ack'),
     maxInFlight: numberSetting(raw.maxInFlight, 'maxInFlight', DEFAULTS.maxInFlight, 1, MAX_IN_FLIGHT, true),
     onFailure: choice(raw.onFailure, 'onFailure', ['retry', 'stop'] as const, 'retry'),

@@ -11,7 +11,11 @@ describe('gap list', () => {
     should(gaps.nextDeadline()).eql(500);
     should(gaps.expired(999)).eql([5]);
     should(gaps.expired(1000)).eql([5, 10, 11, 12]);
-    should(gaps.stored(11)).eql([[5, 500], [10, 1000], [11, 1000]]);
+    should(gaps.stored(11)).eql([
+      [5, 500],
+      [10, 1000],
+      [11, 1000],
+    ]);
   });
 
   it('stays bounded: a run longer than the bound gives up its lowest ids as one range, without listing them', () => {
@@ -30,8 +34,26 @@ describe('gap list', () => {
   });
 
   it('ids become ranges people can read, cut after a number of ranges', () => {
-    should(toRanges([3, 4, 5, 9, 11, 12])).eql([[3, 5], [9, 9], [11, 12]]);
-    should(formatIdRanges([[3, 5], [9, 9]])).eql('3-5, 9');
-    should(formatIdRanges([[1, 1], [3, 3], [5, 7]], 2)).eql('1, 3 and 3 more');
+    should(toRanges([3, 4, 5, 9, 11, 12])).eql([
+      [3, 5],
+      [9, 9],
+      [11, 12],
+    ]);
+    should(
+      formatIdRanges([
+        [3, 5],
+        [9, 9],
+      ]),
+    ).eql('3-5, 9');
+    should(
+      formatIdRanges(
+        [
+          [1, 1],
+          [3, 3],
+          [5, 7],
+        ],
+        2,
+      ),
+    ).eql('1, 3 and 3 more');
   });
 });

@@ -67,8 +67,15 @@ describe('event-log poller (core, simulator over loopback)', function () {
       should(never.length).be.above(20);
 
       const expected = made.filter((id) => !never.includes(id));
-      const reported = (): number[] => [...r.givenUpIds(), ...r.noticesOf('never-happened').flatMap((n) => n.ranges.flatMap(([a, b]) => idRange(a, b)))].sort((a, b) => a - b);
-      await waitFor(() => r.sent.length >= expected.length && reported().length >= never.length, 'every row sent and every missing id given up');
+      const reported = (): number[] =>
+        [
+          ...r.givenUpIds(),
+          ...r.noticesOf('never-happened').flatMap((n) => n.ranges.flatMap(([a, b]) => idRange(a, b))),
+        ].sort((a, b) => a - b);
+      await waitFor(
+        () => r.sent.length >= expected.length && reported().length >= never.length,
+        'every row sent and every missing id given up',
+      );
 
       const ids = r.ids();
       should(duplicates(ids)).eql([]);
@@ -117,8 +124,14 @@ describe('event-log poller (core, simulator over loopback)', function () {
       await first.stop();
       should(atCrash.inFlight.length).be.belowOrEqual(4);
 
-      const second = run({ start: 'id', startId: start, commit: 'ack', maxInFlight: 4 }, { store: new MemoryCursorStore(atCrash) });
-      await waitFor(() => all.every((id) => first.acked.has(id) || second.acked.has(id)), 'every event acknowledged in one of the runs');
+      const second = run(
+        { start: 'id', startId: start, commit: 'ack', maxInFlight: 4 },
+        { store: new MemoryCursorStore(atCrash) },
+      );
+      await waitFor(
+        () => all.every((id) => first.acked.has(id) || second.acked.has(id)),
+        'every event acknowledged in one of the runs',
+      );
       const again = second.ids().filter((id) => first.acked.has(id));
       should(again.every((id) => atCrash.inFlight.includes(id))).be.true();
       // The in-flight rows go out first, then the rest in order.
@@ -144,7 +157,10 @@ describe('event-log poller (core, simulator over loopback)', function () {
         { start: 'id', startId: start, commit: 'ack', onFailure: 'retry', retries: 2 },
         { ack: (msg) => (msg.fptr.eventId === bad ? { ok: false, detail: 'folder template missing' } : { ok: true }) },
       );
-      await waitFor(() => r.acked.size === 19 && r.gaveUp.length === 1, 'the rest acknowledged and the bad one given up');
+      await waitFor(
+        () => r.acked.size === 19 && r.gaveUp.length === 1,
+        'the rest acknowledged and the bad one given up',
+      );
       should(r.ids().filter((id) => id === bad)).have.length(3);
       should(r.sent.filter((m) => m.fptr.eventId === bad).map((m) => m.fptr.attempt)).eql([1, 2, 3]);
       should(r.gaveUp[0].detail).eql('folder template missing');
@@ -163,7 +179,10 @@ describe('event-log poller (core, simulator over loopback)', function () {
       const store = new MemoryCursorStore();
       const r = run(
         { start: 'id', startId: start, commit: 'ack', onFailure: 'stop' },
-        { store, ack: (msg) => (msg.fptr.eventId === bad && failing ? { ok: false, detail: 'no disk' } : { ok: true }) },
+        {
+          store,
+          ack: (msg) => (msg.fptr.eventId === bad && failing ? { ok: false, detail: 'no disk' } : { ok: true }),
+        },
       );
       await waitFor(() => r.poller.status().phase === 'held', 'held');
       should(r.poller.status().heldAt).eql(bad);
@@ -201,14 +220,24 @@ describe('event-log poller (core, simulator over loopback)', function () {
       sim.generateEvents(3000, { projects: [DEMO.projectId, other.id] });
       sim.retire('Task', DEMO.taskIds['sh010/Animation']);
       sim.update('Shot', shot.id, { description: 'other project' });
-      const settings = { eventTypes: ['Shotgun_*_Change', '*_Retirement', 'Shotgun_Note_New'], projects: [DEMO.projectId], entityTypes: ['Task', 'Note'] };
+      const settings = {
+        eventTypes: ['Shotgun_*_Change', '*_Retirement', 'Shotgun_Note_New'],
+        projects: [DEMO.projectId],
+        entityTypes: ['Task', 'Note'],
+      };
       const query = eventLogQuery(settings);
       const rows = sim.eventLog().filter((row) => row.id > start);
-      const expected = rows.map((row) => logEventOf(row as FlatRecord)).filter((e) => e !== undefined && query.matches(e.delivery)).map((e) => e?.id);
+      const expected = rows
+        .map((row) => logEventOf(row as FlatRecord))
+        .filter((e) => e !== undefined && query.matches(e.delivery))
+        .map((e) => e?.id);
       should(expected.length).be.within(500, 2500);
 
       const r = run({ start: 'id', startId: start, commit: 'emit', pageSize: 100, ...settings });
-      await waitFor(() => r.sent.length >= expected.length && r.poller.status().phase === 'caught-up', 'the matching rows');
+      await waitFor(
+        () => r.sent.length >= expected.length && r.poller.status().phase === 'caught-up',
+        'the matching rows',
+      );
       should(r.ids()).eql(expected);
       const retirement = r.sent.find((m) => m.payload.event_type === 'Shotgun_Task_Retirement');
       should(retirement?.payload).containEql({ entity: null, operation: 'delete' });
@@ -275,7 +304,10 @@ describe('event-log poller (core, simulator over loopback)', function () {
       ['another version', { v: 2, high: 5 }],
       ['a negative id', { v: 1, high: -1, gaps: [], inFlight: [], site: 'SITE' }],
       ['gaps that are not pairs', { v: 1, high: 5, gaps: [[1]], inFlight: [], site: 'SITE' }],
-      ['a huge gap list', { v: 1, high: 5, gaps: Array.from({ length: 20_000 }, (_, i) => [i + 1, 0]), inFlight: [], site: 'SITE' }],
+      [
+        'a huge gap list',
+        { v: 1, high: 5, gaps: Array.from({ length: 20_000 }, (_, i) => [i + 1, 0]), inFlight: [], site: 'SITE' },
+      ],
       ['another site', { v: 1, high: 5, gaps: [], inFlight: [], site: 'https://elsewhere.example.com' }],
     ];
     for (const [what, value] of corrupt) {
@@ -289,7 +321,10 @@ describe('event-log poller (core, simulator over loopback)', function () {
         should(r.ids()).eql(idRange(firstId, lastId));
         const [notice] = r.noticesOf('cursor-unreadable');
         should(notice.reason).be.a.String().and.not.be.empty();
-        await waitFor(() => (store.value as StoredCursor).v === 1 && (store.value as StoredCursor).high >= lastId, 'a fresh cursor stored');
+        await waitFor(
+          () => (store.value as StoredCursor).v === 1 && (store.value as StoredCursor).high >= lastId,
+          'a fresh cursor stored',
+        );
       });
     }
   });
@@ -318,10 +353,16 @@ describe('event-log poller (core, simulator over loopback)', function () {
         make();
         if (fault.latencyMs) {
           // A slow answer shows while it is awaited, before it fails.
-          await waitFor(() => Date.now() - (r.poller.status().readingSince ?? Infinity) > 1000, 'a read under way for a while');
+          await waitFor(
+            () => Date.now() - (r.poller.status().readingSince ?? Infinity) > 1000,
+            'a read under way for a while',
+          );
         }
         const phases = r.phases.length;
-        await waitFor(() => r.noticesOf('site-error').length > errors, `the outage (${JSON.stringify(fault)}) reported`);
+        await waitFor(
+          () => r.noticesOf('site-error').length > errors,
+          `the outage (${JSON.stringify(fault)}) reported`,
+        );
         await waitFor(() => r.phases.slice(phases).includes('site-error'), 'the status showing it');
         await waitFor(() => r.noticesOf('site-recovered').length > recoveries, 'recovery');
         make();
@@ -340,8 +381,17 @@ describe('event-log poller (core, simulator over loopback)', function () {
       hold.stop();
       const held = sim.eventLog.held().map((h) => h.id);
       const r = run({ start: 'id', startId: start, commit: 'emit', entityTypes: ['Shot'] });
-      const shots = sim.eventLog().filter((row) => row.id >= firstId && row.id <= lastId && (row.meta as { entity_type?: string }).entity_type === 'Shot').map((row) => row.id);
-      await waitFor(() => r.sent.length === shots.length && r.poller.status().gaps === 0, 'every Shot event, late ones included');
+      const shots = sim
+        .eventLog()
+        .filter(
+          (row) =>
+            row.id >= firstId && row.id <= lastId && (row.meta as { entity_type?: string }).entity_type === 'Shot',
+        )
+        .map((row) => row.id);
+      await waitFor(
+        () => r.sent.length === shots.length && r.poller.status().gaps === 0,
+        'every Shot event, late ones included',
+      );
       should([...r.ids()].sort((a, b) => a - b)).eql(shots);
       should(held.some((id) => shots.includes(id))).be.true();
       should(held.some((id) => !shots.includes(id))).be.true();

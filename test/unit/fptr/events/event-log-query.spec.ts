@@ -13,22 +13,41 @@ const none: EventLogFilter = { eventTypes: [], projects: [], entityTypes: [] };
 describe('event-log query', () => {
   describe('conditions', () => {
     it('exact names: one "in"; a single prefix pattern: starts_with; array form when no group is needed', () => {
-      should(eventLogQuery({ ...none, eventTypes: ['Shotgun_Task_Change', 'Shotgun_Task_New'] }).conditions).eql([['event_type', 'in', ['Shotgun_Task_Change', 'Shotgun_Task_New']]]);
+      should(eventLogQuery({ ...none, eventTypes: ['Shotgun_Task_Change', 'Shotgun_Task_New'] }).conditions).eql([
+        ['event_type', 'in', ['Shotgun_Task_Change', 'Shotgun_Task_New']],
+      ]);
       const prefix = eventLogQuery({ ...none, eventTypes: ['Shotgun_Task_*'], projects: [7] }).conditions;
-      should(prefix).eql([['event_type', 'starts_with', 'Shotgun_Task_'], ['project', 'in', [{ type: 'Project', id: 7 }]]]);
+      should(prefix).eql([
+        ['event_type', 'starts_with', 'Shotgun_Task_'],
+        ['project', 'in', [{ type: 'Project', id: 7 }]],
+      ]);
       should(withIdCondition(['id', 'greater_than', 5], prefix)).eql([['id', 'greater_than', 5], ...prefix]);
     });
 
     it('several patterns: an "or" of what each can say (hash form); a lone "*" filters nothing', () => {
       const q = eventLogQuery({ ...none, eventTypes: ['*_New', 'Shotgun_*_Change', 'Toolkit_*_Folder*'] });
-      should(q.conditions).eql([{
-        logical_operator: 'or',
-        conditions: [
-          ['event_type', 'ends_with', '_New'],
-          { logical_operator: 'and', conditions: [['event_type', 'starts_with', 'Shotgun_'], ['event_type', 'ends_with', '_Change']] },
-          { logical_operator: 'and', conditions: [['event_type', 'starts_with', 'Toolkit_'], ['event_type', 'contains', '_Folder']] },
-        ],
-      }]);
+      should(q.conditions).eql([
+        {
+          logical_operator: 'or',
+          conditions: [
+            ['event_type', 'ends_with', '_New'],
+            {
+              logical_operator: 'and',
+              conditions: [
+                ['event_type', 'starts_with', 'Shotgun_'],
+                ['event_type', 'ends_with', '_Change'],
+              ],
+            },
+            {
+              logical_operator: 'and',
+              conditions: [
+                ['event_type', 'starts_with', 'Toolkit_'],
+                ['event_type', 'contains', '_Folder'],
+              ],
+            },
+          ],
+        },
+      ]);
       should(withIdCondition(['id', 'greater_than', 5], q.conditions)).have.property('logical_operator', 'and');
       should(eventLogQuery({ ...none, eventTypes: ['Shotgun_Task_New', '*'] }).conditions).eql([]);
       should(eventLogQuery(none).conditions).eql([]);
@@ -36,7 +55,12 @@ describe('event-log query', () => {
 
     it('the local test is exact and case-sensitive, reads meta.entity_type for retired entities, and needs a project when projects are set', () => {
       const q = eventLogQuery({ eventTypes: ['Shotgun_Task_*'], projects: [7], entityTypes: ['Task'] });
-      const row = { event_type: 'Shotgun_Task_Change', project: { type: 'Project', id: 7 }, entity: null, meta: { entity_type: 'Task' } };
+      const row = {
+        event_type: 'Shotgun_Task_Change',
+        project: { type: 'Project', id: 7 },
+        entity: null,
+        meta: { entity_type: 'Task' },
+      };
       should(q.matches(row)).be.true();
       should(q.matches({ ...row, event_type: 'shotgun_task_change' })).be.false();
       should(q.matches({ ...row, project: null })).be.false();
@@ -64,8 +88,26 @@ describe('event-log query', () => {
     });
     after(() => cs.stop());
 
-    const words = ['Shotgun', 'Task', 'Shot', 'Asset', 'Note', 'Version', 'New', 'Change', 'Retirement', 'Revival', '_', 'o', 'e', 'ta', 'S'];
-    const pattern = fc.array(fc.oneof(fc.constantFrom(...words), fc.constant('*')), { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
+    const words = [
+      'Shotgun',
+      'Task',
+      'Shot',
+      'Asset',
+      'Note',
+      'Version',
+      'New',
+      'Change',
+      'Retirement',
+      'Revival',
+      '_',
+      'o',
+      'e',
+      'ta',
+      'S',
+    ];
+    const pattern = fc
+      .array(fc.oneof(fc.constantFrom(...words), fc.constant('*')), { minLength: 1, maxLength: 6 })
+      .map((parts) => parts.join(''));
     const filter = fc.record({
       eventTypes: fc.array(pattern, { maxLength: 3 }),
       projects: fc.subarray([DEMO.projectId, DEMO.projectId + 100_000]),
@@ -73,13 +115,21 @@ describe('event-log query', () => {
     });
 
     it('the site never leaves out a row the local test accepts (property)', async () => {
-      const rows = await client.search(EVENT_LOG, { filters: [['id', 'greater_than', firstId - 1]], fields: [...EVENT_FIELDS], sort: 'id' });
+      const rows = await client.search(EVENT_LOG, {
+        filters: [['id', 'greater_than', firstId - 1]],
+        fields: [...EVENT_FIELDS],
+        sort: 'id',
+      });
       const events = rows.map(logEventOf).filter((e) => e !== undefined);
       should(events.length).be.above(600);
       await fc.assert(
         fc.asyncProperty(filter, async (f) => {
           const q = eventLogQuery(f);
-          const answered = await client.search(EVENT_LOG, { filters: withIdCondition(['id', 'greater_than', firstId - 1], q.conditions), fields: ['id'], sort: 'id' });
+          const answered = await client.search(EVENT_LOG, {
+            filters: withIdCondition(['id', 'greater_than', firstId - 1], q.conditions),
+            fields: ['id'],
+            sort: 'id',
+          });
           const ids = new Set(answered.map((r) => r.id));
           const left = events.filter((e) => q.matches(e.delivery) && !ids.has(e.id)).map((e) => e.id);
           should(left).eql([]);
@@ -90,7 +140,11 @@ describe('event-log query', () => {
 
     it('the site sends only matching rows for plain filters (the query narrows, not just the local test)', async () => {
       const q = eventLogQuery({ eventTypes: ['Shotgun_Task_*'], projects: [DEMO.projectId], entityTypes: [] });
-      const answered = await client.search(EVENT_LOG, { filters: withIdCondition(['id', 'greater_than', firstId - 1], q.conditions), fields: [...EVENT_FIELDS], sort: 'id' });
+      const answered = await client.search(EVENT_LOG, {
+        filters: withIdCondition(['id', 'greater_than', firstId - 1], q.conditions),
+        fields: [...EVENT_FIELDS],
+        sort: 'id',
+      });
       should(answered.length).be.above(50);
       should(answered.map(logEventOf).every((e) => e !== undefined && q.matches(e.delivery))).be.true();
     });

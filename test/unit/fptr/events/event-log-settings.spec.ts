@@ -4,21 +4,52 @@ import { SettingsError, parseEventLogSettings } from '../../../../lib/fptr/event
 describe('fptr-events-in settings', () => {
   it('defaults: start now, every 5 s, pages of 500, 300 s gap window, ack, one in flight, retry 3 times', () => {
     should(parseEventLogSettings({})).eql({
-      start: { kind: 'now' }, intervalMs: 5000, pageSize: 500, filter: { eventTypes: [], projects: [], entityTypes: [] },
-      gapWindowMs: 300_000, commit: 'ack', maxInFlight: 1, onFailure: 'retry', retries: 3,
+      start: { kind: 'now' },
+      intervalMs: 5000,
+      pageSize: 500,
+      filter: { eventTypes: [], projects: [], entityTypes: [] },
+      gapWindowMs: 300_000,
+      commit: 'ack',
+      maxInFlight: 1,
+      onFailure: 'retry',
+      retries: 3,
     });
   });
 
   it('reads what the editor writes (numbers as text, lists as arrays) and hand-written text lists', () => {
     const s = parseEventLogSettings({
-      start: 'id', startId: '812000', interval: '0.5', pageSize: '1000', gapWindow: '60', commit: 'emit', maxInFlight: '4', onFailure: 'stop', retries: '0',
-      eventTypes: ['Shotgun_Task_*', ' Shotgun_Note_New '], projects: ['122', 123], entityTypes: 'Task, Note',
+      start: 'id',
+      startId: '812000',
+      interval: '0.5',
+      pageSize: '1000',
+      gapWindow: '60',
+      commit: 'emit',
+      maxInFlight: '4',
+      onFailure: 'stop',
+      retries: '0',
+      eventTypes: ['Shotgun_Task_*', ' Shotgun_Note_New '],
+      projects: ['122', 123],
+      entityTypes: 'Task, Note',
     });
     should(s).eql({
-      start: { kind: 'id', id: 812_000 }, intervalMs: 500, pageSize: 1000, gapWindowMs: 60_000, commit: 'emit', maxInFlight: 4, onFailure: 'stop', retries: 0,
-      filter: { eventTypes: ['Shotgun_Task_*', 'Shotgun_Note_New'], projects: [122, 123], entityTypes: ['Task', 'Note'] },
+      start: { kind: 'id', id: 812_000 },
+      intervalMs: 500,
+      pageSize: 1000,
+      gapWindowMs: 60_000,
+      commit: 'emit',
+      maxInFlight: 4,
+      onFailure: 'stop',
+      retries: 0,
+      filter: {
+        eventTypes: ['Shotgun_Task_*', 'Shotgun_Note_New'],
+        projects: [122, 123],
+        entityTypes: ['Task', 'Note'],
+      },
     });
-    should(parseEventLogSettings({ start: 'since', since: '2024-05-02T10:00:00Z' }).start).eql({ kind: 'since', since: new Date('2024-05-02T10:00:00Z') });
+    should(parseEventLogSettings({ start: 'since', since: '2024-05-02T10:00:00Z' }).start).eql({
+      kind: 'since',
+      since: new Date('2024-05-02T10:00:00Z'),
+    });
   });
 
   const bad: Array<[Record<string, unknown>, RegExp]> = [
@@ -45,7 +76,9 @@ describe('fptr-events-in settings', () => {
   ];
   for (const [raw, message] of bad) {
     it(`refuses ${JSON.stringify(raw).slice(0, 60)} by name`, () => {
-      should(() => parseEventLogSettings(raw)).throw(SettingsError).and.throw(message);
+      should(() => parseEventLogSettings(raw))
+        .throw(SettingsError)
+        .and.throw(message);
     });
   }
 });

@@ -22,7 +22,12 @@ describe('state saver', () => {
   it('saveNow resolves only after a write that began after the call; calls during a write share one next write with the newest state', async () => {
     const store = new GatedStore();
     let state = 1;
-    const saver = new StateSaver(() => ({ state, version: state }), store.write, () => undefined, 1000);
+    const saver = new StateSaver(
+      () => ({ state, version: state }),
+      store.write,
+      () => undefined,
+      1000,
+    );
     let first = false;
     void saver.saveNow().then(() => (first = true));
     state = 2;
@@ -46,11 +51,16 @@ describe('state saver', () => {
     const errors: unknown[] = [];
     let fail = true;
     const writes: number[] = [];
-    const saver = new StateSaver(() => ({ state: 7, version: 7 }), (s: number) => {
-      writes.push(s);
-      if (fail) throw new Error('disk full');
-      return Promise.resolve();
-    }, (err) => errors.push(err), 1000);
+    const saver = new StateSaver(
+      () => ({ state: 7, version: 7 }),
+      (s: number) => {
+        writes.push(s);
+        if (fail) throw new Error('disk full');
+        return Promise.resolve();
+      },
+      (err) => errors.push(err),
+      1000,
+    );
     await saver.saveNow();
     should(errors).have.length(1);
     fail = false;
@@ -61,7 +71,12 @@ describe('state saver', () => {
 
   it('flush writes what saveSoon left pending', async () => {
     const writes: number[] = [];
-    const saver = new StateSaver(() => ({ state: 1, version: 1 }), (s: number) => (writes.push(s), Promise.resolve()), () => undefined, 60_000);
+    const saver = new StateSaver(
+      () => ({ state: 1, version: 1 }),
+      (s: number) => (writes.push(s), Promise.resolve()),
+      () => undefined,
+      60_000,
+    );
     saver.saveSoon();
     should(writes).eql([]);
     await saver.flush();

@@ -261,13 +261,14 @@ export class EventLogPoller {
     return status;
   }
 
-  /** Stops reading and sending, and stores the cursor. */
-  async close(): Promise<void> {
+  /** Stops reading and sending, and stores the cursor unless `save` is false (the node was deleted). */
+  async close(save = true): Promise<void> {
     this.closed = true;
     this.epoch++;
     for (const entry of this.inFlight.values()) clearTimeout(entry.retryTimer);
     this.wake();
-    await this.saver.flush();
+    if (save) await this.saver.flush();
+    else this.saver.cancel();
   }
 
   // ---- state ----

@@ -43,6 +43,11 @@ export class StateSaver<T> {
     else await (this.queued ?? this.writing);
   }
 
+  /** Drops a pending `saveSoon` (a write under way still ends). */
+  cancel(): void {
+    this.cancelTimer();
+  }
+
   /** Forgets what was written, so the next save writes even an unchanged state (after a reset). */
   invalidate(): void {
     this.savedVersion = -1;

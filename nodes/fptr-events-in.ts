@@ -48,7 +48,7 @@ export = function (RED: NodeAPI) {
     if (!info.known) node.warn(t('errors.store-unknown', { store: store ?? '', default: info.name }));
     else if (info.kind === 'memory') node.warn(t('errors.store-memory', { store: info.name }));
 
-    runEventsIn({ node, t, site, settings: parsed, store, startText: t(`option.start-${parsed.start.kind}`) });
+    runEventsIn({ node, t, site, settings: parsed, store, startText: t(`option.start.${parsed.start.kind}`) });
   }
 
   RED.nodes.registerType(TYPE, EventsInNode);

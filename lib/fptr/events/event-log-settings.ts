@@ -108,73 +108,98 @@ function listSetting(value: unknown, name: string): unknown[] {
   return items;
 }
 
-function eventTypes(value: unknown): string[] {
-  return listSetting(value, 'eventTypes').map((item) => {
-    if (typeof item !== 'string' || item.trim() === '')
-      throw new SettingsError(`eventTypes: each entry must be a name or pattern (got ${describeValue(item)})`);
-    return item.trim();
-  });
+/** One `eventTypes` entry: an exact name or a `*` pattern. */
+function eventType(item: unknown): string {
+  if (typeof item !== 'string' || item.trim() === '')
+    throw new SettingsError(`eventTypes: each entry must be a name or pattern (got ${describeValue(item)})`);
+  return item.trim();
 }
 
-function projects(value: unknown): number[] {
-  return listSetting(value, 'projects').map((item) => {
-    const n = typeof item === 'number' ? item : typeof item === 'string' ? Number(item.trim()) : NaN;
-    if (!Number.isSafeInteger(n) || n <= 0)
-      throw new SettingsError(`projects: each entry must be a project id (got ${describeValue(item)})`);
-    return n;
-  });
+/** One `projects` entry: a project id (the editor keeps it as text). */
+function project(item: unknown): number {
+  const n =
+    typeof item === 'number' ? item : typeof item === 'string' && item.trim() !== '' ? Number(item.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new SettingsError(`projects: each entry must be a project id (got ${describeValue(item)})`);
+  return n;
 }
 
-function entityTypes(value: unknown): string[] {
-  return listSetting(value, 'entityTypes').map((item) => {
-    const name = typeof item === 'string' ? item.trim() : '';
-    if (!ENTITY_TYPE.test(name))
-      throw new SettingsError(
-        `entityTypes: each entry must be an entity type name such as Task (got ${describeValue(item)})`,
-      );
-    return name;
-  });
+/** One `entityTypes` entry: an entity type name. */
+function entityType(item: unknown): string {
+  const name = typeof item === 'string' ? item.trim() : '';
+  if (!ENTITY_TYPE.test(name))
+    throw new SettingsError(
+      `entityTypes: each entry must be an entity type name such as Task (got ${describeValue(item)})`,
+    );
+  return name;
 }
 
-function startPoint(raw: RawEventLogSettings): StartPoint {
-  const kind = choice(raw.start, 'start', ['now', 'id', 'since'] as const, 'now');
-  if (kind === 'now') return { kind };
-  if (kind === 'id') return { kind, id: numberSetting(raw.startId, 'startId', NaN, 0, Number.MAX_SAFE_INTEGER, true) };
-  const text = typeof raw.since === 'string' ? raw.since.trim() : '';
-  // An ISO date-time with a date part; Date.parse alone would also take "1" or "May".
-  const since = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(NaN);
+/** An ISO 8601 date or date-time: what Date.parse reads the same way in Node and every browser. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+function sinceSetting(value: unknown): Date {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const since = ISO_DATE_TIME.test(text) ? new Date(text) : new Date(NaN);
   if (Number.isNaN(since.getTime()))
     throw new SettingsError(
-      `since must be an ISO date-time such as 2024-05-02T10:00:00Z (got ${describeValue(raw.since)})`,
+      `since must be an ISO date-time such as 2024-05-02T10:00:00Z (got ${describeValue(value)})`,
     );
-  return { kind, since };
+  return since;
+}
+
+function startIdSetting(value: unknown): number {
+  if (isEmpty(value)) throw new SettingsError('startId is required when start is "id"');
+  return numberSetting(value, 'startId', 0, 0, Number.MAX_SAFE_INTEGER, true);
+}
+
+export const START_KINDS = ['now', 'id', 'since'] as const;
+export const COMMIT_MODES = ['ack', 'emit'] as const;
+export const FAILURE_MODES = ['retry', 'stop'] as const;
+
+/**
+ * Each setting read on its own (empty: the default), throwing a SettingsError for an unusable
+ * value. The node and the editor (lib/editor) both use these, so they agree on what is usable.
+ */
+export const EVENT_LOG_SETTING_RULES = {
+  startId: startIdSetting,
+  since: sinceSetting,
+  interval: (v: unknown): number =>
+    numberSetting(v, 'interval', DEFAULTS.intervalSeconds, MIN_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS, false),
+  pageSize: (v: unknown): number => numberSetting(v, 'pageSize', DEFAULTS.pageSize, 1, MAX_PAGE_SIZE, true),
+  gapWindow: (v: unknown): number =>
+    numberSetting(v, 'gapWindow', DEFAULTS.gapWindowSeconds, 0, MAX_GAP_WINDOW_SECONDS, false),
+  maxInFlight: (v: unknown): number => numberSetting(v, 'maxInFlight', DEFAULTS.maxInFlight, 1, MAX_IN_FLIGHT, true),
+  retries: (v: unknown): number => numberSetting(v, 'retries', DEFAULTS.retries, 0, MAX_RETRIES, true),
+  eventTypes: (v: unknown): string[] => listSetting(v, 'eventTypes').map(eventType),
+  projects: (v: unknown): number[] => listSetting(v, 'projects').map(project),
+  entityTypes: (v: unknown): string[] => listSetting(v, 'entityTypes').map(entityType),
+  eventType,
+  project,
+  entityType,
+};
+
+function startPoint(raw: RawEventLogSettings): StartPoint {
+  const kind = choice(raw.start, 'start', START_KINDS, 'now');
+  if (kind === 'now') return { kind };
+  if (kind === 'id') return { kind, id: startIdSetting(raw.startId) };
+  return { kind, since: sinceSetting(raw.since) };
 }
 
 export function parseEventLogSettings(raw: RawEventLogSettings): EventLogSettings {
-  const start = startPoint(raw);
-  if (start.kind === 'id' && Number.isNaN(start.id)) throw new SettingsError('startId is required when start is "id"');
+  const rules = EVENT_LOG_SETTING_RULES;
   return {
-    start,
-    intervalMs:
-      numberSetting(
-        raw.interval,
-        'interval',
-        DEFAULTS.intervalSeconds,
-        MIN_INTERVAL_SECONDS,
-        MAX_INTERVAL_SECONDS,
-        false,
-      ) * 1000,
-    pageSize: numberSetting(raw.pageSize, 'pageSize', DEFAULTS.pageSize, 1, MAX_PAGE_SIZE, true),
+    start: startPoint(raw),
+    intervalMs: rules.interval(raw.interval) * 1000,
+    pageSize: rules.pageSize(raw.pageSize),
     filter: {
-      eventTypes: eventTypes(raw.eventTypes),
-      projects: projects(raw.projects),
-      entityTypes: entityTypes(raw.entityTypes),
+      eventTypes: rules.eventTypes(raw.eventTypes),
+      projects: rules.projects(raw.projects),
+      entityTypes: rules.entityTypes(raw.entityTypes),
     },
-    gapWindowMs:
-      numberSetting(raw.gapWindow, 'gapWindow', DEFAULTS.gapWindowSeconds, 0, MAX_GAP_WINDOW_SECONDS, false) * 1000,
-    commit: choice(raw.commit, 'commit', ['emit', 'ack'] as const, 'ack'),
-    maxInFlight: numberSetting(raw.maxInFlight, 'maxInFlight', DEFAULTS.maxInFlight, 1, MAX_IN_FLIGHT, true),
-    onFailure: choice(raw.onFailure, 'onFailure', ['retry', 'stop'] as const, 'retry'),
-    retries: numberSetting(raw.retries, 'retries', DEFAULTS.retries, 0, MAX_RETRIES, true),
+    gapWindowMs: rules.gapWindow(raw.gapWindow) * 1000,
+    commit: choice(raw.commit, 'commit', COMMIT_MODES, 'ack'),
+    maxInFlight: rules.maxInFlight(raw.maxInFlight),
+    onFailure: choice(raw.onFailure, 'onFailure', FAILURE_MODES, 'retry'),
+    retries: rules.retries(raw.retries),
   };
 }

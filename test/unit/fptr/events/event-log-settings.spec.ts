@@ -63,7 +63,7 @@ describe('fptr-events-in settings', () => {
     [{ pageSize: 5001 }, /pageSize .* 1 to 5000/],
     [{ pageSize: 2.5 }, /pageSize must be a whole number/],
     [{ gapWindow: -1 }, /gapWindow/],
-    [{ commit: 'later' }, /commit must be one of emit, ack/],
+    [{ commit: 'later' }, /commit must be one of ack, emit/],
     [{ maxInFlight: 0 }, /maxInFlight/],
     [{ onFailure: 'ignore' }, /onFailure/],
     [{ retries: 1.5 }, /retries/],

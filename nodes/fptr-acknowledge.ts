@@ -53,9 +53,17 @@ export = function (RED: NodeAPI) {
       ack: { value: config.ack ?? '', type: config.ackType || 'str' },
     };
 
+    // Translated once: a flow may acknowledge thousands of messages a second.
+    const labels = {
+      deliveryId: t('property.deliveryId'),
+      status: t('property.status'),
+      detail: t('property.detail'),
+      ack: t('property.ack'),
+    };
+
     /** Text and JSON written in the node are templates over the message; message values are used as they are. */
     async function value(msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> {
-      const raw = await reader.evaluate(msg, inputs[name], t(`property.${name}`));
+      const raw = await reader.evaluate(msg, inputs[name], labels[name]);
       if (inputs[name].type === 'str' && typeof raw === 'string') return renderText(raw, msg, 'empty');
       if (inputs[name].type === 'json') return renderJson(raw, msg, 'empty');
       return raw;
@@ -64,11 +72,11 @@ export = function (RED: NodeAPI) {
     /** A message from fptr-events-in is committed in that node; FPTR has no delivery to attach it to. */
     async function outcomeOf(msg: NodeMessageInFlow): Promise<AckOutcome> {
       const error = (msg as { error?: unknown }).error;
-      const ack =
-        format === 'status'
-          ? statusAcknowledgement(await value(msg, 'status'), await value(msg, 'detail'), error)
-          : statusAcknowledgement('auto', '', error);
-      return ack.status === 'success' ? { ok: true } : { ok: false, detail: ack.detail };
+      const status = format === 'status' ? await value(msg, 'status') : 'auto';
+      // The detail is kept only with a failure, so it is worked out only then.
+      if (statusAcknowledgement(status, '', error).status === 'success') return { ok: true };
+      const detail = format === 'status' ? await value(msg, 'detail') : '';
+      return { ok: false, detail: statusAcknowledgement(status, detail, error).detail };
     }
 
     async function run(msg: NodeMessageInFlow, api: FptrApi): Promise<Acknowledged> {

@@ -4,7 +4,7 @@ import { decodeCursor, type StoredCursor } from './event-log-cursor';
 import { eventLogMessage, type EventLogMessage, type LogEvent } from './event-log-delivery';
 import { GapList, toRanges, type IdRange } from './event-log-gaps';
 import { eventLogQuery } from './event-log-query';
-import { EventLogReader, type ScanResult } from './event-log-reader';
+import { EventLogReader, ID_PAGE, type ScanResult } from './event-log-reader';
 import type { EventLogSettings, StartPoint } from './event-log-settings';
 import { StateSaver } from './state-saver';
 
@@ -110,6 +110,10 @@ interface Outstanding {
 
 /** Rows sent per turn of the event loop in `emit` mode, so timers and requests still get their turn. */
 const EMIT_SLICE = 100;
+/** Ack mode: rows claimed in flight ahead of sending, per write of the cursor. */
+export const CLAIM_AHEAD = 100;
+/** Pages read at once while catching up (bounded, to be gentle with the site). */
+const RANGES_AT_ONCE = 4;
 const MAX_BACKOFF_MS = 60_000;
 
 function insertSorted(list: number[], id: number): void {
@@ -145,6 +149,8 @@ export class EventLogPoller {
   private resend: number[] = [];
   /** In-flight ids of a stored cursor, to be read again and sent. */
   private restoreIds: number[] = [];
+  /** Ack mode: rows up to this id are named in flight in the stored cursor before they are sent. */
+  private claimedThrough = 0;
   private readonly held = new Set<number>();
 
   private needStart = true;
@@ -152,6 +158,9 @@ export class EventLogPoller {
   private paused = false;
   private closed = false;
   private caughtUp = false;
+  /** The last read was a full page: the next reads several pages at once. */
+  private behind = false;
+  private readonly rangesAtOnce: number;
   /** Bumped by reset and close: answers to requests made before are dropped. */
   private epoch = 0;
   private version = 0;
@@ -170,6 +179,8 @@ export class EventLogPoller {
 
   constructor(private readonly options: PollerOptions) {
     this.settings = options.settings;
+    // The ids-only read with filters covers all ranges in one answer of at most 5000 rows.
+    this.rangesAtOnce = Math.max(1, Math.min(RANGES_AT_ONCE, Math.floor(ID_PAGE / options.settings.pageSize)));
     this.reader = new EventLogReader(options.api, eventLogQuery(options.settings.filter), options.settings.pageSize);
     this.saver = new StateSaver(
       () => ({ state: this.cursor(), version: this.version }),
@@ -215,6 +226,7 @@ export class EventLogPoller {
       void this.saver.saveNow();
     }
     this.caughtUp = false;
+    this.behind = false;
     this.options.hooks.notice({ kind: 'reset', high: to });
     this.changed();
     this.wake();
@@ -279,8 +291,13 @@ export class EventLogPoller {
   }
 
   private cursor(): StoredCursor {
-    const high = this.high();
-    const inFlight = [...this.inFlight.keys(), ...this.restoreIds].filter((id) => id <= high).sort((a, b) => a - b);
+    const high = Math.max(this.high(), this.claimedThrough);
+    const claimed: number[] = [];
+    for (let i = this.head; i < this.pending.length && this.pending[i]!.id <= this.claimedThrough; i++)
+      claimed.push(this.pending[i]!.id);
+    const inFlight = [...this.inFlight.keys(), ...this.restoreIds, ...claimed]
+      .filter((id) => id <= high)
+      .sort((a, b) => a - b);
     return { v: 1, high, gaps: this.gaps.stored(high), inFlight, site: this.options.siteUrl };
   }
 
@@ -301,6 +318,7 @@ export class EventLogPoller {
     this.lateIds.clear();
     this.resend = [];
     this.restoreIds = [];
+    this.claimedThrough = 0;
     this.held.clear();
     this.gaps.clear();
   }
@@ -340,7 +358,10 @@ export class EventLogPoller {
     else if (this.gapCheckDue()) await this.checkGaps(epoch);
     else {
       const after = this.scanned;
-      const result = await this.reader.scan(after);
+      // Behind: several pages at once, so the site's latency is paid once for all of them.
+      const result = this.behind
+        ? await this.reader.scanRanges(after, this.rangesAtOnce)
+        : await this.reader.scan(after);
       if (epoch === this.epoch) this.apply(result);
       if (!result.full || result.end === after) wait = Math.min(this.settings.intervalMs, this.untilGapCheck());
     }
@@ -517,6 +538,7 @@ export class EventLogPoller {
     }
     for (const event of result.events) this.pending.push(event);
     this.caughtUp = !result.full;
+    this.behind = result.full;
     if (result.end !== this.scanned || result.events.length > 0 || result.missing.length > 0) {
       this.scanned = result.end;
       this.version++;
@@ -593,7 +615,12 @@ export class EventLogPoller {
   private async pumpAck(): Promise<void> {
     for (;;) {
       if (this.blocked()) return;
-      while (this.resend.length > 0 && !this.blocked()) {
+      // Rows to send again (after a restart, a retry, a resume) count against maxInFlight like new ones.
+      while (
+        this.resend.length > 0 &&
+        !this.blocked() &&
+        this.inFlight.size - this.resend.length < this.settings.maxInFlight
+      ) {
         const entry = this.inFlight.get(this.resend.shift() as number);
         if (entry) this.sendRow(entry, true);
       }
@@ -606,11 +633,18 @@ export class EventLogPoller {
         claimed.push(entry);
       }
       if (claimed.length === 0) return;
-      this.version++;
-      const epoch = this.epoch;
-      // The cursor naming these rows as in flight is stored before any of them leaves.
-      await this.saver.saveNow();
-      if (epoch !== this.epoch) return;
+      const last = claimed[claimed.length - 1]!.event.id;
+      if (last > this.claimedThrough) {
+        // The cursor naming these rows as in flight is stored before any of them leaves. It names
+        // the next rows in line too, so a fast flow is not held up by a write per event: after a
+        // crash these claimed rows are sent again, at most CLAIM_AHEAD more than were out.
+        const ahead = this.pending[Math.min(this.head + CLAIM_AHEAD - 1, this.pending.length - 1)];
+        this.claimedThrough = Math.max(last, ahead && this.head < this.pending.length ? ahead.id : last);
+        this.version++;
+        const epoch = this.epoch;
+        await this.saver.saveNow();
+        if (epoch !== this.epoch) return;
+      }
       for (const entry of claimed) {
         if (this.inFlight.get(entry.event.id) !== entry) continue;
         if (this.blocked()) insertSorted(this.resend, entry.event.id);
@@ -650,7 +684,8 @@ export class EventLogPoller {
     this.version++;
     this.saver.saveSoon();
     this.changed();
-    this.schedulePump();
+    // At once, not on a later turn: with one event in flight, every turn here is a turn per event.
+    void this.pump();
   }
 
   private fail(entry: Outstanding, detail: string): void {

@@ -9,7 +9,7 @@ import { withIdCondition, type EventLogQuery } from './event-log-query';
 
 export const EVENT_LOG = 'EventLogEntry';
 /** The largest page FPTR serves (fptr-api.md §2.11): ids-only reads are small rows. */
-const ID_PAGE = 5000;
+export const ID_PAGE = 5000;
 /** Ids per `id in […]` read: keeps each request and its answer modest. */
 const LOOKUP_CHUNK = 500;
 
@@ -103,6 +103,11 @@ export class EventLogReader {
     else if (rowsFull) end = lastRow;
     else end = Math.max(lastId, lastRow);
 
+    return this.stretch(after, end, ids, events, idsFull || rowsFull);
+  }
+
+  /** What was read of (after, end]: rows committed between an ids read and a rows read count as there. */
+  private stretch(after: number, end: number, ids: IdRow[], events: LogEvent[], full: boolean): ScanResult {
     const inRange = events.filter((e) => e.id <= end);
     const existing = new Map<number, number>();
     for (const r of ids) if (r.id > after && r.id <= end) existing.set(r.id, r.createdMs);
@@ -114,8 +119,50 @@ export class EventLogReader {
         after,
         [...existing].sort((a, b) => a[0] - b[0]),
       ),
-      full: idsFull || rowsFull,
+      full,
     };
+  }
+
+  /**
+   * The next `ranges` pages' worth of ids after `after`, read at once (catching up): each id
+   * range holds at most a page of ids, so one answer covers it, and the ranges need not wait for
+   * each other. With filters, the ids that exist in the whole stretch are read first, as in
+   * `scan`. Ids above the newest one seen do not exist yet: the stretch ends there.
+   */
+  async scanRanges(after: number, ranges: number): Promise<ScanResult> {
+    const size = this.pageSize;
+    const top = after + ranges * size;
+    const filtered = this.query.conditions.length > 0;
+    let ids: IdRow[] | undefined;
+    if (filtered) {
+      const read = await this.api.search(EVENT_LOG, {
+        filters: [['id', 'between', [after + 1, top]]],
+        fields: ['id', 'created_at'],
+        sort: 'id',
+        limit: ranges * size,
+        pageSize: ranges * size,
+      });
+      ids = ascendingAfter(read.map(idRowOf), after).filter((r) => r.id <= top);
+    }
+    const pages = await Promise.all(
+      Array.from({ length: ranges }, (_, i) =>
+        this.api.search(EVENT_LOG, {
+          filters: withIdCondition(
+            ['id', 'between', [after + i * size + 1, after + (i + 1) * size]],
+            this.query.conditions,
+          ),
+          fields: [...EVENT_FIELDS],
+          sort: 'id',
+          limit: size,
+          pageSize: size,
+        }),
+      ),
+    );
+    const events = ascendingAfter(pages.flat().map(logEventOf), after).filter((e) => e.id <= top);
+    const seen = ids ?? events;
+    const newest = seen.length > 0 ? seen[seen.length - 1]!.id : after;
+    const end = newest < top ? newest : top;
+    return this.stretch(after, end, ids ?? [], events, end === top);
   }
 
   /** Chosen ids, read unfiltered and tested here: a row that exists but does not match is told apart from one still missing. */

@@ -1,7 +1,9 @@
 import should = require('should');
 import { FptrClient } from '../../../../lib/fptr/client/client';
 import { eventLogQuery } from '../../../../lib/fptr/events/event-log-query';
-import { EventLogReader } from '../../../../lib/fptr/events/event-log-reader';
+import { EventLogReader, type ScanResult } from '../../../../lib/fptr/events/event-log-reader';
+import { FptrSimulator } from '../../../../sim';
+import { ClientSim } from '../../../support/client-sim';
 import { HostileServer, answers } from '../../../support/hostile-server';
 
 /** An EventLogEntry as a site writes it in JSON:API form. */
@@ -105,5 +107,91 @@ describe('event-log reads from a site that misbehaves', () => {
     should(found.events.map((e) => e.id)).eql([12]);
     should(found.unmatched).eql([11]);
     should(found.missing).eql([13]);
+  });
+});
+
+describe('event-log reads: several pages at once read what one page after another reads', function () {
+  this.timeout(60_000);
+  const cs = new ClientSim();
+
+  afterEach(() => cs.stop());
+
+  /** Every stretch from `after` to the newest id, with `read`, until a stretch is not full. */
+  async function readAll(
+    read: (after: number) => Promise<ScanResult>,
+    after: number,
+  ): Promise<{ events: number[]; missing: number[] }> {
+    const events: number[] = [];
+    const missing: number[] = [];
+    for (;;) {
+      const result = await read(after);
+      events.push(...result.events.map((e) => e.id));
+      for (const run of result.missing) for (let id = run.from; id <= run.to; id++) missing.push(id);
+      if (!result.full || result.end === after) return { events, missing };
+      after = result.end;
+    }
+  }
+
+  for (const filter of [
+    { eventTypes: [], projects: [], entityTypes: [] },
+    { eventTypes: ['Shotgun_Task_*'], projects: [], entityTypes: [] },
+  ]) {
+    it(`the same rows and the same missing ids (${filter.eventTypes.length ? 'with' : 'without'} filters, ids held back)`, async function () {
+      const sim = await cs.start();
+      const start = sim.eventLog().at(-1)?.id ?? 0;
+      const hold = sim.eventLog.holdBack({ fraction: 0.05, forMs: 60_000, foreverFraction: 0.01, seed: 9 });
+      sim.generateEvents(2345, { projects: [FptrSimulator.DEMO.projectId] });
+      hold.stop();
+      const reader = new EventLogReader(cs.client(), eventLogQuery(filter), 100);
+      const one = await readAll((after) => reader.scan(after), start);
+      const several = await readAll((after) => reader.scanRanges(after, 4), start);
+      should(several).eql(one);
+      should(one.missing.length).be.above(50);
+      should(one.events.length).be.above(filter.eventTypes.length ? 500 : 2000);
+    });
+  }
+
+  it('asks for the ids that exist first, then the ranges, each range at most a page of ids', async function () {
+    const server = new HostileServer();
+    await server.listen();
+    const client = new FptrClient({
+      url: server.url,
+      auth: { grant: 'client_credentials', scriptName: 's', scriptKey: 'k' },
+      maxRetries: 0,
+    });
+    try {
+      const bodies: Array<{ filters: unknown; fields: string }> = [];
+      server.api = (req, res) => {
+        const body = JSON.parse(req.body) as { filters: unknown; fields: string };
+        bodies.push(body);
+        // The site's newest id is 23: the stretch ends there, not at the top of the last range.
+        const data =
+          body.fields === 'id,created_at'
+            ? [11, 12, 23].map((id) => ({
+                type: 'EventLogEntry',
+                id,
+                attributes: { created_at: '2024-05-02T10:11:11Z' },
+              }))
+            : [];
+        answers.json(200, { data })(req, res);
+      };
+      const reader = new EventLogReader(
+        client,
+        eventLogQuery({ eventTypes: ['Shotgun_Note_New'], projects: [], entityTypes: [] }),
+        10,
+      );
+      const result = await reader.scanRanges(10, 3);
+      should(bodies[0]).containEql({ filters: [['id', 'between', [11, 40]]], fields: 'id,created_at' });
+      should(bodies.slice(1).map((b) => (b.filters as unknown[][])[0])).eql([
+        ['id', 'between', [11, 20]],
+        ['id', 'between', [21, 30]],
+        ['id', 'between', [31, 40]],
+      ]);
+      should(result).containEql({ end: 23, full: false, events: [] });
+      should(result.missing.map((m) => [m.from, m.to])).eql([[13, 22]]);
+    } finally {
+      await client.close();
+      await server.close();
+    }
   });
 });

@@ -44,9 +44,10 @@ describe('event-log poller (core, simulator over loopback)', function () {
   const newest = (): number => sim.eventLog().at(-1)?.id ?? 0;
 
   describe('catch-up with ids committed late', () => {
-    it('10,000 events, 3 % late (some never in the window): each existing one sent once, in id order but the late ones; given-up ids reported', async () => {
+    // The node-level test (test/nodes/fptr-events-in/process.spec.ts) runs the 10,000 events.
+    it('4,000 events, 3 % late (some never in the window): each existing one sent once, in id order but the late ones; given-up ids reported', async () => {
       const start = newest();
-      const r = run({ start: 'id', startId: start, commit: 'emit', gapWindow: 4 });
+      const r = run({ start: 'id', startId: start, commit: 'emit', gapWindow: 3 });
       await waitFor(() => r.noticesOf('started').length === 1, 'started');
       // Written while the node reads, 500 at a time, as a busy site would.
       const hold = sim.eventLog.holdBack({ fraction: 0.025, forMs: 400, foreverFraction: 0.005, seed: 7 });
@@ -54,7 +55,7 @@ describe('event-log poller (core, simulator over loopback)', function () {
       const late = new Set<number>();
       const never: number[] = [];
       for (let batch = 0; batch < 20; batch++) {
-        const { firstId, lastId } = sim.generateEvents(500, { projects: [DEMO.projectId], seed: batch + 1 });
+        const { firstId, lastId } = sim.generateEvents(200, { projects: [DEMO.projectId], seed: batch + 1 });
         made.push(...idRange(firstId, lastId));
         for (const h of sim.eventLog.held()) {
           if (h.id < firstId) continue;
@@ -64,8 +65,8 @@ describe('event-log poller (core, simulator over loopback)', function () {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       hold.stop();
-      should(late.size).be.above(150);
-      should(never.length).be.above(20);
+      should(late.size).be.above(50);
+      should(never.length).be.above(8);
 
       const expected = made.filter((id) => !never.includes(id));
       const reported = (): number[] =>

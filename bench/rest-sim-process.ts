@@ -1,7 +1,7 @@
 /**
  * The simulator in its own process for the REST benchmarks: a real FPTR site is another
  * machine, so its CPU time must not be charged to the client being measured.
- * Driven over IPC by bench/rest-updates.ts (fork with `--require tsx/cjs`).
+ * Driven over IPC through bench/sim-process.ts (fork with `--require tsx/cjs`).
  */
 import { FptrSimulator, type FaultRule } from '../sim';
 
@@ -10,7 +10,10 @@ export type SimCommand =
   | { cmd: 'addFault'; rule: FaultRule }
   | { cmd: 'resetStats' }
   | { cmd: 'stats' }
-  | { cmd: 'field'; type: string; ids: number[]; field: string };
+  | { cmd: 'field'; type: string; ids: number[]; field: string }
+  | { cmd: 'generateEvents'; n: number; projects?: number[]; seed?: number }
+  | { cmd: 'newestEventId' }
+  | { cmd: 'clearFaults' };
 
 const sim = new FptrSimulator({ log: () => undefined });
 
@@ -26,6 +29,12 @@ function run(command: SimCommand): unknown {
       return { ...sim.stats };
     case 'field':
       return command.ids.map((id) => sim.get(command.type, id)?.[command.field]);
+    case 'generateEvents':
+      return sim.generateEvents(command.n, { projects: command.projects, seed: command.seed });
+    case 'newestEventId':
+      return sim.eventLog().at(-1)?.id ?? 0;
+    case 'clearFaults':
+      return sim.faults.clear();
   }
 }
 

@@ -6,14 +6,12 @@
  *
  *   npx tsx bench/rest-updates.ts [--updates 1000] [--latency 20] [--concurrency 8]
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import os = require('node:os');
-import path = require('node:path');
 import { parseArgs } from 'node:util';
 import { Client } from 'undici';
 import { FptrClient } from '../lib/fptr/client/client';
 import { FptrSimulator, type SimStats } from '../sim';
-import type { SimCommand } from './rest-sim-process';
+import { SimProcess } from './sim-process';
 
 const { values } = parseArgs({
   options: {
@@ -32,50 +30,6 @@ interface Run {
   seconds: number;
   authCalls: number;
   requests: number;
-}
-
-/** The simulator child process and a promise-based way to command it. */
-class SimProcess {
-  private nextId = 0;
-  private readonly pending = new Map<number, (result: unknown) => void>();
-
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-  ) {
-    child.on('message', (m: { id?: number; result?: unknown }) => {
-      if (m.id !== undefined) this.pending.get(m.id)?.(m.result);
-    });
-  }
-
-  static start(): Promise<SimProcess> {
-    const child = fork(path.join(__dirname, 'rest-sim-process.ts'), [], {
-      execArgv: ['--require', require.resolve('tsx/cjs')],
-    });
-    return new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`simulator process exited with ${String(code)}`)));
-      child.once('message', (m: { ready?: string }) => {
-        if (m.ready) resolve(new SimProcess(child, m.ready));
-      });
-    });
-  }
-
-  send<T>(command: SimCommand): Promise<T> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, (result) => {
-        this.pending.delete(id);
-        resolve(result as T);
-      });
-      this.child.send({ id, command });
-    });
-  }
-
-  stop(): void {
-    this.child.removeAllListeners('exit');
-    this.child.disconnect();
-  }
 }
 
 async function main(): Promise<void> {

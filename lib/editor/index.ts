@@ -5,6 +5,7 @@ import { MULTI_ENTITY_MODES } from '../fptr/actions/update-ops';
 import { checkSiteUrl, SITE_NUMBER_FIELDS } from '../fptr/client/site-settings';
 import { OPERATIONS } from '../fptr/contract';
 import { VALUE_OPERATORS } from '../fptr/events/conditions';
+import { COMMIT_MODES, EVENT_LOG_SETTING_RULES, FAILURE_MODES, START_KINDS } from '../fptr/events/event-log-settings';
 import { FILTER_SETTING_RULES, VALUE_TYPES } from '../fptr/events/filter-settings';
 import { bodySizeSetting, dedupWindowSeconds, invalidAddresses, webhookPath } from '../fptr/webhook/endpoint-settings';
 
@@ -55,6 +56,26 @@ export const eventFilter = {
   ignoreScriptIds: accepts(FILTER_SETTING_RULES.ignoreScriptIds),
   ignoreUserIds: accepts(FILTER_SETTING_RULES.ignoreUserIds),
   matchEvents: accepts(FILTER_SETTING_RULES.matchEvents),
+};
+
+export const eventsIn = {
+  startKinds: START_KINDS,
+  commitModes: COMMIT_MODES,
+  failureModes: FAILURE_MODES,
+  startId: accepts(EVENT_LOG_SETTING_RULES.startId),
+  since: accepts(EVENT_LOG_SETTING_RULES.since),
+  interval: accepts(EVENT_LOG_SETTING_RULES.interval),
+  pageSize: accepts(EVENT_LOG_SETTING_RULES.pageSize),
+  gapWindow: accepts(EVENT_LOG_SETTING_RULES.gapWindow),
+  maxInFlight: accepts(EVENT_LOG_SETTING_RULES.maxInFlight),
+  retries: accepts(EVENT_LOG_SETTING_RULES.retries),
+  eventTypes: accepts(EVENT_LOG_SETTING_RULES.eventTypes),
+  projects: accepts(EVENT_LOG_SETTING_RULES.projects),
+  entityTypes: accepts(EVENT_LOG_SETTING_RULES.entityTypes),
+  /** One row of each list, as it is typed. */
+  eventType: accepts(EVENT_LOG_SETTING_RULES.eventType),
+  project: accepts(EVENT_LOG_SETTING_RULES.project),
+  entityType: accepts(EVENT_LOG_SETTING_RULES.entityType),
 };
 
 export const find = { returnOnly: RETURN_ONLY };

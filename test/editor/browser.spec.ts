@@ -48,6 +48,11 @@ function shouldHaveNone(problems: Problem[]): void {
 
 /** The admin's copy of Autodesk's list (documentation ranges here: any values do). */
 const PUBLISHED_ADDRESSES = ['192.0.2.10/32', '2001:db8:1::/48'];
+/** A memory default and a store that writes at once, as the fptr-events-in help suggests. */
+const CONTEXT_STORAGE = {
+  default: { module: 'memory' },
+  cursor: { module: 'localfilesystem', config: { cache: false } },
+};
 
 describe('editor in a real browser (Chromium, packed package installed from the palette)', function () {
   // Packing builds the package, and the palette upload runs npm install against the registry.
@@ -99,7 +104,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
         redJs,
         userDir: path.join(work, 'user'),
         staticDir,
-        settings: { fptrWebhookInPublishedAddresses: PUBLISHED_ADDRESSES },
+        settings: { fptrWebhookInPublishedAddresses: PUBLISHED_ADDRESSES, contextStorage: CONTEXT_STORAGE },
       }),
       launchChromium().then((c) => (chromium = c)),
     ]);
@@ -184,6 +189,26 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     should(await editor.nodeProperty(id, 'allowList')).eql(PUBLISHED_ADDRESSES);
     await editor.deleteNode(id);
     shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-webhook-in preset', problem: e })));
+  });
+
+  it('warns in the fptr-events-in dialog while the cursor store keeps it in memory only', async () => {
+    const catalog = JSON.parse(
+      fs.readFileSync(path.join(REPO_ROOT, 'locales', 'en-US', 'fptr-events-in.json'), 'utf8'),
+    ) as {
+      'fptr-events-in': { tip: Record<string, string> };
+    };
+    const id = await editor.dropNode('fptr-events-in');
+    await editor.openNodeDialog(id);
+    const tip = editor.page.locator('#fptr-events-in-store-tip');
+    // The default store is memory: the tip shows once the runtime has said what each store is.
+    await tip.waitFor({ state: 'visible' });
+    should(await tip.textContent()).equal(catalog['fptr-events-in'].tip['store-memory']);
+    await editor.page.selectOption('#node-input-store', 'cursor');
+    should(await tip.isVisible()).be.false();
+    await editor.closeNodeDialog();
+    should(await editor.nodeProperty(id, 'store')).equal('cursor');
+    await editor.deleteNode(id);
+    shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-events-in store', problem: e })));
   });
 
   let siteId = '';

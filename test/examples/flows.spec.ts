@@ -13,6 +13,7 @@ const FOLDERS = 'create-folders-for-new-entities.json';
 const CASCADE = 'task-status-cascade.json';
 const NOTE = 'note-sets-task-status.json';
 const RECOVER = 'recover-failed-deliveries.json';
+const EVENT_LOG = 'event-log-daemon.json';
 
 const project = { type: 'Project', id: DEMO.projectId };
 const person = { type: 'HumanUser', id: DEMO.humanUserId };
@@ -36,8 +37,8 @@ function statusOf(run: ExampleRun, key: string): unknown {
 describe('examples as shipped', function () {
   const examples = exampleFiles().map((file) => ({ file, flow: readExample(file) }));
 
-  it('ships the four example flows', function () {
-    examples.map((e) => e.file).should.eql([FOLDERS, NOTE, RECOVER, CASCADE].sort());
+  it('ships the five example flows', function () {
+    examples.map((e) => e.file).should.eql([FOLDERS, NOTE, RECOVER, CASCADE, EVENT_LOG].sort());
   });
 
   it('uses every non-config node type of the package in at least one example', function () {
@@ -289,6 +290,54 @@ describe('example: task status cascade', function () {
     should(statusOf(run, 'crate/Surfacing')).equal('rdy');
     should(statusOf(run, 'hero/Rig')).equal('wtg');
     should(run.sim.stats.byRoute['POST /api/v1/entity/_batch']).equal(1);
+  });
+});
+
+describe('example: event log daemon (the cascade fed by fptr-events-in)', function () {
+  this.timeout(30_000);
+  const run = new ExampleRun();
+
+  beforeEach(async function () {
+    await run.start();
+    await run.load(EVENT_LOG);
+    // Start is "now": wait until the node has its cursor, so the changes below come after it.
+    await waitFor(() => (helper.getNode('fptr-ex-evlog-events') as unknown as { status: { args: Array<[{ text?: string }]> } }).status.args.some((a) => a[0].text?.startsWith('fptr-events-in.status.cursor')), 'the cursor');
+  });
+
+  afterEach(async function () {
+    await run.stop();
+  });
+
+  const committed = (id: string): Msg[] => run.tap(id);
+
+  it('sets the waiting Tasks of the next step ready from the event log, with no webhook and no inbound HTTP, and commits every event', async function () {
+    should(statusOf(run, 'sh010/Comp')).equal('wtg');
+    const ok = committed('fptr-ex-evlog-ack-ok');
+    const skipped = committed('fptr-ex-evlog-ack-skipped');
+    const before = taskStatuses(run);
+
+    run.sim.update('Task', DEMO.taskIds['sh010/Animation'], { sg_status_list: 'fin' }, person);
+
+    const done = await waitFor(() => ok[0], 'the cascade to be acknowledged', 15_000);
+    should(done.cascade).equal(`Task ${DEMO.taskIds['sh010/Animation']} (Animation) final: Lighting (Task ${DEMO.taskIds['sh010/Lighting']}) set to rdy`);
+    should((done.fptr as { source: string }).source).equal('event-log');
+    taskStatuses(run).should.eql({ ...before, [DEMO.taskIds['sh010/Animation']]: 'fin', [DEMO.taskIds['sh010/Lighting']]: 'rdy' });
+    // The flow's own change is in the event log too: the loop guard skips it, and it is acknowledged as skipped.
+    const echo = await waitFor(() => skipped.find((m) => (m.payload as { entity?: { id?: number } }).entity?.id === DEMO.taskIds['sh010/Lighting']), 'the flow\'s own update to be skipped', 15_000);
+    should(echo.filterReason).match(/^loop guard/);
+    run.sim.webhooks().should.eql([]);
+  });
+
+  it('goes on past skipped events: a later final Task still cascades', async function () {
+    const ok = committed('fptr-ex-evlog-ack-ok');
+    const skipped = committed('fptr-ex-evlog-ack-skipped');
+
+    run.sim.update('Task', DEMO.taskIds['sh020/Layout'], { sg_status_list: 'rev' }, person);
+    run.sim.update('Task', DEMO.taskIds['sh010/Animation'], { sg_status_list: 'fin' }, person);
+
+    await waitFor(() => ok[0], 'the cascade after the skipped event', 15_000);
+    should(skipped[0]!.filterReason).match(/new "rev"/);
+    should(statusOf(run, 'sh010/Lighting')).equal('rdy');
   });
 });
 

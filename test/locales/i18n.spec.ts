@@ -175,7 +175,7 @@ const structuralTags = ['p', 'h4', 'dl', 'dt', 'dd', 'ul', 'ol', 'li', 'pre', 't
 const proseTags = ['p', 'h4', 'dd', 'li'];
 
 describe('i18n: catalogs and help for every node type', function () {
-  it('package.json lists the eight node types', function () {
+  it('package.json lists the nine node types', function () {
     nodeTypes.should.eql([
       'fptr-site',
       'fptr-webhook-in',
@@ -185,6 +185,7 @@ describe('i18n: catalogs and help for every node type', function () {
       'fptr-update',
       'fptr-acknowledge',
       'fptr-redeliver',
+      'fptr-events-in',
     ]);
   });
 

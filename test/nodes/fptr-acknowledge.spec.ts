@@ -221,9 +221,29 @@ describe('fptr-acknowledge node', function () {
 
     it('fails without a request when the message has no delivery id', async function () {
       await flow.load(ackNode, { type: 'fptr-acknowledge' });
-      const { caught } = await flow.send({ payload: { event_type: 'x' }, fptr: { source: 'event-log' } });
+      const { caught } = await flow.send({ payload: { event_type: 'x' }, fptr: { source: 'webhook' } });
       caught!.error.message.should.match(/fptr-acknowledge\.errors\.no-delivery-id/);
       should(flow.sim.stats.requests).equal(0);
+    });
+
+    it('fails without a request when an event-log message lost what commits it', async function () {
+      await flow.load(ackNode, { type: 'fptr-acknowledge' });
+      const { caught } = await flow.send({ payload: { event_type: 'x' }, fptr: { source: 'event-log', eventId: 5 } });
+      caught!.error.message.should.match(/fptr-acknowledge\.errors\.event-log-incomplete/);
+      should(flow.sim.stats.requests).equal(0);
+    });
+
+    it('passes on, without a request, an event-log message whose fptr-events-in node is not deployed', async function () {
+      const node = await flow.load(ackNode, { type: 'fptr-acknowledge' });
+      const msg = {
+        payload: { event_type: 'x' },
+        fptr: { source: 'event-log', eventId: 5, eventsNode: 'gone', ticket: 'a.1' },
+      };
+      const { out, caught } = await flow.send(msg);
+      should(caught).be.undefined();
+      out[0]!.fptr!.should.eql(msg.fptr);
+      should(flow.sim.stats.requests).equal(0);
+      node.status.calledWithMatch({ fill: 'grey', text: 'fptr-acknowledge.status.not-in-flight' }).should.be.true();
     });
 
     it('refuses an unknown status value', async function () {

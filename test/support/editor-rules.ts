@@ -3,6 +3,7 @@ import { sweepSetting, SWEEP_DEFAULTS } from '../../lib/fptr/actions/redeliver-s
 import { FptrClient } from '../../lib/fptr/client/client';
 import { siteClientOptions, type SiteSettings } from '../../lib/fptr/client/site-settings';
 import { compileConditions } from '../../lib/fptr/events/conditions';
+import { parseEventLogSettings, type RawEventLogSettings } from '../../lib/fptr/events/event-log-settings';
 import { conditionsFromSettings, type FilterSettings } from '../../lib/fptr/events/filter-settings';
 import { endpointSettings, type EndpointConfig } from '../../lib/fptr/webhook/endpoint-settings';
 
@@ -56,6 +57,16 @@ function siteAccepts(settings: SiteSettings): boolean {
 function filterAccepts(settings: FilterSettings): boolean {
   try {
     compileConditions(conditionsFromSettings(settings, () => undefined));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an fptr-events-in node starts with these settings over otherwise usable ones. */
+function eventsInAccepts(settings: RawEventLogSettings): boolean {
+  try {
+    parseEventLogSettings(settings);
     return true;
   } catch {
     return false;
@@ -220,6 +231,86 @@ export const SHARED_RULES: SharedRule[] = [
       "{'A': ('a', 'b')}",
     ],
     arbitrary: text('{}[]()\'",: ANoe_*#', 24),
+  },
+  {
+    type: 'fptr-events-in',
+    property: 'startId',
+    node: { start: 'id' },
+    bundle: ['eventsIn', 'startId'],
+    runtime: (v) => eventsInAccepts({ start: 'id', startId: v }),
+    cases: ['', '0', 0, '812000', ' 5 ', '-1', '1.5', '1e3', 'abc', '9007199254740992'],
+    arbitrary: numberish,
+  },
+  {
+    type: 'fptr-events-in',
+    property: 'since',
+    node: { start: 'since' },
+    bundle: ['eventsIn', 'since'],
+    runtime: (v) => eventsInAccepts({ start: 'since', since: v }),
+    cases: [
+      '',
+      '2024-05-02',
+      '2024-05-02T10:00:00Z',
+      '2024-05-02T10:00Z',
+      '2024-05-02T10:00:00.123+02:00',
+      '2024-05-02 10:00:00',
+      '2024-13-45T99:00:00Z',
+      'May 2, 2024',
+      '1',
+      ' 2024-05-02T10:00:00Z ',
+    ],
+    arbitrary: text('0123456789-:TZ+. ', 26),
+  },
+  ...(['interval', 'pageSize', 'gapWindow', 'maxInFlight', 'retries'] as const).map((property): SharedRule => ({
+    type: 'fptr-events-in',
+    property,
+    bundle: ['eventsIn', property],
+    runtime: (v) => eventsInAccepts({ [property]: v }),
+    cases: [
+      '',
+      5,
+      '5',
+      '0',
+      '0.05',
+      '0.01',
+      '1',
+      '100',
+      '101',
+      '1000',
+      '1001',
+      '5000',
+      '5001',
+      '86400',
+      '86401',
+      '-1',
+      '1.5',
+      'abc',
+    ],
+    arbitrary: numberish,
+  })),
+  {
+    type: 'fptr-events-in',
+    property: 'eventTypes',
+    bundle: ['eventsIn', 'eventTypes'],
+    runtime: (v) => eventsInAccepts({ eventTypes: v }),
+    cases: [[], ['Shotgun_Task_*'], ['*'], [''], ['  '], [3], 'Shotgun_Task_Change'],
+    arbitrary: fc.array(fc.oneof(text('Shotgun_Task*_ ', 12), fc.integer()), { maxLength: 3 }),
+  },
+  {
+    type: 'fptr-events-in',
+    property: 'projects',
+    bundle: ['eventsIn', 'projects'],
+    runtime: (v) => eventsInAccepts({ projects: v }),
+    cases: [[], [122], ['122'], [' 7 '], [0], ['-1'], ['1.5'], ['1e3'], ['abc'], ['']],
+    arbitrary: fc.array(fc.oneof(numberish, fc.constant('')), { maxLength: 3 }),
+  },
+  {
+    type: 'fptr-events-in',
+    property: 'entityTypes',
+    bundle: ['eventsIn', 'entityTypes'],
+    runtime: (v) => eventsInAccepts({ entityTypes: v }),
+    cases: [[], ['Task'], ['CustomEntity01'], ['Task; drop'], ['1Task'], [''], ['_Task']],
+    arbitrary: fc.array(text('Task_1 ;', 8), { maxLength: 3 }),
   },
   ...(['windowValue', 'concurrency'] as const).map((property): SharedRule => ({
     type: 'fptr-redeliver',

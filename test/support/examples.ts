@@ -11,6 +11,7 @@ import findNode = require('../../nodes/fptr-find');
 import updateNode = require('../../nodes/fptr-update');
 import acknowledgeNode = require('../../nodes/fptr-acknowledge');
 import redeliverNode = require('../../nodes/fptr-redeliver');
+import eventsNode = require('../../nodes/fptr-events-in');
 import { HttpNodeServer } from './http-node';
 import { helper, runtimePath } from './runtime';
 
@@ -154,6 +155,7 @@ export class ExampleRun {
       updateNode,
       acknowledgeNode,
       redeliverNode,
+      eventsNode,
       ...coreNodes(),
     ];
     await helper.load(modules, flow, credentials);

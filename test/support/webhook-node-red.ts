@@ -30,7 +30,16 @@ export interface RuntimeOptions {
   env?: Record<string, string>;
   /** Working directory of the child (default: this process's). */
   cwd?: string;
+  /**
+   * Load the nodes as an installed module (`<userDir>/node_modules`) instead of from a nodesDir.
+   * Node-RED loads no message catalogs for nodesDir nodes, so runtime texts (warnings, errors)
+   * are read in the user's words only this way.
+   */
+  asModule?: boolean;
 }
+
+/** The module the nodes are installed as with `asModule`. */
+const MODULE_NAME = 'node-red-fptr-under-test';
 
 /** The user directory a runtime started with these options uses; made if missing. */
 function userDirOf(options: RuntimeOptions): string {
@@ -132,14 +141,24 @@ export class NodeRedRuntime {
   static async start(options: RuntimeOptions = {}, timeoutMs = 60_000): Promise<NodeRedRuntime> {
     const userDir = userDirOf(options);
     const from = options.userDirFrom ?? 'settings';
-    const nodesDir = path.join(userDir, 'fptr-nodes');
-    writeNodesDir(nodesDir, options.nodeTypes ?? ['fptr-webhook-in']);
+    const types = options.nodeTypes ?? ['fptr-webhook-in'];
+    const nodesDir = options.asModule
+      ? path.join(userDir, 'node_modules', MODULE_NAME)
+      : path.join(userDir, 'fptr-nodes');
+    writeNodesDir(nodesDir, types);
+    if (options.asModule) {
+      const nodes = Object.fromEntries(types.map((type) => [type, `${type}.js`]));
+      fs.writeFileSync(
+        path.join(nodesDir, 'package.json'),
+        JSON.stringify({ name: MODULE_NAME, version: '0.0.0', 'node-red': { nodes } }),
+      );
+    }
     const port = await freePort();
     const settings = {
       uiHost: '127.0.0.1',
       uiPort: port,
       ...(from === 'settings' ? { userDir } : {}),
-      nodesDir: [nodesDir],
+      ...(options.asModule ? {} : { nodesDir: [nodesDir] }),
       flowFile: 'flows.json',
       credentialSecret: 'webhook-runtime-secret',
       logging: { console: { level: 'warn', metrics: false, audit: false } },
@@ -215,6 +234,13 @@ export class NodeRedRuntime {
     while ((await read()) < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 150));
     return read();
+  }
+
+  /** Ends the process at once (SIGKILL: no close handlers, no flushing), as a crash or an OOM kill would. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
   }
 
   async stop(): Promise<void> {

@@ -7,6 +7,7 @@ import { RETURN_ONLY } from '../../../lib/fptr/actions/find-options';
 import { MULTI_ENTITY_MODES } from '../../../lib/fptr/actions/update-ops';
 import { OPERATIONS } from '../../../lib/fptr/contract';
 import { VALUE_OPERATORS } from '../../../lib/fptr/events/conditions';
+import { COMMIT_MODES, FAILURE_MODES, START_KINDS } from '../../../lib/fptr/events/event-log-settings';
 import { VALUE_TYPES } from '../../../lib/fptr/events/filter-settings';
 import { SHARED_RULES } from '../../support/editor-rules';
 
@@ -75,5 +76,8 @@ describe('editor rules: the bundle agrees with the runtime', function () {
     list('update', 'multiEntityModes').should.eql([...MULTI_ENTITY_MODES]);
     list('acknowledge', 'statuses').should.eql([...ACK_STATUSES]);
     list('find', 'returnOnly').should.eql([...RETURN_ONLY]);
+    list('eventsIn', 'startKinds').should.eql([...START_KINDS]);
+    list('eventsIn', 'commitModes').should.eql([...COMMIT_MODES]);
+    list('eventsIn', 'failureModes').should.eql([...FAILURE_MODES]);
   });
 });

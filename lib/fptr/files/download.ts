@@ -34,7 +34,7 @@ export async function downloadToBuffer(t: FileTransport, opts: DownloadOptions, 
   const file = await openDownload(t, opts);
   const tooLarge = (): FptrError => new FptrError(`The file is larger than ${Math.floor(maxBytes / (1024 * 1024))} MB, too large to hold in a message; download it to a file instead`, { kind: 'config' });
   if (file.length !== undefined && file.length > maxBytes) {
-    file.body.destroy();
+    discard(file.body);
     throw tooLarge();
   }
   const chunks: Buffer[] = [];
@@ -42,7 +42,7 @@ export async function downloadToBuffer(t: FileTransport, opts: DownloadOptions, 
   for await (const chunk of received(file, opts)) {
     size += chunk.length;
     if (size > maxBytes) {
-      file.body.destroy();
+      discard(file.body);
       throw tooLarge();
     }
     chunks.push(chunk);
@@ -58,11 +58,17 @@ export async function downloadToFile(t: FileTransport, opts: DownloadOptions, pa
   try {
     size = await writeAtomically(path, received(file, opts));
   } catch (err) {
-    file.body.destroy();
+    discard(file.body);
     if (err instanceof FptrError) throw err;
     throw new FptrError(`Could not write the download to ${path}: ${err instanceof Error ? err.message : String(err)}`, { kind: 'config' });
   }
   return { path, contentType: file.contentType, size };
+}
+
+/** Closes an unread body: undici reports an unread body's end as an error, which nobody waits for here. */
+function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 interface OpenFile {

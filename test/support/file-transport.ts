@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { FptrError, httpError, parseErrorObjects } from '../../lib/fptr/client/fptr-error';
 import { requestUrl, type UrlAnswer, type UrlRequest } from '../../lib/fptr/client/url-request';
@@ -27,7 +28,7 @@ export class SimFileTransport implements FileTransport {
   async siteRequest(spec: SiteRequest): Promise<SiteAnswer> {
     this.siteRequests.push(`${spec.method} ${spec.path}`);
     const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${await this.h.token()}` };
-    let body: string | NodeJS.ReadableStream | undefined;
+    let body: string | Readable | undefined;
     if (spec.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(spec.json);

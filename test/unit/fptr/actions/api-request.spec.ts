@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import should = require('should');
-import { ApiRequestError, apiRequest, parsePath } from '../../../lib/fptr/actions/api-request';
+import { ApiRequestError, apiRequest, parsePath } from '../../../../lib/fptr/actions/api-request';
 
 const req = (input: Partial<Parameters<typeof apiRequest>[0]>): ReturnType<typeof apiRequest> =>
   apiRequest({ method: 'GET', path: '', query: undefined, body: undefined, ...input });

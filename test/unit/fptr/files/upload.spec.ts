@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import should = require('should');
-import { FptrError } from '../../../lib/fptr/client/fptr-error';
-import { downloadToBuffer } from '../../../lib/fptr/files/download';
-import { bufferSource, fileSource } from '../../../lib/fptr/files/sources';
-import { MB, uploadFile, type UploadOptions } from '../../../lib/fptr/files/upload';
-import { FptrSimulator, type SimOptions } from '../../../sim';
-import { SimFileTransport } from '../../support/file-transport';
-import { SimHarness } from '../../support/sim';
+import { FptrError } from '../../../../lib/fptr/client/fptr-error';
+import { downloadToBuffer } from '../../../../lib/fptr/files/download';
+import { bufferSource, fileSource } from '../../../../lib/fptr/files/sources';
+import { MB, uploadFile, type UploadOptions } from '../../../../lib/fptr/files/upload';
+import { FptrSimulator, type SimOptions } from '../../../../sim';
+import { SimFileTransport } from '../../../support/file-transport';
+import { SimHarness } from '../../../support/sim';
 
 const DEMO = FptrSimulator.DEMO;
 

@@ -3,17 +3,16 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import should = require('should');
-import { FptrError } from '../../../lib/fptr/client/fptr-error';
-import type { UrlAnswer, UrlRequest } from '../../../lib/fptr/client/url-request';
-import { writeAtomically } from '../../../lib/fptr/files/atomic-file';
-import { downloadToBuffer, downloadToFile, type DownloadOptions } from '../../../lib/fptr/files/download';
-import { bufferSource } from '../../../lib/fptr/files/sources';
-import type { FileTransport, SiteAnswer } from '../../../lib/fptr/files/transport';
-import { MB, uploadFile } from '../../../lib/fptr/files/upload';
-import { FptrSimulator, type SimOptions } from '../../../sim';
-import { SimFileTransport } from '../../support/file-transport';
-import { LoopbackServer } from '../../support/loopback';
-import { SimHarness } from '../../support/sim';
+import { FptrError } from '../../../../lib/fptr/client/fptr-error';
+import type { UrlAnswer, UrlRequest } from '../../../../lib/fptr/client/url-request';
+import { downloadToBuffer, downloadToFile, type DownloadOptions } from '../../../../lib/fptr/files/download';
+import { bufferSource } from '../../../../lib/fptr/files/sources';
+import type { FileTransport, SiteAnswer } from '../../../../lib/fptr/files/transport';
+import { MB, uploadFile } from '../../../../lib/fptr/files/upload';
+import { FptrSimulator, type SimOptions } from '../../../../sim';
+import { SimFileTransport } from '../../../support/file-transport';
+import { LoopbackServer } from '../../../support/loopback';
+import { SimHarness } from '../../../support/sim';
 
 const DEMO = FptrSimulator.DEMO;
 const version = (): number => DEMO.versionIds[1];
@@ -153,35 +152,5 @@ describe('files: downloads over the simulator', () => {
       should(err.message).not.containEql('abc');
       should(readdirSync(join(dir, 'out'))).eql([]);
     });
-  });
-});
-
-describe('files: writeAtomically', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'fptr-atomic-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('removes the temporary file and keeps the old one when the bytes fail half-way', async () => {
-    const target = join(dir, 'a.bin');
-    writeFileSync(target, 'old');
-    async function* broken(): AsyncGenerator<Buffer> {
-      yield Buffer.from('new bytes');
-      throw new Error('connection reset');
-    }
-    await should(writeAtomically(target, broken())).be.rejectedWith('connection reset');
-    should(readFileSync(target, 'utf8')).eql('old');
-    should(readdirSync(dir)).eql(['a.bin']);
-  });
-
-  it('writes every byte of many chunks', async () => {
-    const chunks = Array.from({ length: 50 }, () => randomBytes(10_000));
-    async function* all(): AsyncGenerator<Buffer> {
-      yield* chunks;
-    }
-    const target = join(dir, 'b.bin');
-    should(await writeAtomically(target, all())).eql(500_000);
-    should(readFileSync(target).equals(Buffer.concat(chunks))).be.true();
   });
 });

@@ -50,12 +50,18 @@ export function apiRequest(input: ApiRequestInput): ApiRequest {
   const last = path.split('/').pop() ?? '';
   const filterRead = method === 'POST' && FILTER_READS.has(last);
   const request: ApiRequest = {
-    method, path: query ? `${path}?${query}` : path, idempotent: method !== 'POST' || filterRead,
+    method,
+    path: query ? `${path}?${query}` : path,
+    idempotent: method !== 'POST' || filterRead,
   };
   if (body !== undefined) {
     request.json = body;
     const filters = typeof body === 'object' && body !== null ? (body as { filters?: unknown }).filters : undefined;
-    request.contentType = !filterRead ? 'application/json' : filters !== undefined && !Array.isArray(filters) ? HASH_FILTERS : ARRAY_FILTERS;
+    request.contentType = !filterRead
+      ? 'application/json'
+      : filters !== undefined && !Array.isArray(filters)
+        ? HASH_FILTERS
+        : ARRAY_FILTERS;
   }
   return request;
 }
@@ -68,22 +74,31 @@ function parseMethod(value: unknown): ApiMethod {
 
 /** `entity/shots/12`, `/entity/shots/12` or `/api/v1/entity/shots/12` → `/entity/shots/12`. */
 export function parsePath(value: unknown): string {
-  if (typeof value !== 'string') throw new ApiRequestError(`path must be text such as /entity/shots/12 (got ${describeValue(value)})`);
+  if (typeof value !== 'string')
+    throw new ApiRequestError(`path must be text such as /entity/shots/12 (got ${describeValue(value)})`);
   let path = value.trim();
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(path) || path.startsWith('//') || path.includes('\\')) {
     throw new ApiRequestError(`path must be a path below /api/v1 of the site, not a URL (got ${describeValue(value)})`);
   }
-  if (/[?#]/.test(path)) throw new ApiRequestError(`path must not hold a query or fragment: put query parameters in query (got ${describeValue(value)})`);
+  if (/[?#]/.test(path))
+    throw new ApiRequestError(
+      `path must not hold a query or fragment: put query parameters in query (got ${describeValue(value)})`,
+    );
   if (!path.startsWith('/')) path = `/${path}`;
   if (path === '/api/v1' || path.startsWith('/api/v1/')) path = path.slice('/api/v1'.length);
   if (path === '' || path === '/') return '';
   const segments = path.slice(1).replace(/\/$/, '').split('/');
   for (const segment of segments) {
-    if (!SEGMENT.test(segment)) throw new ApiRequestError(`path has an empty segment or a character that must be percent-encoded: ${describeValue(segment)}`);
+    if (!SEGMENT.test(segment))
+      throw new ApiRequestError(
+        `path has an empty segment or a character that must be percent-encoded: ${describeValue(segment)}`,
+      );
     const decoded = decodeURIComponent(segment);
-    if (decoded === '.' || decoded === '..' || /[/\\]/.test(decoded)) throw new ApiRequestError(`path must not climb or hide segments (${describeValue(segment)})`);
+    if (decoded === '.' || decoded === '..' || /[/\\]/.test(decoded))
+      throw new ApiRequestError(`path must not climb or hide segments (${describeValue(segment)})`);
   }
-  if (decodeURIComponent(segments[0]).toLowerCase() === 'auth') throw new ApiRequestError('path must not be a token request: the site\'s client gets and renews tokens itself');
+  if (decodeURIComponent(segments[0]).toLowerCase() === 'auth')
+    throw new ApiRequestError("path must not be a token request: the site's client gets and renews tokens itself");
   return `/${segments.join('/')}`;
 }
 
@@ -94,7 +109,8 @@ export function parsePath(value: unknown): string {
 function parseQuery(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return new URLSearchParams(value.trim().replace(/^\?/, '')).toString();
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ApiRequestError(`query must be an object or text such as fields=code (got ${describeValue(value)})`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new ApiRequestError(`query must be an object or text such as fields=code (got ${describeValue(value)})`);
   const params = new URLSearchParams();
   addParams(params, '', value as Record<string, unknown>, 0);
   return params.toString();
@@ -105,20 +121,25 @@ function addParams(params: URLSearchParams, prefix: string, object: Record<strin
     const name = prefix ? `${prefix}[${key}]` : key;
     if (raw === undefined || raw === null) continue;
     if (Array.isArray(raw)) {
-      if (!raw.every(isScalar)) throw new ApiRequestError(`query.${name} must list numbers or text (got ${describeValue(raw)})`);
+      if (!raw.every(isScalar))
+        throw new ApiRequestError(`query.${name} must list numbers or text (got ${describeValue(raw)})`);
       params.set(name, raw.map(String).join(','));
     } else if (isScalar(raw)) {
       params.set(name, String(raw));
     } else if (typeof raw === 'object' && depth < MAX_QUERY_DEPTH) {
       addParams(params, name, raw as Record<string, unknown>, depth + 1);
     } else {
-      throw new ApiRequestError(`query.${name} must be a number, text, true/false or a list (got ${describeValue(raw)})`);
+      throw new ApiRequestError(
+        `query.${name} must be a number, text, true/false or a list (got ${describeValue(raw)})`,
+      );
     }
   }
 }
 
 function isScalar(value: unknown): value is string | number | boolean {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean';
+  return (
+    typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean'
+  );
 }
 
 /** JSON (an object or array, or text holding one); none for GET and DELETE. */
@@ -134,9 +155,11 @@ function parseBody(value: unknown, method: ApiMethod): unknown {
     }
   }
   if (body === undefined || body === null) return undefined;
-  if (typeof body !== 'object') throw new ApiRequestError(`body must be a JSON object or array (got ${describeValue(body)})`);
+  if (typeof body !== 'object')
+    throw new ApiRequestError(`body must be a JSON object or array (got ${describeValue(body)})`);
   // An editor's empty {} stays harmless when the method is switched to GET.
   if (Object.keys(body).length === 0 && (method === 'GET' || method === 'DELETE')) return undefined;
-  if (method === 'GET' || method === 'DELETE') throw new ApiRequestError(`${method} requests carry no body; put parameters in query`);
+  if (method === 'GET' || method === 'DELETE')
+    throw new ApiRequestError(`${method} requests carry no body; put parameters in query`);
   return body;
 }

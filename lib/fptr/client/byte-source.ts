@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { InputError } from '../../util/errors';
 
 /**
  * Bytes a request sends, read afresh for every attempt: a retried request sends them again from
@@ -14,12 +15,7 @@ export interface ByteSource {
  * The bytes could not be read (a file deleted, unreadable or changed while it was sent). Not a
  * network failure: sending again would fail the same way, so requests are not repeated for it.
  */
-export class ByteSourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ByteSourceError';
-  }
-}
+export class ByteSourceError extends InputError {}
 
 /** The ByteSourceError behind a failed request, looking through `cause`. */
 export function byteSourceErrorOf(err: unknown): ByteSourceError | undefined {

@@ -19,5 +19,7 @@ export function unavailableApi(siteUrl: string, reason: FptrError): FptrApi {
     readDelivery: fail,
     acknowledge: fail,
     redeliver: fail,
+    siteRequest: fail,
+    requestUrl: fail,
   };
 }

@@ -2,7 +2,16 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { byteSourceErrorOf, type ByteSource } from './byte-source';
 import {
-  FptrError, MAX_ERROR_TEXT, type FptrErrorInit, httpError, isNetworkFailure, networkCodeOf, networkError, parseErrorObjects, timeoutError,
+  CONTROL_CHARS,
+  FptrError,
+  MAX_ERROR_TEXT,
+  type FptrErrorInit,
+  httpError,
+  isNetworkFailure,
+  networkCodeOf,
+  networkError,
+  parseErrorObjects,
+  timeoutError,
   unreadableError,
 } from './fptr-error';
 import { readLimited } from './response-body';
@@ -45,6 +54,7 @@ export interface UrlRequestPolicy {
   onAttempt?: (retry: boolean) => void;
 }
 
+const STORAGE = 'File storage';
 /** Error answers are read this far only. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -77,7 +87,12 @@ export async function requestUrl(spec: UrlRequest, policy: UrlRequestPolicy): Pr
 }
 
 /** One attempt: the answer on success, the failure as an FptrError otherwise. */
-async function attemptOnce(spec: UrlRequest, target: URL, request: string, policy: UrlRequestPolicy): Promise<UrlAnswer | FptrError> {
+async function attemptOnce(
+  spec: UrlRequest,
+  target: URL,
+  request: string,
+  policy: UrlRequestPolicy,
+): Promise<UrlAnswer | FptrError> {
   const headers: Record<string, string> = { ...spec.headers };
   const stream = spec.bytes?.open();
   let streamError: unknown;
@@ -87,19 +102,30 @@ async function attemptOnce(spec: UrlRequest, target: URL, request: string, polic
   if (spec.method === 'PUT') headers['content-length'] = String(spec.bytes?.length ?? 0);
   try {
     const res = await policy.dispatcher.request({
-      origin: target.origin, path: `${target.pathname}${target.search}`, method: spec.method, headers,
-      body: stream ?? (spec.method === 'PUT' ? '' : null), signal: spec.signal,
-      headersTimeout: policy.timeoutMs, bodyTimeout: policy.timeoutMs,
+      origin: target.origin,
+      path: `${target.pathname}${target.search}`,
+      method: spec.method,
+      headers,
+      body: stream ?? (spec.method === 'PUT' ? '' : null),
+      signal: spec.signal,
+      headersTimeout: policy.timeoutMs,
+      bodyTimeout: policy.timeoutMs,
     });
     if (res.statusCode < 300) return { status: res.statusCode, headers: res.headers, body: res.body };
     const answer = await readLimited(res.body, MAX_ERROR_BODY_BYTES, res.headers['content-length']);
-    return storageError(res.statusCode, answer.complete ? answer.bytes : Buffer.alloc(0), target.origin, request, parseRetryAfter(res.headers['retry-after']));
+    return storageError(
+      res.statusCode,
+      answer.complete ? answer.bytes : Buffer.alloc(0),
+      target.origin,
+      request,
+      parseRetryAfter(res.headers['retry-after']),
+    );
   } catch (err) {
     throwIfCancelled(spec.signal);
     const unreadable = byteSourceErrorOf(err) ?? byteSourceErrorOf(streamError);
-    if (unreadable) throw new FptrError(unreadable.message, { kind: 'config', request });
-    if (TIMEOUT_CODES.has(networkCodeOf(err))) return timeoutError(target.origin, request, policy.timeoutMs);
-    if (isNetworkFailure(err)) return networkError(err, target.origin, request);
+    if (unreadable) throw unreadable;
+    if (TIMEOUT_CODES.has(networkCodeOf(err))) return timeoutError(target.origin, request, policy.timeoutMs, STORAGE);
+    if (isNetworkFailure(err)) return networkError(err, target.origin, request, 'the file storage');
     return unreadableError(undefined, request, err);
   } finally {
     stream?.destroy();
@@ -113,8 +139,14 @@ function parseTarget(raw: string): URL {
   } catch {
     throw new FptrError('FPTR gave a file URL that is not a valid URL', { kind: 'http' });
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new FptrError(`FPTR gave a file URL with the scheme ${url.protocol}; only http and https are followed`, { kind: 'http' });
-  if (url.username || url.password) throw new FptrError('FPTR gave a file URL with a user name or password in it; it is not followed', { kind: 'http' });
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new FptrError(`FPTR gave a file URL with the scheme ${url.protocol}; only http and https are followed`, {
+      kind: 'http',
+    });
+  if (url.username || url.password)
+    throw new FptrError('FPTR gave a file URL with a user name or password in it; it is not followed', {
+      kind: 'http',
+    });
   return url;
 }
 
@@ -129,7 +161,13 @@ function throwIfCancelled(signal: AbortSignal | undefined): void {
  * `<Code>`/`<Message>`, or the status alone. Only those members are kept: S3 error documents
  * may quote the signature and the string that was signed.
  */
-export function storageError(status: number, body: Buffer, origin: string, request: string, retryAfterMs?: number): FptrError {
+export function storageError(
+  status: number,
+  body: Buffer,
+  origin: string,
+  request: string,
+  retryAfterMs?: number,
+): FptrError {
   const text = body.toString('utf8');
   let json: unknown;
   try {
@@ -139,23 +177,31 @@ export function storageError(status: number, body: Buffer, origin: string, reque
   }
   const errors = parseErrorObjects(json, clean);
   const code = xmlMember(text, 'Code');
-  const init: FptrErrorInit = { kind: 'http', status, errors, request, retryable: RETRY_STATUS.has(status) || (code !== undefined && RETRY_CODES.has(code)) };
+  const init: FptrErrorInit = {
+    kind: 'http',
+    status,
+    errors,
+    request,
+    retryable: RETRY_STATUS.has(status) || (code !== undefined && RETRY_CODES.has(code)),
+  };
   if (retryAfterMs !== undefined) init.retryAfterMs = retryAfterMs;
   if (errors.length > 0) return new FptrError(httpError(status, errors, request).message, init);
   const message = xmlMember(text, 'Message');
   const detail = code ? ` (${code})${message ? `: ${message}` : ''}` : '';
-  return new FptrError(`File storage at ${origin} answered ${status}${detail}`, init);
+  return new FptrError(`${STORAGE} at ${origin} answered ${status}${detail}`, init);
 }
 
 function xmlMember(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}>([^<]{1,2000})</${name}>`).exec(xml);
   if (!match) return undefined;
-  const value = clean(match[1].replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e] ?? ''));
+  const value = clean(
+    match[1].replace(
+      /&(lt|gt|quot|apos|amp);/g,
+      (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e] ?? '',
+    ),
+  );
   return value === '' ? undefined : value;
 }
-
-/** Line breaks and terminal escapes in a server's text would let it forge log lines. */
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 function clean(text: string): string {
   const flat = text.replace(CONTROL_CHARS, ' ').trim();

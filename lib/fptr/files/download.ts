@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
+import { messageOf } from '../../util/errors';
 import { FptrError } from '../client/fptr-error';
+import { FileInputError } from './file-input-error';
 import { writeAtomically } from './atomic-file';
 import { fieldPath } from './upload';
 import { type FileTransport } from './transport';
@@ -30,9 +32,16 @@ export interface Downloaded {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Into memory, refusing files larger than `maxBytes` before reading them when the size is known. */
-export async function downloadToBuffer(t: FileTransport, opts: DownloadOptions, maxBytes: number): Promise<Downloaded & { bytes: Buffer }> {
+export async function downloadToBuffer(
+  t: FileTransport,
+  opts: DownloadOptions,
+  maxBytes: number,
+): Promise<Downloaded & { bytes: Buffer }> {
   const file = await openDownload(t, opts);
-  const tooLarge = (): FptrError => new FptrError(`The file is larger than ${Math.floor(maxBytes / (1024 * 1024))} MB, too large to hold in a message; download it to a file instead`, { kind: 'config' });
+  const tooLarge = (): FileInputError =>
+    new FileInputError(
+      `The file is larger than ${Math.floor(maxBytes / (1024 * 1024))} MB, too large to hold in a message; download it to a file instead`,
+    );
   if (file.length !== undefined && file.length > maxBytes) {
     discard(file.body);
     throw tooLarge();
@@ -51,8 +60,13 @@ export async function downloadToBuffer(t: FileTransport, opts: DownloadOptions, 
 }
 
 /** To `path`, atomically: a failed download leaves no partial file and an existing file untouched. */
-export async function downloadToFile(t: FileTransport, opts: DownloadOptions, path: string): Promise<Downloaded & { path: string }> {
-  if (typeof path !== 'string' || path.trim() === '') throw new FptrError('The file path to download to is missing', { kind: 'config' });
+export async function downloadToFile(
+  t: FileTransport,
+  opts: DownloadOptions,
+  path: string,
+): Promise<Downloaded & { path: string }> {
+  if (typeof path !== 'string' || path.trim() === '')
+    throw new FileInputError('The file path to download to is missing');
   const file = await openDownload(t, opts);
   let size: number;
   try {
@@ -60,7 +74,7 @@ export async function downloadToFile(t: FileTransport, opts: DownloadOptions, pa
   } catch (err) {
     discard(file.body);
     if (err instanceof FptrError) throw err;
-    throw new FptrError(`Could not write the download to ${path}: ${err instanceof Error ? err.message : String(err)}`, { kind: 'config' });
+    throw new FileInputError(`Could not write the download to ${path}: ${messageOf(err)}`);
   }
   return { path, contentType: file.contentType, size };
 }
@@ -81,13 +95,22 @@ interface OpenFile {
 
 async function openDownload(t: FileTransport, opts: DownloadOptions): Promise<OpenFile> {
   if (opts.variant !== 'original' && opts.variant !== 'thumbnail') {
-    throw new FptrError(`The variant must be original or thumbnail, got ${String(opts.variant)}`, { kind: 'config' });
+    throw new FileInputError(`The variant must be original or thumbnail, got ${String(opts.variant)}`);
   }
   const path = `${fieldPath(opts.entityType, opts.entityId, opts.field)}?alt=${opts.variant}`;
-  const answer = await t.siteRequest({ method: 'GET', path, idempotent: true, redirects: 'answer', signal: opts.signal });
+  const answer = await t.siteRequest({
+    method: 'GET',
+    path,
+    idempotent: true,
+    redirects: 'answer',
+    signal: opts.signal,
+  });
   const location = answer.headers.location;
   if (!REDIRECTS.has(answer.status) || typeof location !== 'string' || location === '') {
-    throw new FptrError(`FPTR answered the download of ${opts.entityType} ${opts.entityId} ${opts.field} with ${answer.status} instead of a redirect to the file`, { kind: 'http', status: answer.status });
+    throw new FptrError(
+      `FPTR answered the download of ${opts.entityType} ${opts.entityId} ${opts.field} with ${answer.status} instead of a redirect to the file`,
+      { kind: 'http', status: answer.status },
+    );
   }
   const url = new URL(location, t.siteUrl);
   const res = await t.requestUrl({ method: 'GET', url: url.toString(), signal: opts.signal });
@@ -111,9 +134,15 @@ async function* received(file: OpenFile, opts: DownloadOptions): AsyncGenerator<
       yield chunk as Buffer;
     }
   } catch (err) {
-    throw new FptrError(`The download from ${file.request} broke off after ${size} bytes (${err instanceof Error ? err.message : String(err)})`, { kind: 'network', request: file.request });
+    throw new FptrError(`The download from ${file.request} broke off after ${size} bytes (${messageOf(err)})`, {
+      kind: 'network',
+      request: file.request,
+    });
   }
   if (file.length !== undefined && size !== file.length) {
-    throw new FptrError(`The download from ${file.request} ended after ${size} of ${file.length} bytes`, { kind: 'network', request: file.request });
+    throw new FptrError(`The download from ${file.request} ended after ${size} of ${file.length} bytes`, {
+      kind: 'network',
+      request: file.request,
+    });
   }
 }

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { messageOf } from '../../util/errors';
 import { ByteSourceError, type ByteSource } from '../client/byte-source';
-import { FptrError } from '../client/fptr-error';
+import { FileInputError } from './file-input-error';
 
 /** The bytes of an upload: a file read from disk part by part, or a Buffer from a message. */
 export interface UploadSource {
@@ -16,15 +17,18 @@ export async function fileSource(path: string): Promise<UploadSource> {
   let size: number;
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new FptrError(`${path} is not a file`, { kind: 'config' });
+    if (!info.isFile()) throw new FileInputError(`${path} is not a file`);
     size = info.size;
   } catch (err) {
-    if (err instanceof FptrError) throw err;
-    throw new FptrError(`Could not read the file to upload: ${err instanceof Error ? err.message : String(err)}`, { kind: 'config' });
+    if (err instanceof FileInputError) throw err;
+    throw new FileInputError(`Could not read the file to upload: ${messageOf(err)}`);
   }
   return {
     length: size,
-    slice: (start, end) => ({ length: end - start, open: () => Readable.from(readWindow(path, start, end), { objectMode: false }) }),
+    slice: (start, end) => ({
+      length: end - start,
+      open: () => Readable.from(readWindow(path, start, end), { objectMode: false }),
+    }),
   };
 }
 
@@ -37,15 +41,21 @@ async function* readWindow(path: string, start: number, end: number): AsyncGener
       yield chunk as Buffer;
     }
   } catch (err) {
-    throw new ByteSourceError(`Could not read the file to upload: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ByteSourceError(`Could not read the file to upload: ${messageOf(err)}`);
   }
-  if (read !== end - start) throw new ByteSourceError(`${path} changed while it was uploaded (${end - start} bytes expected from byte ${start}, ${read} read)`);
+  if (read !== end - start)
+    throw new ByteSourceError(
+      `${path} changed while it was uploaded (${end - start} bytes expected from byte ${start}, ${read} read)`,
+    );
 }
 
 export function bufferSource(bytes: Buffer): UploadSource {
   return {
     length: bytes.length,
-    slice: (start, end) => ({ length: end - start, open: () => Readable.from([bytes.subarray(start, end)], { objectMode: false }) }),
+    slice: (start, end) => ({
+      length: end - start,
+      open: () => Readable.from([bytes.subarray(start, end)], { objectMode: false }),
+    }),
   };
 }
 
@@ -56,12 +66,15 @@ export function counted(source: ByteSource, onOpen: () => void, onChunk: (bytes:
     open: () => {
       onOpen();
       const inner = source.open();
-      return Readable.from((async function* () {
-        for await (const chunk of inner) {
-          onChunk((chunk as Buffer).length);
-          yield chunk as Buffer;
-        }
-      })(), { objectMode: false });
+      return Readable.from(
+        (async function* () {
+          for await (const chunk of inner) {
+            onChunk((chunk as Buffer).length);
+            yield chunk as Buffer;
+          }
+        })(),
+        { objectMode: false },
+      );
     },
   };
 }

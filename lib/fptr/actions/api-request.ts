@@ -1,4 +1,5 @@
 import { describeValue } from '../../util/describe-value';
+import { InputError } from '../../util/errors';
 
 /**
  * Validates what `fptr-request` gets (method, path, query, body) into one request below
@@ -7,12 +8,7 @@ import { describeValue } from '../../util/describe-value';
  * anywhere else. Token requests are refused: the site's client manages tokens.
  */
 
-export class ApiRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ApiRequestError';
-  }
-}
+export class ApiRequestError extends InputError {}
 
 export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -33,10 +29,10 @@ export interface ApiRequestInput {
   body: unknown;
 }
 
-const METHODS: readonly ApiMethod[] = ['GET', 'POST', 'PUT', 'DELETE'];
+export const API_METHODS: readonly ApiMethod[] = ['GET', 'POST', 'PUT', 'DELETE'];
 const ARRAY_FILTERS = 'application/vnd+shotgun.api3_array+json';
 const HASH_FILTERS = 'application/vnd+shotgun.api3_hash+json';
-/** POSTs that only read, and take their filters in a vendor content type (fptr-api.md §2.5, §2.10). */
+/** POSTs that only read, and take their filters in a vendor content type (docs/fptr-api.md §2.5, §2.10). */
 const FILTER_READS = new Set(['_search', '_summarize', '_text_search']);
 /** One path segment: RFC 3986 `pchar`s. */
 const SEGMENT = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})+$/;
@@ -68,7 +64,7 @@ export function apiRequest(input: ApiRequestInput): ApiRequest {
 
 function parseMethod(value: unknown): ApiMethod {
   const method = typeof value === 'string' ? value.trim().toUpperCase() : value;
-  if (METHODS.includes(method as ApiMethod)) return method as ApiMethod;
+  if (API_METHODS.includes(method as ApiMethod)) return method as ApiMethod;
   throw new ApiRequestError(`method must be GET, POST, PUT or DELETE (got ${describeValue(value)})`);
 }
 

@@ -18,7 +18,7 @@ import { readLimited } from './response-body';
 import { parseRetryAfter, retryWaitMs, sleep } from './retry';
 
 /**
- * Requests to the URLs FPTR hands out for file bytes (signed storage URLs, fptr-api.md §2.12):
+ * Requests to the URLs FPTR hands out for file bytes (signed storage URLs, docs/fptr-api.md §2.12):
  * never with the site's credentials — this module has none — with the URL used exactly as given,
  * retried on the failures storage services ask to retry, and with errors that name the host but
  * never the signed query.

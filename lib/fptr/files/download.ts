@@ -2,16 +2,15 @@ import type { Readable } from 'node:stream';
 import { messageOf } from '../../util/errors';
 import { FptrError } from '../client/fptr-error';
 import { FileInputError } from './file-input-error';
+import { VARIANTS, type Variant } from './transfer-settings';
 import { writeAtomically } from './atomic-file';
 import { fieldPath } from './upload';
 import { type FileTransport } from './transport';
 
 /**
- * Downloads the file a field holds (fptr-api.md §2.12): FPTR answers a redirect to a signed URL,
+ * Downloads the file a field holds (docs/fptr-api.md §2.12): FPTR answers a redirect to a signed URL,
  * which is followed without the site's credentials — also when it points at the site itself.
  */
-
-export type Variant = 'original' | 'thumbnail';
 
 export interface DownloadOptions {
   entityType: string;
@@ -94,7 +93,7 @@ interface OpenFile {
 }
 
 async function openDownload(t: FileTransport, opts: DownloadOptions): Promise<OpenFile> {
-  if (opts.variant !== 'original' && opts.variant !== 'thumbnail') {
+  if (!VARIANTS.includes(opts.variant)) {
     throw new FileInputError(`The variant must be original or thumbnail, got ${String(opts.variant)}`);
   }
   const path = `${fieldPath(opts.entityType, opts.entityId, opts.field)}?alt=${opts.variant}`;

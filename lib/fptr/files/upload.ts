@@ -5,23 +5,21 @@ import { contentTypeFor } from './content-type';
 import { counted, type UploadSource } from './sources';
 import type { SiteAnswer } from '../client/api';
 import { FileInputError } from './file-input-error';
+import { MAX_PART_MB, MB, MIN_PART_MB } from './transfer-settings';
 import { sitePathOf, type FileTransport } from './transport';
 
 /**
- * Uploads a file into a file field (fptr-api.md §2.12): start → PUT the bytes → complete, then
+ * Uploads a file into a file field (docs/fptr-api.md §2.12): start → PUT the bytes → complete, then
  * read the field back. `sg` storage takes the bytes on the site (with the token, through the
  * site's own requests); `s3` takes them on pre-signed URLs, used as given, without it. Above a
  * threshold the bytes go in parts, a few at a time, each retried on its own; a failed upload is
  * aborted so nothing is left open on the storage.
  */
 
-export const MB = 1024 * 1024;
-/** S3's rule for every part but the last. */
-export const MIN_PART_BYTES = 5 * MB;
-/** Largest S3 part. */
-export const MAX_PART_BYTES = 5 * 1024 * MB;
-/** FPTR requires multipart above this size (fptr-api.md §2.12). */
-export const MULTIPART_REQUIRED_ABOVE = 500 * MB;
+const MIN_PART_BYTES = MIN_PART_MB * MB;
+const MAX_PART_BYTES = MAX_PART_MB * MB;
+/** FPTR requires multipart above this size (docs/fptr-api.md §2.12). */
+const MULTIPART_REQUIRED_ABOVE = 500 * MB;
 const MAX_PARTS = 10_000;
 const DEFAULT_CONCURRENCY = 3;
 
@@ -51,6 +49,8 @@ export interface UploadResult {
   storage: 'sg' | 's3';
   /** 1 for a single PUT. */
   parts: number;
+  /** Bytes sent. */
+  size: number;
 }
 
 interface Started {
@@ -111,6 +111,7 @@ export async function uploadFile(t: FileTransport, opts: UploadOptions): Promise
     value: await readField(t, opts.entityType, opts.entityId, opts.field, opts.signal),
     storage: started.storage,
     parts,
+    size,
   };
 }
 
@@ -360,7 +361,7 @@ function checkThreshold(bytes: number): number {
 function partSizeFor(bytes: number, size: number): number {
   if (!Number.isFinite(bytes) || bytes < MIN_PART_BYTES || bytes > MAX_PART_BYTES) {
     throw configError(
-      `The part size must be from 5 MB to 5120 MB, got ${Number.isFinite(bytes) ? `${Math.round((bytes / MB) * 100) / 100} MB` : String(bytes)}`,
+      `The part size must be from ${MIN_PART_MB} MB to ${MAX_PART_MB} MB, got ${Number.isFinite(bytes) ? `${Math.round((bytes / MB) * 100) / 100} MB` : String(bytes)}`,
     );
   }
   return Math.max(Math.floor(bytes), Math.ceil(size / MAX_PARTS));

@@ -10,7 +10,8 @@ import { downloadToBuffer, downloadToFile, type DownloadOptions } from '../../..
 import { bufferSource } from '../../../../lib/fptr/files/sources';
 import type { SiteAnswer } from '../../../../lib/fptr/client/api';
 import type { FileTransport } from '../../../../lib/fptr/files/transport';
-import { MB, uploadFile } from '../../../../lib/fptr/files/upload';
+import { MB } from '../../../../lib/fptr/files/transfer-settings';
+import { uploadFile } from '../../../../lib/fptr/files/upload';
 import { FptrSimulator, type SimOptions } from '../../../../sim';
 import { ClientSim } from '../../../support/client-sim';
 import { CountingTransport, storageHostSawNoCredentials } from '../../../support/file-transport';

@@ -174,4 +174,79 @@ describe('fptr-upload and fptr-download nodes', function () {
       noTokenOnStorageHost();
     });
   });
+
+  describe('sg storage (the site keeps the bytes)', function () {
+    it('uploads a Buffer from the message and downloads it to a file, leaving no temporary file', async function () {
+      await startSim('sg');
+      const bytes = randomBytes(300_000);
+      await flow.load(uploadNode, upload({ file: 'payload.bytes', displayName: 'still', displayNameType: 'str' }));
+      const sent = await flow.send({ payload: { id: version, bytes } });
+      should(sent.caught).be.undefined();
+      should(sent.out[0].payload).containEql({ name: 'still', link_type: 'upload' });
+      await helper.unload();
+
+      const target = join(dir, 'still.bin');
+      await flow.load(downloadNode, download({ output: 'file', file: 'target', fileType: 'msg' }));
+      const got = await flow.send({ payload: { id: version }, target });
+      should(got.caught).be.undefined();
+      should(got.out[0].payload).eql(target);
+      should(readFileSync(target).equals(bytes)).be.true();
+      should(readdirSync(dir)).eql(['still.bin']);
+      // sg storage: every byte went to the site itself, over its signed routes.
+      should(flow.sim.storage.requests().filter((r) => r.host === 'storage')).eql([]);
+    });
+  });
+
+  describe('failures', function () {
+    it('keeps the older file and leaves no temporary file when the storage fails the download; Catch gets the message', async function () {
+      await startSim('s3');
+      await flow.load(uploadNode, upload({ file: 'payload.bytes' }));
+      await flow.send({ payload: { id: version, bytes: randomBytes(1000) } });
+      await helper.unload();
+
+      const target = file('keep.mov', Buffer.from('older'));
+      const down = await flow.load(downloadNode, download({ output: 'file', file: target, fileType: 'str' }), {
+        site: { maxRetries: 1 },
+      });
+      flow.sim.storage.failNext({ status: 503, method: 'GET', times: 100 });
+      const { out, caught } = await flow.send({ payload: { id: version }, _trace: 'dl' });
+      should(out).eql([]);
+      should(caught?._trace).eql('dl');
+      should(caught?.error.message).match(/503/);
+      should(readFileSync(target, 'utf8')).eql('older');
+      should(readdirSync(dir)).eql(['keep.mov']);
+      should(down.status.calledWithMatch({ fill: 'red', shape: 'dot' })).be.true();
+      noTokenOnStorageHost();
+    });
+
+    it('refuses bad settings before sending anything, naming the setting', async function () {
+      await startSim('s3');
+      const cases: Array<[Record<string, unknown>, Msg, RegExp]> = [
+        [
+          {},
+          { payload: { id: 'x' }, filename: '/tmp/a' },
+          /^FileInputError: id must be a positive whole number \(got "x"\)/,
+        ],
+        [{}, { payload: { id: version } }, /^FileInputError: file must be the path of a file or a Buffer/],
+        [
+          { partSize: '4', partSizeType: 'num' },
+          { payload: { id: version }, filename: '/tmp/a' },
+          /partSize must be a number of MB from 5 to 5120 \(got 4\)/,
+        ],
+        [
+          {},
+          { payload: { id: version }, filename: join(dir, 'missing.mov') },
+          /Could not read the file to upload: .*ENOENT/,
+        ],
+      ];
+      for (const [settings, msg, error] of cases) {
+        await flow.load(uploadNode, upload(settings));
+        const { out, caught } = await flow.send(msg);
+        should(out).eql([]);
+        should(caught?.error.message).match(error);
+        await helper.unload();
+      }
+      should(flow.sim.storage.requests()).eql([]);
+    });
+  });
 });

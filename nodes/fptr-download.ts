@@ -8,7 +8,7 @@ import { messages } from '../lib/node-red/i18n';
 import { siteOf } from '../lib/node-red/site';
 import { dot } from '../lib/node-red/status';
 import { TransferStatus } from '../lib/node-red/transfer-status';
-import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
+import { configured, propertyReader } from '../lib/node-red/typed-input';
 
 interface DownloadDef extends NodeDef {
   site: string;
@@ -38,17 +38,13 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const t = messages(RED, TYPE);
     const reader = propertyReader(RED, this);
-    const prop = (value: string | undefined, type: string | undefined, fallback: TypedValue): TypedValue => ({
-      value: value ?? fallback.value,
-      type: type || fallback.type,
-    });
     const toFile = config.output === 'file';
     const inputs = {
-      entity: prop(config.entity, config.entityType, { value: 'Version', type: 'str' }),
-      entityId: prop(config.entityId, config.entityIdType, { value: 'payload.id', type: 'msg' }),
-      field: prop(config.field, config.fieldType, { value: 'sg_uploaded_movie', type: 'str' }),
-      variant: prop(config.variant, config.variantType, { value: 'original', type: VARIANT_OPTION }),
-      file: prop(config.file, config.fileType, { value: 'filename', type: 'msg' }),
+      entity: configured(config.entity, config.entityType, { value: 'Version', type: 'str' }),
+      entityId: configured(config.entityId, config.entityIdType, { value: 'payload.id', type: 'msg' }),
+      field: configured(config.field, config.fieldType, { value: 'sg_uploaded_movie', type: 'str' }),
+      variant: configured(config.variant, config.variantType, { value: 'original', type: VARIANT_OPTION }),
+      file: configured(config.file, config.fileType, { value: 'filename', type: 'msg' }),
     };
     const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
       inputs[name].type === VARIANT_OPTION

@@ -5,7 +5,7 @@ import { actionNode, type Finished } from '../lib/node-red/action-node';
 import { messages } from '../lib/node-red/i18n';
 import { siteOf } from '../lib/node-red/site';
 import { dot } from '../lib/node-red/status';
-import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
+import { configured, propertyReader } from '../lib/node-red/typed-input';
 
 interface RequestDef extends NodeDef {
   site: string;
@@ -33,15 +33,11 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const t = messages(RED, TYPE);
     const reader = propertyReader(RED, this);
-    const prop = (value: string | undefined, type: string | undefined, fallback: TypedValue): TypedValue => ({
-      value: value ?? fallback.value,
-      type: type || fallback.type,
-    });
     const inputs = {
-      method: prop(config.method, config.methodType, { value: 'GET', type: METHOD_OPTION }),
-      path: prop(config.path, config.pathType, { value: '', type: 'str' }),
-      query: prop(config.query, config.queryType, { value: '', type: 'json' }),
-      body: prop(config.body, config.bodyType, { value: '', type: 'json' }),
+      method: configured(config.method, config.methodType, { value: 'GET', type: METHOD_OPTION }),
+      path: configured(config.path, config.pathType, { value: '', type: 'str' }),
+      query: configured(config.query, config.queryType, { value: '', type: 'json' }),
+      body: configured(config.body, config.bodyType, { value: '', type: 'json' }),
     };
     const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> => {
       const input = inputs[name];

@@ -2,14 +2,20 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { parseDisplayName, parseRecordField, parseUploadFile, uploadFilename } from '../lib/fptr/actions/file-inputs';
 import type { FptrApi } from '../lib/fptr/client/api';
 import { bufferSource, fileSource } from '../lib/fptr/files/sources';
-import { MB, parseMultipartAbove, parsePartSize } from '../lib/fptr/files/transfer-settings';
+import {
+  DEFAULT_MULTIPART_ABOVE_MB,
+  DEFAULT_PART_SIZE_MB,
+  MB,
+  parseMultipartAbove,
+  parsePartSize,
+} from '../lib/fptr/files/transfer-settings';
 import { uploadFile, type UploadResult } from '../lib/fptr/files/upload';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
 import { messages } from '../lib/node-red/i18n';
 import { siteOf } from '../lib/node-red/site';
 import { dot } from '../lib/node-red/status';
 import { TransferStatus } from '../lib/node-red/transfer-status';
-import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
+import { configured, propertyReader } from '../lib/node-red/typed-input';
 
 interface UploadDef extends NodeDef {
   site: string;
@@ -36,18 +42,17 @@ export = function (RED: NodeAPI) {
     RED.nodes.createNode(this, config);
     const t = messages(RED, TYPE);
     const reader = propertyReader(RED, this);
-    const prop = (value: string | undefined, type: string | undefined, fallback: TypedValue): TypedValue => ({
-      value: value ?? fallback.value,
-      type: type || fallback.type,
-    });
     const inputs = {
-      entity: prop(config.entity, config.entityType, { value: 'Version', type: 'str' }),
-      entityId: prop(config.entityId, config.entityIdType, { value: 'payload.id', type: 'msg' }),
-      field: prop(config.field, config.fieldType, { value: 'sg_uploaded_movie', type: 'str' }),
-      file: prop(config.file, config.fileType, { value: 'filename', type: 'msg' }),
-      displayName: prop(config.displayName, config.displayNameType, { value: '', type: 'str' }),
-      multipartAbove: prop(config.multipartAbove, config.multipartAboveType, { value: '100', type: 'num' }),
-      partSize: prop(config.partSize, config.partSizeType, { value: '8', type: 'num' }),
+      entity: configured(config.entity, config.entityType, { value: 'Version', type: 'str' }),
+      entityId: configured(config.entityId, config.entityIdType, { value: 'payload.id', type: 'msg' }),
+      field: configured(config.field, config.fieldType, { value: 'sg_uploaded_movie', type: 'str' }),
+      file: configured(config.file, config.fileType, { value: 'filename', type: 'msg' }),
+      displayName: configured(config.displayName, config.displayNameType, { value: '', type: 'str' }),
+      multipartAbove: configured(config.multipartAbove, config.multipartAboveType, {
+        value: String(DEFAULT_MULTIPART_ABOVE_MB),
+        type: 'num',
+      }),
+      partSize: configured(config.partSize, config.partSizeType, { value: String(DEFAULT_PART_SIZE_MB), type: 'num' }),
     };
     const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
       reader.evaluate(msg, inputs[name], t(`property.${name}`));

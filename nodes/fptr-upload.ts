@@ -75,16 +75,19 @@ export = function (RED: NodeAPI) {
       const partSizeBytes = parsePartSize(await value(msg, 'partSize'), t('property.partSize'));
       const source = 'path' in file ? await fileSource(file.path) : bufferSource(file.bytes);
       try {
-        return await uploadFile(api, {
-          ...target,
-          source,
-          filename: uploadFilename(file, displayName),
-          displayName,
-          multipartAboveBytes,
-          partSizeBytes,
-          onProgress: progress.begin(),
-          signal: closing.signal,
-        });
+        // On a redeploy the node aborts its uploads; the site waits for those aborts to reach FPTR.
+        return await api.finishBeforeClose(
+          uploadFile(api, {
+            ...target,
+            source,
+            filename: uploadFilename(file, displayName),
+            displayName,
+            multipartAboveBytes,
+            partSizeBytes,
+            onProgress: progress.begin(),
+            signal: closing.signal,
+          }),
+        );
       } finally {
         progress.end();
       }

@@ -6,6 +6,7 @@ import should = require('should');
 import downloadNode = require('../../nodes/fptr-download');
 import uploadNode = require('../../nodes/fptr-upload');
 import { ActionFlow, DEMO, type Msg } from '../support/action-flow';
+import { waitFor } from '../support/examples';
 import { helper } from '../support/runtime';
 
 const MB = 1024 * 1024;
@@ -217,6 +218,18 @@ describe('fptr-upload and fptr-download nodes', function () {
       should(readdirSync(dir)).eql(['keep.mov']);
       should(down.status.calledWithMatch({ fill: 'red', shape: 'dot' })).be.true();
       noTokenOnStorageHost();
+    });
+
+    it('aborts an upload in progress when the flow is stopped (redeploy): no upload is left open', async function () {
+      await startSim('s3');
+      const up = await flow.load(uploadNode, upload({ multipartAbove: '5', partSize: '5' }));
+      // The next-part links answer slowly, so the upload is still going when the flow stops.
+      flow.sim.faults.add({ method: 'GET', path: /\/_upload\/multipart$/, latencyMs: 1500 });
+      up.receive({ payload: { id: version }, filename: file('c.mov', randomBytes(12 * MB)) });
+      await waitFor(() => flow.sim.storage.openUploads().length > 0, 'the upload to start');
+      await helper.unload();
+      await waitFor(() => flow.sim.storage.openUploads().length === 0, 'the upload to be aborted', 5000);
+      should(flow.sim.get('Version', version)?.sg_uploaded_movie).be.null();
     });
 
     it('refuses bad settings before sending anything, naming the setting', async function () {

@@ -150,4 +150,10 @@ export interface FptrApi {
   siteRequest(request: SiteRequest): Promise<SiteAnswer>;
   /** To a URL FPTR handed out (signed storage URLs), never with the site's credentials. */
   requestUrl(request: UrlRequest): Promise<UrlAnswer>;
+  /**
+   * `task`, with the client kept open until it settles should the client be closed meanwhile
+   * (for a few seconds at most): work that must clean up on the site when its node stops, such as
+   * aborting a multipart upload, still has the connections and the token to do so.
+   */
+  finishBeforeClose<T>(task: Promise<T>): Promise<T>;
 }

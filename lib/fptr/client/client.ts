@@ -122,6 +122,9 @@ const DELIVERY_PAGE_SIZE = 100;
 const BATCH_CHUNK = 200;
 const TOKEN_PATH = '/auth/access_token';
 
+/** The longest close() waits for work to finish (Node-RED gives a closing node 15 s). */
+const CLOSE_GRACE_MS = 10_000;
+
 /**
  * REST client for one FPTR site (docs/fptr-api.md §1–4, §7): pooled keep-alive connections, a shared
  * bearer token, bounded concurrency, retries with backoff, plain-worded errors. Secrets live in
@@ -152,6 +155,9 @@ export class FptrClient implements FptrApi {
   readonly #scrubber: SecretScrubber;
   #inFlight = 0;
   #currentUser: Promise<EntityRef | null> | undefined;
+  /** Tasks close() waits for (settled, never rejecting). */
+  readonly #unfinished = new Set<Promise<void>>();
+  #closed: Promise<void> | undefined;
 
   constructor(options: FptrClientOptions) {
     const url = parseSiteUrl(options.url);
@@ -192,9 +198,37 @@ export class FptrClient implements FptrApi {
     this.#tokens = new TokenSource(() => this.#requestToken(), margin);
   }
 
-  /** Stops new calls, rejects waiting ones and drops the connections. */
-  async close(): Promise<void> {
-    if (this.#closing.signal.aborted) return;
+  finishBeforeClose<T>(task: Promise<T>): Promise<T> {
+    const settled = task.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#unfinished.add(settled);
+    void settled.then(() => this.#unfinished.delete(settled));
+    return task;
+  }
+
+  /**
+   * Waits (a few seconds at most) for the tasks given to finishBeforeClose, then stops new
+   * calls, rejects waiting ones and drops the connections.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutDown();
+    return this.#closed;
+  }
+
+  async #shutDown(): Promise<void> {
+    if (this.#unfinished.size > 0) {
+      // Node-RED closes a site's nodes and the site together; the nodes stop their work, and
+      // what it sends to clean up (an upload's abort) still needs the pool. Below Node-RED's
+      // 15 s close timeout.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(this.#unfinished),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(this.#timeoutMs, CLOSE_GRACE_MS)))),
+      ]);
+      clearTimeout(timer);
+    }
     const err = new FptrError(`FPTR client for ${this.siteUrl} was closed`, { kind: 'closed' });
     this.#closing.abort(err);
     this.#slots.rejectWaiting(err);

@@ -21,5 +21,6 @@ export function unavailableApi(siteUrl: string, reason: FptrError): FptrApi {
     redeliver: fail,
     siteRequest: fail,
     requestUrl: fail,
+    finishBeforeClose: (task) => task,
   };
 }

@@ -129,4 +129,28 @@ describe('FptrClient.siteRequest and requestUrl', () => {
     const err = await fptrError(client.requestUrl({ method: 'GET', url: `${sim.storage.url}/x` }));
     should(err.kind).eql('closed');
   });
+
+  describe('finishBeforeClose', () => {
+    it('keeps the client open for a task that still has a request to make when close() is called', async () => {
+      const client = env.client();
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const task = client.finishBeforeClose(
+        gate.then(() => client.siteRequest({ method: 'GET', path: '/schema/Shot', idempotent: true })),
+      );
+      const closed = client.close();
+      release();
+      should((await task).status).eql(200);
+      await closed;
+      const after = await fptrError(client.siteRequest({ method: 'GET', path: '/schema/Shot', idempotent: true }));
+      should(after.message).match(/was closed/);
+    });
+
+    it('does not wait for a task that failed, and passes its failure on', async () => {
+      const client = env.client();
+      const failed = client.finishBeforeClose(Promise.reject(new Error('gone')));
+      await should(failed).be.rejectedWith('gone');
+      await client.close();
+    });
+  });
 });

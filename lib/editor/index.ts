@@ -1,9 +1,11 @@
 import { ACK_STATUSES } from '../fptr/actions/acknowledgement';
+import { API_METHODS, parsePath } from '../fptr/actions/api-request';
 import { RETURN_ONLY } from '../fptr/actions/find-options';
 import { sweepSetting, SWEEP_DEFAULTS } from '../fptr/actions/redeliver-sweep';
 import { MULTI_ENTITY_MODES } from '../fptr/actions/update-ops';
 import { checkSiteUrl, SITE_NUMBER_FIELDS } from '../fptr/client/site-settings';
 import { OPERATIONS } from '../fptr/contract';
+import { DOWNLOAD_OUTPUTS, VARIANTS, parseMultipartAbove, parsePartSize } from '../fptr/files/transfer-settings';
 import { VALUE_OPERATORS } from '../fptr/events/conditions';
 import { COMMIT_MODES, EVENT_LOG_SETTING_RULES, FAILURE_MODES, START_KINDS } from '../fptr/events/event-log-settings';
 import { FILTER_SETTING_RULES, VALUE_TYPES } from '../fptr/events/filter-settings';
@@ -88,6 +90,15 @@ export const redeliver = {
   windowValue: ((value) => sweepSetting(value, SWEEP_DEFAULTS.windowValue) !== undefined) as Validator,
   concurrency: ((value) => sweepSetting(value, SWEEP_DEFAULTS.concurrency) !== undefined) as Validator,
 };
+
+export const files = {
+  variants: VARIANTS,
+  outputs: DOWNLOAD_OUTPUTS,
+  multipartAbove: accepts((value) => parseMultipartAbove(value, 'multipartAbove')),
+  partSize: accepts((value) => parsePartSize(value, 'partSize')),
+};
+
+export const request = { methods: API_METHODS, path: accepts(parsePath) };
 
 /** Entity types offered while typing (any name may be typed: sites add their own). */
 export const entityTypeSuggestions = [

@@ -10,6 +10,15 @@ export interface TypedValue {
 
 export class PropertyError extends InputError {}
 
+/**
+ * A typedInput setting as saved (`<property>` and `<property>Type`), or the editor's default
+ * for a property the flow does not have (a node saved before the property existed, or written
+ * by hand).
+ */
+export function configured(value: string | undefined, type: string | undefined, fallback: TypedValue): TypedValue {
+  return { value: value ?? fallback.value, type: type || fallback.type };
+}
+
 /** Reads a node's typedInput settings for one message. */
 export interface PropertyReader {
   /** The value, or a rejection with Node-RED's own error. */

@@ -14,6 +14,7 @@ const CASCADE = 'task-status-cascade.json';
 const NOTE = 'note-sets-task-status.json';
 const RECOVER = 'recover-failed-deliveries.json';
 const EVENT_LOG = 'event-log-daemon.json';
+const RENDER = 'render-done-to-version.json';
 
 const project = { type: 'Project', id: DEMO.projectId };
 const person = { type: 'HumanUser', id: DEMO.humanUserId };
@@ -37,8 +38,8 @@ function statusOf(run: ExampleRun, key: string): unknown {
 describe('examples as shipped', function () {
   const examples = exampleFiles().map((file) => ({ file, flow: readExample(file) }));
 
-  it('ships the five example flows', function () {
-    examples.map((e) => e.file).should.eql([FOLDERS, NOTE, RECOVER, CASCADE, EVENT_LOG].sort());
+  it('ships the six example flows', function () {
+    examples.map((e) => e.file).should.eql([FOLDERS, NOTE, RECOVER, CASCADE, EVENT_LOG, RENDER].sort());
   });
 
   it('uses every non-config node type of the package in at least one example', function () {

@@ -175,7 +175,7 @@ const structuralTags = ['p', 'h4', 'dl', 'dt', 'dd', 'ul', 'ol', 'li', 'pre', 't
 const proseTags = ['p', 'h4', 'dd', 'li'];
 
 describe('i18n: catalogs and help for every node type', function () {
-  it('package.json lists the nine node types', function () {
+  it('package.json lists the twelve node types', function () {
     nodeTypes.should.eql([
       'fptr-site',
       'fptr-webhook-in',
@@ -186,6 +186,9 @@ describe('i18n: catalogs and help for every node type', function () {
       'fptr-acknowledge',
       'fptr-redeliver',
       'fptr-events-in',
+      'fptr-upload',
+      'fptr-download',
+      'fptr-request',
     ]);
   });
 

@@ -1,10 +1,12 @@
 import fc = require('fast-check');
+import { apiRequest } from '../../lib/fptr/actions/api-request';
 import { sweepSetting, SWEEP_DEFAULTS } from '../../lib/fptr/actions/redeliver-sweep';
 import { FptrClient } from '../../lib/fptr/client/client';
 import { siteClientOptions, type SiteSettings } from '../../lib/fptr/client/site-settings';
 import { compileConditions } from '../../lib/fptr/events/conditions';
 import { parseEventLogSettings, type RawEventLogSettings } from '../../lib/fptr/events/event-log-settings';
 import { conditionsFromSettings, type FilterSettings } from '../../lib/fptr/events/filter-settings';
+import { parseMultipartAbove, parsePartSize } from '../../lib/fptr/files/transfer-settings';
 import { endpointSettings, type EndpointConfig } from '../../lib/fptr/webhook/endpoint-settings';
 
 /*
@@ -71,6 +73,18 @@ function eventsInAccepts(settings: RawEventLogSettings): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether `rule` takes the value without throwing. */
+function takes(rule: (value: unknown) => unknown): (value: unknown) => boolean {
+  return (value) => {
+    try {
+      rule(value);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }
 
 const text = (chars: string, maxLength = 16): fc.Arbitrary<string> =>
@@ -311,6 +325,46 @@ export const SHARED_RULES: SharedRule[] = [
     runtime: (v) => eventsInAccepts({ entityTypes: v }),
     cases: [[], ['Task'], ['CustomEntity01'], ['Task; drop'], ['1Task'], [''], ['_Task']],
     arbitrary: fc.array(text('Task_1 ;', 8), { maxLength: 3 }),
+  },
+  {
+    type: 'fptr-upload',
+    property: 'multipartAbove',
+    node: { multipartAboveType: 'num' },
+    bundle: ['files', 'multipartAbove'],
+    runtime: takes((v) => parseMultipartAbove(v, 'Parts above')),
+    cases: ['100', 100, '0', '-1', '0.5', '', 'abc', ' 8 ', '1e3'],
+    arbitrary: numberish,
+  },
+  {
+    type: 'fptr-upload',
+    property: 'partSize',
+    node: { partSizeType: 'num' },
+    bundle: ['files', 'partSize'],
+    runtime: takes((v) => parsePartSize(v, 'Part size')),
+    cases: ['8', 8, '5', '4.99', '5120', '5121', '0', '', 'abc', '-8'],
+    arbitrary: numberish,
+  },
+  {
+    type: 'fptr-request',
+    property: 'path',
+    node: { pathType: 'str' },
+    bundle: ['request', 'path'],
+    runtime: takes((v) => apiRequest({ method: 'GET', path: v, query: undefined, body: undefined })),
+    cases: [
+      '',
+      '/schema/Shot/fields',
+      'entity/shots',
+      '/api/v1/entity/shots',
+      'https://x/api/v1',
+      '//x',
+      '/a/../b',
+      '/a//b',
+      '/auth/access_token',
+      '/a b',
+      '/a?b=1',
+      '/%2e%2e/x',
+    ],
+    arbitrary: text('/.%2eafhtps:?# ', 16),
   },
   ...(['windowValue', 'concurrency'] as const).map((property): SharedRule => ({
     type: 'fptr-redeliver',

@@ -1,7 +1,7 @@
 import fs = require('node:fs');
 import path = require('node:path');
 import type { NodeAPI } from 'node-red';
-import { FptrSimulator, type HookDefinition, type HookRecord } from '../../sim';
+import { FptrSimulator, type HookDefinition, type HookRecord, type SimOptions } from '../../sim';
 import type { DeliveryRecord } from '../../lib/fptr/client/api';
 import siteNode = require('../../nodes/fptr-site');
 import webhookNode = require('../../nodes/fptr-webhook-in');
@@ -12,6 +12,9 @@ import updateNode = require('../../nodes/fptr-update');
 import acknowledgeNode = require('../../nodes/fptr-acknowledge');
 import redeliverNode = require('../../nodes/fptr-redeliver');
 import eventsNode = require('../../nodes/fptr-events-in');
+import uploadNode = require('../../nodes/fptr-upload');
+import downloadNode = require('../../nodes/fptr-download');
+import requestNode = require('../../nodes/fptr-request');
 import { HttpNodeServer } from './http-node';
 import { helper, runtimePath } from './runtime';
 
@@ -137,8 +140,8 @@ export class ExampleRun {
   private readonly server = new HttpNodeServer();
   private baseUrl = '';
 
-  async start(): Promise<FptrSimulator> {
-    this.sim = new FptrSimulator({ webhookBatchWindowMs: 20 });
+  async start(options: Pick<SimOptions, 'storage'> = {}): Promise<FptrSimulator> {
+    this.sim = new FptrSimulator({ webhookBatchWindowMs: 20, ...options });
     await this.sim.listen(0, '127.0.0.1');
     return this.sim;
   }
@@ -156,6 +159,9 @@ export class ExampleRun {
       acknowledgeNode,
       redeliverNode,
       eventsNode,
+      uploadNode,
+      downloadNode,
+      requestNode,
       ...coreNodes(),
     ];
     await helper.load(modules, flow, credentials);

@@ -1,4 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { EntityRef } from '../contract';
+import type { ByteSource } from './byte-source';
+import type { UrlAnswer, UrlRequest } from './url-request';
 
 /**
  * The REST API as the nodes see it (`FptrApi`) and the shapes it reads and writes. Field names
@@ -91,6 +94,29 @@ export interface ListDeliveriesOptions {
  * What nodes need from a site: implemented by `FptrClient` (nodes/lib/fptr-client.ts) and
  * handed out by the `fptr-site` config node. Every method rejects with an `FptrError`.
  */
+/** Any request below `/api/v1` of the site (fptr-request, the file transfers). */
+export interface SiteRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Below `/api/v1`, starting with `/` (or empty); a query may follow `?` and is sent as written. */
+  path: string;
+  json?: unknown;
+  /** Raw bytes instead of JSON (sg storage takes uploaded files on the site). */
+  bytes?: ByteSource;
+  contentType?: string;
+  /** Safe to send twice; other requests are repeated only when FPTR certainly did not act. */
+  idempotent: boolean;
+  /** Answer a redirect instead of failing on it (downloads redirect to the file). */
+  redirects?: 'answer';
+  signal?: AbortSignal;
+}
+
+export interface SiteAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON; undefined when the answer is empty. */
+  body: unknown;
+}
+
 export interface FptrApi {
   readonly siteUrl: string;
   serverInfo(): Promise<Record<string, unknown>>;
@@ -120,4 +146,14 @@ export interface FptrApi {
   readDelivery(deliveryId: string): Promise<DeliveryRecord>;
   acknowledge(deliveryId: string, acknowledgement: string): Promise<void>;
   redeliver(deliveryId: string): Promise<void>;
+  /** With the site's token, retries and error mapping: the token goes to the site's own origin only. */
+  siteRequest(request: SiteRequest): Promise<SiteAnswer>;
+  /** To a URL FPTR handed out (signed storage URLs), never with the site's credentials. */
+  requestUrl(request: UrlRequest): Promise<UrlAnswer>;
+  /**
+   * `task`, with the client kept open until it settles should the client be closed meanwhile
+   * (for a few seconds at most): work that must clean up on the site when its node stops, such as
+   * aborting a multipart upload, still has the connections and the token to do so.
+   */
+  finishBeforeClose<T>(task: Promise<T>): Promise<T>;
 }

@@ -1,8 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool } from 'undici';
+import { Agent, Pool } from 'undici';
 import { Semaphore } from '../../util/semaphore';
+import { ByteSourceError } from './byte-source';
 import {
+  CONTROL_CHARS,
   FptrError,
   MAX_ERROR_TEXT,
   failedBeforeSend,
@@ -20,7 +22,17 @@ import { readLimited } from './response-body';
 import { parseRetryAfter, retryWaitMs, sleep } from './retry';
 import { SecretScrubber } from './secret-scrubber';
 import { TokenSource, type AccessToken, type TokenResponse } from './token-source';
-import type { BatchRequest, DeliveryRecord, FlatRecord, FptrApi, ListDeliveriesOptions, SearchOptions } from './api';
+import type {
+  BatchRequest,
+  DeliveryRecord,
+  FlatRecord,
+  FptrApi,
+  ListDeliveriesOptions,
+  SearchOptions,
+  SiteAnswer,
+  SiteRequest,
+} from './api';
+import { requestUrl, type UrlAnswer, type UrlRequest } from './url-request';
 import type { EntityRef } from '../contract';
 import { parseSiteUrl, siteKey } from './site-settings';
 
@@ -86,6 +98,12 @@ interface RequestSpec {
    * repeated only when FPTR certainly did not act on them: 429, 503, or no connection made.
    */
   idempotent: boolean;
+  /** Raw bytes, opened afresh for every attempt; their request has idle timeouts, no total one. */
+  bytes?: SiteRequest['bytes'];
+  /** Answer a redirect instead of failing on it. */
+  redirects?: SiteRequest['redirects'];
+  /** The caller's cancel (a node closing). */
+  signal?: AbortSignal;
 }
 
 interface Response {
@@ -104,6 +122,9 @@ const DELIVERY_PAGE_SIZE = 100;
 const BATCH_CHUNK = 200;
 const TOKEN_PATH = '/auth/access_token';
 
+/** The longest close() waits for work to finish (Node-RED gives a closing node 15 s). */
+const CLOSE_GRACE_MS = 10_000;
+
 /**
  * REST client for one FPTR site (docs/fptr-api.md §1–4, §7): pooled keep-alive connections, a shared
  * bearer token, bounded concurrency, retries with backoff, plain-worded errors. Secrets live in
@@ -118,6 +139,8 @@ export class FptrClient implements FptrApi {
   readonly #origin: string;
   readonly #basePath: string;
   readonly #pool: Pool;
+  /** For URLs FPTR hands out (signed storage URLs): other origins, so never the site's pool. */
+  readonly #elsewhere: Agent;
   readonly #slots: Semaphore;
   readonly #tokens: TokenSource;
   readonly #closing = new AbortController();
@@ -132,6 +155,9 @@ export class FptrClient implements FptrApi {
   readonly #scrubber: SecretScrubber;
   #inFlight = 0;
   #currentUser: Promise<EntityRef | null> | undefined;
+  /** Tasks close() waits for (settled, never rejecting). */
+  readonly #unfinished = new Set<Promise<void>>();
+  #closed: Promise<void> | undefined;
 
   constructor(options: FptrClientOptions) {
     const url = parseSiteUrl(options.url);
@@ -164,16 +190,49 @@ export class FptrClient implements FptrApi {
       headersTimeout: this.#timeoutMs,
       bodyTimeout: this.#timeoutMs,
     });
+    this.#elsewhere = new Agent({
+      connections: maxConcurrency,
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    });
     this.#tokens = new TokenSource(() => this.#requestToken(), margin);
   }
 
-  /** Stops new calls, rejects waiting ones and drops the connections. */
-  async close(): Promise<void> {
-    if (this.#closing.signal.aborted) return;
+  finishBeforeClose<T>(task: Promise<T>): Promise<T> {
+    const settled = task.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#unfinished.add(settled);
+    void settled.then(() => this.#unfinished.delete(settled));
+    return task;
+  }
+
+  /**
+   * Waits (a few seconds at most) for the tasks given to finishBeforeClose, then stops new
+   * calls, rejects waiting ones and drops the connections.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutDown();
+    return this.#closed;
+  }
+
+  async #shutDown(): Promise<void> {
+    if (this.#unfinished.size > 0) {
+      // Node-RED closes a site's nodes and the site together; the nodes stop their work, and
+      // what it sends to clean up (an upload's abort) still needs the pool. Below Node-RED's
+      // 15 s close timeout.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(this.#unfinished),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(this.#timeoutMs, CLOSE_GRACE_MS)))),
+      ]);
+      clearTimeout(timer);
+    }
     const err = new FptrError(`FPTR client for ${this.siteUrl} was closed`, { kind: 'closed' });
     this.#closing.abort(err);
     this.#slots.rejectWaiting(err);
-    await this.#pool.destroy();
+    await Promise.all([this.#pool.destroy(), this.#elsewhere.destroy()]);
   }
 
   async serverInfo(): Promise<Record<string, unknown>> {
@@ -385,6 +444,39 @@ export class FptrClient implements FptrApi {
     await this.#call({ method: 'POST', path, auth: true, idempotent: false }, ignoreBody);
   }
 
+  async siteRequest(request: SiteRequest): Promise<SiteAnswer> {
+    if (request.path !== '' && !request.path.startsWith('/'))
+      throw configError(`A site path must start with /, got ${request.path}`);
+    const contentType =
+      request.contentType ??
+      (request.bytes ? 'application/octet-stream' : request.json === undefined ? undefined : JSON_TYPE);
+    return this.#call({ ...request, contentType, auth: true }, (res) => ({
+      status: res.status,
+      headers: res.headers,
+      body: res.body,
+    }));
+  }
+
+  async requestUrl(request: UrlRequest): Promise<UrlAnswer> {
+    this.#throwIfClosed();
+    const signals = request.signal ? [this.#closing.signal, request.signal] : [this.#closing.signal];
+    return requestUrl(
+      { ...request, signal: AbortSignal.any(signals) },
+      {
+        dispatcher: this.#elsewhere,
+        timeoutMs: this.#timeoutMs,
+        maxRetries: this.#maxRetries,
+        retryBaseMs: this.#retryBaseMs,
+        retryMaxMs: this.#retryMaxMs,
+        maxRetryAfterMs: this.#maxRetryAfterMs,
+        onAttempt: (retry) => {
+          this.stats.requests++;
+          if (retry) this.stats.retries++;
+        },
+      },
+    );
+  }
+
   async #findCurrentUser(): Promise<EntityRef | null> {
     const auth = this.#auth;
     const [type, field, value, nameField] =
@@ -441,6 +533,8 @@ export class FptrClient implements FptrApi {
     try {
       return await this.#attempts(spec, request, read);
     } catch (err) {
+      // The caller's own bytes could not be read: its words, not an answer of FPTR's.
+      if (err instanceof ByteSourceError) throw err;
       const failure = err instanceof FptrError ? err : unreadableError(undefined, request, err);
       const message = this.#scrubber.scrub(failure.message);
       if (message === failure.message) throw failure;
@@ -463,7 +557,7 @@ export class FptrClient implements FptrApi {
       try {
         const res = await this.#send(spec, request, body, token, this.#deadlineMs - (performance.now() - started));
         status = res.status;
-        if (res.status < 300) return read(res);
+        if (res.status < 300 || (spec.redirects === 'answer' && res.status < 400)) return read(res);
         failure = httpError(
           res.status,
           parseErrorObjects(res.body, (text) => this.#clean(text)),
@@ -480,6 +574,7 @@ export class FptrClient implements FptrApi {
           this.#tokens.refused(token, failure);
         }
       } catch (err) {
+        if (err instanceof ByteSourceError) throw err;
         failure = err instanceof FptrError ? err : unreadableError(status, request, err);
       }
       if (failure.kind === 'closed') throw failure;
@@ -505,7 +600,13 @@ export class FptrClient implements FptrApi {
           `(gave up after ${plural(attempts, 'attempt')}: the ${formatSeconds(this.#deadlineMs)} time budget would run out)`,
         );
       }
-      await sleep(wait, this.#closing.signal);
+      await sleep(
+        wait,
+        spec.signal ? AbortSignal.any([this.#closing.signal, spec.signal]) : this.#closing.signal,
+      ).catch((err: unknown) => {
+        this.#throwIfClosed();
+        throw cancelled(spec.signal) ?? err;
+      });
       attempt++;
       this.stats.retries++;
     }
@@ -533,19 +634,31 @@ export class FptrClient implements FptrApi {
     const budgetBound = budgetMs < this.#timeoutMs;
     const timeoutMs = Math.max(1, Math.min(this.#timeoutMs, budgetMs));
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-    }, timeoutMs);
+    // Bytes may take long to send: the pool's idle timeouts watch them instead of a total.
+    const timer = spec.bytes
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          abort.abort();
+        }, timeoutMs);
     const onClose = (): void => abort.abort();
     this.#closing.signal.addEventListener('abort', onClose, { once: true });
+    spec.signal?.addEventListener('abort', onClose, { once: true });
+    const bytes = spec.bytes?.open();
     try {
       const headers: Record<string, string> = { accept: JSON_TYPE };
       if (token) headers.authorization = token.header;
       if (spec.contentType) headers['content-type'] = spec.contentType;
+      if (spec.bytes) headers['content-length'] = String(spec.bytes.length);
       const query = spec.query?.toString();
       const path = `${this.#basePath}/api/v1${spec.path}${query ? `?${query}` : ''}`;
-      const res = await this.#pool.request({ method: spec.method, path, headers, body, signal: abort.signal });
+      const res = await this.#pool.request({
+        method: spec.method,
+        path,
+        headers,
+        body: bytes ?? body,
+        signal: abort.signal,
+      });
       const success = res.statusCode < 300;
       const limit = success ? this.#maxResponseBytes : MAX_ERROR_BODY_BYTES;
       const answer = await readLimited(res.body, limit, res.headers['content-length']);
@@ -554,8 +667,10 @@ export class FptrClient implements FptrApi {
       const parsed = answer.complete ? parseBody(answer.bytes, res.statusCode, request) : undefined;
       return { status: res.statusCode, headers: res.headers, body: parsed };
     } catch (err) {
-      if (err instanceof FptrError) throw err;
+      if (err instanceof FptrError || err instanceof ByteSourceError) throw err;
       this.#throwIfClosed();
+      const stop = cancelled(spec.signal);
+      if (stop) throw stop;
       if (timedOut) {
         const failure = timeoutError(this.#origin, request, timeoutMs);
         throw budgetBound ? failure.withNote(`(the ${formatSeconds(this.#deadlineMs)} time budget ran out)`) : failure;
@@ -564,6 +679,8 @@ export class FptrClient implements FptrApi {
       throw err;
     } finally {
       clearTimeout(timer);
+      bytes?.destroy();
+      spec.signal?.removeEventListener('abort', onClose);
       this.#closing.signal.removeEventListener('abort', onClose);
       this.#inFlight--;
       release();
@@ -598,11 +715,12 @@ function encodeBody(spec: RequestSpec): string | null {
   }
 }
 
-/** Line breaks and terminal escapes in a server's text would let it forge log lines. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
 function ignoreBody(): void {}
+
+/** The failure of a request its caller cancelled (a node closing mid-transfer). */
+function cancelled(signal: AbortSignal | undefined): FptrError | undefined {
+  return signal?.aborted ? new FptrError('The request was cancelled', { kind: 'closed' }) : undefined;
+}
 
 function parseBody(bytes: Buffer, status: number, request: string): unknown {
   const text = new TextDecoder().decode(bytes);

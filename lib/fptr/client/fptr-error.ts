@@ -62,6 +62,10 @@ export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status);
 }
 
+/** Line breaks and terminal escapes in a server's text would let it forge log lines. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
 /** Longest error title or detail kept from an answer (an error page can be megabytes). */
 export const MAX_ERROR_TEXT = 500;
 /** Most entries kept from an `errors` list, and from each object or array inside one. */
@@ -234,14 +238,15 @@ export function failedBeforeSend(code: string): boolean {
   return BEFORE_SEND.has(code);
 }
 
-export function networkError(err: unknown, origin: string, request: string): FptrError {
+/** `who`: what was being reached, `FPTR` or e.g. `the file storage`. */
+export function networkError(err: unknown, origin: string, request: string, who = 'FPTR'): FptrError {
   const code = networkCodeOf(err);
   const words =
     NETWORK_WORDS[code] ??
     (code.includes('CERT') || code.startsWith('ERR_TLS')
       ? `TLS certificate problem (${code})`
       : `network error (${code})`);
-  return new FptrError(`Could not reach FPTR at ${origin}: ${words}`, {
+  return new FptrError(`Could not reach ${who} at ${origin}: ${words}`, {
     kind: 'network',
     request,
     networkCode: code,
@@ -249,8 +254,8 @@ export function networkError(err: unknown, origin: string, request: string): Fpt
   });
 }
 
-export function timeoutError(origin: string, request: string, timeoutMs: number): FptrError {
-  return new FptrError(`FPTR at ${origin} did not answer within ${formatSeconds(timeoutMs)}`, {
+export function timeoutError(origin: string, request: string, timeoutMs: number, who = 'FPTR'): FptrError {
+  return new FptrError(`${who} at ${origin} did not answer within ${formatSeconds(timeoutMs)}`, {
     kind: 'timeout',
     request,
     retryable: true,

@@ -19,5 +19,8 @@ export function unavailableApi(siteUrl: string, reason: FptrError): FptrApi {
     readDelivery: fail,
     acknowledge: fail,
     redeliver: fail,
+    siteRequest: fail,
+    requestUrl: fail,
+    finishBeforeClose: (task) => task,
   };
 }

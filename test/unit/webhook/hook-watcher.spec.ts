@@ -92,7 +92,7 @@ describe('webhook watcher against the simulator', function () {
     watcher.watch({ hookId: id, onChange: (c) => seen.changes.push(c), onError: (e) => seen.errors.push(e) });
     await until(() => seen.errors.length > 0);
     seen.changes.should.be.empty();
-    seen.errors[0].should.be.instanceOf(HookStatusError);
+    should(seen.errors[0]).be.instanceOf(HookStatusError);
     (seen.errors[0] as Error).message.should.match(/"inactive".*expected one of active, unstable, failed, disabled/);
   });
 

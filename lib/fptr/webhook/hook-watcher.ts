@@ -152,3 +152,19 @@ export class HookWatcher {
     w.onChange({ hookId: w.hookId, previous, status, at });
   }
 }
+
+const watchers = new WeakMap<object, HookWatcher>();
+
+/**
+ * The one watcher of a site's client, made on first use: every node watching a hook on that
+ * site shares its list request. A new client (the site node was redeployed) gets a new watcher;
+ * the old one stops when its last hook is no longer watched.
+ */
+export function watcherFor(api: ConstructorParameters<typeof HookWatcher>[0], options: { gate?: PeriodGate } = {}): HookWatcher {
+  let watcher = watchers.get(api);
+  if (!watcher) {
+    watcher = new HookWatcher(api, options);
+    watchers.set(api, watcher);
+  }
+  return watcher;
+}

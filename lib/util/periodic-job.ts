@@ -96,7 +96,8 @@ export class PeriodicJob {
 }
 
 function checkPeriod(periodMs: number): number {
-  if (!Number.isFinite(periodMs) || periodMs <= 0) throw new RangeError(`a period must be a number of ms > 0, got ${String(periodMs)}`);
+  if (!Number.isFinite(periodMs) || periodMs <= 0)
+    throw new RangeError(`a period must be a number of ms > 0, got ${String(periodMs)}`);
   // setTimeout fires at once for delays beyond 2^31-1 ms.
   return Math.min(periodMs, 2 ** 31 - 1);
 }

@@ -1,6 +1,12 @@
 import type { DeliveryRecord, FptrErrorObject } from '../../lib/fptr/client/api';
 import { httpError } from '../../lib/fptr/client/fptr-error';
-import { toWebhookRecord, type ListHooksOptions, type WebhookAdminApi, type WebhookBody, type WebhookRecord } from '../../lib/fptr/client/webhook-record';
+import {
+  toWebhookRecord,
+  type ListHooksOptions,
+  type WebhookAdminApi,
+  type WebhookBody,
+  type WebhookRecord,
+} from '../../lib/fptr/client/webhook-record';
 import type { UnackedListOptions, UnackedSweepApi } from '../../lib/fptr/actions/unacked-sweep';
 import type { SimHarness, SimResponse } from './sim';
 
@@ -81,7 +87,7 @@ export class SimWebhookAdmin implements WebhookAdminApi, UnackedSweepApi {
   }
 
   private hooks(res: SimResponse): WebhookRecord[] {
-    return ((res.json as { data: unknown[] }).data).map((row) => {
+    return (res.json as { data: unknown[] }).data.map((row) => {
       const record = toWebhookRecord(row);
       if (!record) throw new Error(`not a webhook: ${JSON.stringify(row)}`);
       return record;

@@ -1,5 +1,6 @@
 import { Semaphore } from '../../util/semaphore';
-import type { Delivery, DeliveryRecord, ListDeliveriesOptions } from '../client/api';
+import type { DeliveryRecord, ListDeliveriesOptions } from '../client/api';
+import type { Delivery } from '../contract';
 import { dedupKey, isTestConnection } from '../webhook/delivery-body';
 import { eventKey } from '../webhook/event-key';
 
@@ -103,7 +104,10 @@ export function eventsOf(record: DeliveryRecord): Delivery[] {
   if (typeof data !== 'object' || data === null) return [];
   const list = (data as { deliveries?: unknown }).deliveries;
   const items = Array.isArray(list) ? list : [data];
-  return items.filter((item): item is Delivery => typeof item === 'object' && item !== null && typeof (item as Delivery).event_type === 'string');
+  return items.filter(
+    (item): item is Delivery =>
+      typeof item === 'object' && item !== null && typeof (item as Delivery).event_type === 'string',
+  );
 }
 
 /** Every duplicate-detection key of the events in a record (delivery keys and event keys). */
@@ -126,8 +130,18 @@ function message(err: unknown): string {
 }
 
 /** Lists the records in the window with their acknowledgement state checked. */
-async function listRecords(api: UnackedSweepApi, hookId: string, window: { from: number; to: number }, acknowledgement?: 'null'): Promise<DeliveryRecord[]> {
-  const rows = await api.listDeliveries(hookId, { status: 'delivered', from: window.from, to: window.to, ...(acknowledgement ? { acknowledgement } : {}) });
+async function listRecords(
+  api: UnackedSweepApi,
+  hookId: string,
+  window: { from: number; to: number },
+  acknowledgement?: 'null',
+): Promise<DeliveryRecord[]> {
+  const rows = await api.listDeliveries(hookId, {
+    status: 'delivered',
+    from: window.from,
+    to: window.to,
+    ...(acknowledgement ? { acknowledgement } : {}),
+  });
   const missing = rows.filter((row) => !('acknowledgement' in row));
   if (missing.length > 0) {
     throw new UnackedSweepError(
@@ -150,7 +164,11 @@ function isLost(row: DeliveryRecord, to: number): boolean {
   );
 }
 
-export async function sweepUnacknowledged(api: UnackedSweepApi, hookId: string, options: UnackedSweepOptions): Promise<UnackedSweepSummary> {
+export async function sweepUnacknowledged(
+  api: UnackedSweepApi,
+  hookId: string,
+  options: UnackedSweepOptions,
+): Promise<UnackedSweepSummary> {
   const nowSeconds = Math.floor(options.now / 1000);
   const window = { from: nowSeconds - options.lookbackSeconds, to: nowSeconds - options.graceSeconds };
   const summary: UnackedSweepSummary = { hookId, window, found: 0, redelivered: 0, failed: [], gaveUp: [] };

@@ -32,7 +32,8 @@ export class BackstopGate<T> {
   readonly counts = { emitted: 0, covered: 0 };
 
   constructor(private readonly options: BackstopGateOptions) {
-    if (!Number.isFinite(options.graceMs) || options.graceMs < 0) throw new RangeError(`backstop grace must be ≥ 0 ms, got ${String(options.graceMs)}`);
+    if (!Number.isFinite(options.graceMs) || options.graceMs < 0)
+      throw new RangeError(`backstop grace must be ≥ 0 ms, got ${String(options.graceMs)}`);
   }
 
   /** Events held and not yet released. */

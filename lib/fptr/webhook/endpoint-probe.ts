@@ -35,7 +35,10 @@ export function testConnectionBody(hookId: string, deliveryId: string, now = new
   return JSON.stringify({ timestamp: now.toISOString(), data: { deliveries: [delivery] } });
 }
 
-export async function probeEndpoint(url: string, options: { hookId: string; secret?: string; timeoutMs: number }): Promise<ProbeResult> {
+export async function probeEndpoint(
+  url: string,
+  options: { hookId: string; secret?: string; timeoutMs: number },
+): Promise<ProbeResult> {
   const deliveryId = randomUUID();
   const body = testConnectionBody(options.hookId, deliveryId);
   const headers: Record<string, string> = {
@@ -46,7 +49,13 @@ export async function probeEndpoint(url: string, options: { hookId: string; secr
   };
   if (options.secret) headers['x-sg-signature'] = signBody(options.secret, body);
   try {
-    const res = await request(url, { method: 'POST', headers, body, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    const res = await request(url, {
+      method: 'POST',
+      headers,
+      body,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
     await res.body.dump();
     return { deliveryId, status: res.statusCode };
   } catch (err) {

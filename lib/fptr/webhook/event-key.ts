@@ -1,4 +1,4 @@
-import type { Delivery } from '../client/api';
+import type { Delivery } from '../contract';
 
 /**
  * The identity of an FPTR event whichever way it arrived: a webhook delivery and the event-log

@@ -56,10 +56,14 @@ export function hookUrl(baseUrl: string, nodePath: string): string {
   try {
     base = new URL(baseUrl.trim());
   } catch {
-    throw new RegistrationError(`the public base URL ${JSON.stringify(baseUrl)} is not a URL (expected e.g. https://nodered.example.com)`);
+    throw new RegistrationError(
+      `the public base URL ${JSON.stringify(baseUrl)} is not a URL (expected e.g. https://nodered.example.com)`,
+    );
   }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new RegistrationError('the public base URL must start with https:// or http://');
-  if (base.username || base.password) throw new RegistrationError('the public base URL must not contain a user name or password');
+  if (base.protocol !== 'https:' && base.protocol !== 'http:')
+    throw new RegistrationError('the public base URL must start with https:// or http://');
+  if (base.username || base.password)
+    throw new RegistrationError('the public base URL must not contain a user name or password');
   if (base.search || base.hash) throw new RegistrationError('the public base URL must not contain a query or fragment');
   const prefix = base.pathname.replace(/\/+$/, '');
   const path = '/' + nodePath.replace(/^\/+/, '');
@@ -113,7 +117,11 @@ async function register(api: WebhookAdminApi, request: RegisterRequest): Promise
   };
   if (request.description !== undefined) body.description = request.description;
   // Updating a hook must also lift a project restriction it had; `null` is how the list is unset.
-  const updateBody: WebhookBody = { ...body, projects: request.subscription.projects.length > 0 ? request.subscription.projects : null, status: 'active' };
+  const updateBody: WebhookBody = {
+    ...body,
+    projects: request.subscription.projects.length > 0 ? request.subscription.projects : null,
+    status: 'active',
+  };
   if (request.subscription.projects.length > 0) body.projects = request.subscription.projects;
 
   if (request.hookId) {
@@ -133,7 +141,9 @@ async function hooksCalling(api: WebhookAdminApi, request: RegisterRequest): Pro
   // The site may ignore the url filter (fptr-api.md §3.4): the answer is filtered again here.
   const calling = (await api.listHooks({ url: request.url })).filter((hook) => sameUrl(hook.url, request.url));
   if (calling.length <= 1) return calling[0];
-  const sameType = calling.filter((hook) => hook.entity_types && Object.keys(hook.entity_types).includes(request.subscription.entityType));
+  const sameType = calling.filter(
+    (hook) => hook.entity_types && Object.keys(hook.entity_types).includes(request.subscription.entityType),
+  );
   if (sameType.length === 1) return sameType[0];
   throw new RegistrationError(
     `${calling.length} webhooks in FPTR already call ${request.url} (${calling.map((hook) => hook.id).join(', ')}); ` +
@@ -143,15 +153,21 @@ async function hooksCalling(api: WebhookAdminApi, request: RegisterRequest): Pro
 
 function checked(hook: WebhookRecord, request: RegisterRequest, outcome: RegisterOutcome): RegisterResult {
   const problems: string[] = [];
-  if (!sameUrl(hook.url, request.url)) problems.push(`url ${JSON.stringify(hook.url)} instead of ${JSON.stringify(request.url)}`);
+  if (!sameUrl(hook.url, request.url))
+    problems.push(`url ${JSON.stringify(hook.url)} instead of ${JSON.stringify(request.url)}`);
   const stored = subscriptionOf(hook);
   if (!stored || !sameSubscription(stored, request.subscription)) {
-    problems.push(`subscription ${JSON.stringify({ entity_types: hook.entity_types, projects: hook.projects })} instead of ${JSON.stringify({ entity_types: entityTypesBody(request.subscription), projects: request.subscription.projects })}`);
+    problems.push(
+      `subscription ${JSON.stringify({ entity_types: hook.entity_types, projects: hook.projects })} instead of ${JSON.stringify({ entity_types: entityTypesBody(request.subscription), projects: request.subscription.projects })}`,
+    );
   }
   if (hook.batch_deliveries === false) problems.push('batched deliveries off');
   if (hook.is_token_set === false) problems.push('no secret token');
   if (problems.length > 0) {
-    throw new RegistrationError(`FPTR ${outcome === 'created' ? 'created' : 'updated'} webhook ${hook.id} but reports ${problems.join('; ')}`, hook.id);
+    throw new RegistrationError(
+      `FPTR ${outcome === 'created' ? 'created' : 'updated'} webhook ${hook.id} but reports ${problems.join('; ')}`,
+      hook.id,
+    );
   }
   return { hook, outcome };
 }

@@ -21,7 +21,7 @@ export class HookStatusError extends Error {
   ) {
     super(
       `FPTR reported status ${describeValue(reported)} for webhook ${hookId}; expected one of ${HOOK_STATUSES.join(', ')} ` +
-        '(the lower-case names of the Unstable and Failed states are not confirmed by FPTR\'s documentation: ' +
+        "(the lower-case names of the Unstable and Failed states are not confirmed by FPTR's documentation: " +
         'the status is not trusted until this package knows the name)',
     );
     this.name = 'HookStatusError';

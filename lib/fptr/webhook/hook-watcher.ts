@@ -160,7 +160,10 @@ const watchers = new WeakMap<object, HookWatcher>();
  * site shares its list request. A new client (the site node was redeployed) gets a new watcher;
  * the old one stops when its last hook is no longer watched.
  */
-export function watcherFor(api: ConstructorParameters<typeof HookWatcher>[0], options: { gate?: PeriodGate } = {}): HookWatcher {
+export function watcherFor(
+  api: ConstructorParameters<typeof HookWatcher>[0],
+  options: { gate?: PeriodGate } = {},
+): HookWatcher {
   let watcher = watchers.get(api);
   if (!watcher) {
     watcher = new HookWatcher(api, options);

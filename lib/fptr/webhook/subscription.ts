@@ -1,5 +1,10 @@
-import type { Delivery } from '../client/api';
-import { HOOK_ACTIONS, type EntityTypeSubscriptions, type HookAction, type WebhookRecord } from '../client/webhook-record';
+import type { Delivery } from '../contract';
+import {
+  HOOK_ACTIONS,
+  type EntityTypeSubscriptions,
+  type HookAction,
+  type WebhookRecord,
+} from '../client/webhook-record';
 import { describeValue } from '../../util/describe-value';
 
 /**
@@ -27,8 +32,15 @@ const ENTITY_TYPE = /^[A-Z][A-Za-z0-9_]*$/;
 const FIELD_NAME = /^[a-z][a-z0-9_]*$/;
 
 /** Event-log event type suffix of each action (fptr-api.md §6.1). */
-const EVENT_SUFFIX: Record<HookAction, string> = { create: 'New', update: 'Change', delete: 'Retirement', revive: 'Revival' };
-const ACTION_OF_SUFFIX = new Map(Object.entries(EVENT_SUFFIX).map(([action, suffix]) => [suffix, action as HookAction]));
+const EVENT_SUFFIX: Record<HookAction, string> = {
+  create: 'New',
+  update: 'Change',
+  delete: 'Retirement',
+  revive: 'Revival',
+};
+const ACTION_OF_SUFFIX = new Map(
+  Object.entries(EVENT_SUFFIX).map(([action, suffix]) => [suffix, action as HookAction]),
+);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -39,42 +51,60 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * lists trimmed and without repeats, projects sorted. Every problem is named.
  */
 export function checkSubscription(value: unknown): HookSubscription {
-  if (!isObject(value)) throw new SubscriptionError(`a subscription must be an object {entityType, actions, projects}, got ${describeValue(value)}`);
+  if (!isObject(value))
+    throw new SubscriptionError(
+      `a subscription must be an object {entityType, actions, projects}, got ${describeValue(value)}`,
+    );
   const entityType = typeof value.entityType === 'string' ? value.entityType.trim() : '';
   if (!ENTITY_TYPE.test(entityType)) {
-    throw new SubscriptionError(`the entity type must be an FPTR entity type name such as Task or CustomEntity06, got ${describeValue(value.entityType)}`);
+    throw new SubscriptionError(
+      `the entity type must be an FPTR entity type name such as Task or CustomEntity06, got ${describeValue(value.entityType)}`,
+    );
   }
   if (NEVER_FIRE.has(entityType) || /Connection$/.test(entityType)) {
     throw new SubscriptionError(`FPTR never sends webhooks for ${entityType}; choose another entity type`);
   }
-  if (!isObject(value.actions)) throw new SubscriptionError(`actions must be an object such as {"update": ["sg_status_list"]}, got ${describeValue(value.actions)}`);
+  if (!isObject(value.actions))
+    throw new SubscriptionError(
+      `actions must be an object such as {"update": ["sg_status_list"]}, got ${describeValue(value.actions)}`,
+    );
   const actions: Partial<Record<HookAction, string[]>> = {};
   for (const [action, fields] of Object.entries(value.actions)) {
     if (!(HOOK_ACTIONS as readonly string[]).includes(action)) {
-      throw new SubscriptionError(`${describeValue(action)} is not a webhook action; FPTR knows ${HOOK_ACTIONS.join(', ')}`);
+      throw new SubscriptionError(
+        `${describeValue(action)} is not a webhook action; FPTR knows ${HOOK_ACTIONS.join(', ')}`,
+      );
     }
     if (fields === undefined || fields === null || fields === false) continue;
     if (fields === true) {
       actions[action as HookAction] = [];
       continue;
     }
-    if (!Array.isArray(fields)) throw new SubscriptionError(`actions.${action} must be a list of field names (or true), got ${describeValue(fields)}`);
-    if (action !== 'update' && fields.length > 0) throw new SubscriptionError(`only updates name fields; actions.${action} must be an empty list`);
+    if (!Array.isArray(fields))
+      throw new SubscriptionError(
+        `actions.${action} must be a list of field names (or true), got ${describeValue(fields)}`,
+      );
+    if (action !== 'update' && fields.length > 0)
+      throw new SubscriptionError(`only updates name fields; actions.${action} must be an empty list`);
     const names: string[] = [];
     for (const field of fields) {
       const name = typeof field === 'string' ? field.trim() : '';
-      if (!FIELD_NAME.test(name)) throw new SubscriptionError(`${describeValue(field)} is not a field name (expected e.g. sg_status_list)`);
+      if (!FIELD_NAME.test(name))
+        throw new SubscriptionError(`${describeValue(field)} is not a field name (expected e.g. sg_status_list)`);
       if (!names.includes(name)) names.push(name);
     }
     actions[action as HookAction] = names;
   }
-  if (Object.keys(actions).length === 0) throw new SubscriptionError('subscribe to at least one action: create, update, delete or revive');
+  if (Object.keys(actions).length === 0)
+    throw new SubscriptionError('subscribe to at least one action: create, update, delete or revive');
   const rawProjects = value.projects ?? [];
-  if (!Array.isArray(rawProjects)) throw new SubscriptionError(`projects must be a list of project ids, got ${describeValue(rawProjects)}`);
+  if (!Array.isArray(rawProjects))
+    throw new SubscriptionError(`projects must be a list of project ids, got ${describeValue(rawProjects)}`);
   const projects: number[] = [];
   for (const project of rawProjects) {
     const id = typeof project === 'string' && /^\d+$/.test(project.trim()) ? Number(project) : project;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) throw new SubscriptionError(`${describeValue(project)} is not a project id`);
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+      throw new SubscriptionError(`${describeValue(project)} is not a project id`);
     if (!projects.includes(id)) projects.push(id);
   }
   projects.sort((a, b) => a - b);
@@ -124,7 +154,9 @@ function sameSet<T>(a: readonly T[], b: readonly T[]): boolean {
 
 /** The event-log event types a subscription covers, e.g. `Shotgun_Task_Change`. */
 export function eventTypesOf(subscription: HookSubscription): string[] {
-  return HOOK_ACTIONS.filter((action) => subscription.actions[action]).map((action) => `Shotgun_${subscription.entityType}_${EVENT_SUFFIX[action]}`);
+  return HOOK_ACTIONS.filter((action) => subscription.actions[action]).map(
+    (action) => `Shotgun_${subscription.entityType}_${EVENT_SUFFIX[action]}`,
+  );
 }
 
 /** `Shotgun_<Type>_<New|Change|Retirement|Revival>` → its entity type and action. */
@@ -140,7 +172,10 @@ export function entityEventOf(eventType: string): { entityType: string; action: 
  * updates the field — but never a field value written while creating the record
  * (`meta.in_create`), which update subscriptions do not fire for (fptr-api.md §5.10).
  */
-export function subscriptionMatches(subscription: HookSubscription, event: Pick<Delivery, 'event_type' | 'attribute_name' | 'project' | 'meta'>): boolean {
+export function subscriptionMatches(
+  subscription: HookSubscription,
+  event: Pick<Delivery, 'event_type' | 'attribute_name' | 'project' | 'meta'>,
+): boolean {
   const kind = entityEventOf(event.event_type);
   if (!kind || kind.entityType !== subscription.entityType) return false;
   const fields = subscription.actions[kind.action];

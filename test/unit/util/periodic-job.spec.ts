@@ -22,7 +22,12 @@ describe('periodic job', function () {
     let most = 0;
     let rounds = 0;
     const job = make({
-      key: 'k', periodMs: 1, firstDelayMs: 0, onError: (err) => { throw err; },
+      key: 'k',
+      periodMs: 1,
+      firstDelayMs: 0,
+      onError: (err) => {
+        throw err;
+      },
       run: async () => {
         running++;
         most = Math.max(most, running);
@@ -42,7 +47,11 @@ describe('periodic job', function () {
     const asked: Array<[string, number]> = [];
     let rounds = 0;
     const job = make({
-      key: 'hook-watch:https://site', periodMs: 60_000, onError: (err) => { throw err; },
+      key: 'hook-watch:https://site',
+      periodMs: 60_000,
+      onError: (err) => {
+        throw err;
+      },
       gate: async (key, periodMs) => {
         asked.push([key, periodMs]);
         return asked.length % 2 === 0;
@@ -53,7 +62,10 @@ describe('periodic job', function () {
     });
     await job.runNow();
     await job.runNow();
-    asked.should.eql([['hook-watch:https://site', 60_000], ['hook-watch:https://site', 60_000]]);
+    asked.should.eql([
+      ['hook-watch:https://site', 60_000],
+      ['hook-watch:https://site', 60_000],
+    ]);
     rounds.should.equal(1);
   });
 
@@ -61,7 +73,10 @@ describe('periodic job', function () {
     const errors: string[] = [];
     let calls = 0;
     const job = make({
-      key: 'k', periodMs: 1, firstDelayMs: 0, onError: (err) => errors.push((err as Error).message),
+      key: 'k',
+      periodMs: 1,
+      firstDelayMs: 0,
+      onError: (err) => errors.push((err as Error).message),
       gate: async () => {
         calls++;
         if (calls === 1) throw new Error('gate down');
@@ -78,7 +93,13 @@ describe('periodic job', function () {
 
   it('runs nothing after stop()', async function () {
     let rounds = 0;
-    const job = make({ key: 'k', periodMs: 1, firstDelayMs: 0, onError: () => undefined, run: async () => void rounds++ });
+    const job = make({
+      key: 'k',
+      periodMs: 1,
+      firstDelayMs: 0,
+      onError: () => undefined,
+      run: async () => void rounds++,
+    });
     job.start();
     await until(() => rounds >= 1);
     await job.stop();
@@ -88,7 +109,13 @@ describe('periodic job', function () {
   });
 
   it('refuses a period that is not a positive number', function () {
-    should.throws(() => new PeriodicJob({ key: 'k', periodMs: 0, run: async () => undefined, onError: () => undefined }), /period must be/);
-    should.throws(() => new PeriodicJob({ key: 'k', periodMs: NaN, run: async () => undefined, onError: () => undefined }), /period must be/);
+    should.throws(
+      () => new PeriodicJob({ key: 'k', periodMs: 0, run: async () => undefined, onError: () => undefined }),
+      /period must be/,
+    );
+    should.throws(
+      () => new PeriodicJob({ key: 'k', periodMs: NaN, run: async () => undefined, onError: () => undefined }),
+      /period must be/,
+    );
   });
 });

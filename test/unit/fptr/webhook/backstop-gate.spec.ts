@@ -1,13 +1,19 @@
 import fc from 'fast-check';
 import should = require('should');
-import { BackstopGate } from '../../../lib/fptr/webhook/backstop-gate';
-import { DedupWindow } from '../../../lib/fptr/webhook/dedup-window';
-import { dedupKey } from '../../../lib/fptr/webhook/delivery-body';
-import { eventKey } from '../../../lib/fptr/webhook/event-key';
+import { BackstopGate } from '../../../../lib/fptr/webhook/backstop-gate';
+import { DedupWindow } from '../../../../lib/fptr/webhook/dedup-window';
+import { dedupKey } from '../../../../lib/fptr/webhook/delivery-body';
+import { eventKey } from '../../../../lib/fptr/webhook/event-key';
 
 describe('event key', function () {
   it('is the same for a webhook delivery and the event-log row it came from', function () {
-    const delivery = { id: '4410.812334.0', event_log_entry_id: 812334, delivery_id: 'dea7a71d-4896-482f-b238-b61820df8b65', event_type: 'Shotgun_Task_Change', attribute_name: 'sg_status_list' };
+    const delivery = {
+      id: '4410.812334.0',
+      event_log_entry_id: 812334,
+      delivery_id: 'dea7a71d-4896-482f-b238-b61820df8b65',
+      event_type: 'Shotgun_Task_Change',
+      attribute_name: 'sg_status_list',
+    };
     const row = { event_log_entry_id: 812334, event_type: 'Shotgun_Task_Change', attribute_name: 'sg_status_list' };
     eventKey(delivery)!.should.equal('event:812334|sg_status_list');
     eventKey(row)!.should.equal(eventKey(delivery));
@@ -16,7 +22,8 @@ describe('event key', function () {
     eventKey({ event_log_entry_id: 5, attribute_name: null })!.should.equal('event:5|');
   });
   it('does not exist for test connections, status changes and odd ids', function () {
-    for (const id of [0, -1, 1.5, undefined, Number.MAX_SAFE_INTEGER + 2]) should(eventKey({ event_log_entry_id: id })).be.undefined();
+    for (const id of [0, -1, 1.5, undefined, Number.MAX_SAFE_INTEGER + 2])
+      should(eventKey({ event_log_entry_id: id })).be.undefined();
   });
 });
 
@@ -31,7 +38,10 @@ describe('backstop gate', function () {
     gate.nextDueAt()!.should.equal(121_000);
     gate.release(120_999).should.eql([]);
     seen.seen('event:1|', 60_000).should.be.false(); // delivered late, but within the grace period
-    gate.release(121_000).should.eql([{ item: 1, outcome: 'covered' }, { item: 2, outcome: 'covered' }]);
+    gate.release(121_000).should.eql([
+      { item: 1, outcome: 'covered' },
+      { item: 2, outcome: 'covered' },
+    ]);
     gate.release(200_000).should.eql([{ item: 3, outcome: 'emit' }]);
     // A webhook delivery of event 3 after the backstop emitted it is now a duplicate.
     seen.seen('event:3|', 200_001).should.be.true();
@@ -53,7 +63,9 @@ describe('backstop gate', function () {
   it('releases every event exactly once, in the order held; emitted iff the webhook had not claimed it', function () {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ id: fc.integer({ min: 1, max: 50 }), delivered: fc.boolean(), step: fc.nat(50) }), { maxLength: 200 }),
+        fc.array(fc.record({ id: fc.integer({ min: 1, max: 50 }), delivered: fc.boolean(), step: fc.nat(50) }), {
+          maxLength: 200,
+        }),
         fc.integer({ min: 0, max: 100 }),
         fc.array(fc.nat(80), { maxLength: 20 }),
         (events, grace, releaseSteps) => {

@@ -1,9 +1,9 @@
 import should = require('should');
-import { HookStatusError, hookStatus } from '../../../lib/fptr/webhook/hook-status';
-import { HookWatcher, type StatusChange } from '../../../lib/fptr/webhook/hook-watcher';
-import { FptrSimulator } from '../../../sim';
-import { Consumer, deliveriesOf, SimHarness } from '../../support/sim';
-import { SimWebhookAdmin } from '../../support/webhook-admin';
+import { HookStatusError, hookStatus } from '../../../../lib/fptr/webhook/hook-status';
+import { HookWatcher, type StatusChange } from '../../../../lib/fptr/webhook/hook-watcher';
+import { FptrSimulator } from '../../../../sim';
+import { Consumer, deliveriesOf, SimHarness } from '../../../support/sim';
+import { SimWebhookAdmin } from '../../../support/webhook-admin';
 
 /** What one watcher was told. */
 class Seen {
@@ -25,14 +25,17 @@ function until(condition: () => boolean): Promise<void> {
 }
 
 describe('webhook status names', function () {
-  it('reads the API names and the guide\'s labels', function () {
+  it("reads the API names and the guide's labels", function () {
     hookStatus({ id: 'h', status: 'active' }).should.equal('active');
     hookStatus({ id: 'h', status: 'Failed' }).should.equal('failed');
     hookStatus({ id: 'h', status: ' UNSTABLE ' }).should.equal('unstable');
   });
   it('refuses any other status by name, saying what was expected', function () {
     should.throws(() => hookStatus({ id: 'h1', status: 'paused' }), HookStatusError);
-    should.throws(() => hookStatus({ id: 'h1', status: 'paused' }), /status "paused" for webhook h1; expected one of active, unstable, failed, disabled/);
+    should.throws(
+      () => hookStatus({ id: 'h1', status: 'paused' }),
+      /status "paused" for webhook h1; expected one of active, unstable, failed, disabled/,
+    );
     should.throws(() => hookStatus({ id: 'h1', status: 3 as unknown as string }), /status 3/);
   });
 });
@@ -56,13 +59,16 @@ describe('webhook watcher against the simulator', function () {
     await harness.stop();
   });
 
-  const hook = (): string => harness.sim.createWebhook({ url: consumer.url, entity_types: { Task: { update: [] } }, batch_deliveries: true }).id;
+  const hook = (): string =>
+    harness.sim.createWebhook({ url: consumer.url, entity_types: { Task: { update: [] } }, batch_deliveries: true }).id;
   const listRequests = (): number => api.requests.filter((r) => r.startsWith('GET /api/v1/webhook/hooks?')).length;
 
   it('reads every status with one list request per check, however many hooks are watched', async function () {
     const ids = [hook(), hook(), hook()];
     const seen = ids.map(() => new Seen());
-    ids.forEach((hookId, i) => watcher.watch({ hookId, onChange: (c) => seen[i].changes.push(c), onError: (e) => seen[i].errors.push(e) }));
+    ids.forEach((hookId, i) =>
+      watcher.watch({ hookId, onChange: (c) => seen[i].changes.push(c), onError: (e) => seen[i].errors.push(e) }),
+    );
     await until(() => seen.every((s) => s.changes.length === 1));
     const before = listRequests();
     harness.sim.setHookStatus(ids[0], 'unstable');
@@ -70,7 +76,13 @@ describe('webhook watcher against the simulator', function () {
     harness.sim.setHookStatus(ids[2], 'disabled');
     await watcher.checkNow();
     listRequests().should.equal(before + 1);
-    seen.map((s) => s.statuses).should.eql([['->active', 'active>unstable'], ['->active', 'active>failed'], ['->active', 'active>disabled']]);
+    seen
+      .map((s) => s.statuses)
+      .should.eql([
+        ['->active', 'active>unstable'],
+        ['->active', 'active>failed'],
+        ['->active', 'active>disabled'],
+      ]);
     seen.every((s) => s.errors.length === 0).should.be.true();
   });
 
@@ -88,7 +100,13 @@ describe('webhook watcher against the simulator', function () {
   it('tells the watcher, by name, about a status this package does not know', async function () {
     const id = hook();
     const seen = new Seen();
-    harness.sim.faults.add({ method: 'GET', path: '/api/v1/webhook/hooks', status: 200, times: 1, body: { data: [{ id, url: consumer.url, status: 'inactive' }], links: {} } });
+    harness.sim.faults.add({
+      method: 'GET',
+      path: '/api/v1/webhook/hooks',
+      status: 200,
+      times: 1,
+      body: { data: [{ id, url: consumer.url, status: 'inactive' }], links: {} },
+    });
     watcher.watch({ hookId: id, onChange: (c) => seen.changes.push(c), onError: (e) => seen.errors.push(e) });
     await until(() => seen.errors.length > 0);
     seen.changes.should.be.empty();
@@ -100,7 +118,9 @@ describe('webhook watcher against the simulator', function () {
     const ids = [hook(), hook()];
     const seen = ids.map(() => new Seen());
     harness.sim.faults.add({ method: 'GET', path: '/api/v1/webhook/hooks', status: 500, times: 1 });
-    ids.forEach((hookId, i) => watcher.watch({ hookId, onChange: (c) => seen[i].changes.push(c), onError: (e) => seen[i].errors.push(e) }));
+    ids.forEach((hookId, i) =>
+      watcher.watch({ hookId, onChange: (c) => seen[i].changes.push(c), onError: (e) => seen[i].errors.push(e) }),
+    );
     await until(() => seen.every((s) => s.errors.length === 1));
     (seen[0].errors[0] as Error).message.should.match(/^FPTR 500/);
     await watcher.checkNow();
@@ -113,7 +133,9 @@ describe('webhook watcher against the simulator', function () {
     let answers = false;
     let asked = 0;
     watcher.watch({
-      hookId: id, onChange: (c) => seen.changes.push(c), onError: (e) => seen.errors.push(e),
+      hookId: id,
+      onChange: (c) => seen.changes.push(c),
+      onError: (e) => seen.errors.push(e),
       answersAgain: async () => {
         asked++;
         return answers;
@@ -126,7 +148,10 @@ describe('webhook watcher against the simulator', function () {
     harness.sim.webhooks()[0].status.should.equal('failed');
     // While the endpoint does not answer, FPTR is asked for a Test_Connection each time.
     await harness.sim.whenDeliveriesSettled();
-    consumer.received.flatMap(deliveriesOf).map((d) => d.event_type).should.eql(['Test_Connection']);
+    consumer.received
+      .flatMap(deliveriesOf)
+      .map((d) => d.event_type)
+      .should.eql(['Test_Connection']);
 
     answers = true;
     await watcher.checkNow();
@@ -134,14 +159,22 @@ describe('webhook watcher against the simulator', function () {
     seen.statuses.should.eql(['->active', 'active>failed', 'failed>active*']);
     harness.sim.update('Task', FptrSimulator.DEMO.taskIds['sh010/Animation'], { sg_status_list: 'fin' });
     await harness.sim.whenDeliveriesSettled();
-    consumer.received.flatMap(deliveriesOf).map((d) => d.event_type).should.eql(['Test_Connection', 'Shotgun_Task_Change']);
+    consumer.received
+      .flatMap(deliveriesOf)
+      .map((d) => d.event_type)
+      .should.eql(['Test_Connection', 'Shotgun_Task_Change']);
   });
 
   it('reports failed before re-enabling a hook first seen Failed', async function () {
     const id = hook();
     harness.sim.setHookStatus(id, 'failed');
     const seen = new Seen();
-    watcher.watch({ hookId: id, onChange: (c) => seen.changes.push(c), onError: (e) => seen.errors.push(e), answersAgain: async () => true });
+    watcher.watch({
+      hookId: id,
+      onChange: (c) => seen.changes.push(c),
+      onError: (e) => seen.errors.push(e),
+      answersAgain: async () => true,
+    });
     await until(() => seen.changes.length === 2);
     seen.statuses.should.eql(['->failed', 'failed>active*']);
   });
@@ -152,7 +185,9 @@ describe('webhook watcher against the simulator', function () {
     const seen = new Seen();
     let asked = 0;
     watcher.watch({
-      hookId: id, onChange: (c) => seen.changes.push(c), onError: (e) => seen.errors.push(e),
+      hookId: id,
+      onChange: (c) => seen.changes.push(c),
+      onError: (e) => seen.errors.push(e),
       answersAgain: async () => {
         asked++;
         return true;
@@ -167,7 +202,12 @@ describe('webhook watcher against the simulator', function () {
   it('checks on its own at the shortest period asked for, and stops when nobody watches', async function () {
     const id = hook();
     const seen = new Seen();
-    const stop = watcher.watch({ hookId: id, periodMs: 20, onChange: (c) => seen.changes.push(c), onError: (e) => seen.errors.push(e) });
+    const stop = watcher.watch({
+      hookId: id,
+      periodMs: 20,
+      onChange: (c) => seen.changes.push(c),
+      onError: (e) => seen.errors.push(e),
+    });
     await until(() => seen.changes.length === 1);
     harness.sim.setHookStatus(id, 'unstable');
     await until(() => seen.changes.length === 2);

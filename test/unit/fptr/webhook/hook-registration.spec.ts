@@ -1,10 +1,17 @@
 import { createHmac } from 'node:crypto';
 import should = require('should');
-import { FptrSimulator } from '../../../sim';
-import { generateSecret, hookUrl, registerHook, RegistrationError, sameUrl, type RegisterRequest } from '../../../lib/fptr/webhook/hook-registration';
-import { checkSubscription } from '../../../lib/fptr/webhook/subscription';
-import { Consumer, deliveriesOf, SimHarness } from '../../support/sim';
-import { SimWebhookAdmin } from '../../support/webhook-admin';
+import { FptrSimulator } from '../../../../sim';
+import {
+  generateSecret,
+  hookUrl,
+  registerHook,
+  RegistrationError,
+  sameUrl,
+  type RegisterRequest,
+} from '../../../../lib/fptr/webhook/hook-registration';
+import { checkSubscription } from '../../../../lib/fptr/webhook/subscription';
+import { Consumer, deliveriesOf, SimHarness } from '../../../support/sim';
+import { SimWebhookAdmin } from '../../../support/webhook-admin';
 
 const { projectId, taskIds } = FptrSimulator.DEMO;
 
@@ -12,7 +19,9 @@ describe('webhook registration: public URL', function () {
   it('joins the base URL and the node path, keeping a path prefix', function () {
     hookUrl('https://nr.example.com', '/fptr/hook').should.equal('https://nr.example.com/fptr/hook');
     hookUrl('https://nr.example.com/', 'fptr/hook').should.equal('https://nr.example.com/fptr/hook');
-    hookUrl('https://proxy.example.com/node-red/', '/fptr/hook').should.equal('https://proxy.example.com/node-red/fptr/hook');
+    hookUrl('https://proxy.example.com/node-red/', '/fptr/hook').should.equal(
+      'https://proxy.example.com/node-red/fptr/hook',
+    );
     hookUrl(' http://127.0.0.1:1880 ', '/x').should.equal('http://127.0.0.1:1880/x');
   });
   const bad: Array<[string, RegExp]> = [
@@ -57,7 +66,11 @@ describe('webhook registration against the simulator', function () {
 
   const request = (overrides: Partial<RegisterRequest> = {}): RegisterRequest => ({
     url,
-    subscription: checkSubscription({ entityType: 'Task', actions: { update: ['sg_status_list'], create: true }, projects: [projectId] }),
+    subscription: checkSubscription({
+      entityType: 'Task',
+      actions: { update: ['sg_status_list'], create: true },
+      projects: [projectId],
+    }),
     secret: 'first-secret',
     name: 'Node-RED: task changes',
     ...overrides,
@@ -69,7 +82,13 @@ describe('webhook registration against the simulator', function () {
     const hooks = harness.sim.webhooks();
     hooks.should.have.length(1);
     hooks[0].should.containDeep({
-      id: hook.id, url, status: 'active', batch_deliveries: true, is_token_set: true, projects: [projectId], name: 'Node-RED: task changes',
+      id: hook.id,
+      url,
+      status: 'active',
+      batch_deliveries: true,
+      is_token_set: true,
+      projects: [projectId],
+      name: 'Node-RED: task changes',
       entity_types: { Task: { update: ['sg_status_list'], create: [] } },
     });
     // The secret is the one FPTR signs with: a real delivery verifies.
@@ -77,18 +96,29 @@ describe('webhook registration against the simulator', function () {
     await harness.sim.whenDeliveriesSettled();
     consumer.received.should.have.length(1);
     const [delivery] = consumer.received;
-    delivery.headers['x-sg-signature']!.should.equal('sha1=' + createHmac('sha1', 'first-secret').update(delivery.raw).digest('hex'));
-    deliveriesOf(delivery).map((d) => d.attribute_name).should.eql(['sg_status_list']);
+    delivery.headers['x-sg-signature']!.should.equal(
+      'sha1=' + createHmac('sha1', 'first-secret').update(delivery.raw).digest('hex'),
+    );
+    deliveriesOf(delivery)
+      .map((d) => d.attribute_name)
+      .should.eql(['sg_status_list']);
     (delivery.body.data as { deliveries?: unknown }).deliveries!.should.be.an.Array();
   });
 
   it('a second run with the stored id updates the same hook', async function () {
     const first = await registerHook(api, request());
-    const second = await registerHook(api, request({
-      hookId: first.hook.id,
-      subscription: checkSubscription({ entityType: 'Task', actions: { update: ['sg_status_list', 'due_date'] }, projects: [] }),
-      name: 'renamed',
-    }));
+    const second = await registerHook(
+      api,
+      request({
+        hookId: first.hook.id,
+        subscription: checkSubscription({
+          entityType: 'Task',
+          actions: { update: ['sg_status_list', 'due_date'] },
+          projects: [],
+        }),
+        name: 'renamed',
+      }),
+    );
     second.outcome.should.equal('updated');
     second.hook.id.should.equal(first.hook.id);
     const hooks = harness.sim.webhooks();
@@ -134,9 +164,15 @@ describe('webhook registration against the simulator', function () {
   it('refuses to guess between several hooks calling the URL, and creates none', async function () {
     const a = harness.sim.createWebhook({ url, entity_types: { Shot: { create: [] } } });
     const b = harness.sim.createWebhook({ url, entity_types: { Asset: { create: [] } } });
-    const err = await registerHook(api, request()).then(() => undefined, (e: unknown) => e);
+    const err = await registerHook(api, request()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     should(err).be.instanceOf(RegistrationError);
-    (err as Error).message.should.match(/2 webhooks in FPTR already call/).and.containEql(a.id).and.containEql(b.id);
+    (err as Error).message.should
+      .match(/2 webhooks in FPTR already call/)
+      .and.containEql(a.id)
+      .and.containEql(b.id);
     harness.sim.webhooks().should.have.length(2);
   });
 
@@ -150,10 +186,25 @@ describe('webhook registration against the simulator', function () {
 
   it('fails loudly when the site stores another subscription than the one sent', async function () {
     harness.sim.faults.add({
-      method: 'POST', path: '/api/v1/webhook/hooks', status: 201, times: 1,
-      body: { data: { id: 'dea7a71d-4896-482f-b238-b61820df8b65', url, status: 'active', entity_types: { Task: { update: [] } }, batch_deliveries: true, is_token_set: true } },
+      method: 'POST',
+      path: '/api/v1/webhook/hooks',
+      status: 201,
+      times: 1,
+      body: {
+        data: {
+          id: 'dea7a71d-4896-482f-b238-b61820df8b65',
+          url,
+          status: 'active',
+          entity_types: { Task: { update: [] } },
+          batch_deliveries: true,
+          is_token_set: true,
+        },
+      },
     });
-    const err = await registerHook(api, request()).then(() => undefined, (e: unknown) => e);
+    const err = await registerHook(api, request()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     should(err).be.instanceOf(RegistrationError);
     (err as RegistrationError).hookId!.should.equal('dea7a71d-4896-482f-b238-b61820df8b65');
     (err as Error).message.should.match(/reports subscription .* instead of/);
@@ -161,19 +212,41 @@ describe('webhook registration against the simulator', function () {
 
   it('fails loudly when the site did not keep the secret or the batching', async function () {
     harness.sim.faults.add({
-      method: 'POST', path: '/api/v1/webhook/hooks', status: 201, times: 1,
-      body: { data: { id: 'dea7a71d-4896-482f-b238-b61820df8b65', url, status: 'active', entity_types: { Task: { update: ['sg_status_list'], create: [] } }, projects: [projectId], batch_deliveries: false, is_token_set: false } },
+      method: 'POST',
+      path: '/api/v1/webhook/hooks',
+      status: 201,
+      times: 1,
+      body: {
+        data: {
+          id: 'dea7a71d-4896-482f-b238-b61820df8b65',
+          url,
+          status: 'active',
+          entity_types: { Task: { update: ['sg_status_list'], create: [] } },
+          projects: [projectId],
+          batch_deliveries: false,
+          is_token_set: false,
+        },
+      },
     });
-    const err = await registerHook(api, request()).then(() => undefined, (e: unknown) => e);
+    const err = await registerHook(api, request()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     (err as Error).message.should.match(/batched deliveries off; no secret token/);
   });
 
   it('keeps the secret out of an error that quotes the request', async function () {
     harness.sim.faults.add({
-      method: 'POST', path: '/api/v1/webhook/hooks', status: 400, times: 1,
+      method: 'POST',
+      path: '/api/v1/webhook/hooks',
+      status: 400,
+      times: 1,
       body: { errors: [{ status: 400, title: 'token first-secret is not allowed', detail: 'token=first-secret' }] },
     });
-    const err = await registerHook(api, request()).then(() => undefined, (e: unknown) => e);
+    const err = await registerHook(api, request()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     should(err).be.instanceOf(Error);
     (err as Error).message.should.not.containEql('first-secret');
     (err as Error).stack!.should.not.containEql('first-secret');
@@ -183,7 +256,10 @@ describe('webhook registration against the simulator', function () {
   it('passes other failures of the stored-id update on instead of creating a hook', async function () {
     const first = await registerHook(api, request());
     harness.sim.faults.add({ method: 'PUT', path: '/api/v1/webhook/hooks', status: 403, times: 1 });
-    const err = await registerHook(api, request({ hookId: first.hook.id })).then(() => undefined, (e: unknown) => e);
+    const err = await registerHook(api, request({ hookId: first.hook.id })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     (err as Error).message.should.match(/^FPTR 403/);
     harness.sim.webhooks().should.have.length(1);
   });

@@ -1,9 +1,16 @@
 import should = require('should');
-import type { DeliveryRecord } from '../../../lib/fptr/client/api';
-import { eventsOf, keysOf, RedeliveryLedger, sweepUnacknowledged, UnackedSweepError, type UnackedSweepOptions } from '../../../lib/fptr/actions/unacked-sweep';
-import { FptrSimulator } from '../../../sim';
-import { Consumer, deliveriesOf, SimHarness } from '../../support/sim';
-import { SimWebhookAdmin } from '../../support/webhook-admin';
+import type { DeliveryRecord } from '../../../../lib/fptr/client/api';
+import {
+  eventsOf,
+  keysOf,
+  RedeliveryLedger,
+  sweepUnacknowledged,
+  UnackedSweepError,
+  type UnackedSweepOptions,
+} from '../../../../lib/fptr/actions/unacked-sweep';
+import { FptrSimulator } from '../../../../sim';
+import { Consumer, deliveriesOf, SimHarness } from '../../../support/sim';
+import { SimWebhookAdmin } from '../../../support/webhook-admin';
 
 const { taskIds } = FptrSimulator.DEMO;
 const TASKS = Object.values(taskIds).slice(0, 6);
@@ -27,12 +34,24 @@ describe('unacknowledged sweep against the simulator', function () {
   afterEach(() => harness.stop());
 
   const options = (overrides: Partial<UnackedSweepOptions> = {}): UnackedSweepOptions => ({
-    graceSeconds: 0, lookbackSeconds: 3600, now: Date.now(), concurrency: 4, maxAttempts: 3, ledger, filter: 'server', ...overrides,
+    graceSeconds: 0,
+    lookbackSeconds: 3600,
+    now: Date.now(),
+    concurrency: 4,
+    maxAttempts: 3,
+    ledger,
+    filter: 'server',
+    ...overrides,
   });
 
   /** One delivery per update (un-batched), all answered 200. */
   async function deliver(batched = false): Promise<DeliveryRecord[]> {
-    hookId = harness.sim.createWebhook({ url: consumer.url, entity_types: { Task: { update: ['content'] } }, batch_deliveries: batched, token: 's' }).id;
+    hookId = harness.sim.createWebhook({
+      url: consumer.url,
+      entity_types: { Task: { update: ['content'] } },
+      batch_deliveries: batched,
+      token: 's',
+    }).id;
     for (const id of TASKS) {
       harness.sim.update('Task', id, { content: `changed ${id}` });
       if (!batched) await harness.sim.whenDeliveriesSettled();
@@ -41,7 +60,8 @@ describe('unacknowledged sweep against the simulator', function () {
     return harness.sim.deliveries(hookId);
   }
 
-  const ack = (id: string): Promise<unknown> => harness.call('PUT', `/api/v1/webhook/deliveries/${id}`, { body: { acknowledgement: 'done' } });
+  const ack = (id: string): Promise<unknown> =>
+    harness.call('PUT', `/api/v1/webhook/deliveries/${id}`, { body: { acknowledgement: 'done' } });
 
   it('redelivers the delivered, unacknowledged deliveries and nothing else', async function () {
     const records = await deliver();
@@ -56,15 +76,28 @@ describe('unacknowledged sweep against the simulator', function () {
     await harness.sim.whenDeliveriesSettled();
     summary.should.containDeep({ hookId, found: 4, redelivered: 4, failed: [], gaveUp: [] });
     should(summary.filterCheck).be.undefined();
-    consumer.received.map((d) => d.headers['x-sg-delivery-id']).sort().should.eql(records.slice(2).map((r) => r.id).sort());
+    consumer.received
+      .map((d) => d.headers['x-sg-delivery-id'])
+      .sort()
+      .should.eql(
+        records
+          .slice(2)
+          .map((r) => r.id)
+          .sort(),
+      );
     api.requests.filter((r) => r.includes('/deliveries?')).should.have.length(1);
-    api.requests.find((r) => r.includes('/deliveries?'))!.should.match(/status=delivered/).and.match(/acknowledgement=null/);
+    api.requests
+      .find((r) => r.includes('/deliveries?'))!
+      .should.match(/status=delivered/)
+      .and.match(/acknowledgement=null/);
   });
 
   it('leaves deliveries younger than the grace period and older than the look-back alone', async function () {
     await deliver();
     (await sweepUnacknowledged(api, hookId, options({ graceSeconds: 600 }))).found.should.equal(0);
-    (await sweepUnacknowledged(api, hookId, options({ now: Date.now() + 7200_000, lookbackSeconds: 3600 }))).found.should.equal(0);
+    (
+      await sweepUnacknowledged(api, hookId, options({ now: Date.now() + 7200_000, lookbackSeconds: 3600 }))
+    ).found.should.equal(0);
   });
 
   it('leaves failed deliveries to the failed-delivery sweep', async function () {
@@ -100,7 +133,7 @@ describe('unacknowledged sweep against the simulator', function () {
     consumer.received.flatMap(deliveriesOf).length.should.equal(2 * TASKS.length);
   });
 
-  it('verify mode: agrees with the simulator\'s acknowledgement filter', async function () {
+  it("verify mode: agrees with the simulator's acknowledgement filter", async function () {
     const records = await deliver();
     await ack(records[0].id);
     const summary = await sweepUnacknowledged(api, hookId, options({ filter: 'verify' }));
@@ -110,7 +143,13 @@ describe('unacknowledged sweep against the simulator', function () {
   it('verify mode: reports a site that ignores the filter, and redelivers no acknowledged delivery', async function () {
     const records = await deliver();
     await ack(records[0].id);
-    harness.sim.faults.add({ method: 'GET', path: /\/deliveries$/, status: 200, times: 1, body: { data: harness.sim.deliveries(hookId), links: {} } });
+    harness.sim.faults.add({
+      method: 'GET',
+      path: /\/deliveries$/,
+      status: 200,
+      times: 1,
+      body: { data: harness.sim.deliveries(hookId), links: {} },
+    });
     const summary = await sweepUnacknowledged(api, hookId, options({ filter: 'verify' }));
     summary.should.containDeep({ filterCheck: 'ignored', found: TASKS.length - 1, redelivered: TASKS.length - 1 });
   });
@@ -118,14 +157,26 @@ describe('unacknowledged sweep against the simulator', function () {
   it('server mode: notices acknowledged records in the answer and skips them', async function () {
     const records = await deliver();
     await ack(records[0].id);
-    harness.sim.faults.add({ method: 'GET', path: /\/deliveries$/, status: 200, times: 1, body: { data: harness.sim.deliveries(hookId), links: {} } });
+    harness.sim.faults.add({
+      method: 'GET',
+      path: /\/deliveries$/,
+      status: 200,
+      times: 1,
+      body: { data: harness.sim.deliveries(hookId), links: {} },
+    });
     const summary = await sweepUnacknowledged(api, hookId, options({ filter: 'server' }));
     summary.should.containDeep({ filterCheck: 'ignored', found: TASKS.length - 1 });
   });
 
   it('verify mode: reports a site that reads the filter differently, and still redelivers what was lost', async function () {
     await deliver();
-    harness.sim.faults.add({ method: 'GET', path: /\/deliveries$/, status: 200, times: 1, body: { data: [], links: {} } });
+    harness.sim.faults.add({
+      method: 'GET',
+      path: /\/deliveries$/,
+      status: 200,
+      times: 1,
+      body: { data: [], links: {} },
+    });
     const summary = await sweepUnacknowledged(api, hookId, options({ filter: 'verify' }));
     summary.should.containDeep({ filterCheck: 'differs', found: TASKS.length, redelivered: TASKS.length });
   });
@@ -141,10 +192,21 @@ describe('unacknowledged sweep against the simulator', function () {
   it('stops, naming what it expected, when deliveries come without an acknowledgement member', async function () {
     await deliver();
     const rows = harness.sim.deliveries(hookId).map(({ acknowledgement: _dropped, ...rest }) => rest);
-    harness.sim.faults.add({ method: 'GET', path: /\/deliveries$/, status: 200, times: 1, body: { data: rows, links: {} } });
-    const err = await sweepUnacknowledged(api, hookId, options()).then(() => undefined, (e: unknown) => e);
+    harness.sim.faults.add({
+      method: 'GET',
+      path: /\/deliveries$/,
+      status: 200,
+      times: 1,
+      body: { data: rows, links: {} },
+    });
+    const err = await sweepUnacknowledged(api, hookId, options()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     should(err).be.instanceOf(UnackedSweepError);
-    (err as Error).message.should.match(/without an "acknowledgement" member.*expected null or the acknowledgement text.*nothing was redelivered/);
+    (err as Error).message.should.match(
+      /without an "acknowledgement" member.*expected null or the acknowledgement text.*nothing was redelivered/,
+    );
     api.requests.filter((r) => r.includes('/redeliver')).should.be.empty();
   });
 

@@ -1,16 +1,16 @@
 import should = require('should');
-import { probeEndpoint } from '../../../lib/fptr/webhook/endpoint-probe';
-import { isTestConnection, parseDeliveryBody } from '../../../lib/fptr/webhook/delivery-body';
-import { SignatureVerifier } from '../../../lib/fptr/webhook/signature';
-import { LoopbackServer } from '../../support/loopback';
-import { Consumer } from '../../support/sim';
+import { probeEndpoint } from '../../../../lib/fptr/webhook/endpoint-probe';
+import { isTestConnection, parseDeliveryBody } from '../../../../lib/fptr/webhook/delivery-body';
+import { SignatureVerifier } from '../../../../lib/fptr/webhook/signature';
+import { LoopbackServer } from '../../../support/loopback';
+import { Consumer } from '../../../support/sim';
 
 describe('endpoint self-check', function () {
   const consumer = new Consumer();
   before(() => consumer.listen());
   after(() => consumer.close());
 
-  it('sends a signed Test_Connection delivery shaped like FPTR\'s and reports the answer', async function () {
+  it("sends a signed Test_Connection delivery shaped like FPTR's and reports the answer", async function () {
     consumer.received = [];
     consumer.answer = () => ({ status: 200 });
     const result = await probeEndpoint(consumer.url, { hookId: 'hook-1', secret: 's3cret', timeoutMs: 5000 });

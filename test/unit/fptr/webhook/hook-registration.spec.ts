@@ -11,7 +11,8 @@ import {
 } from '../../../../lib/fptr/webhook/hook-registration';
 import { checkSubscription } from '../../../../lib/fptr/webhook/subscription';
 import { Consumer, deliveriesOf, SimHarness } from '../../../support/sim';
-import { SimWebhookAdmin } from '../../../support/webhook-admin';
+import type { FptrClient } from '../../../../lib/fptr/client/client';
+import { demoClient } from '../../../support/client-sim';
 
 const { projectId, taskIds } = FptrSimulator.DEMO;
 
@@ -50,7 +51,7 @@ describe('webhook registration: public URL', function () {
 describe('webhook registration against the simulator', function () {
   const harness = new SimHarness();
   const consumer = new Consumer();
-  let api: SimWebhookAdmin;
+  let api: FptrClient;
   let url: string;
 
   before(async function () {
@@ -59,10 +60,13 @@ describe('webhook registration against the simulator', function () {
   after(() => consumer.close());
   beforeEach(async function () {
     await harness.start({ webhookBatchWindowMs: 20 });
-    api = new SimWebhookAdmin(harness);
+    api = demoClient(harness.url);
     consumer.received = [];
   });
-  afterEach(() => harness.stop());
+  afterEach(async function () {
+    await api.close();
+    await harness.stop();
+  });
 
   const request = (overrides: Partial<RegisterRequest> = {}): RegisterRequest => ({
     url,

@@ -3,7 +3,8 @@ import { HookStatusError, hookStatus } from '../../../../lib/fptr/webhook/hook-s
 import { HookWatcher, type StatusChange } from '../../../../lib/fptr/webhook/hook-watcher';
 import { FptrSimulator } from '../../../../sim';
 import { Consumer, deliveriesOf, SimHarness } from '../../../support/sim';
-import { SimWebhookAdmin } from '../../../support/webhook-admin';
+import type { FptrClient } from '../../../../lib/fptr/client/client';
+import { demoClient } from '../../../support/client-sim';
 
 /** What one watcher was told. */
 class Seen {
@@ -43,25 +44,26 @@ describe('webhook status names', function () {
 describe('webhook watcher against the simulator', function () {
   const harness = new SimHarness();
   const consumer = new Consumer();
-  let api: SimWebhookAdmin;
+  let api: FptrClient;
   let watcher: HookWatcher;
 
   before(() => consumer.listen());
   after(() => consumer.close());
   beforeEach(async function () {
     await harness.start({ webhookBatchWindowMs: 10 });
-    api = new SimWebhookAdmin(harness);
+    api = demoClient(harness.url);
     watcher = new HookWatcher(api, { defaultPeriodMs: 3_600_000 });
     consumer.received = [];
   });
   afterEach(async function () {
     await watcher.stop();
+    await api.close();
     await harness.stop();
   });
 
   const hook = (): string =>
     harness.sim.createWebhook({ url: consumer.url, entity_types: { Task: { update: [] } }, batch_deliveries: true }).id;
-  const listRequests = (): number => api.requests.filter((r) => r.startsWith('GET /api/v1/webhook/hooks?')).length;
+  const listRequests = (): number => harness.sim.stats.byRoute['GET /api/v1/webhook/hooks'] ?? 0;
 
   it('reads every status with one list request per check, however many hooks are watched', async function () {
     const ids = [hook(), hook(), hook()];

@@ -10,6 +10,8 @@ import { VALUE_OPERATORS } from '../fptr/events/conditions';
 import { COMMIT_MODES, EVENT_LOG_SETTING_RULES, FAILURE_MODES, START_KINDS } from '../fptr/events/event-log-settings';
 import { FILTER_SETTING_RULES, VALUE_TYPES } from '../fptr/events/filter-settings';
 import { bodySizeSetting, dedupWindowSeconds, invalidAddresses, webhookPath } from '../fptr/webhook/endpoint-settings';
+import { hookIdSetting, publicUrlSetting, watchIntervalSeconds } from '../fptr/webhook/hook-settings';
+import { checkSubscription } from '../fptr/webhook/subscription';
 
 /*
  * The browser bundle of the node editors: resources/fptr-editor.js, the global `FptrEditor`
@@ -40,6 +42,21 @@ export const webhook = {
   address: ((value) => typeof value === 'string' && invalidAddresses([value]).length === 0) as Validator,
   /** A whole allow-list or proxy list (array or text). */
   addresses: ((value) => invalidAddresses(value).length === 0) as Validator,
+  watchInterval: ((value) => watchIntervalSeconds(value) !== undefined) as Validator,
+  publicUrl: publicUrlSetting as Validator,
+  /** The saved subscription: none yet, or one FPTR can take. */
+  subscription: ((value) =>
+    value === undefined || value === null || value === '' || accepts(checkSubscription)(value)) as Validator,
+  /** The problem with a subscription as the dialog builds it, in words; undefined when FPTR can take it. */
+  subscriptionProblem: (value: unknown): string | undefined => {
+    try {
+      checkSubscription(value);
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  },
+  hookId: ((value) => value === undefined || value === '' || hookIdSetting(value) !== undefined) as Validator,
 };
 
 export const site = {

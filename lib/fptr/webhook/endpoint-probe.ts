@@ -37,9 +37,9 @@ export function testConnectionBody(hookId: string, deliveryId: string, now = new
 
 export async function probeEndpoint(
   url: string,
-  options: { hookId: string; secret?: string; timeoutMs: number },
+  options: { hookId: string; secret?: string; timeoutMs: number; deliveryId?: string },
 ): Promise<ProbeResult> {
-  const deliveryId = randomUUID();
+  const deliveryId = options.deliveryId ?? randomUUID();
   const body = testConnectionBody(options.hookId, deliveryId);
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { FptrError } from '../client/fptr-error';
 import { SecretScrubber } from '../client/secret-scrubber';
 import type { WebhookAdminApi, WebhookBody, WebhookRecord } from '../client/webhook-record';
+import { sameUrl } from './hook-url';
+import { RegistrationError } from './registration-error';
 import { entityTypesBody, sameSubscription, subscriptionOf, type HookSubscription } from './subscription';
 
 /**
@@ -31,56 +33,9 @@ export interface RegisterResult {
   outcome: RegisterOutcome;
 }
 
-export class RegistrationError extends Error {
-  constructor(
-    message: string,
-    /** The hook the failed step touched, when one exists in FPTR. */
-    readonly hookId?: string,
-  ) {
-    super(message);
-    this.name = 'RegistrationError';
-  }
-}
-
 /** 32 random bytes, URL-safe: what the runtime gives a webhook it registers. */
 export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
-}
-
-/**
- * The URL FPTR calls: `baseUrl` (how FPTR reaches this Node-RED, e.g. `https://nr.example.com`,
- * possibly with a path prefix) + `nodePath` (the node's path under Node-RED's node root).
- */
-export function hookUrl(baseUrl: string, nodePath: string): string {
-  let base: URL;
-  try {
-    base = new URL(baseUrl.trim());
-  } catch {
-    throw new RegistrationError(
-      `the public base URL ${JSON.stringify(baseUrl)} is not a URL (expected e.g. https://nodered.example.com)`,
-    );
-  }
-  if (base.protocol !== 'https:' && base.protocol !== 'http:')
-    throw new RegistrationError('the public base URL must start with https:// or http://');
-  if (base.username || base.password)
-    throw new RegistrationError('the public base URL must not contain a user name or password');
-  if (base.search || base.hash) throw new RegistrationError('the public base URL must not contain a query or fragment');
-  const prefix = base.pathname.replace(/\/+$/, '');
-  const path = '/' + nodePath.replace(/^\/+/, '');
-  return base.origin + prefix + path;
-}
-
-/** URLs compared as FPTR may normalise them (case of scheme and host, default port, trailing slash). */
-export function sameUrl(a: string, b: string): boolean {
-  const norm = (text: string): string => {
-    try {
-      const url = new URL(text);
-      return url.origin + url.pathname.replace(/\/+$/, '') + url.search;
-    } catch {
-      return text;
-    }
-  };
-  return norm(a) === norm(b);
 }
 
 function isNotFound(err: unknown): boolean {

@@ -1,14 +1,9 @@
 import { createHmac } from 'node:crypto';
 import should = require('should');
 import { FptrSimulator } from '../../../../sim';
-import {
-  generateSecret,
-  hookUrl,
-  registerHook,
-  RegistrationError,
-  sameUrl,
-  type RegisterRequest,
-} from '../../../../lib/fptr/webhook/hook-registration';
+import { generateSecret, registerHook, type RegisterRequest } from '../../../../lib/fptr/webhook/hook-registration';
+import { hookUrl, sameUrl } from '../../../../lib/fptr/webhook/hook-url';
+import { RegistrationError } from '../../../../lib/fptr/webhook/registration-error';
 import { checkSubscription } from '../../../../lib/fptr/webhook/subscription';
 import { Consumer, deliveriesOf, SimHarness } from '../../../support/sim';
 import type { FptrClient } from '../../../../lib/fptr/client/client';

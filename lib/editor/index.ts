@@ -1,7 +1,7 @@
 import { ACK_STATUSES } from '../fptr/actions/acknowledgement';
 import { API_METHODS, parsePath } from '../fptr/actions/api-request';
 import { RETURN_ONLY } from '../fptr/actions/find-options';
-import { sweepSetting, SWEEP_DEFAULTS } from '../fptr/actions/redeliver-sweep';
+import { sweepSetting, SWEEP_DEFAULTS, UNACKED_DEFAULTS } from '../fptr/actions/redeliver-sweep';
 import { MULTI_ENTITY_MODES } from '../fptr/actions/update-ops';
 import { checkSiteUrl, SITE_NUMBER_FIELDS } from '../fptr/client/site-settings';
 import { OPERATIONS } from '../fptr/contract';
@@ -106,6 +106,7 @@ export const acknowledge = { statuses: ACK_STATUSES };
 export const redeliver = {
   windowValue: ((value) => sweepSetting(value, SWEEP_DEFAULTS.windowValue) !== undefined) as Validator,
   concurrency: ((value) => sweepSetting(value, SWEEP_DEFAULTS.concurrency) !== undefined) as Validator,
+  unackedGrace: ((value) => sweepSetting(value, UNACKED_DEFAULTS.graceSeconds) !== undefined) as Validator,
 };
 
 export const files = {

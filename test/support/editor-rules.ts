@@ -1,6 +1,6 @@
 import fc = require('fast-check');
 import { apiRequest } from '../../lib/fptr/actions/api-request';
-import { sweepSetting, SWEEP_DEFAULTS } from '../../lib/fptr/actions/redeliver-sweep';
+import { sweepSetting, SWEEP_DEFAULTS, UNACKED_DEFAULTS } from '../../lib/fptr/actions/redeliver-sweep';
 import { FptrClient } from '../../lib/fptr/client/client';
 import { siteClientOptions, type SiteSettings } from '../../lib/fptr/client/site-settings';
 import { compileConditions } from '../../lib/fptr/events/conditions';
@@ -374,4 +374,12 @@ export const SHARED_RULES: SharedRule[] = [
     cases: ['', 60, '60', '0', '-1', '1.5', 'abc', 1, ' 2 '],
     arbitrary: numberish,
   })),
+  {
+    type: 'fptr-redeliver',
+    property: 'unackedGrace',
+    bundle: ['redeliver', 'unackedGrace'],
+    runtime: (v) => sweepSetting(v, UNACKED_DEFAULTS.graceSeconds) !== undefined,
+    cases: ['', 300, '300', '0', '-1', '1.5', 'abc', 1, ' 2 '],
+    arbitrary: numberish,
+  },
 ];

@@ -88,6 +88,7 @@ export const eventsIn = {
   gapWindow: accepts(EVENT_LOG_SETTING_RULES.gapWindow),
   maxInFlight: accepts(EVENT_LOG_SETTING_RULES.maxInFlight),
   retries: accepts(EVENT_LOG_SETTING_RULES.retries),
+  backstopGrace: accepts(EVENT_LOG_SETTING_RULES.backstopGrace),
   eventTypes: accepts(EVENT_LOG_SETTING_RULES.eventTypes),
   projects: accepts(EVENT_LOG_SETTING_RULES.projects),
   entityTypes: accepts(EVENT_LOG_SETTING_RULES.entityTypes),

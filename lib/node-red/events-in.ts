@@ -5,12 +5,15 @@ import { EventLogPoller, type PollerNotice } from '../fptr/events/event-log-poll
 import type { EventLogSettings } from '../fptr/events/event-log-settings';
 import { describeValue } from '../util/describe-value';
 import { messageOf } from '../util/errors';
+import { Backstop } from './backstop';
 import { ContextCursorStore } from './cursor-store';
 import { registerCommitter } from './event-log-commits';
 import { eventLogBadge } from './event-log-status';
 import type { Messages } from './i18n';
 import type { FptrSite } from './site';
 import { ThrottledStatus } from './status';
+import type { WebhookHandle } from './webhook-registry';
+import type { EventLogMessage } from '../fptr/events/event-log-delivery';
 
 /**
  * An fptr-events-in node at work: the poller (lib/fptr/events) wired to the node's outputs,
@@ -26,6 +29,9 @@ export interface EventsInSpec {
   store: string | undefined;
   /** What `start` says, for the warning about an unreadable cursor. */
   startText: string;
+  /** With settings.backstop: the fptr-site id of this node and the webhook node it backs up. */
+  siteId?: string;
+  webhook?: () => WebhookHandle | undefined;
 }
 
 /** The badge shows elapsed times (lag, a slow read): redraw it this often even when nothing happens. */
@@ -76,6 +82,29 @@ export function runEventsIn(spec: EventsInSpec): void {
     }
   };
 
+  const sendOn = (msg: EventLogMessage): void => {
+    node.send(msg as unknown as NodeMessage);
+  };
+  const backstop =
+    settings.backstop && spec.webhook
+      ? new Backstop({
+          settings: settings.backstop,
+          filter: settings.filter,
+          siteId: spec.siteId,
+          webhook: spec.webhook,
+          emit: (msg) => {
+            try {
+              sendOn(msg);
+            } catch (error) {
+              notice({ kind: 'send-failed', id: msg.fptr.eventId, error });
+            }
+          },
+          // Delivered by the webhook or not subscribed to: finished here, as if acknowledged.
+          skip: (msg) => void poller.acknowledge(msg.fptr.eventId, msg.fptr.ticket, { ok: true }),
+          problem: (kind) => node.warn(t(`errors.backstop-${kind}`, { node: settings.backstop!.webhookNode })),
+        })
+      : undefined;
+
   const poller: EventLogPoller = new EventLogPoller({
     api: site.client,
     siteUrl: site.siteUrl,
@@ -83,7 +112,8 @@ export function runEventsIn(spec: EventsInSpec): void {
     settings,
     store: new ContextCursorStore(node, spec.store),
     hooks: {
-      send: (msg) => node.send(msg as unknown as NodeMessage),
+      // A backstop holds first sendings only: a retry was already let through once.
+      send: (msg) => (backstop && msg.fptr.attempt <= 1 ? backstop.offer(msg) : sendOn(msg)),
       gaveUp: (msg, detail) => {
         node.warn(t('errors.gave-up', { id: msg.fptr.eventId, attempts: msg.fptr.attempt, detail }));
         node.send([null, { ...msg, error: { message: detail } } as unknown as NodeMessage]);
@@ -108,6 +138,7 @@ export function runEventsIn(spec: EventsInSpec): void {
 
   node.on('close', (removed: boolean, done: () => void) => {
     clearInterval(refresh);
+    backstop?.close();
     status.close();
     unregister();
     // A deleted node's context is deleted by the runtime: writing the cursor again would bring it back.

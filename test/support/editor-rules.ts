@@ -275,6 +275,14 @@ export const SHARED_RULES: SharedRule[] = [
     ],
     arbitrary: text('0123456789-:TZ+. ', 26),
   },
+  {
+    type: 'fptr-events-in',
+    property: 'backstopGrace',
+    bundle: ['eventsIn', 'backstopGrace'],
+    runtime: (v) => eventsInAccepts({ backstopFor: 'webhook-node', backstopGrace: v }),
+    cases: ['', 120, '120', '0', '0.5', '-1', '86400', '86401', 'abc', ' 2 '],
+    arbitrary: numberish,
+  },
   ...(['interval', 'pageSize', 'gapWindow', 'maxInFlight', 'retries'] as const).map((property): SharedRule => ({
     type: 'fptr-events-in',
     property,

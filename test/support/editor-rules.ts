@@ -1,4 +1,5 @@
 import fc = require('fast-check');
+import { publicUrlSetting, watchIntervalSeconds } from '../../lib/fptr/webhook/hook-settings';
 import { apiRequest } from '../../lib/fptr/actions/api-request';
 import { sweepSetting, SWEEP_DEFAULTS, UNACKED_DEFAULTS } from '../../lib/fptr/actions/redeliver-sweep';
 import { FptrClient } from '../../lib/fptr/client/client';
@@ -175,6 +176,29 @@ export const SHARED_RULES: SharedRule[] = [
     arbitrary: fc.array(addressText, { maxLength: 3 }).map((list) => list.join(', ')),
   },
   {
+    type: 'fptr-webhook-in',
+    property: 'watchInterval',
+    bundle: ['webhook', 'watchInterval'],
+    runtime: (v) => watchIntervalSeconds(v) !== undefined,
+    cases: ['', 300, '300', '1', '0', '-1', '1.5', 'abc', ' 60 '],
+    arbitrary: numberish,
+  },
+  {
+    type: 'fptr-webhook-in',
+    property: 'publicUrl',
+    bundle: ['webhook', 'publicUrl'],
+    runtime: (v) => publicUrlSetting(v),
+    cases: [
+      '',
+      'https://nodered.example.com',
+      'http://127.0.0.1:1880/base',
+      'nodered.example.com',
+      'ftp://x',
+      'https://',
+    ],
+    arbitrary: text('htps:/.examl', 20),
+  },
+  {
     type: 'fptr-site',
     property: 'url',
     bundle: ['site', 'url'],
@@ -278,6 +302,7 @@ export const SHARED_RULES: SharedRule[] = [
   {
     type: 'fptr-events-in',
     property: 'backstopGrace',
+    node: { backstopFor: 'webhook-node' },
     bundle: ['eventsIn', 'backstopGrace'],
     runtime: (v) => eventsInAccepts({ backstopFor: 'webhook-node', backstopGrace: v }),
     cases: ['', 120, '120', '0', '0.5', '-1', '86400', '86401', 'abc', ' 2 '],

@@ -44,7 +44,7 @@ describe('fptr-events-in as the backstop of fptr-webhook-in', function () {
     await sim.close();
   });
 
-  async function load(graceSeconds: number): Promise<void> {
+  async function load(graceSeconds: number, backstopFor = 'w1'): Promise<void> {
     const z = { z: 'tab' };
     const flow = [
       { id: 'tab', type: 'tab', label: 'backstop' },
@@ -67,7 +67,7 @@ describe('fptr-events-in as the backstop of fptr-webhook-in', function () {
         interval: 0.1,
         commit: 'ack',
         maxInFlight: 1000,
-        backstopFor: 'w1',
+        backstopFor,
         backstopGrace: graceSeconds,
         wires: [['ack'], []],
       },
@@ -146,5 +146,20 @@ describe('fptr-events-in as the backstop of fptr-webhook-in', function () {
     bySource('event-log').should.equal(0);
     const warnings = (helper.getNode('e1') as unknown as Backstopped).warn.args.map((a) => String(a[0]));
     warnings.filter((w) => w.includes('backstop')).should.eql([]);
+  });
+
+  it('warns once and sends every event after the grace period when the named webhook node is not deployed', async function () {
+    await load(1, 'no-such-node');
+    await changes(0, 5);
+    await waitFor(() => seen.length >= 11, 'the events from both nodes', 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // Nothing to ask which events the webhook delivered, nor what it subscribes to: both sources
+    // send the 5 content changes, and the event log also the status change.
+    bySource('webhook').should.equal(5);
+    bySource('event-log').should.equal(6);
+    const warnings = (helper.getNode('e1') as unknown as Backstopped).warn.args.map((a) => String(a[0]));
+    warnings
+      .filter((w) => w.startsWith('fptr-events-in.errors.backstop-not-found') || /no-such-node/.test(w))
+      .should.have.length(1);
   });
 });

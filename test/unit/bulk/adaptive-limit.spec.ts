@@ -1,0 +1,94 @@
+import should = require('should');
+import { AdaptiveLimit, type Permit, type PushBack } from '../../../lib/fptr/client/adaptive-limit';
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Takes `n` permits that are granted now (fails if fewer are). */
+async function take(limit: AdaptiveLimit, n: number): Promise<Permit[]> {
+  const permits: Permit[] = [];
+  for (let i = 0; i < n; i++) void limit.acquire().then((p) => permits.push(p));
+  await tick();
+  return permits;
+}
+
+describe('AdaptiveLimit (AIMD per site)', () => {
+  it('gives a healthy site its full maximum, in arrival order', async () => {
+    const limit = new AdaptiveLimit(4);
+    const order: number[] = [];
+    const permits = await Promise.all([0, 1, 2, 3].map((i) => limit.acquire().then((p) => { order.push(i); return p; })));
+    let fifth = false;
+    const waiting = limit.acquire().then((p) => { fifth = true; return p; });
+    await tick();
+    should(fifth).be.false();
+    permits[0].release('healthy');
+    (await waiting).release('healthy');
+    should(order).eql([0, 1, 2, 3]);
+    should(limit.state).eql({ limit: 4, max: 4 });
+  });
+
+  it('halves once per round of busy answers, never below 1', async () => {
+    const changes: PushBack[] = [];
+    const limit = new AdaptiveLimit(8, { onChange: (s) => changes.push(s) });
+    const burst = await take(limit, 8);
+    for (const p of burst) p.release('busy');
+    should(limit.state.limit).eql(4);
+    for (let i = 0; i < 3; i++) (await take(limit, 1))[0].release('busy');
+    should(limit.state.limit).eql(1);
+    (await take(limit, 1))[0].release('busy');
+    should(limit.state.limit).eql(1);
+    should(changes.map((c) => c.limit)).eql([4, 2, 1]);
+  });
+
+  it('raises by one after limit × increaseAfter healthy answers, up to the maximum', async () => {
+    const limit = new AdaptiveLimit(3, { increaseAfter: 2 });
+    for (const p of await take(limit, 3)) p.release('busy');
+    should(limit.state.limit).eql(1);
+    const healthy = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) (await take(limit, 1))[0].release('healthy');
+    };
+    await healthy(1);
+    should(limit.state.limit).eql(1);
+    await healthy(1);
+    should(limit.state.limit).eql(2);
+    await healthy(4);
+    should(limit.state.limit).eql(3);
+    await healthy(20);
+    should(limit.state.limit).eql(3);
+  });
+
+  it('ignores answers to requests sent before the last decrease', async () => {
+    const limit = new AdaptiveLimit(4, { increaseAfter: 1 });
+    const early = await take(limit, 4);
+    early[0].release('busy');
+    should(limit.state.limit).eql(2);
+    early[1].release('healthy');
+    early[2].release('healthy');
+    early[3].release('healthy');
+    should(limit.state.limit).eql(2);
+  });
+
+  it('starts nothing while the site asked to wait (Retry-After), then resumes', async () => {
+    let now = 1_000;
+    const changes: PushBack[] = [];
+    const limit = new AdaptiveLimit(2, { now: () => now, onChange: (s) => changes.push(s) });
+    const [first] = await take(limit, 1);
+    first.release('busy', 30);
+    should(limit.state).eql({ limit: 1, max: 2, pausedUntil: 1_030 });
+    let granted = false;
+    const next = limit.acquire().then((p) => { granted = true; return p; });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    should(granted).be.false();
+    now = 1_031;
+    (await next).release('healthy');
+    should(granted).be.true();
+    should(changes).eql([{ limit: 1, max: 2, pausedUntil: 1_030 }, { limit: 1, max: 2 }]);
+  });
+
+  it('rejects waiters on close', async () => {
+    const limit = new AdaptiveLimit(1);
+    await take(limit, 1);
+    const waiting = limit.acquire();
+    limit.close(new Error('closed'));
+    await should(waiting).be.rejectedWith('closed');
+  });
+});

@@ -3,7 +3,6 @@ import should = require('should');
 import { evaluate, localPaths, type Truth } from '../../../lib/fptr/bulk/filter-eval';
 import type { Filters, FlatRecord } from '../../../lib/fptr/client/api';
 import { FptrClient } from '../../../lib/fptr/client/client';
-import { FptrSimulator } from '../../../sim';
 import { ClientSim } from '../../support/client-sim';
 import { taskFilters, varyDemoTasks } from '../../support/task-filters';
 

@@ -35,8 +35,8 @@ export const MAX_BATCH_ENTRIES = 200;
  * without coalescing (a single update as a PUT, an array as its own `_batch`), so a caller gets
  * FPTR's answer to its own request, word for word, and the others are unaffected.
  *
- * Writes to the same record are applied in the order they arrived: a request waits for the
- * earlier requests that write any of its records.
+ * Writes to the same record, and creates of the same type, are applied in the order they
+ * arrived: a request waits for the earlier requests that write any of its records.
  */
 export class WriteCoalescer {
   readonly #api: FptrApi;
@@ -60,7 +60,7 @@ export class WriteCoalescer {
   }
 
   create(entityType: string, data: Record<string, unknown>): Promise<FlatRecord> {
-    return this.#write([{ request_type: 'create', entity: entityType, data }], [], () => this.#api.create(entityType, data), firstRow);
+    return this.#write([{ request_type: 'create', entity: entityType, data }], [newRecordKey(entityType)], () => this.#api.create(entityType, data), firstRow);
   }
 
   update(entityType: string, id: number, data: Record<string, unknown>): Promise<FlatRecord> {
@@ -81,7 +81,7 @@ export class WriteCoalescer {
   /** An operation array, all or nothing, as `api.batch` sends it. */
   batch(requests: BatchRequest[]): Promise<BatchRow[]> {
     const shareable = requests.length > 0 && requests.length <= this.#maxEntries;
-    const records = requests.flatMap((r) => (r.request_type === 'create' ? [] : [recordKey(r.entity, r.record_id)]));
+    const records = requests.map((r) => (r.request_type === 'create' ? newRecordKey(r.entity) : recordKey(r.entity, r.record_id)));
     return this.#write(shareable ? requests : undefined, records, () => this.#api.batch(requests), (rows) => rows);
   }
 
@@ -179,4 +179,9 @@ function firstRow(rows: BatchRow[]): FlatRecord {
 
 function recordKey(entityType: string, id: number): string {
   return `${entityType}:${id}`;
+}
+
+/** Creates of one type keep their order too, so new ids grow in the order the writes arrived. */
+function newRecordKey(entityType: string): string {
+  return `${entityType}:new`;
 }

@@ -1,5 +1,5 @@
 import should = require('should');
-import { WindowBatcher } from '../../../lib/fptr/bulk/window-batcher';
+import { WindowBatcher } from '../../../../lib/fptr/bulk/window-batcher';
 
 /** A send whose completion the test decides. */
 class Sends {

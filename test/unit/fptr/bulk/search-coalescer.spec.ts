@@ -1,11 +1,11 @@
 import fc = require('fast-check');
 import should = require('should');
-import { SearchCoalescer } from '../../../lib/fptr/bulk/search-coalescer';
-import type { Filters, SearchOptions } from '../../../lib/fptr/client/api';
-import { FptrSimulator } from '../../../sim';
-import { ClientSim } from '../../support/client-sim';
-import { settled, type Settled } from '../../support/settled';
-import { taskFields, taskFilters, varyDemoTasks } from '../../support/task-filters';
+import { SearchCoalescer } from '../../../../lib/fptr/bulk/search-coalescer';
+import type { Filters, SearchOptions } from '../../../../lib/fptr/client/api';
+import { FptrSimulator } from '../../../../sim';
+import { ClientSim } from '../../../support/client-sim';
+import { settled, type Settled } from '../../../support/settled';
+import { taskFields, taskFilters, varyDemoTasks } from '../../../support/task-filters';
 
 const SEARCH = 'POST /api/v1/entity/{type}/_search';
 const DEMO = FptrSimulator.DEMO;

@@ -1,5 +1,5 @@
 import should = require('should');
-import { AdaptiveLimit, type Permit, type PushBack } from '../../../lib/fptr/client/adaptive-limit';
+import { AdaptiveLimit, type Permit, type PushBack } from '../../../../lib/fptr/client/adaptive-limit';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,13 +1,13 @@
 import fc = require('fast-check');
 import should = require('should');
-import { ReadCoalescer } from '../../../lib/fptr/bulk/read-coalescer';
-import { SearchCoalescer } from '../../../lib/fptr/bulk/search-coalescer';
-import { WriteCoalescer } from '../../../lib/fptr/bulk/write-coalescer';
-import type { BatchRequest, FptrApi } from '../../../lib/fptr/client/api';
-import { FptrSimulator } from '../../../sim';
-import { settled, type Settled } from '../../support/settled';
-import { taskFields, taskFilters, varyDemoTasks } from '../../support/task-filters';
-import { TwinSims } from '../../support/twin-sims';
+import { ReadCoalescer } from '../../../../lib/fptr/bulk/read-coalescer';
+import { SearchCoalescer } from '../../../../lib/fptr/bulk/search-coalescer';
+import { WriteCoalescer } from '../../../../lib/fptr/bulk/write-coalescer';
+import type { BatchRequest, FptrApi } from '../../../../lib/fptr/client/api';
+import { FptrSimulator } from '../../../../sim';
+import { settled, type Settled } from '../../../support/settled';
+import { taskFields, taskFilters, varyDemoTasks } from '../../../support/task-filters';
+import { TwinSims } from '../../../support/twin-sims';
 
 const DEMO = FptrSimulator.DEMO;
 const taskIds = Object.values(DEMO.taskIds);

@@ -1,10 +1,10 @@
 import fc = require('fast-check');
 import should = require('should');
-import { evaluate, localPaths, type Truth } from '../../../lib/fptr/bulk/filter-eval';
-import type { Filters, FlatRecord } from '../../../lib/fptr/client/api';
-import { FptrClient } from '../../../lib/fptr/client/client';
-import { ClientSim } from '../../support/client-sim';
-import { taskFilters, varyDemoTasks } from '../../support/task-filters';
+import { evaluate, localPaths, type Truth } from '../../../../lib/fptr/bulk/filter-eval';
+import type { Filters, FlatRecord } from '../../../../lib/fptr/client/api';
+import { FptrClient } from '../../../../lib/fptr/client/client';
+import { ClientSim } from '../../../support/client-sim';
+import { taskFilters, varyDemoTasks } from '../../../support/task-filters';
 
 const shot = { type: 'Shot', id: 5, name: 'sh010' };
 const task: FlatRecord = {

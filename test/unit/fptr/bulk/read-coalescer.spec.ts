@@ -1,9 +1,9 @@
 import should = require('should');
-import { ReadCoalescer } from '../../../lib/fptr/bulk/read-coalescer';
-import type { FlatRecord } from '../../../lib/fptr/client/api';
-import { FptrSimulator } from '../../../sim';
-import { ClientSim } from '../../support/client-sim';
-import { settled } from '../../support/settled';
+import { ReadCoalescer } from '../../../../lib/fptr/bulk/read-coalescer';
+import type { FlatRecord } from '../../../../lib/fptr/client/api';
+import { FptrSimulator } from '../../../../sim';
+import { ClientSim } from '../../../support/client-sim';
+import { settled } from '../../../support/settled';
 
 const SEARCH = 'POST /api/v1/entity/{type}/_search';
 const READ = 'GET /api/v1/entity/{type}/{id}';

@@ -1,10 +1,10 @@
 import should = require('should');
-import { WriteCoalescer } from '../../../lib/fptr/bulk/write-coalescer';
-import type { BatchRequest } from '../../../lib/fptr/client/api';
-import { FptrSimulator } from '../../../sim';
-import { ClientSim } from '../../support/client-sim';
-import { settled } from '../../support/settled';
-import { TwinSims } from '../../support/twin-sims';
+import { WriteCoalescer } from '../../../../lib/fptr/bulk/write-coalescer';
+import type { BatchRequest } from '../../../../lib/fptr/client/api';
+import { FptrSimulator } from '../../../../sim';
+import { ClientSim } from '../../../support/client-sim';
+import { settled } from '../../../support/settled';
+import { TwinSims } from '../../../support/twin-sims';
 
 const BATCH = 'POST /api/v1/entity/_batch';
 const PUT = 'PUT /api/v1/entity/{type}/{id}';

@@ -35,7 +35,13 @@ const latencyMs = Number(values.latency);
 const rounds = Number(values.rounds);
 const SECRET = 'bench-bulk-secret';
 const EXAMPLE = path.join(__dirname, '..', 'examples', 'task-status-cascade.json');
-const PACKAGE_NODES = Object.keys((JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes);
+const PACKAGE_NODES = Object.keys(
+  (
+    JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+      'node-red': { nodes: Record<string, string> };
+    }
+  )['node-red'].nodes,
+);
 const WEBHOOK_PATH = '/fptr/task-status';
 
 type FlowNode = { id: string; type: string; [key: string]: unknown };
@@ -45,14 +51,19 @@ class SimProcess {
   private nextId = 0;
   private readonly pending = new Map<number, (result: unknown) => void>();
 
-  private constructor(private readonly child: ChildProcess, readonly url: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {
     child.on('message', (m: { id?: number; result?: unknown }) => {
       if (m.id !== undefined) this.pending.get(m.id)?.(m.result);
     });
   }
 
   static start(): Promise<SimProcess> {
-    const child = fork(path.join(__dirname, 'bulk-sim-process.ts'), [], { execArgv: ['--require', require.resolve('tsx/cjs')] });
+    const child = fork(path.join(__dirname, 'bulk-sim-process.ts'), [], {
+      execArgv: ['--require', require.resolve('tsx/cjs')],
+    });
     return new Promise((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`simulator process exited with ${String(code)}`)));
@@ -86,7 +97,11 @@ class SimProcess {
 function flows(siteUrl: string, window: number | undefined): FlowNode[] {
   const flow = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as FlowNode[];
   for (const node of flow) {
-    if (node.type === 'fptr-site') Object.assign(node, { url: siteUrl, credentials: { scriptName: FptrSimulator.DEMO.scriptName, scriptKey: FptrSimulator.DEMO.scriptKey } });
+    if (node.type === 'fptr-site')
+      Object.assign(node, {
+        url: siteUrl,
+        credentials: { scriptName: FptrSimulator.DEMO.scriptName, scriptKey: FptrSimulator.DEMO.scriptKey },
+      });
     if (node.type === 'fptr-webhook-in') node.credentials = { secret: SECRET };
     if (window !== undefined && (node.type === 'fptr-find' || node.type === 'fptr-update')) node.coalesce = window;
   }
@@ -113,7 +128,10 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
   let runtime: NodeRedRuntime | undefined;
   try {
     const { warmUp, burst } = await sim.send<Prepared>({ cmd: 'prepare', shots: events, secret: SECRET, latencyMs });
-    const delivered = burst.reduce((n, b) => n + ((JSON.parse(b.body) as { data: { deliveries?: unknown[] } }).data.deliveries?.length ?? 1), 0);
+    const delivered = burst.reduce(
+      (n, b) => n + ((JSON.parse(b.body) as { data: { deliveries?: unknown[] } }).data.deliveries?.length ?? 1),
+      0,
+    );
     if (delivered !== events) throw new Error(`the simulator delivered ${delivered} events, expected ${events}`);
     runtime = await NodeRedRuntime.start({ nodeTypes: PACKAGE_NODES });
     await runtime.deploy(flows(sim.url, window), WEBHOOK_PATH);
@@ -129,7 +147,8 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
     // One event through the whole flow first: the token, the site's own user (loop guard) and
     // first-use costs are not part of a burst on a running instance.
     await post(warmUp);
-    while ((await sim.send<Progress>({ cmd: 'progress' })).acknowledged < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((await sim.send<Progress>({ cmd: 'progress' })).acknowledged < 1)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     await sim.send({ cmd: 'resetStats' });
 
     const answers: number[] = [];
@@ -146,11 +165,20 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
       if (Number.isNaN(updatesSeconds) && progress.updated === events) updatesSeconds = elapsed;
       if (progress.updated === events && progress.acknowledged === events) {
         return {
-          label, updatesSeconds, acksSeconds: elapsed, requests: progress.stats.requests, byRoute: progress.stats.byRoute,
-          rateLimited: progress.stats.rateLimited, failures: progress.failures, answers: answers.sort((a, b) => a - b),
+          label,
+          updatesSeconds,
+          acksSeconds: elapsed,
+          requests: progress.stats.requests,
+          byRoute: progress.stats.byRoute,
+          rateLimited: progress.stats.rateLimited,
+          failures: progress.failures,
+          answers: answers.sort((a, b) => a - b),
         };
       }
-      if (Date.now() > deadline) throw new Error(`${label}: not done after 600 s (${progress.updated} updated, ${progress.acknowledged} acknowledged)\n${runtime.log()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${label}: not done after 600 s (${progress.updated} updated, ${progress.acknowledged} acknowledged)\n${runtime.log()}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   } finally {
@@ -162,18 +190,31 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
 function report(result: Result): void {
   const a = result.answers;
   console.log(`\n${result.label}`);
-  console.log(`  last update landed after ${result.updatesSeconds.toFixed(2)} s, last acknowledgement after ${result.acksSeconds.toFixed(2)} s`);
-  console.log(`  REST requests: ${result.requests} (${Object.entries(result.byRoute).map(([route, n]) => `${route}: ${n}`).join('; ')})`);
+  console.log(
+    `  last update landed after ${result.updatesSeconds.toFixed(2)} s, last acknowledgement after ${result.acksSeconds.toFixed(2)} s`,
+  );
+  console.log(
+    `  REST requests: ${result.requests} (${Object.entries(result.byRoute)
+      .map(([route, n]) => `${route}: ${n}`)
+      .join('; ')})`,
+  );
   console.log(`  429 answers: ${result.rateLimited}; acknowledged as failed: ${result.failures}`);
-  console.log(`  webhook answers (${a.length}): p50 ${percentile(a, 50).toFixed(2)} ms, p99 ${percentile(a, 99).toFixed(2)} ms, max ${a[a.length - 1].toFixed(2)} ms`);
+  console.log(
+    `  webhook answers (${a.length}): p50 ${percentile(a, 50).toFixed(2)} ms, p99 ${percentile(a, 99).toFixed(2)} ms, max ${a[a.length - 1].toFixed(2)} ms`,
+  );
 }
 
 async function main(): Promise<void> {
   const onWindow = values.window === '' ? undefined : Number(values.window);
-  console.log(`${events} events in ${Math.ceil(events / 50)} batches, ${latencyMs} ms per API request, ${rounds} round(s)`);
+  console.log(
+    `${events} events in ${Math.ceil(events / 50)} batches, ${latencyMs} ms per API request, ${rounds} round(s)`,
+  );
   const results: Result[] = [];
   for (let round = 1; round <= rounds; round++) {
-    for (const [label, window] of [['coalescing off (coalesce 0)', 0], [`coalescing on (${onWindow === undefined ? 'as shipped' : `coalesce ${onWindow}`})`, onWindow]] as const) {
+    for (const [label, window] of [
+      ['coalescing off (coalesce 0)', 0],
+      [`coalescing on (${onWindow === undefined ? 'as shipped' : `coalesce ${onWindow}`})`, onWindow],
+    ] as const) {
       const result = await runOnce(`round ${round}: ${label}`, window);
       report(result);
       results.push(result);
@@ -181,7 +222,9 @@ async function main(): Promise<void> {
   }
   for (let i = 0; i + 1 < results.length; i += 2) {
     const [off, on] = [results[i], results[i + 1]];
-    console.log(`\nround ${i / 2 + 1}: ${(off.requests / on.requests).toFixed(2)}× fewer requests, ${(off.updatesSeconds / on.updatesSeconds).toFixed(2)}× faster to the last update (${(off.acksSeconds / on.acksSeconds).toFixed(2)}× to the last acknowledgement)`);
+    console.log(
+      `\nround ${i / 2 + 1}: ${(off.requests / on.requests).toFixed(2)}× fewer requests, ${(off.updatesSeconds / on.updatesSeconds).toFixed(2)}× faster to the last update (${(off.acksSeconds / on.acksSeconds).toFixed(2)}× to the last acknowledgement)`,
+    );
   }
 }
 

@@ -9,9 +9,7 @@ import { FptrSimulator, type SimStats } from '../sim';
 import { LoopbackServer } from '../test/support/loopback';
 
 export type BulkSimCommand =
-  | { cmd: 'prepare'; shots: number; secret: string; latencyMs: number }
-  | { cmd: 'progress' }
-  | { cmd: 'resetStats' };
+  { cmd: 'prepare'; shots: number; secret: string; latencyMs: number } | { cmd: 'progress' } | { cmd: 'resetStats' };
 
 export interface Recorded {
   headers: Record<string, string>;
@@ -43,14 +41,26 @@ let hookId = '';
 
 async function prepare(shots: number, secret: string, latencyMs: number): Promise<Prepared> {
   const project = { type: 'Project', id: DEMO.projectId };
-  const shotIds = sim.bulkCreate('Shot', Array.from({ length: shots + 1 }, (_, i) => ({ code: `bulk_${i}`, project }))).map((s) => s.id);
+  const shotIds = sim
+    .bulkCreate(
+      'Shot',
+      Array.from({ length: shots + 1 }, (_, i) => ({ code: `bulk_${i}`, project })),
+    )
+    .map((s) => s.id);
   const layoutIds: number[] = [];
   animationIds = [];
   for (const shotId of shotIds) {
     const entity = { type: 'Shot', id: shotId };
-    const tasks = sim.bulkCreate('Task', ['Layout', 'Animation', 'Lighting', 'Comp'].map((step, i) => ({
-      content: step, project, entity, step: { type: 'Step', id: DEMO.stepIds[step] }, sg_status_list: i === 0 ? 'ip' : 'wtg',
-    })));
+    const tasks = sim.bulkCreate(
+      'Task',
+      ['Layout', 'Animation', 'Lighting', 'Comp'].map((step, i) => ({
+        content: step,
+        project,
+        entity,
+        step: { type: 'Step', id: DEMO.stepIds[step] },
+        sg_status_list: i === 0 ? 'ip' : 'wtg',
+      })),
+    );
     layoutIds.push(tasks[0].id);
     animationIds.push(tasks[1].id);
   }
@@ -59,12 +69,19 @@ async function prepare(shots: number, secret: string, latencyMs: number): Promis
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('x-sg-') || k === 'content-type')) as Record<string, string>;
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => k.startsWith('x-sg-') || k === 'content-type'),
+      ) as Record<string, string>;
       bodies.push({ headers, body: Buffer.concat(chunks).toString('utf8') });
       res.writeHead(200).end('ok');
     });
   });
-  hookId = sim.createWebhook({ url: `${url}/hook`, token: secret, batch_deliveries: true, entity_types: { Task: { update: ['sg_status_list'] } } }).id;
+  hookId = sim.createWebhook({
+    url: `${url}/hook`,
+    token: secret,
+    batch_deliveries: true,
+    entity_types: { Task: { update: ['sg_status_list'] } },
+  }).id;
   const person = { type: 'HumanUser', id: DEMO.humanUserId };
   const warmUpId = layoutIds.shift() as number;
   animationIds.shift();
@@ -82,15 +99,20 @@ async function prepare(shots: number, secret: string, latencyMs: number): Promis
 function progress(): Progress {
   const updated = animationIds.filter((id) => sim.get('Task', id)?.sg_status_list === 'rdy').length;
   const stats = sim.stats;
-  const failures = sim.deliveries(hookId).filter((d) => typeof d.acknowledgement === 'string' && d.acknowledgement.includes('"failure"')).length;
+  const failures = sim
+    .deliveries(hookId)
+    .filter((d) => typeof d.acknowledgement === 'string' && d.acknowledgement.includes('"failure"')).length;
   return { updated, acknowledged: stats.byRoute[ACK_ROUTE] ?? 0, failures, stats };
 }
 
 async function run(command: BulkSimCommand): Promise<unknown> {
   switch (command.cmd) {
-    case 'prepare': return prepare(command.shots, command.secret, command.latencyMs);
-    case 'progress': return progress();
-    case 'resetStats': return sim.resetStats();
+    case 'prepare':
+      return prepare(command.shots, command.secret, command.latencyMs);
+    case 'progress':
+      return progress();
+    case 'resetStats':
+      return sim.resetStats();
   }
 }
 

@@ -12,7 +12,11 @@ const CLOCK_FIELDS = new Set(['created_at', 'updated_at']);
 export function withoutClock(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutClock);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !CLOCK_FIELDS.has(k)).map(([k, v]) => [k, withoutClock(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !CLOCK_FIELDS.has(k))
+      .map(([k, v]) => [k, withoutClock(v)]),
+  );
 }
 
 export async function settled(call: Promise<unknown>): Promise<Settled> {
@@ -22,7 +26,16 @@ export async function settled(call: Promise<unknown>): Promise<Settled> {
     if (err instanceof FptrError) {
       // FPTR's error objects in full, but for their ids: random per answer.
       const errors = err.errors.map(({ id: _id, ...rest }) => rest);
-      return { error: { name: err.name, message: err.message, kind: err.kind, status: err.status, request: err.request, errors } };
+      return {
+        error: {
+          name: err.name,
+          message: err.message,
+          kind: err.kind,
+          status: err.status,
+          request: err.request,
+          errors,
+        },
+      };
     }
     const e = err instanceof Error ? err : new Error(String(err));
     return { error: { name: e.name, message: e.message } };

@@ -50,34 +50,52 @@ const FIELDS: Array<[string, string[], fc.Arbitrary<unknown>]> = [
   ['sg_description', ['contains', 'not_contains', 'is'], plain(text)],
   ['step.Step.code', ['is', 'in', 'not_in'], fc.oneof(stepCode, fc.array(stepCode, { minLength: 1, maxLength: 3 }))],
   ['step', ['is', 'is_not'], fc.constantFrom(...stepLinks)],
-  ['task_assignees', ['is', 'in'], fc.oneof(fc.constantFrom(...userLinks), fc.array(fc.constantFrom(...userLinks), { minLength: 1, maxLength: 2 }))],
+  [
+    'task_assignees',
+    ['is', 'in'],
+    fc.oneof(fc.constantFrom(...userLinks), fc.array(fc.constantFrom(...userLinks), { minLength: 1, maxLength: 2 })),
+  ],
   ['task_assignees', ['is_not'], fc.constantFrom(...userLinks)],
   ['id', ['is', 'greater_than', 'less_than', 'in'], fc.oneof(number, fc.array(number, { minLength: 1, maxLength: 4 }))],
   ['id', ['between'], fc.tuple(number, number)],
   ['est_in_mins', ['greater_than', 'less_than', 'is', 'is_not'], plain(fc.integer({ min: 0, max: 400 }))],
   ['due_date', ['is', 'is_not'], plain(fc.constantFrom('2031-05-02', '2031-05-03'))],
-  ['entity.Shot.code', ['is', 'in', 'starts_with'], fc.oneof(fc.constantFrom('sh010', 'SH020', 'sh0'), fc.array(fc.constantFrom('sh010', 'sh030'), { minLength: 1, maxLength: 2 }))],
+  [
+    'entity.Shot.code',
+    ['is', 'in', 'starts_with'],
+    fc.oneof(
+      fc.constantFrom('sh010', 'SH020', 'sh0'),
+      fc.array(fc.constantFrom('sh010', 'sh030'), { minLength: 1, maxLength: 2 }),
+    ),
+  ],
   // Left to FPTR: relations not judged locally, and a field that does not exist (400).
   ['entity', ['type_is'], fc.constantFrom('Shot', 'Asset')],
   ['due_date', ['in_next'], fc.constant([30, 'DAY'])],
   ['no_such_field', ['is'], fc.constant('x')],
 ];
 
-export const condition: fc.Arbitrary<[string, string, unknown]> = fc.constantFrom(...FIELDS).chain(([field, relations, value]) =>
-  fc.tuple(fc.constant(field), fc.constantFrom(...relations), value));
+export const condition: fc.Arbitrary<[string, string, unknown]> = fc
+  .constantFrom(...FIELDS)
+  .chain(([field, relations, value]) => fc.tuple(fc.constant(field), fc.constantFrom(...relations), value));
 
 const group: fc.Arbitrary<FilterCondition> = fc.letrec<{ node: FilterCondition }>((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     condition,
-    fc.record({ logical_operator: fc.constantFrom('and' as const, 'or' as const), conditions: fc.array(tie('node'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({
+      logical_operator: fc.constantFrom('and' as const, 'or' as const),
+      conditions: fc.array(tie('node'), { minLength: 1, maxLength: 3 }),
+    }),
   ),
 })).node;
 
 /** Array filters (implicit and) or a hash group. */
 export const taskFilters: fc.Arbitrary<Filters> = fc.oneof(
   fc.array(condition, { minLength: 1, maxLength: 3 }),
-  fc.record({ logical_operator: fc.constantFrom('and' as const, 'or' as const), conditions: fc.array(group, { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    logical_operator: fc.constantFrom('and' as const, 'or' as const),
+    conditions: fc.array(group, { minLength: 1, maxLength: 3 }),
+  }),
 );
 
 /** Field lists a flow might ask for. */

@@ -26,11 +26,12 @@ export class TwinSims {
 
   /** Every record of these types in each simulator, active and retired, without timestamps. */
   data(types: string[]): [unknown, unknown] {
-    const dump = (sim: FptrSimulator): unknown => types.map((type) => ({
-      type,
-      active: withoutClock(sim.find(type)),
-      retired: withoutClock(sim.find(type, () => true, { includeRetired: true }).filter((r) => !sim.get(type, r.id))),
-    }));
+    const dump = (sim: FptrSimulator): unknown =>
+      types.map((type) => ({
+        type,
+        active: withoutClock(sim.find(type)),
+        retired: withoutClock(sim.find(type, () => true, { includeRetired: true }).filter((r) => !sim.get(type, r.id))),
+      }));
     return [dump(this.one.sim), dump(this.together.sim)];
   }
 }

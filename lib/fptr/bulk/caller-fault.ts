@@ -12,5 +12,11 @@ const NOT_ABOUT_CONTENT = new Set([401, 407, 408, 429]);
 export function isCallerFault(err: unknown): boolean {
   if (!(err instanceof FptrError)) return false;
   if (err.kind === 'config') return true;
-  return err.kind === 'http' && err.status !== undefined && err.status >= 400 && err.status < 500 && !NOT_ABOUT_CONTENT.has(err.status);
+  return (
+    err.kind === 'http' &&
+    err.status !== undefined &&
+    err.status >= 400 &&
+    err.status < 500 &&
+    !NOT_ABOUT_CONTENT.has(err.status)
+  );
 }

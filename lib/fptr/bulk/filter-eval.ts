@@ -10,7 +10,17 @@ import type { FilterCondition, Filters, FlatRecord } from '../client/api';
 export type Truth = boolean | undefined;
 
 const RELATIONS = new Set([
-  'is', 'is_not', 'in', 'not_in', 'contains', 'not_contains', 'starts_with', 'ends_with', 'greater_than', 'less_than', 'between',
+  'is',
+  'is_not',
+  'in',
+  'not_in',
+  'contains',
+  'not_contains',
+  'starts_with',
+  'ends_with',
+  'greater_than',
+  'less_than',
+  'between',
 ]);
 const TEXT_RELATIONS = new Set(['contains', 'not_contains', 'starts_with', 'ends_with']);
 
@@ -29,7 +39,13 @@ function isLink(value: unknown): value is Link {
 }
 
 function isPlainValue(value: unknown): boolean {
-  return value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) || isLink(value);
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value)) ||
+    isLink(value)
+  );
 }
 
 function isNumber(value: unknown): value is number {
@@ -38,11 +54,19 @@ function isNumber(value: unknown): value is number {
 
 function argumentFits(relation: string, arg: unknown): boolean {
   switch (relation) {
-    case 'is': case 'is_not': return isPlainValue(arg);
-    case 'in': case 'not_in': return Array.isArray(arg) && arg.length > 0 && arg.every(isPlainValue);
-    case 'greater_than': case 'less_than': return isNumber(arg);
-    case 'between': return Array.isArray(arg) && arg.length === 2 && isNumber(arg[0]) && isNumber(arg[1]);
-    default: return TEXT_RELATIONS.has(relation) && typeof arg === 'string' && arg !== '';
+    case 'is':
+    case 'is_not':
+      return isPlainValue(arg);
+    case 'in':
+    case 'not_in':
+      return Array.isArray(arg) && arg.length > 0 && arg.every(isPlainValue);
+    case 'greater_than':
+    case 'less_than':
+      return isNumber(arg);
+    case 'between':
+      return Array.isArray(arg) && arg.length === 2 && isNumber(arg[0]) && isNumber(arg[1]);
+    default:
+      return TEXT_RELATIONS.has(relation) && typeof arg === 'string' && arg !== '';
   }
 }
 
@@ -81,13 +105,22 @@ function condition(c: FilterCondition, record: FlatRecord): Truth {
 
 function holds(relation: string, value: unknown, arg: unknown): Truth {
   switch (relation) {
-    case 'is': return is(value, arg);
-    case 'in': return any((arg as unknown[]).map((a) => is(value, a)));
-    case 'is_not': return negatable(value) ? not(is(value, arg)) : undefined;
-    case 'not_in': return negatable(value) ? not(any((arg as unknown[]).map((a) => is(value, a)))) : undefined;
-    case 'greater_than': case 'less_than': case 'between': return compare(relation, value, arg);
-    case 'not_contains': return negatable(value) ? not(text('contains', value, arg as string)) : undefined;
-    default: return text(relation, value, arg as string);
+    case 'is':
+      return is(value, arg);
+    case 'in':
+      return any((arg as unknown[]).map((a) => is(value, a)));
+    case 'is_not':
+      return negatable(value) ? not(is(value, arg)) : undefined;
+    case 'not_in':
+      return negatable(value) ? not(any((arg as unknown[]).map((a) => is(value, a)))) : undefined;
+    case 'greater_than':
+    case 'less_than':
+    case 'between':
+      return compare(relation, value, arg);
+    case 'not_contains':
+      return negatable(value) ? not(text('contains', value, arg as string)) : undefined;
+    default:
+      return text(relation, value, arg as string);
   }
 }
 

@@ -68,7 +68,7 @@ export class ReadCoalescer {
   async #send(reads: PendingRead[]): Promise<void> {
     const { entityType, options } = reads[0];
     const byId = new Map<number, PendingRead[]>();
-    for (const read of reads) byId.set(read.id, [...byId.get(read.id) ?? [], read]);
+    for (const read of reads) byId.set(read.id, [...(byId.get(read.id) ?? []), read]);
     const ids = [...byId.keys()];
     if (ids.length === 1) {
       await this.#readAlone(entityType, ids[0], options, reads);
@@ -77,7 +77,10 @@ export class ReadCoalescer {
     let records: FlatRecord[];
     try {
       records = await this.#api.search(entityType, {
-        filters: [['id', 'in', ids]], fields: options.fields, returnOnly: options.returnOnly, limit: ids.length,
+        filters: [['id', 'in', ids]],
+        fields: options.fields,
+        returnOnly: options.returnOnly,
+        limit: ids.length,
       });
     } catch (err) {
       if (!isCallerFault(err)) {
@@ -89,15 +92,13 @@ export class ReadCoalescer {
       return;
     }
     const found = new Map(records.map((record) => [record.id, record]));
-    await Promise.all(ids.map((id) => {
-      const waiting = byId.get(id) ?? [];
+    const missing: number[] = [];
+    for (const id of ids) {
       const record = found.get(id);
-      if (record) {
-        deliver(record, waiting);
-        return undefined;
-      }
-      return this.#readAlone(entityType, id, options, waiting);
-    }));
+      if (record) deliver(record, byId.get(id) ?? []);
+      else missing.push(id);
+    }
+    await Promise.all(missing.map((id) => this.#readAlone(entityType, id, options, byId.get(id) ?? [])));
   }
 
   async #readAlone(entityType: string, id: number, options: ReadOptions, waiting: PendingRead[]): Promise<void> {

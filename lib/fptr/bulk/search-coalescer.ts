@@ -56,7 +56,13 @@ export class SearchCoalescer {
     if (!pending || !this.#batcher) return this.#api.search(entityType, options);
     const batcher = this.#batcher;
     return new Promise((resolve, reject) => {
-      const key = JSON.stringify([entityType, pending.fields === undefined, options.sort ?? null, options.returnOnly ?? null, options.includeArchivedProjects ?? null]);
+      const key = JSON.stringify([
+        entityType,
+        pending.fields === undefined,
+        options.sort ?? null,
+        options.returnOnly ?? null,
+        options.includeArchivedProjects ?? null,
+      ]);
       batcher.add(key, { ...pending, resolve, reject });
     });
   }
@@ -75,8 +81,13 @@ export class SearchCoalescer {
     const sets = new Map<string, Filters>();
     for (const s of searches) sets.set(s.filterKey, s.filters);
     const star = first.fields === undefined;
-    const fields = star ? ['*'] : [...new Set(searches.flatMap((s) => [...s.fields ?? [], ...s.paths.filter((p) => p !== 'id')]))];
-    const combined: SearchOptions = { filters: { logical_operator: 'or', conditions: [...sets.values()].map(asGroup) }, fields };
+    const fields = star
+      ? ['*']
+      : [...new Set(searches.flatMap((s) => [...(s.fields ?? []), ...s.paths.filter((p) => p !== 'id')]))];
+    const combined: SearchOptions = {
+      filters: { logical_operator: 'or', conditions: [...sets.values()].map(asGroup) },
+      fields,
+    };
     for (const option of ['sort', 'returnOnly', 'includeArchivedProjects'] as const) {
       if (first.options[option] !== undefined) Object.assign(combined, { [option]: first.options[option] });
     }
@@ -97,7 +108,7 @@ export class SearchCoalescer {
     for (const s of searches) {
       const matches = routed?.get(s.filterKey);
       if (matches) s.resolve(matches.map((record) => project(record, s.fields)));
-      else aloneGroups.set(s.same, [...aloneGroups.get(s.same) ?? [], s]);
+      else aloneGroups.set(s.same, [...(aloneGroups.get(s.same) ?? []), s]);
     }
     await Promise.all([...aloneGroups.values()].map((group) => this.#alone(group)));
   }

@@ -29,8 +29,10 @@ export class WindowBatcher<Item> {
 
   constructor(options: WindowBatcherOptions<Item>) {
     if (!(options.windowMs > 0)) throw new RangeError(`windowMs must be above 0, got ${options.windowMs}`);
-    if (!Number.isInteger(options.maxItems) || options.maxItems < 1) throw new RangeError(`maxItems must be a whole number ≥ 1, got ${options.maxItems}`);
-    if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1) throw new RangeError(`maxInFlight must be a whole number ≥ 1, got ${options.maxInFlight}`);
+    if (!Number.isInteger(options.maxItems) || options.maxItems < 1)
+      throw new RangeError(`maxItems must be a whole number ≥ 1, got ${options.maxItems}`);
+    if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1)
+      throw new RangeError(`maxInFlight must be a whole number ≥ 1, got ${options.maxInFlight}`);
     this.#options = options;
   }
 
@@ -92,7 +94,12 @@ export class WindowBatcher<Item> {
   }
 
   #forgetIfIdle(key: string, group: Group<Item>): void {
-    if (group.waiting.length === 0 && group.inFlight === 0 && group.timer === undefined && this.#groups.get(key) === group) {
+    if (
+      group.waiting.length === 0 &&
+      group.inFlight === 0 &&
+      group.timer === undefined &&
+      this.#groups.get(key) === group
+    ) {
       this.#groups.delete(key);
     }
   }

@@ -60,17 +60,30 @@ export class WriteCoalescer {
   }
 
   create(entityType: string, data: Record<string, unknown>): Promise<FlatRecord> {
-    return this.#write([{ request_type: 'create', entity: entityType, data }], [newRecordKey(entityType)], () => this.#api.create(entityType, data), firstRow);
+    return this.#write(
+      [{ request_type: 'create', entity: entityType, data }],
+      [newRecordKey(entityType)],
+      () => this.#api.create(entityType, data),
+      firstRow,
+    );
   }
 
   update(entityType: string, id: number, data: Record<string, unknown>): Promise<FlatRecord> {
-    return this.#write([{ request_type: 'update', entity: entityType, record_id: id, data }], [recordKey(entityType, id)],
-      () => this.#api.update(entityType, id, data), firstRow);
+    return this.#write(
+      [{ request_type: 'update', entity: entityType, record_id: id, data }],
+      [recordKey(entityType, id)],
+      () => this.#api.update(entityType, id, data),
+      firstRow,
+    );
   }
 
   delete(entityType: string, id: number): Promise<void> {
-    return this.#write([{ request_type: 'delete', entity: entityType, record_id: id }], [recordKey(entityType, id)],
-      () => this.#api.delete(entityType, id), () => undefined);
+    return this.#write(
+      [{ request_type: 'delete', entity: entityType, record_id: id }],
+      [recordKey(entityType, id)],
+      () => this.#api.delete(entityType, id),
+      () => undefined,
+    );
   }
 
   /** `_batch` cannot revive; it still waits its turn behind earlier writes to the record. */
@@ -81,8 +94,15 @@ export class WriteCoalescer {
   /** An operation array, all or nothing, as `api.batch` sends it. */
   batch(requests: BatchRequest[]): Promise<BatchRow[]> {
     const shareable = requests.length > 0 && requests.length <= this.#maxEntries;
-    const records = requests.map((r) => (r.request_type === 'create' ? newRecordKey(r.entity) : recordKey(r.entity, r.record_id)));
-    return this.#write(shareable ? requests : undefined, records, () => this.#api.batch(requests), (rows) => rows);
+    const records = requests.map((r) =>
+      r.request_type === 'create' ? newRecordKey(r.entity) : recordKey(r.entity, r.record_id),
+    );
+    return this.#write(
+      shareable ? requests : undefined,
+      records,
+      () => this.#api.batch(requests),
+      (rows) => rows,
+    );
   }
 
   /** Sends every waiting write now (the node is closing). */
@@ -90,7 +110,12 @@ export class WriteCoalescer {
     this.#batcher?.flush();
   }
 
-  #write<R>(requests: BatchRequest[] | undefined, records: string[], alone: () => Promise<R>, fromRows?: (rows: BatchRow[]) => R): Promise<R> {
+  #write<R>(
+    requests: BatchRequest[] | undefined,
+    records: string[],
+    alone: () => Promise<R>,
+    fromRows?: (rows: BatchRow[]) => R,
+  ): Promise<R> {
     if (!this.#batcher) return alone();
     const batcher = this.#batcher;
     const shared = requests && fromRows ? { requests, fromRows } : undefined;
@@ -128,7 +153,10 @@ export class WriteCoalescer {
     const before = records.map((r) => this.#tails.get(r)).filter((p): p is Promise<void> => p !== undefined);
     const sent = Promise.all(before).then(() => this.#combined(units));
     // Whatever became of this request, the next one for these records may go.
-    const finished = sent.then(() => undefined, () => undefined);
+    const finished = sent.then(
+      () => undefined,
+      () => undefined,
+    );
     for (const r of records) this.#tails.set(r, finished);
     void finished.then(() => {
       for (const r of records) if (this.#tails.get(r) === finished) this.#tails.delete(r);

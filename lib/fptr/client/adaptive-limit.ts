@@ -53,7 +53,8 @@ export class AdaptiveLimit {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(max: number, options: AdaptiveLimitOptions = {}) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${max}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`concurrency limit must be a positive integer, got ${max}`);
     this.max = max;
     this.#limit = max;
     this.#increaseAfter = options.increaseAfter ?? 5;

@@ -8,8 +8,17 @@ import { taskFilters, varyDemoTasks } from '../../../support/task-filters';
 
 const shot = { type: 'Shot', id: 5, name: 'sh010' };
 const task: FlatRecord = {
-  type: 'Task', id: 42, content: 'Animation', sg_status_list: 'wtg', entity: shot, step: null, est_in_mins: 90,
-  due_date: '2031-05-02', sg_description: '', task_assignees: [{ type: 'HumanUser', id: 7, name: 'Alex' }], 'step.Step.code': 'Animation',
+  type: 'Task',
+  id: 42,
+  content: 'Animation',
+  sg_status_list: 'wtg',
+  entity: shot,
+  step: null,
+  est_in_mins: 90,
+  due_date: '2031-05-02',
+  sg_description: '',
+  task_assignees: [{ type: 'HumanUser', id: 7, name: 'Alex' }],
+  'step.Step.code': 'Animation',
 };
 
 describe('filter-eval: judging FPTR filters locally', () => {
@@ -38,9 +47,39 @@ describe('filter-eval: judging FPTR filters locally', () => {
     ['contains, answer depends on case', [['content', 'contains', 'ANIM']], undefined],
     ['field not fetched', [['project', 'is', null]], undefined],
     ['id', [['id', 'in', [41, 42]]], true],
-    ['and: one false decides', { logical_operator: 'and', conditions: [['content', 'is', 'animation'], ['sg_status_list', 'is', 'fin']] }, false],
-    ['or: one true decides', { logical_operator: 'or', conditions: [['content', 'is', 'animation'], ['sg_status_list', 'is', 'wtg']] }, true],
-    ['or: unknown stays unknown', { logical_operator: 'or', conditions: [['content', 'is', 'animation'], ['sg_status_list', 'is', 'fin']] }, undefined],
+    [
+      'and: one false decides',
+      {
+        logical_operator: 'and',
+        conditions: [
+          ['content', 'is', 'animation'],
+          ['sg_status_list', 'is', 'fin'],
+        ],
+      },
+      false,
+    ],
+    [
+      'or: one true decides',
+      {
+        logical_operator: 'or',
+        conditions: [
+          ['content', 'is', 'animation'],
+          ['sg_status_list', 'is', 'wtg'],
+        ],
+      },
+      true,
+    ],
+    [
+      'or: unknown stays unknown',
+      {
+        logical_operator: 'or',
+        conditions: [
+          ['content', 'is', 'animation'],
+          ['sg_status_list', 'is', 'fin'],
+        ],
+      },
+      undefined,
+    ],
   ];
   for (const [name, filters, expected] of cases) {
     it(`${name} → ${String(expected)}`, () => {
@@ -50,13 +89,25 @@ describe('filter-eval: judging FPTR filters locally', () => {
   }
 
   it('names the paths to fetch, and refuses what it cannot judge', () => {
-    should(localPaths([['entity', 'is', shot], ['step.Step.code', 'in', ['A']]])).eql(['entity', 'step.Step.code']);
+    should(
+      localPaths([
+        ['entity', 'is', shot],
+        ['step.Step.code', 'in', ['A']],
+      ]),
+    ).eql(['entity', 'step.Step.code']);
     should(localPaths([])).be.undefined();
     should(localPaths({ logical_operator: 'and', conditions: [] })).be.undefined();
     for (const odd of [
-      ['entity', 'type_is', 'Shot'], ['due_date', 'in_last', [1, 'DAY']], ['type', 'is', 'Task'], ['a b', 'is', 1],
-      ['sg_status_list', 'in', []], ['sg_status_list', 'in', 'wtg'], ['entity', 'is', { type: 'Shot', id: '5' }],
-      ['est_in_mins', 'greater_than', '5'], ['content', 'contains', ''], ['id', 'between', [1]],
+      ['entity', 'type_is', 'Shot'],
+      ['due_date', 'in_last', [1, 'DAY']],
+      ['type', 'is', 'Task'],
+      ['a b', 'is', 1],
+      ['sg_status_list', 'in', []],
+      ['sg_status_list', 'in', 'wtg'],
+      ['entity', 'is', { type: 'Shot', id: '5' }],
+      ['est_in_mins', 'greater_than', '5'],
+      ['content', 'contains', ''],
+      ['id', 'between', [1]],
     ] as Array<[string, string, unknown]>) {
       should(localPaths([odd])).be.undefined();
     }
@@ -72,7 +123,18 @@ describe('filter-eval: judging FPTR filters locally', () => {
       varyDemoTasks(sim);
       client = env.client();
       records = await client.search('Task', {
-        fields: ['content', 'sg_status_list', 'entity', 'step', 'task_assignees', 'est_in_mins', 'due_date', 'sg_description', 'step.Step.code', 'entity.Shot.code'],
+        fields: [
+          'content',
+          'sg_status_list',
+          'entity',
+          'step',
+          'task_assignees',
+          'est_in_mins',
+          'due_date',
+          'sg_description',
+          'step.Step.code',
+          'entity.Shot.code',
+        ],
       });
     });
     after(() => env.stop());
@@ -80,17 +142,20 @@ describe('filter-eval: judging FPTR filters locally', () => {
     it('for random filters, every certain answer is the one FPTR gives', async () => {
       let decided = 0;
       let asked = 0;
-      await fc.assert(fc.asyncProperty(taskFilters, async (filters) => {
-        if (!localPaths(filters) || JSON.stringify(filters).includes('no_such_field')) return;
-        const matched = new Set((await client.search('Task', { filters, fields: ['id'] })).map((r) => r.id));
-        asked += records.length;
-        for (const record of records) {
-          const truth = evaluate(filters, record);
-          if (truth === undefined) continue;
-          decided++;
-          should(truth).equal(matched.has(record.id), `${JSON.stringify(filters)} on Task ${record.id}`);
-        }
-      }), { numRuns: 300 });
+      await fc.assert(
+        fc.asyncProperty(taskFilters, async (filters) => {
+          if (!localPaths(filters) || JSON.stringify(filters).includes('no_such_field')) return;
+          const matched = new Set((await client.search('Task', { filters, fields: ['id'] })).map((r) => r.id));
+          asked += records.length;
+          for (const record of records) {
+            const truth = evaluate(filters, record);
+            if (truth === undefined) continue;
+            decided++;
+            should(truth).equal(matched.has(record.id), `${JSON.stringify(filters)} on Task ${record.id}`);
+          }
+        }),
+        { numRuns: 300 },
+      );
       // Most answers are certain; the property would say little otherwise.
       should(decided).be.above(asked * 0.5);
     });

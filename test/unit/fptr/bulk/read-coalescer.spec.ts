@@ -40,7 +40,11 @@ describe('ReadCoalescer against the simulator', () => {
 
   it('gives callers of the same id separate copies', async () => {
     const reads = new ReadCoalescer(env.client(), { windowMs: 5 });
-    const [a, b] = await Promise.all([reads.read('Task', taskIds[0]), reads.read('Task', taskIds[0]), reads.read('Task', taskIds[1])]);
+    const [a, b] = await Promise.all([
+      reads.read('Task', taskIds[0]),
+      reads.read('Task', taskIds[0]),
+      reads.read('Task', taskIds[1]),
+    ]);
     should(a).eql(b);
     (a as FlatRecord).content = 'changed by one flow';
     should(b.content).not.eql('changed by one flow');

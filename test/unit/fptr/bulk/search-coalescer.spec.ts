@@ -13,8 +13,13 @@ const DEMO = FptrSimulator.DEMO;
 /** The search each event of the shipped task-status cascade makes (examples/task-status-cascade.json). */
 function waitingTasks(entity: { type: string; id: number }, steps: string[]): SearchOptions {
   return {
-    filters: [['entity', 'is', entity], ['sg_status_list', 'is', 'wtg'], ['step.Step.code', 'in', steps]],
-    fields: ['content', 'step', 'sg_status_list'], returnOnly: 'active',
+    filters: [
+      ['entity', 'is', entity],
+      ['sg_status_list', 'is', 'wtg'],
+      ['step.Step.code', 'in', steps],
+    ],
+    fields: ['content', 'step', 'sg_status_list'],
+    returnOnly: 'active',
   };
 }
 
@@ -31,7 +36,10 @@ describe('SearchCoalescer against the simulator', () => {
   const searches = (): number => sim.stats.byRoute[SEARCH] ?? 0;
 
   /** Each search alone, one after the other, then all together through a coalescer; both answers and the request count. */
-  async function compare(calls: Array<[string, SearchOptions]>, windowMs = 5): Promise<{ together: Settled[]; alone: Settled[]; requests: number }> {
+  async function compare(
+    calls: Array<[string, SearchOptions]>,
+    windowMs = 5,
+  ): Promise<{ together: Settled[]; alone: Settled[]; requests: number }> {
     const client = env.client();
     const alone = [];
     for (const [type, options] of calls) alone.push(await settled(client.search(type, options)));
@@ -42,7 +50,10 @@ describe('SearchCoalescer against the simulator', () => {
   }
 
   it('combines the cascade searches of many events into one; each gets its own records', async () => {
-    const parents = [...Object.values(DEMO.shotIds).map((id) => ({ type: 'Shot', id })), ...Object.values(DEMO.assetIds).map((id) => ({ type: 'Asset', id }))];
+    const parents = [
+      ...Object.values(DEMO.shotIds).map((id) => ({ type: 'Shot', id })),
+      ...Object.values(DEMO.assetIds).map((id) => ({ type: 'Asset', id })),
+    ];
     const steps = [['Animation'], ['Lighting'], ['Comp'], ['Rig', 'Surfacing'], ['Layout']];
     const calls = parents.flatMap((p) => steps.map((s): [string, SearchOptions] => ['Task', waitingTasks(p, s)]));
     const { together, alone, requests } = await compare(calls);
@@ -86,7 +97,7 @@ describe('SearchCoalescer against the simulator', () => {
     should(requests).eql(calls.length);
   });
 
-  it('combines searches for every field (*) on the record\'s own fields', async () => {
+  it("combines searches for every field (*) on the record's own fields", async () => {
     const calls: Array<[string, SearchOptions]> = [
       ['Task', { filters: [['sg_status_list', 'is', 'fin']] }],
       ['Task', { filters: [['entity', 'is', { type: 'Shot', id: DEMO.shotIds.sh010 }]], fields: ['*'] }],
@@ -97,15 +108,27 @@ describe('SearchCoalescer against the simulator', () => {
   });
 
   it('keeps the order of a sort', async () => {
-    const calls: Array<[string, SearchOptions]> = ['ip', 'wtg', 'fin'].map((s) => ['Task', { filters: [['sg_status_list', 'is', s]], fields: ['content'], sort: '-content,id' }]);
+    const calls: Array<[string, SearchOptions]> = ['ip', 'wtg', 'fin'].map((s) => [
+      'Task',
+      { filters: [['sg_status_list', 'is', s]], fields: ['content'], sort: '-content,id' },
+    ]);
     const { together, alone, requests } = await compare(calls);
     should(together).eql(alone);
     should(requests).eql(1);
   });
 
   it('when FPTR refuses the combined search, the caller at fault gets its own error and the others their records', async () => {
-    const good = (s: string): [string, SearchOptions] => ['Task', { filters: [['sg_status_list', 'is', s]], fields: ['content'] }];
-    const calls: Array<[string, SearchOptions]> = [good('ip'), good('wtg'), ['Task', { filters: [['no_such_field', 'is', 'x']], fields: ['content'] }], good('fin'), good('rdy')];
+    const good = (s: string): [string, SearchOptions] => [
+      'Task',
+      { filters: [['sg_status_list', 'is', s]], fields: ['content'] },
+    ];
+    const calls: Array<[string, SearchOptions]> = [
+      good('ip'),
+      good('wtg'),
+      ['Task', { filters: [['no_such_field', 'is', 'x']], fields: ['content'] }],
+      good('fin'),
+      good('rdy'),
+    ];
     const { together, alone } = await compare(calls);
     should(together).eql(alone);
     should(together[2]).match({ error: { status: 400 } });
@@ -114,19 +137,28 @@ describe('SearchCoalescer against the simulator', () => {
   it('for arbitrary concurrent searches, each caller gets what its own search gets', async () => {
     const client = env.client();
     const coalescer = new SearchCoalescer(client, { windowMs: 3 });
-    const search = fc.record({ filters: taskFilters, fields: taskFields, sort: fc.constantFrom(undefined, '-id', 'content') });
+    const search = fc.record({
+      filters: taskFilters,
+      fields: taskFields,
+      sort: fc.constantFrom(undefined, '-id', 'content'),
+    });
     let combinedRequests = 0;
     let callers = 0;
-    await fc.assert(fc.asyncProperty(fc.array(search, { minLength: 1, maxLength: 12 }), async (list) => {
-      const options = list.map(({ filters, fields, sort }): SearchOptions => (sort ? { filters: filters as Filters, fields, sort } : { filters: filters as Filters, fields }));
-      const alone = [];
-      for (const o of options) alone.push(await settled(client.search('Task', o)));
-      const before = searches();
-      const together = await Promise.all(options.map((o) => settled(coalescer.search('Task', o))));
-      combinedRequests += searches() - before;
-      callers += options.length;
-      should(together).eql(alone);
-    }), { numRuns: 120 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(search, { minLength: 1, maxLength: 12 }), async (list) => {
+        const options = list.map(({ filters, fields, sort }): SearchOptions =>
+          sort ? { filters: filters as Filters, fields, sort } : { filters: filters as Filters, fields },
+        );
+        const alone = [];
+        for (const o of options) alone.push(await settled(client.search('Task', o)));
+        const before = searches();
+        const together = await Promise.all(options.map((o) => settled(coalescer.search('Task', o))));
+        combinedRequests += searches() - before;
+        callers += options.length;
+        should(together).eql(alone);
+      }),
+      { numRuns: 120 },
+    );
     should(combinedRequests).be.below(callers);
   });
 });

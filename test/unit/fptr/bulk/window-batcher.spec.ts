@@ -28,17 +28,32 @@ const until = async (condition: () => boolean): Promise<void> => {
 describe('WindowBatcher', () => {
   it('sends what arrives within one window as one list per key, in arrival order', async () => {
     const sends = new Sends();
-    const batcher = new WindowBatcher<number>({ windowMs: 5, maxItems: 100, maxInFlight: 2, send: sends.send, abandon: sends.abandon });
+    const batcher = new WindowBatcher<number>({
+      windowMs: 5,
+      maxItems: 100,
+      maxInFlight: 2,
+      send: sends.send,
+      abandon: sends.abandon,
+    });
     for (const n of [1, 2, 3]) batcher.add('a', n);
     batcher.add('b', 4);
     batcher.add('a', 5);
     await until(() => sends.lists.length === 2);
-    should(sends.lists).eql([{ key: 'a', items: [1, 2, 3, 5] }, { key: 'b', items: [4] }]);
+    should(sends.lists).eql([
+      { key: 'a', items: [1, 2, 3, 5] },
+      { key: 'b', items: [4] },
+    ]);
   });
 
   it('sends a full list at once and the rest after the window', async () => {
     const sends = new Sends();
-    const batcher = new WindowBatcher<number>({ windowMs: 5, maxItems: 3, maxInFlight: 5, send: sends.send, abandon: sends.abandon });
+    const batcher = new WindowBatcher<number>({
+      windowMs: 5,
+      maxItems: 3,
+      maxInFlight: 5,
+      send: sends.send,
+      abandon: sends.abandon,
+    });
     for (const n of [1, 2, 3, 4]) batcher.add('a', n);
     should(sends.lists).eql([{ key: 'a', items: [1, 2, 3] }]);
     await until(() => sends.lists.length === 2);
@@ -47,7 +62,13 @@ describe('WindowBatcher', () => {
 
   it('holds later items while maxInFlight lists of the key are out, then sends them together', async () => {
     const sends = new Sends();
-    const batcher = new WindowBatcher<number>({ windowMs: 2, maxItems: 100, maxInFlight: 1, send: sends.send, abandon: sends.abandon });
+    const batcher = new WindowBatcher<number>({
+      windowMs: 2,
+      maxItems: 100,
+      maxInFlight: 1,
+      send: sends.send,
+      abandon: sends.abandon,
+    });
     batcher.add('a', 1);
     await until(() => sends.lists.length === 1);
     batcher.add('a', 2);
@@ -61,7 +82,13 @@ describe('WindowBatcher', () => {
 
   it('flush() sends everything waiting at once', () => {
     const sends = new Sends();
-    const batcher = new WindowBatcher<number>({ windowMs: 60_000, maxItems: 2, maxInFlight: 1, send: sends.send, abandon: sends.abandon });
+    const batcher = new WindowBatcher<number>({
+      windowMs: 60_000,
+      maxItems: 2,
+      maxInFlight: 1,
+      send: sends.send,
+      abandon: sends.abandon,
+    });
     for (const n of [1, 2, 3]) batcher.add('a', n);
     batcher.flush();
     should(sends.lists.map((l) => l.items)).eql([[1, 2], [3]]);
@@ -70,8 +97,12 @@ describe('WindowBatcher', () => {
   it('settles the items of a send that throws, so no caller waits forever', async () => {
     const abandoned: number[] = [];
     const batcher = new WindowBatcher<number>({
-      windowMs: 1, maxItems: 10, maxInFlight: 1,
-      send: () => { throw new Error('bug'); },
+      windowMs: 1,
+      maxItems: 10,
+      maxInFlight: 1,
+      send: () => {
+        throw new Error('bug');
+      },
       abandon: (item) => abandoned.push(item),
     });
     batcher.add('a', 1);

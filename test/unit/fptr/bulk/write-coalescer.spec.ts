@@ -18,12 +18,15 @@ describe('WriteCoalescer against the simulator', () => {
 
   const routes = (): Record<string, number> => twins.together.sim.stats.byRoute;
 
-  it('50 single updates, 1 of them invalid: 49 applied through few _batch requests, the invalid one gets its own PUT\'s error', async () => {
-    const ops = taskIds.slice(0, 17).flatMap((id, i) => [
-      { id, data: { sg_status_list: 'rdy' } },
-      { id, data: { content: `pass ${i}` } },
-      { id, data: { est_in_mins: i * 10 } },
-    ]).slice(0, 50);
+  it("50 single updates, 1 of them invalid: 49 applied through few _batch requests, the invalid one gets its own PUT's error", async () => {
+    const ops = taskIds
+      .slice(0, 17)
+      .flatMap((id, i) => [
+        { id, data: { sg_status_list: 'rdy' } },
+        { id, data: { content: `pass ${i}` } },
+        { id, data: { est_in_mins: i * 10 } },
+      ])
+      .slice(0, 50);
     ops[31] = { id: ops[31].id, data: { sg_status_list: 'no-such-status' } };
     should(ops).have.length(50);
 
@@ -46,7 +49,11 @@ describe('WriteCoalescer against the simulator', () => {
     const arrays: BatchRequest[][] = taskIds.slice(0, 9).map((id, i) => [
       { request_type: 'update', entity: 'Task', record_id: id, data: { sg_status_list: 'rdy' } },
       { request_type: 'update', entity: 'Task', record_id: taskIds[i + 9], data: { content: `next of ${id}` } },
-      { request_type: 'create', entity: 'Note', data: { subject: `about ${id}`, project: { type: 'Project', id: DEMO.projectId } } },
+      {
+        request_type: 'create',
+        entity: 'Note',
+        data: { subject: `about ${id}`, project: { type: 'Project', id: DEMO.projectId } },
+      },
     ]);
     arrays[6][1] = { request_type: 'update', entity: 'Task', record_id: 999_999, data: { content: 'nobody' } };
 
@@ -64,7 +71,9 @@ describe('WriteCoalescer against the simulator', () => {
 
   it('mixes creates, updates, deletes and revives; results and data as if sent one by one', async () => {
     const project = { type: 'Project', id: DEMO.projectId };
-    const calls: Array<(w: Pick<WriteCoalescer, 'create' | 'update' | 'delete' | 'revive' | 'batch'>) => Promise<unknown>> = [
+    const calls: Array<
+      (w: Pick<WriteCoalescer, 'create' | 'update' | 'delete' | 'revive' | 'batch'>) => Promise<unknown>
+    > = [
       (w) => w.create('Note', { subject: 'first', project }),
       (w) => w.update('Task', taskIds[0], { sg_status_list: 'ip' }),
       (w) => w.delete('Task', taskIds[1]),
@@ -88,13 +97,23 @@ describe('WriteCoalescer against the simulator', () => {
     const values = Array.from({ length: 30 }, (_, i) => `take ${i}`);
     // Two entries per request: the 30 writes to one record need 15 requests, some of them at the same time.
     const writes = new WriteCoalescer(twins.togetherClient, { windowMs: 5, maxEntries: 2, maxInFlight: 4 });
-    await Promise.all(values.map((content, i) => (i % 3 === 0
-      ? writes.batch([{ request_type: 'update', entity: 'Task', record_id: id, data: { content } }])
-      : writes.update('Task', id, { content }))));
+    await Promise.all(
+      values.map((content, i) =>
+        i % 3 === 0
+          ? writes.batch([{ request_type: 'update', entity: 'Task', record_id: id, data: { content } }])
+          : writes.update('Task', id, { content }),
+      ),
+    );
     const sim = twins.together.sim;
     should(sim.get('Task', id)?.content).eql('take 29');
-    const rows = sim.eventLog() as Array<{ attribute_name?: string; entity?: { id: number } | null; meta?: { new_value?: unknown } }>;
-    const changes = rows.filter((e) => e.attribute_name === 'content' && e.entity?.id === id).map((e) => e.meta?.new_value);
+    const rows = sim.eventLog() as Array<{
+      attribute_name?: string;
+      entity?: { id: number } | null;
+      meta?: { new_value?: unknown };
+    }>;
+    const changes = rows
+      .filter((e) => e.attribute_name === 'content' && e.entity?.id === id)
+      .map((e) => e.meta?.new_value);
     should(changes).eql(values);
     should(routes()[BATCH]).be.aboveOrEqual(10);
   });
@@ -114,7 +133,9 @@ describe('WriteCoalescer against the simulator', () => {
       await client.serverInfo();
       sim.faults.add({ path: '/api/v1/entity/', status: 503 });
       const writes = new WriteCoalescer(client, { windowMs: 5 });
-      const together = await Promise.all(taskIds.slice(0, 6).map((id) => settled(writes.update('Task', id, { content: 'x' }))));
+      const together = await Promise.all(
+        taskIds.slice(0, 6).map((id) => settled(writes.update('Task', id, { content: 'x' }))),
+      );
       should(together.every((t) => 'error' in t && t.error.status === 503)).be.true();
       should(sim.stats.byRoute[BATCH]).eql(1);
       should(sim.stats.byRoute[PUT]).be.undefined();

@@ -15,9 +15,19 @@ describe('AdaptiveLimit (AIMD per site)', () => {
   it('gives a healthy site its full maximum, in arrival order', async () => {
     const limit = new AdaptiveLimit(4);
     const order: number[] = [];
-    const permits = await Promise.all([0, 1, 2, 3].map((i) => limit.acquire().then((p) => { order.push(i); return p; })));
+    const permits = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        limit.acquire().then((p) => {
+          order.push(i);
+          return p;
+        }),
+      ),
+    );
     let fifth = false;
-    const waiting = limit.acquire().then((p) => { fifth = true; return p; });
+    const waiting = limit.acquire().then((p) => {
+      fifth = true;
+      return p;
+    });
     await tick();
     should(fifth).be.false();
     permits[0].release('healthy');
@@ -75,13 +85,19 @@ describe('AdaptiveLimit (AIMD per site)', () => {
     first.release('busy', 30);
     should(limit.state).eql({ limit: 1, max: 2, pausedUntil: 1_030 });
     let granted = false;
-    const next = limit.acquire().then((p) => { granted = true; return p; });
+    const next = limit.acquire().then((p) => {
+      granted = true;
+      return p;
+    });
     await new Promise((resolve) => setTimeout(resolve, 5));
     should(granted).be.false();
     now = 1_031;
     (await next).release('healthy');
     should(granted).be.true();
-    should(changes).eql([{ limit: 1, max: 2, pausedUntil: 1_030 }, { limit: 1, max: 2 }]);
+    should(changes).eql([
+      { limit: 1, max: 2, pausedUntil: 1_030 },
+      { limit: 1, max: 2 },
+    ]);
   });
 
   it('rejects waiters on close', async () => {

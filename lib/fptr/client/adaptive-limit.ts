@@ -51,6 +51,8 @@ export class AdaptiveLimit {
   #round = 0;
   #pausedUntil = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Set by close(): later callers are refused at once instead of waiting out a pause. */
+  #closed: { err: unknown } | undefined;
 
   constructor(max: number, options: AdaptiveLimitOptions = {}) {
     if (!Number.isInteger(max) || max < 1)
@@ -74,13 +76,18 @@ export class AdaptiveLimit {
 
   acquire(): Promise<Permit> {
     return new Promise((grant, fail) => {
+      if (this.#closed) {
+        fail(this.#closed.err);
+        return;
+      }
       this.#waiters.push({ grant, fail });
       this.#dispatch();
     });
   }
 
-  /** Rejects every waiter and stops the pause timer (the owner shuts down). */
+  /** Rejects every waiter, and every later caller, and stops the pause timer (the owner shuts down). */
   close(err: unknown): void {
+    this.#closed = { err };
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     for (const waiter of this.#waiters.splice(0)) waiter.fail(err);

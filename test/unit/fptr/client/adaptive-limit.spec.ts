@@ -100,11 +100,12 @@ describe('AdaptiveLimit (AIMD per site)', () => {
     ]);
   });
 
-  it('rejects waiters on close', async () => {
+  it('rejects waiters on close, and callers after it', async () => {
     const limit = new AdaptiveLimit(1);
     await take(limit, 1);
     const waiting = limit.acquire();
     limit.close(new Error('closed'));
     await should(waiting).be.rejectedWith('closed');
+    await should(limit.acquire()).be.rejectedWith('closed');
   });
 });

@@ -2,8 +2,9 @@
  * How many requests one site gets at a time, adapted to what it says (AIMD, as TCP does):
  * a 429 or 503 halves the number (multiplicative decrease, at least 1) and, with Retry-After,
  * holds every new request until that time; healthy answers raise it again by one at a time
- * (additive increase), slowly, up to the configured maximum. A site that never pushes back
- * keeps the maximum: nothing changes for it.
+ * (additive increase), slowly, up to the configured maximum — and so does every quiet spell
+ * without push back, so one 429 in the morning does not slow a quiet flow all day. A site that
+ * never pushes back keeps the maximum: nothing changes for it.
  *
  * Waiters are served in arrival order, so no caller starves.
  */
@@ -28,6 +29,8 @@ export interface Permit {
 export interface AdaptiveLimitOptions {
   /** Healthy answers per request allowed in flight before one more is allowed (default 5). */
   increaseAfter?: number;
+  /** Time without push back after which one more is allowed, answers or not (default 5000 ms). */
+  calmMs?: number;
   now?: () => number;
   /** Called whenever the limit or the pause changes. */
   onChange?: (state: PushBack) => void;
@@ -41,6 +44,7 @@ interface Waiter {
 export class AdaptiveLimit {
   readonly max: number;
   readonly #increaseAfter: number;
+  readonly #calmMs: number;
   readonly #now: () => number;
   readonly #onChange: ((state: PushBack) => void) | undefined;
   readonly #waiters: Waiter[] = [];
@@ -50,6 +54,8 @@ export class AdaptiveLimit {
   /** Bumped by every decrease: answers to requests sent before it say nothing new. */
   #round = 0;
   #pausedUntil = 0;
+  /** When the limit last changed. */
+  #changedAt: number;
   #timer: NodeJS.Timeout | undefined;
   /** Set by close(): later callers are refused at once instead of waiting out a pause. */
   #closed: { err: unknown } | undefined;
@@ -60,8 +66,10 @@ export class AdaptiveLimit {
     this.max = max;
     this.#limit = max;
     this.#increaseAfter = options.increaseAfter ?? 5;
+    this.#calmMs = options.calmMs ?? 5000;
     this.#now = options.now ?? Date.now;
     this.#onChange = options.onChange;
+    this.#changedAt = this.#now();
   }
 
   get state(): PushBack {
@@ -95,6 +103,7 @@ export class AdaptiveLimit {
 
   #dispatch(): void {
     const now = this.#now();
+    this.#recoverAfterCalm(now);
     if (this.#pausedUntil > now) {
       this.#timer ??= setTimeout(() => {
         this.#timer = undefined;
@@ -111,6 +120,21 @@ export class AdaptiveLimit {
       this.#active++;
       waiter.grant(this.#permit());
     }
+  }
+
+  /** One more request at a time for every `calmMs` that passed since the limit last changed. */
+  #recoverAfterCalm(now: number): void {
+    if (this.#limit >= this.max) return;
+    const steps = Math.floor((now - this.#changedAt) / this.#calmMs);
+    if (steps < 1) return;
+    this.#setLimit(Math.min(this.max, this.#limit + steps));
+    this.#changed();
+  }
+
+  #setLimit(limit: number): void {
+    this.#limit = limit;
+    this.#healthy = 0;
+    this.#changedAt = this.#now();
   }
 
   #permit(): Permit {
@@ -133,10 +157,10 @@ export class AdaptiveLimit {
       if (round === this.#round) {
         // One halving per round: the other requests of the same burst were sent at the old limit.
         this.#round++;
-        this.#healthy = 0;
         const lower = Math.max(1, Math.floor(this.#limit / 2));
         changed = lower !== this.#limit;
-        this.#limit = lower;
+        // A busy answer restarts the calm period even when the limit is already 1.
+        this.#setLimit(lower);
       }
       if (retryAfterMs !== undefined && retryAfterMs > 0) {
         const until = this.#now() + retryAfterMs;
@@ -151,8 +175,7 @@ export class AdaptiveLimit {
     if (kind !== 'healthy' || round !== this.#round || this.#limit >= this.max) return;
     this.#healthy++;
     if (this.#healthy >= this.#limit * this.#increaseAfter) {
-      this.#healthy = 0;
-      this.#limit++;
+      this.#setLimit(this.#limit + 1);
       this.#changed();
     }
   }

@@ -100,6 +100,23 @@ describe('AdaptiveLimit (AIMD per site)', () => {
     ]);
   });
 
+  it('climbs back one step per calm period without push back, answers or not', async () => {
+    let now = 0;
+    const changes: PushBack[] = [];
+    const limit = new AdaptiveLimit(8, { now: () => now, calmMs: 1000, onChange: (s) => changes.push(s) });
+    for (const p of await take(limit, 8)) p.release('busy');
+    (await take(limit, 1))[0].release('busy');
+    should(limit.state.limit).eql(2);
+    now = 999;
+    (await take(limit, 1))[0].release('other');
+    should(limit.state.limit).eql(2);
+    // A quiet hour later, the next request finds the full limit again.
+    now = 3_600_000;
+    (await take(limit, 1))[0].release('healthy');
+    should(limit.state.limit).eql(8);
+    should(changes.map((c) => c.limit)).eql([4, 2, 8]);
+  });
+
   it('rejects waiters on close, and callers after it', async () => {
     const limit = new AdaptiveLimit(1);
     await take(limit, 1);

@@ -1,10 +1,13 @@
 /**
  * How many requests one site gets at a time, adapted to what it says (AIMD, as TCP does):
  * a 429 or 503 halves the number (multiplicative decrease, at least 1) and, with Retry-After,
- * holds every new request until that time; healthy answers raise it again by one at a time
- * (additive increase), slowly, up to the configured maximum — and so does every quiet spell
- * without push back, so one 429 in the morning does not slow a quiet flow all day. A site that
+ * holds every new request until that time; every calm spell of `calmMs` without such an answer
+ * gives one back (additive increase), slowly, up to the configured maximum — also after a quiet
+ * night without requests, so one 429 in the morning does not slow a flow all day. A site that
  * never pushes back keeps the maximum: nothing changes for it.
+ *
+ * Against a rate limit a step up doubles the rate at the lowest limits, so it is worth a
+ * few seconds of calm, not a few answers: each premature step costs a 429 and a pause.
  *
  * Waiters are served in arrival order, so no caller starves.
  */
@@ -18,18 +21,13 @@ export interface PushBack {
   pausedUntil?: number;
 }
 
-/** How an answer went, as far as the site's load is concerned. */
-export type AnswerKind = 'healthy' | 'busy' | 'other';
-
 export interface Permit {
-  /** Call exactly once when the answer is in (extra calls are ignored). */
-  release(kind: AnswerKind, retryAfterMs?: number): void;
+  /** Call exactly once when the answer is in (extra calls are ignored); `busy` for a 429 or 503. */
+  release(answer?: { busy: true; retryAfterMs?: number }): void;
 }
 
 export interface AdaptiveLimitOptions {
-  /** Healthy answers per request allowed in flight before one more is allowed (default 5). */
-  increaseAfter?: number;
-  /** Time without push back after which one more is allowed, answers or not (default 5000 ms). */
+  /** Time without push back that gives one more request at a time (default 5000 ms). */
   calmMs?: number;
   now?: () => number;
   /** Called whenever the limit or the pause changes. */
@@ -43,19 +41,17 @@ interface Waiter {
 
 export class AdaptiveLimit {
   readonly max: number;
-  readonly #increaseAfter: number;
   readonly #calmMs: number;
   readonly #now: () => number;
   readonly #onChange: ((state: PushBack) => void) | undefined;
   readonly #waiters: Waiter[] = [];
   #limit: number;
   #active = 0;
-  #healthy = 0;
-  /** Bumped by every decrease: answers to requests sent before it say nothing new. */
+  /** Bumped by every decrease: busy answers to requests sent before it say nothing new. */
   #round = 0;
   #pausedUntil = 0;
-  /** When the limit last changed. */
-  #changedAt: number;
+  /** When the current calm spell started: the last busy answer or step up. */
+  #calmSince: number;
   #timer: NodeJS.Timeout | undefined;
   /** Set by close(): later callers are refused at once instead of waiting out a pause. */
   #closed: { err: unknown } | undefined;
@@ -65,11 +61,10 @@ export class AdaptiveLimit {
       throw new RangeError(`concurrency limit must be a positive integer, got ${max}`);
     this.max = max;
     this.#limit = max;
-    this.#increaseAfter = options.increaseAfter ?? 5;
     this.#calmMs = options.calmMs ?? 5000;
     this.#now = options.now ?? Date.now;
     this.#onChange = options.onChange;
-    this.#changedAt = this.#now();
+    this.#calmSince = this.#now();
   }
 
   get state(): PushBack {
@@ -103,7 +98,7 @@ export class AdaptiveLimit {
 
   #dispatch(): void {
     const now = this.#now();
-    this.#recoverAfterCalm(now);
+    this.#stepUp(now);
     if (this.#pausedUntil > now) {
       this.#timer ??= setTimeout(() => {
         this.#timer = undefined;
@@ -122,62 +117,46 @@ export class AdaptiveLimit {
     }
   }
 
-  /** One more request at a time for every `calmMs` that passed since the limit last changed. */
-  #recoverAfterCalm(now: number): void {
+  /** One more request at a time for every calm spell since the last busy answer or step. */
+  #stepUp(now: number): void {
     if (this.#limit >= this.max) return;
-    const steps = Math.floor((now - this.#changedAt) / this.#calmMs);
+    const steps = Math.floor((now - this.#calmSince) / this.#calmMs);
     if (steps < 1) return;
-    this.#setLimit(Math.min(this.max, this.#limit + steps));
+    this.#limit = Math.min(this.max, this.#limit + steps);
+    this.#calmSince = now;
     this.#changed();
-  }
-
-  #setLimit(limit: number): void {
-    this.#limit = limit;
-    this.#healthy = 0;
-    this.#changedAt = this.#now();
   }
 
   #permit(): Permit {
     const round = this.#round;
     let released = false;
     return {
-      release: (kind, retryAfterMs) => {
+      release: (answer) => {
         if (released) return;
         released = true;
         this.#active--;
-        this.#answered(kind, round, retryAfterMs);
+        if (answer?.busy) this.#pushedBack(round, answer.retryAfterMs);
         this.#dispatch();
       },
     };
   }
 
-  #answered(kind: AnswerKind, round: number, retryAfterMs: number | undefined): void {
-    if (kind === 'busy') {
-      let changed = false;
-      if (round === this.#round) {
-        // One halving per round: the other requests of the same burst were sent at the old limit.
-        this.#round++;
-        const lower = Math.max(1, Math.floor(this.#limit / 2));
-        changed = lower !== this.#limit;
-        // A busy answer restarts the calm period even when the limit is already 1.
-        this.#setLimit(lower);
-      }
-      if (retryAfterMs !== undefined && retryAfterMs > 0) {
-        const until = this.#now() + retryAfterMs;
-        if (until > this.#pausedUntil) {
-          this.#pausedUntil = until;
-          changed = true;
-        }
-      }
-      if (changed) this.#changed();
-      return;
+  #pushedBack(round: number, retryAfterMs: number | undefined): void {
+    const now = this.#now();
+    this.#calmSince = now;
+    let changed = false;
+    if (round === this.#round) {
+      // One halving per round: the other requests of the same burst were sent at the old limit.
+      this.#round++;
+      const lower = Math.max(1, Math.floor(this.#limit / 2));
+      changed = lower !== this.#limit;
+      this.#limit = lower;
     }
-    if (kind !== 'healthy' || round !== this.#round || this.#limit >= this.max) return;
-    this.#healthy++;
-    if (this.#healthy >= this.#limit * this.#increaseAfter) {
-      this.#setLimit(this.#limit + 1);
-      this.#changed();
+    if (retryAfterMs !== undefined && retryAfterMs > 0 && now + retryAfterMs > this.#pausedUntil) {
+      this.#pausedUntil = now + retryAfterMs;
+      changed = true;
     }
+    if (changed) this.#changed();
   }
 
   #changed(): void {

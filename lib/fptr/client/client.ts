@@ -702,12 +702,11 @@ export class FptrClient implements FptrApi {
       spec.signal?.removeEventListener('abort', onClose);
       this.#closing.signal.removeEventListener('abort', onClose);
       this.#inFlight--;
-      if (reply && (reply.status === 429 || reply.status === 503)) {
-        permit.release('busy', parseRetryAfter(reply.headers['retry-after']));
-      } else {
-        // Refusals of the request itself (4xx) still show a site that answers in time.
-        permit.release(reply && reply.status < 500 ? 'healthy' : 'other');
-      }
+      permit.release(
+        reply && (reply.status === 429 || reply.status === 503)
+          ? { busy: true, retryAfterMs: parseRetryAfter(reply.headers['retry-after']) }
+          : undefined,
+      );
     }
   }
 

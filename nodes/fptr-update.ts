@@ -54,8 +54,13 @@ export = function (RED: NodeAPI) {
       fields: { value: config.fields ?? '{}', type: config.fieldsType || 'json' },
     };
 
+    // Translated once: a burst brings thousands of messages a second.
+    const labels = Object.fromEntries(Object.keys(inputs).map((name) => [name, t(`property.${name}`)])) as Record<
+      keyof typeof inputs,
+      string
+    >;
     const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
-      reader.evaluate(msg, inputs[name], t(`property.${name}`));
+      reader.evaluate(msg, inputs[name], labels[name]);
     const windowMs = coalesceWindow(config.coalesce);
     // Writes arriving within the window share `_batch` requests; each message keeps its own outcome.
     let writes: WriteCoalescer | undefined;

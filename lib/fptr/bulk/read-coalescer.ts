@@ -1,4 +1,5 @@
 import type { FlatRecord, FptrApi } from '../client/api';
+import { inTurns } from '../../util/in-turns';
 import { isCallerFault } from './caller-fault';
 import { WindowBatcher } from './window-batcher';
 
@@ -84,7 +85,7 @@ export class ReadCoalescer {
       });
     } catch (err) {
       if (!isCallerFault(err)) {
-        for (const read of reads) read.reject(err);
+        inTurns(reads.map((read) => () => read.reject(err)));
         return;
       }
       // Whatever FPTR disliked, each caller gets the answer its own read gets.
@@ -93,24 +94,26 @@ export class ReadCoalescer {
     }
     const found = new Map(records.map((record) => [record.id, record]));
     const missing: number[] = [];
+    const settles: Array<() => void> = [];
     for (const id of ids) {
       const record = found.get(id);
-      if (record) deliver(record, byId.get(id) ?? []);
+      if (record) settles.push(...deliveries(record, byId.get(id) ?? []));
       else missing.push(id);
     }
+    inTurns(settles);
     await Promise.all(missing.map((id) => this.#readAlone(entityType, id, options, byId.get(id) ?? [])));
   }
 
   async #readAlone(entityType: string, id: number, options: ReadOptions, waiting: PendingRead[]): Promise<void> {
     try {
-      deliver(await this.#api.read(entityType, id, options), waiting);
+      inTurns(deliveries(await this.#api.read(entityType, id, options), waiting));
     } catch (err) {
-      for (const read of waiting) read.reject(err);
+      inTurns(waiting.map((read) => () => read.reject(err)));
     }
   }
 }
 
 /** Every caller gets a record of its own: flows may change what they were given. */
-function deliver(record: FlatRecord, waiting: PendingRead[]): void {
-  waiting.forEach((read, i) => read.resolve(i === 0 ? record : structuredClone(record)));
+function deliveries(record: FlatRecord, waiting: PendingRead[]): Array<() => void> {
+  return waiting.map((read, i) => () => read.resolve(i === 0 ? record : structuredClone(record)));
 }

@@ -1,4 +1,5 @@
 import type { FilterGroup, Filters, FlatRecord, FptrApi, SearchOptions } from '../client/api';
+import { inTurns } from '../../util/in-turns';
 import { isCallerFault } from './caller-fault';
 import { evaluate, localPaths } from './filter-eval';
 import { DEFAULT_MAX_IN_FLIGHT, type CoalescerOptions } from './read-coalescer';
@@ -96,7 +97,7 @@ export class SearchCoalescer {
       records = await this.#api.search(first.entityType, combined);
     } catch (err) {
       if (!isCallerFault(err)) {
-        for (const s of searches) s.reject(err);
+        inTurns(searches.map((s) => () => s.reject(err)));
         return;
       }
       const half = Math.ceil(searches.length / 2);
@@ -105,11 +106,13 @@ export class SearchCoalescer {
     }
     const routed = route(records, sets);
     const aloneGroups = new Map<string, PendingSearch[]>();
+    const settles: Array<() => void> = [];
     for (const s of searches) {
       const matches = routed?.get(s.filterKey);
-      if (matches) s.resolve(matches.map((record) => project(record, s.fields)));
+      if (matches) settles.push(() => s.resolve(matches.map((record) => project(record, s.fields))));
       else aloneGroups.set(s.same, [...(aloneGroups.get(s.same) ?? []), s]);
     }
+    inTurns(settles);
     await Promise.all([...aloneGroups.values()].map((group) => this.#alone(group)));
   }
 
@@ -118,9 +121,9 @@ export class SearchCoalescer {
     const first = searches[0];
     try {
       const records = await this.#api.search(first.entityType, first.options);
-      searches.forEach((s, i) => s.resolve(i === 0 ? records : structuredClone(records)));
+      inTurns(searches.map((s, i) => () => s.resolve(i === 0 ? records : structuredClone(records))));
     } catch (err) {
-      for (const s of searches) s.reject(err);
+      inTurns(searches.map((s) => () => s.reject(err)));
     }
   }
 }

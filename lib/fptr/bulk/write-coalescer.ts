@@ -1,4 +1,5 @@
 import type { BatchRequest, FlatRecord, FptrApi } from '../client/api';
+import { inTurns } from '../../util/in-turns';
 import { isCallerFault } from './caller-fault';
 import { DEFAULT_MAX_IN_FLIGHT, type CoalescerOptions } from './read-coalescer';
 import { WindowBatcher } from './window-batcher';
@@ -176,7 +177,7 @@ export class WriteCoalescer {
       rows = await this.#api.batch(requests, { chunkSize: requests.length });
     } catch (err) {
       if (!isCallerFault(err)) {
-        for (const u of units) u.reject(err);
+        inTurns(units.map((u) => () => u.reject(err)));
         return;
       }
       const half = Math.ceil(units.length / 2);
@@ -185,11 +186,14 @@ export class WriteCoalescer {
       return;
     }
     let offset = 0;
+    const settles: Array<() => void> = [];
     for (const u of units) {
       const count = u.shared?.requests.length ?? 0;
-      u.resolve(u.shared?.fromRows(rows.slice(offset, offset + count)));
+      const own = rows.slice(offset, offset + count);
+      settles.push(() => u.resolve(u.shared?.fromRows(own)));
       offset += count;
     }
+    inTurns(settles);
   }
 }
 

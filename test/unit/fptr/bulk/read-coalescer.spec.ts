@@ -1,5 +1,6 @@
 import should = require('should');
 import { ReadCoalescer } from '../../../../lib/fptr/bulk/read-coalescer';
+import { TASKS_PER_TURN } from '../../../../lib/util/in-turns';
 import type { FlatRecord } from '../../../../lib/fptr/client/api';
 import { FptrSimulator } from '../../../../sim';
 import { ClientSim } from '../../../support/client-sim';
@@ -36,6 +37,23 @@ describe('ReadCoalescer against the simulator', () => {
     // Only the missing ids are asked again, so their error is FPTR's own.
     should(routes()[READ]).eql(2);
     should(together[ids.length - 3]).match({ error: { status: 404 } });
+  });
+
+  it('hands the callers of one search back a slice per event-loop turn, not all before any I/O', async () => {
+    const reads = new ReadCoalescer(env.client(), { windowMs: 5 });
+    const count = 3 * TASKS_PER_TURN;
+    let resolved = 0;
+    let seenBetween: number | undefined;
+    const all = Array.from({ length: count }, (_, i) =>
+      reads.read('Task', taskIds[i % taskIds.length]!).then(() => {
+        resolved++;
+        // Runs at the next turn: callers settled in one go would all be done by then.
+        if (i === 0) setImmediate(() => (seenBetween = resolved));
+      }),
+    );
+    await Promise.all(all);
+    should(routes()[SEARCH]).eql(1);
+    should(seenBetween).be.within(1, count - 1);
   });
 
   it('gives callers of the same id separate copies', async () => {

@@ -113,7 +113,11 @@ export class ReadCoalescer {
   }
 }
 
-/** Every caller gets a record of its own: flows may change what they were given. */
+/**
+ * Every caller gets a record of its own: flows may change what they were given. The copies are
+ * made now, before the first caller's flow runs and could change the original.
+ */
 function deliveries(record: FlatRecord, waiting: PendingRead[]): Array<() => void> {
-  return waiting.map((read, i) => () => read.resolve(i === 0 ? record : structuredClone(record)));
+  const copies = waiting.map((_, i) => (i === 0 ? record : structuredClone(record)));
+  return waiting.map((read, i) => () => read.resolve(copies[i]!));
 }

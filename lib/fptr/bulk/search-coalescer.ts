@@ -121,7 +121,9 @@ export class SearchCoalescer {
     const first = searches[0];
     try {
       const records = await this.#api.search(first.entityType, first.options);
-      inTurns(searches.map((s, i) => () => s.resolve(i === 0 ? records : structuredClone(records))));
+      // Copies made now, before the first caller's flow runs and could change the original.
+      const copies = searches.map((_, i) => (i === 0 ? records : structuredClone(records)));
+      inTurns(searches.map((s, i) => () => s.resolve(copies[i]!)));
     } catch (err) {
       inTurns(searches.map((s) => () => s.reject(err)));
     }

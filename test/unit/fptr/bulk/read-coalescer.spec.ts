@@ -56,6 +56,19 @@ describe('ReadCoalescer against the simulator', () => {
     should(seenBetween).be.within(1, count - 1);
   });
 
+  it('copies the record before handing any out: a flow changing its record does not reach callers served later', async () => {
+    const reads = new ReadCoalescer(env.client(), { windowMs: 5 });
+    const got = await Promise.all(
+      Array.from({ length: 3 * TASKS_PER_TURN }, (_, i) =>
+        reads.read('Task', taskIds[0]!, { fields: ['content'] }).then((record) => {
+          if (i === 0) record.content = 'changed by the first flow';
+          return record.content;
+        }),
+      ),
+    );
+    should(got.slice(1).every((content) => content !== 'changed by the first flow')).be.true();
+  });
+
   it('gives callers of the same id separate copies', async () => {
     const reads = new ReadCoalescer(env.client(), { windowMs: 5 });
     const [a, b] = await Promise.all([

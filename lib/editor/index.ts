@@ -1,5 +1,6 @@
 import { ACK_STATUSES } from '../fptr/actions/acknowledgement';
 import { API_METHODS, parsePath } from '../fptr/actions/api-request';
+import { coalesceWindow } from '../fptr/bulk/coalesce-window';
 import { RETURN_ONLY } from '../fptr/actions/find-options';
 import { sweepSetting, SWEEP_DEFAULTS } from '../fptr/actions/redeliver-sweep';
 import { MULTI_ENTITY_MODES } from '../fptr/actions/update-ops';
@@ -80,9 +81,12 @@ export const eventsIn = {
   entityType: accepts(EVENT_LOG_SETTING_RULES.entityType),
 };
 
-export const find = { returnOnly: RETURN_ONLY };
+/** The coalescing window of find and update (ms, 0 = off). */
+const coalesce = ((value) => coalesceWindow(value) !== undefined) as Validator;
 
-export const update = { operations: OPERATIONS, multiEntityModes: MULTI_ENTITY_MODES };
+export const find = { returnOnly: RETURN_ONLY, coalesce };
+
+export const update = { operations: OPERATIONS, multiEntityModes: MULTI_ENTITY_MODES, coalesce };
 
 export const acknowledge = { statuses: ACK_STATUSES };
 

@@ -1,6 +1,7 @@
 import fc = require('fast-check');
 import { apiRequest } from '../../lib/fptr/actions/api-request';
 import { sweepSetting, SWEEP_DEFAULTS } from '../../lib/fptr/actions/redeliver-sweep';
+import { coalesceWindow } from '../../lib/fptr/bulk/coalesce-window';
 import { FptrClient } from '../../lib/fptr/client/client';
 import { siteClientOptions, type SiteSettings } from '../../lib/fptr/client/site-settings';
 import { compileConditions } from '../../lib/fptr/events/conditions';
@@ -372,6 +373,14 @@ export const SHARED_RULES: SharedRule[] = [
     bundle: ['redeliver', property],
     runtime: (v) => sweepSetting(v, SWEEP_DEFAULTS[property]) !== undefined,
     cases: ['', 60, '60', '0', '-1', '1.5', 'abc', 1, ' 2 '],
+    arbitrary: numberish,
+  })),
+  ...(['fptr-find', 'fptr-update'] as const).map((type): SharedRule => ({
+    type,
+    property: 'coalesce',
+    bundle: [type === 'fptr-find' ? 'find' : 'update', 'coalesce'],
+    runtime: (v) => coalesceWindow(v) !== undefined,
+    cases: ['', 5, '5', 0, '0', '1000', '1001', '-1', '2.5', 'abc', ' 7 ', null],
     arbitrary: numberish,
   })),
 ];

@@ -128,7 +128,7 @@ export function sharedStateContract(subject: () => Subject): void {
       if (!successor.held) throw new Error('lease not taken over');
       // A was paused past its lease and wakes up wanting to move the cursor back.
       (await state.set('cursor', { id: 5 }, { lease: 'poller', token: old.token })).should.be.false();
-      (await state.get('cursor'))!.value.should.eql({ id: 10 });
+      should((await state.get('cursor'))?.value).eql({ id: 10 });
       (await state.set('cursor', { id: 20 }, { lease: 'poller', token: successor.token })).should.be.true();
       (await state.set('cursor', { id: 5 }, { lease: 'poller', token: old.token })).should.be.false();
       (await state.get('cursor'))!.should.eql({ value: { id: 20 }, token: successor.token });

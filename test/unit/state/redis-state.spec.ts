@@ -1,6 +1,6 @@
 import crypto = require('node:crypto');
 import fc = require('fast-check');
-import 'should';
+import should = require('should');
 import { RedisState, type RedisStateOptions } from '../../../lib/state/redis-state';
 import { StateUnavailableError, type Health, type SharedState } from '../../../lib/state/shared-state';
 import { RedisServer, requireRedis } from '../../support/redis-server';
@@ -108,7 +108,7 @@ describe('RedisState (a real redis-server)', function () {
         taken = await b.lease('events-in:n1', 'b', 300);
       }
       taken.token.should.be.above(first.token);
-      (await b.get('cursor:n1'))!.value.should.eql({ id: 100 });
+      should((await b.get('cursor:n1'))?.value).eql({ id: 100 });
       (await b.set('cursor:n1', { id: 130 }, { lease: 'events-in:n1', token: taken.token })).should.be.true();
       // a wakes up and writes what it had: refused, the cursor stays where b put it.
       (await a.set('cursor:n1', { id: 90 }, { lease: 'events-in:n1', token: first.token })).should.be.false();
@@ -145,9 +145,9 @@ describe('RedisState (a real redis-server)', function () {
       await server.stop();
       await degraded;
       // Settles while the server is still down: nothing is queued for the reconnect.
-      await state.claim(['during'], 60_000).should.be.rejectedWith(StateUnavailableError);
-      await state.lease('l', 'a', 1000).should.be.rejectedWith(StateUnavailableError);
-      await state.runOncePerPeriod('p', 1000).should.be.rejectedWith(StateUnavailableError);
+      await state.claim(['during'], 60_000).should.be.rejectedWith({ name: 'StateUnavailableError' });
+      await state.lease('l', 'a', 1000).should.be.rejectedWith({ name: 'StateUnavailableError' });
+      await state.runOncePerPeriod('p', 1000).should.be.rejectedWith({ name: 'StateUnavailableError' });
       server.running.should.be.false();
       await server.resume();
       await healthBecomes(state, 'up');
@@ -160,10 +160,10 @@ describe('RedisState (a real redis-server)', function () {
       server.pause();
       try {
         // The command is sent and never answered: it fails at its deadline, while the server is still frozen.
-        await state.claim(['hung'], 60_000).should.be.rejectedWith(StateUnavailableError, { message: /no answer within 500 ms/ });
+        await state.claim(['hung'], 60_000).should.be.rejectedWith({ name: 'StateUnavailableError', message: /no answer within 500 ms/ });
         state.health.should.equal('degraded');
         // From now on operations fail without a round trip.
-        await state.claim(['next'], 60_000).should.be.rejectedWith(StateUnavailableError, { message: /degraded/ });
+        await state.claim(['next'], 60_000).should.be.rejectedWith({ name: 'StateUnavailableError', message: /degraded/ });
       } finally {
         server.unpause();
       }
@@ -175,7 +175,7 @@ describe('RedisState (a real redis-server)', function () {
       await server.stop();
       const state = await connect({}, false);
       state.health.should.equal('connecting');
-      await state.claim(['k'], 1000).should.be.rejectedWith(StateUnavailableError, { message: /not connected yet/ });
+      await state.claim(['k'], 1000).should.be.rejectedWith({ name: 'StateUnavailableError', message: /not connected yet/ });
       await healthBecomes(state, 'degraded');
       await server.resume();
       await healthBecomes(state, 'up');
@@ -185,7 +185,7 @@ describe('RedisState (a real redis-server)', function () {
     it('stops reconnecting once closed', async () => {
       const state = await connect();
       await state.close();
-      await state.claim(['k'], 1000).should.be.rejectedWith(StateUnavailableError, { message: /closed/ });
+      await state.claim(['k'], 1000).should.be.rejectedWith({ name: 'StateUnavailableError', message: /closed/ });
       await server.stop();
       await sleep(300);
       state.health.should.equal('up'); // no events after close

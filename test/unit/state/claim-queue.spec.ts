@@ -1,4 +1,5 @@
 import crypto = require('node:crypto');
+import fc = require('fast-check');
 import 'should';
 import { ClaimQueue, type ClaimOutcome } from '../../../lib/state/claim-queue';
 import { LocalState } from '../../../lib/state/local-state';
@@ -62,6 +63,31 @@ describe('ClaimQueue', () => {
     outcomes.map((o) => o.shared).should.eql([true, false, true, true]);
     failures.should.have.length(1);
     queue.pending.should.equal(0);
+  });
+
+  it('releases every batch once, in push order, for any order of answers and failures (property)', async () => {
+    const batch = fc.array(fc.option(fc.constantFrom('k1', 'k2', 'k3', 'k4'), { nil: undefined }), { minLength: 1, maxLength: 4 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(batch, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), fc.array(fc.boolean(), { maxLength: 8 }), async (batches, order, failing) => {
+        const state = new HeldState();
+        const { outcomes, release } = collect<number>();
+        const queue = new ClaimQueue<number>(state, { ttlMs: 60_000, release, onUnavailable: () => undefined });
+        let next = 0;
+        const pushed = batches.map((keys) => keys.map(() => next++));
+        batches.forEach((keys, i) => queue.push(pushed[i], keys));
+        // Answer the held claims in an order drawn from `order`, failing some.
+        const held = [...state.held];
+        for (let i = 0; held.length > 0; i++) {
+          const [call] = held.splice((order[i] ?? 0) % held.length, 1);
+          if (failing[i]) call.fail();
+          else call.answer();
+          await tick();
+        }
+        outcomes.map((o) => [...o.kept, ...o.duplicates].sort((a, b) => a - b)).should.eql(pushed);
+        queue.pending.should.equal(0);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('releases nothing after close, even answers that arrive later', async () => {

@@ -136,7 +136,11 @@ export class ClaimQueue<T> {
       while (!this.closed && this.backfill.length > 0 && this.state.health === 'up') {
         const chunk = this.backfill.slice(0, BACKFILL_CHUNK);
         const left = this.options.ttlMs - (Date.now() - chunk[chunk.length - 1].at);
-        if (left > 0) await this.state.claim(chunk.map((entry) => entry.key), left);
+        if (left > 0)
+          await this.state.claim(
+            chunk.map((entry) => entry.key),
+            left,
+          );
         // Keys remembered meanwhile went to the end; a trim from the front may have taken some of the chunk.
         const done = this.backfill.indexOf(chunk[chunk.length - 1]) + 1;
         this.backfill.splice(0, done);

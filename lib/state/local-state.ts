@@ -1,5 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { valueText, wholeMs, type Fence, type FencedValue, type Health, type LeaseState, type SharedState } from './shared-state';
+import {
+  valueText,
+  wholeMs,
+  type Fence,
+  type FencedValue,
+  type Health,
+  type LeaseState,
+  type SharedState,
+} from './shared-state';
 
 export interface LocalStateOptions {
   /** The clock, in epoch ms (tests move it by hand). */

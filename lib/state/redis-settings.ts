@@ -1,3 +1,9 @@
+/*
+ * The fptr-site shared-state settings, checked the same way at deploy and in the editor (this
+ * module goes into the browser bundle: no Node built-ins). Browsers and Node parse `redis://`
+ * URLs differently (a scheme they do not know), so the grammar here is explicit.
+ */
+
 /** Key prefix when the site names none: every key this package writes starts with it. */
 export const DEFAULT_PREFIX = 'fptr:';
 
@@ -5,42 +11,49 @@ export const DEFAULT_PREFIX = 'fptr:';
 const MAX_PREFIX_LENGTH = 100;
 
 /**
- * Why `url` cannot name a Redis server for shared state, or undefined when it can: only
- * `redis://` and `rediss://` (TLS), a host, and no password in the URL, since the URL is a
- * plain property that goes into flow exports — the password has its own credential field.
+ * scheme, optional user (no password: see below), host (DNS name, IPv4, or bracketed IPv6),
+ * optional port, optional database number.
  */
-export function redisUrlProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'the Redis URL is not a URL (redis://host:6379 or rediss://host:6380)';
+const REDIS_URL =
+  /^(rediss?):\/\/(?:([^:@/\s]*)(:[^@/\s]*)?@)?([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(?:\/(\d{0,5}))?$/;
+
+/**
+ * Why `url` cannot name a Redis server for shared state, or undefined when it can (empty means
+ * shared state is off, also fine). The password never goes in the URL: the URL is a plain
+ * property that goes into flow exports, the password has its own credential field.
+ */
+export function redisUrlProblem(url: unknown): string | undefined {
+  if (url === undefined || url === null || url === '') return undefined;
+  if (typeof url !== 'string') return 'the Redis URL must be text';
+  const match = REDIS_URL.exec(url.trim());
+  if (!match) {
+    return /^rediss?:\/\//i.test(url.trim())
+      ? 'the Redis URL is not of the form redis://host:port/db'
+      : 'the Redis URL must start with redis:// or rediss://';
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return 'the Redis URL must start with redis:// or rediss://';
-  if (!parsed.hostname) return 'the Redis URL names no host';
-  if (parsed.password) return 'put the Redis password in the password field, not in the URL (the URL is exported with the flow)';
-  const db = parsed.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d{1,5}$/.test(db)) return 'the Redis URL path must be a database number (e.g. /0)';
-  if (parsed.search || parsed.hash) return 'the Redis URL takes no query or fragment';
+  const [, , user, password, host, port] = match;
+  if (password !== undefined)
+    return 'put the Redis password in its own field, not in the URL (the URL is exported with the flow)';
+  if (user === '') return 'the Redis URL is not of the form redis://host:port/db';
+  if (host.startsWith('.') || host.endsWith('-') || host.includes('..')) return 'the Redis URL names no valid host';
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return 'the Redis port must be 1 to 65535';
   return undefined;
 }
 
 /** Why `prefix` cannot be a key prefix, or undefined. Empty means DEFAULT_PREFIX. */
-export function redisPrefixProblem(prefix: string): string | undefined {
+export function redisPrefixProblem(prefix: unknown): string | undefined {
+  if (prefix === undefined || prefix === null) return undefined;
+  if (typeof prefix !== 'string') return 'the Redis key prefix must be text';
   if (prefix.length > MAX_PREFIX_LENGTH) return `the Redis key prefix is limited to ${MAX_PREFIX_LENGTH} characters`;
-  // Control characters and spaces make keys that redis-cli users cannot type or read.
-  if (/[\s\u0000-\u001f\u007f]/.test(prefix)) return 'the Redis key prefix must not contain spaces or control characters';
+  // Spaces and control characters make keys that redis-cli users cannot type or read.
+  for (const char of prefix) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code <= 0x20 || code === 0x7f) return 'the Redis key prefix must not contain spaces or control characters';
+  }
   return undefined;
 }
 
-/** A URL with no credentials in it, for logs and badges. */
-export function redisUrlForDisplay(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
-  }
+/** The prefix to use: the setting, or DEFAULT_PREFIX when blank. */
+export function redisPrefix(prefix: string | undefined): string {
+  return prefix?.trim() ? prefix.trim() : DEFAULT_PREFIX;
 }

@@ -1,6 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { createClient, defineScript, type CommandParser } from '@redis/client';
-import { StateUnavailableError, valueText, wholeMs, type Fence, type FencedValue, type Health, type LeaseState, type SharedState } from './shared-state';
+import {
+  StateUnavailableError,
+  valueText,
+  wholeMs,
+  type Fence,
+  type FencedValue,
+  type Health,
+  type LeaseState,
+  type SharedState,
+} from './shared-state';
 
 export interface RedisStateOptions {
   /** redis:// or rediss:// (checked by redisUrlProblem first). */
@@ -171,7 +180,10 @@ export class RedisState extends EventEmitter implements SharedState {
 
   async lease(name: string, holderId: string, ttlMs: number): Promise<LeaseState> {
     const ttl = wholeMs(ttlMs);
-    const [lease, fence] = [...keysIn(this.options.prefix, 'lease', [name]), ...keysIn(this.options.prefix, 'fence', [name])];
+    const [lease, fence] = [
+      ...keysIn(this.options.prefix, 'lease', [name]),
+      ...keysIn(this.options.prefix, 'fence', [name]),
+    ];
     const [held, token, left, holder] = await this.run((client) => client.takeLease(lease, fence, holderId, ttl));
     return Number(held) === 1
       ? { held: true, token: Number(token), ttlMs: Number(left) }
@@ -202,7 +214,9 @@ export class RedisState extends EventEmitter implements SharedState {
     const period = wholeMs(periodMs);
     const [key] = keysIn(this.options.prefix, 'period', [name]);
     const { instanceId } = this.options;
-    const reply = await this.run((client) => client.set(key, instanceId, { condition: 'NX', expiration: { type: 'PX', value: period } }));
+    const reply = await this.run((client) =>
+      client.set(key, instanceId, { condition: 'NX', expiration: { type: 'PX', value: period } }),
+    );
     return reply !== null;
   }
 
@@ -230,7 +244,8 @@ export class RedisState extends EventEmitter implements SharedState {
   /** One operation: at once a failure when not `up`, else the client's answer within the deadline. */
   private async run<T>(operation: (client: Client) => Promise<T>): Promise<T> {
     if (this.closed) throw new StateUnavailableError('closed');
-    if (this.state !== 'up') throw new StateUnavailableError(this.state === 'connecting' ? 'not connected yet' : 'degraded');
+    if (this.state !== 'up')
+      throw new StateUnavailableError(this.state === 'connecting' ? 'not connected yet' : 'degraded');
     try {
       return await withDeadline(operation(this.client), this.commandTimeoutMs);
     } catch (err) {
@@ -268,7 +283,10 @@ export class RedisState extends EventEmitter implements SharedState {
     this.probing = true;
     try {
       const [key] = keysIn(this.options.prefix, 'probe', [this.options.instanceId]);
-      await withDeadline(client.set(key, String(Date.now()), { expiration: { type: 'PX', value: PROBE_TTL_MS } }), this.commandTimeoutMs);
+      await withDeadline(
+        client.set(key, String(Date.now()), { expiration: { type: 'PX', value: PROBE_TTL_MS } }),
+        this.commandTimeoutMs,
+      );
       this.probing = false;
       this.probeDelay = FIRST_RETRY_DELAY_MS;
       this.setHealth('up');

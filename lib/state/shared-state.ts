@@ -10,8 +10,7 @@ export type Health = 'connecting' | 'up' | 'degraded';
 
 /** The outcome of asking for a lease: held by the caller (with its fencing token) or by someone else. */
 export type LeaseState =
-  | { held: true; token: number; ttlMs: number }
-  | { held: false; holder: string; token: number; ttlMs: number };
+  { held: true; token: number; ttlMs: number } | { held: false; holder: string; token: number; ttlMs: number };
 
 /** Proof of leadership for a guarded write: the lease's name and the token it was granted. */
 export interface Fence {
@@ -84,12 +83,14 @@ export const MAX_VALUE_BYTES = 512 * 1024;
 export function valueText(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) throw new TypeError('shared state values must be JSON values');
-  if (Buffer.byteLength(text) > MAX_VALUE_BYTES) throw new TypeError(`shared state values are limited to ${MAX_VALUE_BYTES} bytes of JSON`);
+  if (Buffer.byteLength(text) > MAX_VALUE_BYTES)
+    throw new TypeError(`shared state values are limited to ${MAX_VALUE_BYTES} bytes of JSON`);
   return text;
 }
 
 /** A TTL as the whole milliseconds stores take (at least 1). */
 export function wholeMs(ms: number): number {
-  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`a time to live must be a positive number of ms, got ${ms}`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new RangeError(`a time to live must be a positive number of ms, got ${ms}`);
   return Math.max(1, Math.ceil(ms));
 }

@@ -23,8 +23,11 @@ export function redisInstalled(): boolean {
  */
 export function requireRedis(context: Mocha.Context): void {
   if (redisInstalled()) return;
-  if (process.env.CI === 'true') throw new Error(`${REDIS_SERVER_PATH} is missing: CI must apt-get install redis-server`);
-  console.warn(`\n  !!! SKIPPING Redis tests: ${REDIS_SERVER_PATH} is not installed (apt-get install redis-server) !!!\n`);
+  if (process.env.CI === 'true')
+    throw new Error(`${REDIS_SERVER_PATH} is missing: CI must apt-get install redis-server`);
+  console.warn(
+    `\n  !!! SKIPPING Redis tests: ${REDIS_SERVER_PATH} is not installed (apt-get install redis-server) !!!\n`,
+  );
   context.skip();
 }
 
@@ -77,7 +80,18 @@ export class RedisServer {
   /** Starts the server again on the same port after `stop()` (a no-op while it runs). */
   async resume(): Promise<void> {
     if (this.running) return;
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      this.dir,
+    ];
     if (this.options.password) args.push('--requirepass', this.options.password);
     const child = spawn(REDIS_SERVER_PATH, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

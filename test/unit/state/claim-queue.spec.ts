@@ -66,26 +66,34 @@ describe('ClaimQueue', () => {
   });
 
   it('releases every batch once, in push order, for any order of answers and failures (property)', async () => {
-    const batch = fc.array(fc.option(fc.constantFrom('k1', 'k2', 'k3', 'k4'), { nil: undefined }), { minLength: 1, maxLength: 4 });
+    const batch = fc.array(fc.option(fc.constantFrom('k1', 'k2', 'k3', 'k4'), { nil: undefined }), {
+      minLength: 1,
+      maxLength: 4,
+    });
     await fc.assert(
-      fc.asyncProperty(fc.array(batch, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), fc.array(fc.boolean(), { maxLength: 8 }), async (batches, order, failing) => {
-        const state = new HeldState();
-        const { outcomes, release } = collect<number>();
-        const queue = new ClaimQueue<number>(state, { ttlMs: 60_000, release, onUnavailable: () => undefined });
-        let next = 0;
-        const pushed = batches.map((keys) => keys.map(() => next++));
-        batches.forEach((keys, i) => queue.push(pushed[i], keys));
-        // Answer the held claims in an order drawn from `order`, failing some.
-        const held = [...state.held];
-        for (let i = 0; held.length > 0; i++) {
-          const [call] = held.splice((order[i] ?? 0) % held.length, 1);
-          if (failing[i]) call.fail();
-          else call.answer();
-          await tick();
-        }
-        outcomes.map((o) => [...o.kept, ...o.duplicates].sort((a, b) => a - b)).should.eql(pushed);
-        queue.pending.should.equal(0);
-      }),
+      fc.asyncProperty(
+        fc.array(batch, { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.array(fc.boolean(), { maxLength: 8 }),
+        async (batches, order, failing) => {
+          const state = new HeldState();
+          const { outcomes, release } = collect<number>();
+          const queue = new ClaimQueue<number>(state, { ttlMs: 60_000, release, onUnavailable: () => undefined });
+          let next = 0;
+          const pushed = batches.map((keys) => keys.map(() => next++));
+          batches.forEach((keys, i) => queue.push(pushed[i], keys));
+          // Answer the held claims in an order drawn from `order`, failing some.
+          const held = [...state.held];
+          for (let i = 0; held.length > 0; i++) {
+            const [call] = held.splice((order[i] ?? 0) % held.length, 1);
+            if (failing[i]) call.fail();
+            else call.answer();
+            await tick();
+          }
+          outcomes.map((o) => [...o.kept, ...o.duplicates].sort((a, b) => a - b)).should.eql(pushed);
+          queue.pending.should.equal(0);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -122,7 +130,13 @@ describe('ClaimQueue', () => {
     }
 
     async function instance(prefix: string): Promise<RedisState> {
-      const state = new RedisState({ url: server.url, prefix, instanceId: `i${states.length}`, commandTimeoutMs: 500, maxRetryDelayMs: 200 });
+      const state = new RedisState({
+        url: server.url,
+        prefix,
+        instanceId: `i${states.length}`,
+        commandTimeoutMs: 500,
+        maxRetryDelayMs: 200,
+      });
       states.push(state);
       await healthBecomes(state, 'up');
       return state;
@@ -166,7 +180,11 @@ describe('ClaimQueue', () => {
       const [a, b] = await Promise.all([instance(prefix), instance(prefix)]);
       const fromA = collect<string>();
       const failures: unknown[] = [];
-      const qa = new ClaimQueue<string>(a, { ttlMs: 60_000, release: fromA.release, onUnavailable: (err) => failures.push(err) });
+      const qa = new ClaimQueue<string>(a, {
+        ttlMs: 60_000,
+        release: fromA.release,
+        onUnavailable: (err) => failures.push(err),
+      });
       await server.stop();
       await healthBecomes(a, 'degraded');
       qa.push(['d1', 'd2'], ['k1', 'k2']);

@@ -63,15 +63,23 @@ export function sharedStateContract(subject: () => Subject): void {
       const state = await make();
       let run = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { maxLength: 8 }), { maxLength: 10 }), async (calls) => {
-          // Each run gets its own key space, so runs do not see each other's claims.
-          const scope = `p${run++}:`;
-          const seen = new Set<string>();
-          for (const keys of calls) {
-            const expected = keys.map((key) => !seen.has(key) && Boolean(seen.add(key)));
-            (await state.claim(keys.map((key) => scope + key), 60_000)).should.eql(expected);
-          }
-        }),
+        fc.asyncProperty(
+          fc.array(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { maxLength: 8 }), { maxLength: 10 }),
+          async (calls) => {
+            // Each run gets its own key space, so runs do not see each other's claims.
+            const scope = `p${run++}:`;
+            const seen = new Set<string>();
+            for (const keys of calls) {
+              const expected = keys.map((key) => !seen.has(key) && Boolean(seen.add(key)));
+              (
+                await state.claim(
+                  keys.map((key) => scope + key),
+                  60_000,
+                )
+              ).should.eql(expected);
+            }
+          },
+        ),
         { numRuns: 60 },
       );
     });

@@ -34,7 +34,8 @@ function healthBecomes(state: SharedState, health: Health): Promise<void> {
 function watchSingleLeader(all: Leadership[]): { stop: () => void } {
   const timer = setInterval(() => {
     const leading = all.filter((l) => l.fence !== undefined);
-    if (leading.length > 1) throw new Error(`two leaders at once: tokens ${leading.map((l) => l.fence?.token).join(', ')}`);
+    if (leading.length > 1)
+      throw new Error(`two leaders at once: tokens ${leading.map((l) => l.fence?.token).join(', ')}`);
   }, 5);
   return { stop: () => clearInterval(timer) };
 }
@@ -59,7 +60,13 @@ describe('Leadership', function () {
     let prefix: string;
 
     async function instance(id: string, ttlMs: number): Promise<{ state: RedisState; leadership: Leadership }> {
-      const state = new RedisState({ url: server.url, prefix, instanceId: id, commandTimeoutMs: 300, maxRetryDelayMs: 100 });
+      const state = new RedisState({
+        url: server.url,
+        prefix,
+        instanceId: id,
+        commandTimeoutMs: 300,
+        maxRetryDelayMs: 100,
+      });
       states.push(state);
       await healthBecomes(state, 'up');
       const leadership = new Leadership(state, 'events-in:n1', id, { ttlMs });

@@ -64,10 +64,15 @@ describe('RedisState (a real redis-server)', function () {
       const prefix = `race${crypto.randomBytes(4).toString('hex')}:`;
       const [a, b] = await Promise.all([connect({ prefix, instanceId: 'a' }), connect({ prefix, instanceId: 'b' })]);
       // 200 batches of 50 keys; each key appears in two batches, sent by different clients at once.
-      const batches = Array.from({ length: 200 }, (_, i) => Array.from({ length: 50 }, (_, j) => `d${((i >> 1) * 50 + j) % 5000}`));
-      const results = await Promise.all(batches.map((keys, i) => (i % 2 === 0 ? a : b).claim(keys, 60_000).then((won) => ({ keys, won }))));
+      const batches = Array.from({ length: 200 }, (_, i) =>
+        Array.from({ length: 50 }, (_, j) => `d${((i >> 1) * 50 + j) % 5000}`),
+      );
+      const results = await Promise.all(
+        batches.map((keys, i) => (i % 2 === 0 ? a : b).claim(keys, 60_000).then((won) => ({ keys, won }))),
+      );
       const winners = new Map<string, number>();
-      for (const { keys, won } of results) keys.forEach((key, j) => won[j] && winners.set(key, (winners.get(key) ?? 0) + 1));
+      for (const { keys, won } of results)
+        keys.forEach((key, j) => won[j] && winners.set(key, (winners.get(key) ?? 0) + 1));
       winners.size.should.equal(5000);
       [...winners.values()].every((count) => count === 1).should.be.true();
     });
@@ -76,14 +81,19 @@ describe('RedisState (a real redis-server)', function () {
       let run = 0;
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.tuple(fc.boolean(), fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 5 })), { maxLength: 12 }),
+          fc.array(
+            fc.tuple(fc.boolean(), fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { minLength: 1, maxLength: 5 })),
+            { maxLength: 12 },
+          ),
           async (calls) => {
             const prefix = `pp${run++}${crypto.randomBytes(3).toString('hex')}:`;
             const [a, b] = await Promise.all([connect({ prefix }), connect({ prefix })]);
             // All calls at once: whatever order they reach the server in, each key has one winner.
             const results = await Promise.all(calls.map(([first, keys]) => (first ? a : b).claim(keys, 60_000)));
             const wins = new Map<string, number>();
-            calls.forEach(([, keys], i) => keys.forEach((key, j) => results[i][j] && wins.set(key, (wins.get(key) ?? 0) + 1)));
+            calls.forEach(([, keys], i) =>
+              keys.forEach((key, j) => results[i][j] && wins.set(key, (wins.get(key) ?? 0) + 1)),
+            );
             const distinct = new Set(calls.flatMap(([, keys]) => keys));
             wins.size.should.equal(distinct.size);
             [...wins.values()].every((count) => count === 1).should.be.true();
@@ -160,10 +170,14 @@ describe('RedisState (a real redis-server)', function () {
       server.pause();
       try {
         // The command is sent and never answered: it fails at its deadline, while the server is still frozen.
-        await state.claim(['hung'], 60_000).should.be.rejectedWith({ name: 'StateUnavailableError', message: /no answer within 500 ms/ });
+        await state
+          .claim(['hung'], 60_000)
+          .should.be.rejectedWith({ name: 'StateUnavailableError', message: /no answer within 500 ms/ });
         state.health.should.equal('degraded');
         // From now on operations fail without a round trip.
-        await state.claim(['next'], 60_000).should.be.rejectedWith({ name: 'StateUnavailableError', message: /degraded/ });
+        await state
+          .claim(['next'], 60_000)
+          .should.be.rejectedWith({ name: 'StateUnavailableError', message: /degraded/ });
       } finally {
         server.unpause();
       }
@@ -175,7 +189,9 @@ describe('RedisState (a real redis-server)', function () {
       await server.stop();
       const state = await connect({}, false);
       state.health.should.equal('connecting');
-      await state.claim(['k'], 1000).should.be.rejectedWith({ name: 'StateUnavailableError', message: /not connected yet/ });
+      await state
+        .claim(['k'], 1000)
+        .should.be.rejectedWith({ name: 'StateUnavailableError', message: /not connected yet/ });
       await healthBecomes(state, 'degraded');
       await server.resume();
       await healthBecomes(state, 'up');

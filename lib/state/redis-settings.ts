@@ -23,11 +23,13 @@ const REDIS_URL =
  * property that goes into flow exports, the password has its own credential field.
  */
 export function redisUrlProblem(url: unknown): string | undefined {
-  if (url === undefined || url === null || url === '') return undefined;
+  if (url === undefined || url === null) return undefined;
   if (typeof url !== 'string') return 'the Redis URL must be text';
-  const match = REDIS_URL.exec(url.trim());
+  const trimmed = url.trim();
+  if (trimmed === '') return undefined;
+  const match = REDIS_URL.exec(trimmed);
   if (!match) {
-    return /^rediss?:\/\//i.test(url.trim())
+    return /^rediss?:\/\//i.test(trimmed)
       ? 'the Redis URL is not of the form redis://host:port/db'
       : 'the Redis URL must start with redis:// or rediss://';
   }
@@ -40,10 +42,11 @@ export function redisUrlProblem(url: unknown): string | undefined {
   return undefined;
 }
 
-/** Why `prefix` cannot be a key prefix, or undefined. Empty means DEFAULT_PREFIX. */
-export function redisPrefixProblem(prefix: unknown): string | undefined {
-  if (prefix === undefined || prefix === null) return undefined;
-  if (typeof prefix !== 'string') return 'the Redis key prefix must be text';
+/** Why `prefix` cannot be a key prefix, or undefined. Blank means DEFAULT_PREFIX; spaces around it do not count. */
+export function redisPrefixProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') return 'the Redis key prefix must be text';
+  const prefix = value.trim();
   if (prefix.length > MAX_PREFIX_LENGTH) return `the Redis key prefix is limited to ${MAX_PREFIX_LENGTH} characters`;
   // Spaces and control characters make keys that redis-cli users cannot type or read.
   for (const char of prefix) {

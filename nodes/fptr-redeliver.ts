@@ -10,6 +10,7 @@ import type { FptrApi } from '../lib/fptr/client/api';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
 import { messages } from '../lib/node-red/i18n';
 import { siteOf } from '../lib/node-red/site';
+import { periodGate } from '../lib/state/period-gate';
 import { dot } from '../lib/node-red/status';
 import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
 
@@ -62,13 +63,10 @@ export = function (RED: NodeAPI) {
      * trigger comes at most every half window. Without Redis, with its own `msg.window`, or while
      * Redis is unavailable it always runs (a delivery redelivered twice is dropped as a duplicate).
      */
+    const gate = site?.state.kind === 'redis' ? periodGate(site.state) : undefined;
     async function sweepsHere(hookId: string, ownWindow: boolean): Promise<boolean> {
-      if (!site || site.state.kind !== 'redis' || ownWindow) return true;
-      try {
-        return await site.state.runOncePerPeriod(`sweep:${node.id}:${hookId}`, (windowSeconds * 1000) / 2);
-      } catch {
-        return true;
-      }
+      if (!gate || ownWindow) return true;
+      return gate(`sweep:${node.id}:${hookId}`, (windowSeconds * 1000) / 2);
     }
 
     const text = async (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<string | undefined> => {

@@ -37,7 +37,6 @@ export class LocalState extends EventEmitter implements SharedState {
   /** The newest fencing token granted per lease name; never forgotten, so tokens only grow. */
   private readonly fences = new Map<string, number>();
   private readonly values = new Map<string, { text: string; token: number }>();
-  private readonly periods = new Map<string, number>();
 
   constructor(options: LocalStateOptions = {}) {
     super();
@@ -89,15 +88,6 @@ export class LocalState extends EventEmitter implements SharedState {
     const stored = this.values.get(key);
     if (stored && fence.token < stored.token) return false;
     this.values.set(key, { text, token: fence.token });
-    return true;
-  }
-
-  async runOncePerPeriod(name: string, periodMs: number): Promise<boolean> {
-    const period = wholeMs(periodMs);
-    const now = this.now();
-    const until = this.periods.get(name);
-    if (until !== undefined && until > now) return false;
-    this.periods.set(name, now + period);
     return true;
   }
 

@@ -210,16 +210,6 @@ export class RedisState extends EventEmitter implements SharedState {
     return Number(stored) === 1;
   }
 
-  async runOncePerPeriod(name: string, periodMs: number): Promise<boolean> {
-    const period = wholeMs(periodMs);
-    const [key] = keysIn(this.options.prefix, 'period', [name]);
-    const { instanceId } = this.options;
-    const reply = await this.run((client) =>
-      client.set(key, instanceId, { condition: 'NX', expiration: { type: 'PX', value: period } }),
-    );
-    return reply !== null;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -62,9 +62,6 @@ export interface SharedState extends EventEmitter {
    */
   set(key: string, value: unknown, fence: Fence): Promise<boolean>;
 
-  /** True for exactly one caller per `periodMs` (across instances when shared): that one runs the job. */
-  runOncePerPeriod(name: string, periodMs: number): Promise<boolean>;
-
   close(): Promise<void>;
 }
 

@@ -36,10 +36,6 @@ export class UnavailableState extends EventEmitter implements SharedState {
     return this.refuse();
   }
 
-  runOncePerPeriod(): Promise<boolean> {
-    return this.refuse();
-  }
-
   async close(): Promise<void> {}
 
   private refuse(): Promise<never> {

@@ -14,6 +14,7 @@ import {
 import type { SweepSummary } from '../../lib/fptr/actions/redeliver-sweep';
 import crypto = require('node:crypto');
 import type { FptrSite } from '../../lib/node-red/site';
+import { periodGate } from '../../lib/state/period-gate';
 import { RedisState } from '../../lib/state/redis-state';
 import type { Health, SharedState } from '../../lib/state/shared-state';
 import { RedisServer, requireRedis } from '../support/redis-server';
@@ -354,7 +355,7 @@ describe('fptr-redeliver node', function () {
       await load({}); // webhook id from msg.fptr.webhookId
       other = new RedisState({ url: redis.url, prefix, instanceId: 'other' });
       await healthBecomes(other, 'up');
-      (await other.runOncePerPeriod(`sweep:n1:${hookId}`, 30 * 60_000)).should.be.true();
+      (await periodGate(other)(`sweep:n1:${hookId}`, 30 * 60_000)).should.be.true();
       (await flow.send({ fptr: { source: 'webhook', webhookId: hookId } })).out.should.have.length(0);
       should(flow.sim.stats.byRoute[LIST]).be.undefined();
       const another = flow.sim.createWebhook({ url: consumer.url, entity_types: { Task: { update: [] } } }).id;

@@ -188,16 +188,4 @@ export function sharedStateContract(subject: () => Subject): void {
       );
     });
   });
-
-  describe('runOncePerPeriod', () => {
-    it('says yes once per period', async () => {
-      const state = await make();
-      (await state.runOncePerPeriod('sweep', 100)).should.be.true();
-      (await state.runOncePerPeriod('sweep', 100)).should.be.false();
-      (await state.runOncePerPeriod('other', 100)).should.be.true();
-      await subject().advance(150);
-      (await state.runOncePerPeriod('sweep', 100)).should.be.true();
-      (await state.runOncePerPeriod('sweep', 100)).should.be.false();
-    });
-  });
 }

@@ -126,13 +126,6 @@ describe('RedisState (a real redis-server)', function () {
       (await a.get('cursor:n1'))!.should.eql({ value: { id: 130 }, token: taken.token });
     });
 
-    it('runs a periodic job on one of two instances per period', async () => {
-      const prefix = `period${crypto.randomBytes(4).toString('hex')}:`;
-      const [a, b] = await Promise.all([connect({ prefix }), connect({ prefix })]);
-      const answers = await Promise.all([a, b, a, b].map((state) => state.runOncePerPeriod('sweep:n1', 60_000)));
-      answers.filter(Boolean).should.have.length(1);
-    });
-
     it('keeps new lease tokens above old ones when the server loses its data', async () => {
       const a = await connect();
       const before = await a.lease('poller', 'a', 60_000);
@@ -157,7 +150,6 @@ describe('RedisState (a real redis-server)', function () {
       // Settles while the server is still down: nothing is queued for the reconnect.
       await state.claim(['during'], 60_000).should.be.rejectedWith({ name: 'StateUnavailableError' });
       await state.lease('l', 'a', 1000).should.be.rejectedWith({ name: 'StateUnavailableError' });
-      await state.runOncePerPeriod('p', 1000).should.be.rejectedWith({ name: 'StateUnavailableError' });
       server.running.should.be.false();
       await server.resume();
       await healthBecomes(state, 'up');

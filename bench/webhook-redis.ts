@@ -4,7 +4,9 @@
  * 50 batches/s, the two nodes measured in interleaved slices so background load falls on both.
  * Needs Debian's redis-server (started on a free loopback port, ended by its PID).
  *
- *   npx tsx bench/webhook-redis.ts [--duration 8] [--rounds 4] [--paced 20]
+ * Then Redis is stopped for `--outage` seconds under the paced load, and restarted.
+ *
+ *   npx tsx bench/webhook-redis.ts [--duration 8] [--rounds 4] [--paced 20] [--outage 30]
  */
 import crypto = require('node:crypto');
 import fs = require('node:fs');
@@ -275,6 +277,18 @@ async function main(): Promise<void> {
     }
     console.log(
       `\nthroughput on/off = ${fmt(t.on.reqPerSec / t.off.reqPerSec, 2)} (goal ≥ 0.8); p99 at 50 batches/s with Redis on ${fmt(p.on.p99, 2)} ms (goal ≤ 5)`,
+    );
+
+    // Redis stopped under load: the answers must not notice (the issue's 30 s outage).
+    const outage = flag('outage', 30);
+    const stopAt = setTimeout(() => void redis.stop(), 5_000);
+    const restartAt = setTimeout(() => void redis.resume(), 5_000 + outage * 1000);
+    const during = summarise([await paced(urls.on, 50, outage + 10)]);
+    clearTimeout(stopAt);
+    clearTimeout(restartAt);
+    await redis.resume();
+    console.log(
+      `\nRedis stopped for ${outage} s within ${outage + 10} s at 50 batches/s into the Redis node: p50 ${fmt(during.p50, 2)} ms, p99 ${fmt(during.p99, 2)} ms, max ${fmt(during.max, 1)} ms, ${during.bad} answers other than 200 (goal: none, p99 ≤ 5 ms)`,
     );
     console.log(`load average (1 min) at the end: ${fmt(os.loadavg()[0])}`);
   } finally {

@@ -10,7 +10,7 @@ import { registerCommitter } from './event-log-commits';
 import { eventLogBadge } from './event-log-status';
 import type { Messages } from './i18n';
 import type { FptrSite } from './site';
-import { SharedCursorStore } from './shared-cursor-store';
+import { SharedCursorStore, SupersededError } from './shared-cursor-store';
 import { ThrottledStatus, type Badge } from './status';
 import { Leadership, type Role } from '../state/leadership';
 import { INSTANCE_ID } from '../state/open-state';
@@ -72,6 +72,12 @@ export function runEventsIn(spec: EventsInSpec): void {
       case 'in-flight-missing':
         return node.warn(t('errors.in-flight-missing', { ids: formatIdRanges(n.ids.map((id) => [id, id])) }));
       case 'save-failed':
+        // Another instance leads now: stop at once, so the rows this write claimed are not sent
+        // here too. The lease's next answer says who leads (logged then).
+        if (n.error instanceof SupersededError) {
+          void stopPoller(false);
+          return status.schedule();
+        }
         if (Date.now() - saveWarnedAt < SAVE_WARN_INTERVAL_MS) return;
         saveWarnedAt = Date.now();
         return node.warn(
@@ -147,7 +153,12 @@ export function runEventsIn(spec: EventsInSpec): void {
   const unregister = registerCommitter(node.id, {
     acknowledge: (eventId, ticket, outcome) => poller?.acknowledge(eventId, ticket, outcome) ?? 'stale',
   });
-  const refresh = setInterval(() => status.schedule(), REFRESH_MS);
+  const refresh = setInterval(() => {
+    // Stopped as superseded, yet the lease was renewed with the same token (this process had
+    // stalled past it, and nobody took over): lead again.
+    if (!poller && role === 'leader' && leadership?.fence) startPoller();
+    status.schedule();
+  }, REFRESH_MS);
 
   leadership?.on('role', (next: Role) => {
     const was = role;

@@ -198,6 +198,53 @@ describe('fptr-events-in on two Node-RED instances sharing Redis', function () {
     await waitFor(() => read(follower.badgesFile).at(-1)?.startsWith('green dot') === true, 'the new leader caught up');
   });
 
+  it('a leader paused past its lease (SIGSTOP) cannot move the cursor back when it wakes, and stands by', async function () {
+    const prefix = `ev${crypto.randomBytes(4).toString('hex')}:`;
+    const startId = sim.eventLog().at(-1)?.id ?? 0;
+    const { firstId, lastId } = sim.generateEvents(800, { projects: [DEMO.projectId] });
+    const all = idRange(firstId, lastId);
+    instances = await Promise.all(['a', 'b'].map(startInstance));
+    for (const instance of instances) await instance.runtime.deploy(flow(prefix, startId));
+    await waitFor(() => instances.some((i) => ids(i, 'acked').length >= 100), 'some events acknowledged', 60_000);
+    const leader = instances.find((i) => ids(i, 'sent').length > 0)!;
+    const follower = instances.find((i) => i !== leader)!;
+    reader = new RedisState({ url: redis.url, prefix, instanceId: 'test' });
+    await healthBecomes(reader, 'up');
+    // Every cursor the shared state ever holds, in order: it must only move forward.
+    const highs: number[] = [];
+    const watch = setInterval(() => {
+      void reader
+        ?.get(`events-in:${NODE}:cursor`)
+        .then((stored) => stored && highs.push((stored.value as StoredCursor).high))
+        .catch(() => undefined);
+    }, 20);
+    try {
+      process.kill(leader.runtime.pid!, 'SIGSTOP');
+      try {
+        await waitFor(() => ids(follower, 'acked').length >= 100, 'the follower took over and went on', 60_000);
+      } finally {
+        process.kill(leader.runtime.pid!, 'SIGCONT');
+      }
+      await waitFor(
+        () => read(leader.badgesFile).at(-1)?.includes('standby') === true,
+        'the old leader stands by once it wakes',
+      );
+      await waitFor(
+        () => {
+          const acked = new Set([...ids(leader, 'acked'), ...ids(follower, 'acked')]);
+          return all.every((id) => acked.has(id));
+        },
+        'every event acknowledged',
+        60_000,
+      );
+    } finally {
+      clearInterval(watch);
+    }
+    highs.length.should.be.above(10);
+    highs.every((high, i) => i === 0 || high >= highs[i - 1]!).should.be.true();
+    read(leader.badgesFile).at(-1)!.should.containEql('standby');
+  });
+
   it('a leader stopped cleanly hands over at once (it gives the lease up)', async function () {
     const prefix = `ev${crypto.randomBytes(4).toString('hex')}:`;
     const startId = sim.eventLog().at(-1)?.id ?? 0;

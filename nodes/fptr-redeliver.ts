@@ -10,6 +10,7 @@ import type { FptrApi } from '../lib/fptr/client/api';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
 import { messages } from '../lib/node-red/i18n';
 import { siteOf } from '../lib/node-red/site';
+import { periodGate } from '../lib/state/period-gate';
 import { dot } from '../lib/node-red/status';
 import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
 
@@ -29,7 +30,11 @@ interface RedeliverDef extends NodeDef {
 const TYPE = 'fptr-redeliver';
 const DEFAULT_DELIVERY_ID = { value: 'fptr.deliveryId', type: 'msg' };
 
-type Outcome = { kind: 'one'; deliveryId: string } | { kind: 'sweep'; summary: SweepSummary };
+type Outcome =
+  | { kind: 'one'; deliveryId: string }
+  | { kind: 'sweep'; summary: SweepSummary }
+  /** Another instance sharing the site's state swept this webhook within the period. */
+  | { kind: 'skipped' };
 
 export = function (RED: NodeAPI) {
   function FptrRedeliver(this: Node, config: RedeliverDef): void {
@@ -49,6 +54,20 @@ export = function (RED: NodeAPI) {
     const concurrency = sweepSetting(config.concurrency, SWEEP_DEFAULTS.concurrency);
     const windowValue = sweepSetting(config.windowValue, SWEEP_DEFAULTS.windowValue);
     const windowSeconds = (windowValue ?? 0) * (config.windowUnit === 'hours' ? 3600 : 60);
+    const site = siteOf(RED, config.site);
+
+    /**
+     * Whether this instance runs the sweep of `hookId` now. With the site on Redis, a sweep over
+     * the configured window runs on one instance per half window: every instance's inject fires,
+     * one sweeps, and any failed delivery still falls inside some sweep's window while the
+     * trigger comes at most every half window. Without Redis, with its own `msg.window`, or while
+     * Redis is unavailable it always runs (a delivery redelivered twice is dropped as a duplicate).
+     */
+    const gate = site?.state.kind === 'redis' ? periodGate(site.state) : undefined;
+    async function sweepsHere(hookId: string, ownWindow: boolean): Promise<boolean> {
+      if (!gate || ownWindow) return true;
+      return gate(`sweep:${node.id}:${hookId}`, (windowSeconds * 1000) / 2);
+    }
 
     const text = async (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<string | undefined> => {
       const value = await reader.evaluate(msg, inputs[name], t(`property.${name}`));
@@ -75,7 +94,9 @@ export = function (RED: NodeAPI) {
       const hookId = await text(msg, 'hookId');
       if (!hookId)
         throw new Error(t('errors.no-hook-id', { property: `${inputs.hookId.type} ${inputs.hookId.value}` }));
-      const window = resolveWindow((msg as { window?: unknown }).window, windowSeconds, Date.now());
+      const ownWindow = (msg as { window?: unknown }).window;
+      if (!(await sweepsHere(hookId, ownWindow !== undefined && ownWindow !== null))) return { kind: 'skipped' };
+      const window = resolveWindow(ownWindow, windowSeconds, Date.now());
       const summary = await sweepFailedDeliveries(api, hookId, window, concurrency ?? SWEEP_DEFAULTS.concurrency);
       const firstFailure = summary.failed[0];
       // Nothing redelivered at all usually means a wrong hook, lost permission or an outage: an error worth catching.
@@ -90,6 +111,7 @@ export = function (RED: NodeAPI) {
         RED.util.setMessageProperty(msg, property, { id: outcome.deliveryId, redelivered: true }, true);
         return { badge: dot('green', t.key('status.redelivered')), send: msg };
       }
+      if (outcome.kind === 'skipped') return { badge: dot('grey', t.key('status.swept-elsewhere')) };
       const { summary } = outcome;
       RED.util.setMessageProperty(msg, property, summary, true);
       const params = { redelivered: summary.redelivered, found: summary.found, failed: summary.failed.length };
@@ -102,7 +124,7 @@ export = function (RED: NodeAPI) {
       'input',
       actionNode({
         node,
-        site: siteOf(RED, config.site),
+        site,
         t,
         badConfig: concurrency === undefined || windowValue === undefined ? 'bad-config' : undefined,
         working: mode === 'one' ? 'status.redelivering' : 'status.sweeping',

@@ -10,6 +10,7 @@ import { DOWNLOAD_OUTPUTS, VARIANTS, parseMultipartAbove, parsePartSize } from '
 import { VALUE_OPERATORS } from '../fptr/events/conditions';
 import { COMMIT_MODES, EVENT_LOG_SETTING_RULES, FAILURE_MODES, START_KINDS } from '../fptr/events/event-log-settings';
 import { FILTER_SETTING_RULES, VALUE_TYPES } from '../fptr/events/filter-settings';
+import { redisPrefixProblem, redisUrlProblem } from '../state/redis-settings';
 import { bodySizeSetting, dedupWindowSeconds, invalidAddresses, webhookPath } from '../fptr/webhook/endpoint-settings';
 
 /*
@@ -49,6 +50,12 @@ export const site = {
   timeout: accepts(SITE_NUMBER_FIELDS.timeout),
   maxRetries: accepts(SITE_NUMBER_FIELDS.maxRetries),
   deadline: accepts(SITE_NUMBER_FIELDS.deadline),
+};
+
+/** The fptr-site shared-state section (Redis). */
+export const sharedState = {
+  redisUrl: ((value) => redisUrlProblem(value) === undefined) as Validator,
+  redisPrefix: ((value) => redisPrefixProblem(value) === undefined) as Validator,
 };
 
 export const eventFilter = {

@@ -1,5 +1,6 @@
 import type { Node, NodeAPI } from 'node-red';
 import type { FptrApi } from '../fptr/client/api';
+import type { SharedState } from '../state/shared-state';
 
 export const SITE_TYPE = 'fptr-site';
 
@@ -16,13 +17,21 @@ export interface FptrSite {
    * secrets (e.g. "Script name and script key are required"), for badges and errors.
    */
   configError?: string;
+  /**
+   * State the nodes of this site share with the other Node-RED instances (Redis), or keep to
+   * this instance (memory) when the site names no Redis server.
+   */
+  state: SharedState;
 }
 
 /** The deployed fptr-site with this id; null when none is chosen or the id names another kind of node. */
 export function siteOf(RED: Pick<NodeAPI, 'nodes'>, id: string | undefined): FptrSite | null {
   if (!id) return null;
   const node: (Node & Partial<FptrSite>) | null = RED.nodes.getNode(id);
-  return node?.type === SITE_TYPE && node.client !== undefined && typeof node.siteUrl === 'string'
-    ? { client: node.client, siteUrl: node.siteUrl, configError: node.configError }
+  return node?.type === SITE_TYPE &&
+    node.client !== undefined &&
+    node.state !== undefined &&
+    typeof node.siteUrl === 'string'
+    ? { client: node.client, siteUrl: node.siteUrl, configError: node.configError, state: node.state }
     : null;
 }

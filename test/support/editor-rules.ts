@@ -9,6 +9,7 @@ import { parseEventLogSettings, type RawEventLogSettings } from '../../lib/fptr/
 import { conditionsFromSettings, type FilterSettings } from '../../lib/fptr/events/filter-settings';
 import { parseMultipartAbove, parsePartSize } from '../../lib/fptr/files/transfer-settings';
 import { endpointSettings, type EndpointConfig } from '../../lib/fptr/webhook/endpoint-settings';
+import { sharedStateProblem } from '../../lib/state/open-state';
 
 /*
  * Every setting whose editor validator comes from the shared rules (lib/editor), with what the
@@ -193,6 +194,45 @@ export const SHARED_RULES: SharedRule[] = [
       '',
     ],
     arbitrary: fc.oneof(fc.webUrl({ withQueryParameters: true }), text('htps:/@x.1[]: ', 20)),
+  },
+  {
+    type: 'fptr-site',
+    property: 'redisUrl',
+    bundle: ['sharedState', 'redisUrl'],
+    runtime: (v) => sharedStateProblem({ redisUrl: v as string }) === undefined,
+    cases: [
+      '',
+      'redis://127.0.0.1:6379',
+      'rediss://cache.example:6380/2',
+      'redis://user@host',
+      'redis://:secret@host',
+      'redis://user:secret@host',
+      'redis://host:0',
+      'redis://host:65536',
+      'redis://host/x',
+      'redis://[::1]:6379',
+      'redis://',
+      'redis://host?x=1',
+      'http://host',
+      ' redis://host ',
+      'redis://ho st',
+      'redis://.host',
+    ],
+    arbitrary: fc.oneof(
+      fc
+        .tuple(fc.constantFrom('redis://', 'rediss://', 'http://', ''), text('ab.-:@/[]1 0', 16))
+        .map(([a, b]) => a + b),
+      text('redis:/@x.1[]: ', 20),
+    ),
+  },
+  {
+    type: 'fptr-site',
+    property: 'redisPrefix',
+    node: { redisUrl: 'redis://127.0.0.1' },
+    bundle: ['sharedState', 'redisPrefix'],
+    runtime: (v) => sharedStateProblem({ redisUrl: 'redis://127.0.0.1', redisPrefix: v as string }) === undefined,
+    cases: ['', 'fptr:', 'studio-a:', 'a b', 'x'.repeat(100), 'x'.repeat(101), 'ü:', '\t'],
+    arbitrary: fc.string({ maxLength: 120 }),
   },
   ...(['maxConcurrency', 'timeout', 'maxRetries', 'deadline'] as const).map((property): SharedRule => ({
     type: 'fptr-site',

@@ -29,6 +29,7 @@ const layer = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns 
 /** Layer rules by folder; exported for the test that proves they fire (test/unit/lint/layers.spec.ts). */
 export const LAYERS = [
   { files: ['lib/fptr/**/*.ts'], rules: layer(...NODE_RED, GLUE) },
+  { files: ['lib/state/**/*.ts'], rules: layer(...NODE_RED, GLUE) },
   { files: ['lib/util/**/*.ts'], rules: layer(...NODE_RED, GLUE, FPTR) },
   { files: ['lib/editor/**/*.ts'], rules: layer(...NODE_RED, GLUE) },
   { files: ['sim/**/*.ts'], rules: layer(...NODE_RED, GLUE, NODES) },

@@ -16,9 +16,18 @@ interface EventsInDef extends NodeDef, RawEventLogSettings {
 }
 
 const TYPE = 'fptr-events-in';
+/** A shorter lease than this would be renewed more often than a slow Redis answers. */
+const MIN_LEASE_MS = 1000;
 
 export = function (RED: NodeAPI) {
-  const settings = RED.settings as typeof RED.settings & { contextStorage?: unknown };
+  const settings = RED.settings as typeof RED.settings & { contextStorage?: unknown; fptrEventsInLeaseMs?: unknown };
+  // With the site on Redis: how long a leader's lease lasts (failover time); settings.js may shorten it.
+  const leaseMs =
+    typeof settings.fptrEventsInLeaseMs === 'number' &&
+    Number.isFinite(settings.fptrEventsInLeaseMs) &&
+    settings.fptrEventsInLeaseMs >= MIN_LEASE_MS
+      ? settings.fptrEventsInLeaseMs
+      : undefined;
 
   function EventsInNode(this: Node, config: EventsInDef): void {
     RED.nodes.createNode(this, config);
@@ -59,10 +68,11 @@ export = function (RED: NodeAPI) {
       startText: t(`option.start.${parsed.start.kind}`),
       siteId: config.site || undefined,
       webhook: backstopFor ? () => webhookNode(RED, backstopFor) : undefined,
+      leaseMs,
     });
   }
 
-  RED.nodes.registerType(TYPE, EventsInNode);
+  RED.nodes.registerType(TYPE, EventsInNode, { settings: { fptrEventsInLeaseMs: { value: undefined } } });
 
   // The editor warns when the cursor store keeps it in memory only: it needs to know what each store is.
   RED.httpAdmin.get(`/${TYPE}/stores`, RED.auth.needsPermission(`${TYPE}.read`), (_req: Request, res: Response) => {

@@ -6,6 +6,9 @@ import {
   parseRecordId,
   parseReturnOnly,
 } from '../lib/fptr/actions/find-options';
+import { coalesceWindow } from '../lib/fptr/bulk/coalesce-window';
+import { ReadCoalescer } from '../lib/fptr/bulk/read-coalescer';
+import { SearchCoalescer } from '../lib/fptr/bulk/search-coalescer';
 import type { FlatRecord, FptrApi } from '../lib/fptr/client/api';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
 import { messages } from '../lib/node-red/i18n';
@@ -31,6 +34,8 @@ interface FindDef extends NodeDef {
   returnOnly?: string;
   output?: 'array' | 'split';
   property?: string;
+  /** ms a message waits for others to share its request; 0 = off (lib/fptr/bulk/coalesce-window.ts). */
+  coalesce?: number | string;
 }
 
 interface Found {
@@ -60,15 +65,33 @@ export = function (RED: NodeAPI) {
       sort: prop(config.sort, config.sortType, 'str'),
       limit: prop(config.limit ?? '0', config.limitType, 'num'),
     };
+    // Translated once: a burst brings thousands of messages a second.
+    const labels = Object.fromEntries(Object.keys(inputs).map((name) => [name, t(`property.${name}`)])) as Record<
+      keyof typeof inputs,
+      string
+    >;
     const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
-      reader.evaluate(msg, inputs[name], t(`property.${name}`));
+      reader.evaluate(msg, inputs[name], labels[name]);
+    const windowMs = coalesceWindow(config.coalesce);
+    // Messages arriving within the window share requests; each still gets its own answer.
+    let coalescers: { reads: ReadCoalescer; searches: SearchCoalescer } | undefined;
+    const coalescing = (api: FptrApi): NonNullable<typeof coalescers> =>
+      (coalescers ??= {
+        reads: new ReadCoalescer(api, { windowMs: windowMs ?? 0 }),
+        searches: new SearchCoalescer(api, { windowMs: windowMs ?? 0 }),
+      });
+    this.on('close', () => {
+      coalescers?.reads.flush();
+      coalescers?.searches.flush();
+    });
 
     async function run(msg: NodeMessageInFlow, api: FptrApi): Promise<Found> {
       const entityType = parseEntityType(await value(msg, 'entity'));
       const returnOnly = parseReturnOnly(config.returnOnly);
       if (mode === 'read') {
-        const id = parseRecordId(await value(msg, 'entityId'), t('property.entityId'));
-        const record = await api.read(entityType, id, { fields: parseFields(await value(msg, 'fields')), returnOnly });
+        const id = parseRecordId(await value(msg, 'entityId'), labels.entityId);
+        const fields = parseFields(await value(msg, 'fields'));
+        const record = await coalescing(api).reads.read(entityType, id, { fields, returnOnly });
         return { records: [record], single: true };
       }
       const options = buildSearchOptions({
@@ -78,7 +101,7 @@ export = function (RED: NodeAPI) {
         limit: await value(msg, 'limit'),
         returnOnly,
       });
-      return { records: await api.search(entityType, options), single: false };
+      return { records: await coalescing(api).searches.search(entityType, options), single: false };
     }
 
     function finish({ records, single }: Found, msg: NodeMessageInFlow): Finished {
@@ -117,6 +140,7 @@ export = function (RED: NodeAPI) {
         site: siteOf(RED, config.site),
         t,
         working: mode === 'read' ? 'status.reading' : 'status.searching',
+        badConfig: windowMs === undefined ? { shared: 'bad-coalesce' } : undefined,
         run,
         finish,
       }),

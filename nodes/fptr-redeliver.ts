@@ -11,7 +11,7 @@ import { RedeliveryLedger, sweepUnacknowledged, type UnackedSweepSummary } from 
 import type { FptrApi } from '../lib/fptr/client/api';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
 import { messages } from '../lib/node-red/i18n';
-import { siteOf } from '../lib/node-red/site';
+import { periodGateOf, siteOf } from '../lib/node-red/site';
 import { dot } from '../lib/node-red/status';
 import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
 import { webhookNodesFor } from '../lib/node-red/webhook-registry';
@@ -38,7 +38,9 @@ const DEFAULT_DELIVERY_ID = { value: 'fptr.deliveryId', type: 'msg' };
 
 type Outcome =
   | { kind: 'one'; deliveryId: string }
-  | { kind: 'sweep'; summary: SweepSummary & { unacknowledged?: UnackedSweepSummary } };
+  | { kind: 'sweep'; summary: SweepSummary & { unacknowledged?: UnackedSweepSummary } }
+  /** Another instance sharing the site's state swept this webhook within the period. */
+  | { kind: 'skipped' };
 
 export = function (RED: NodeAPI) {
   function FptrRedeliver(this: Node, config: RedeliverDef): void {
@@ -66,6 +68,7 @@ export = function (RED: NodeAPI) {
      * list is filtered here from then on.
      */
     let ackFilter: 'verify' | 'server' | 'local' = 'verify';
+    const site = siteOf(RED, config.site);
 
     async function sweepLost(api: FptrApi, hookId: string): Promise<UnackedSweepSummary> {
       const summary = await sweepUnacknowledged(api, hookId, {
@@ -87,6 +90,19 @@ export = function (RED: NodeAPI) {
       if (summary.gaveUp.length > 0)
         node.warn(t('warnings.gave-up', { count: summary.gaveUp.length, attempts: UNACKED_DEFAULTS.maxAttempts }));
       return summary;
+    }
+
+    /**
+     * Whether this instance runs the sweep of `hookId` now. With the site on Redis, a sweep over
+     * the configured window runs on one instance per half window: every instance's inject fires,
+     * one sweeps, and any failed delivery still falls inside some sweep's window while the
+     * trigger comes at most every half window. Without Redis, with its own `msg.window`, or while
+     * Redis is unavailable it always runs (a delivery redelivered twice is dropped as a duplicate).
+     */
+    const gate = site ? periodGateOf(site) : undefined;
+    async function sweepsHere(hookId: string, ownWindow: boolean): Promise<boolean> {
+      if (!gate || ownWindow) return true;
+      return gate(`sweep:${node.id}:${hookId}`, (windowSeconds * 1000) / 2);
     }
 
     const text = async (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<string | undefined> => {
@@ -114,7 +130,9 @@ export = function (RED: NodeAPI) {
       const hookId = await text(msg, 'hookId');
       if (!hookId)
         throw new Error(t('errors.no-hook-id', { property: `${inputs.hookId.type} ${inputs.hookId.value}` }));
-      const window = resolveWindow((msg as { window?: unknown }).window, windowSeconds, Date.now());
+      const ownWindow = (msg as { window?: unknown }).window;
+      if (!(await sweepsHere(hookId, ownWindow !== undefined && ownWindow !== null))) return { kind: 'skipped' };
+      const window = resolveWindow(ownWindow, windowSeconds, Date.now());
       const failed = await sweepFailedDeliveries(api, hookId, window, concurrency ?? SWEEP_DEFAULTS.concurrency);
       const summary = config.unacked === true ? { ...failed, unacknowledged: await sweepLost(api, hookId) } : failed;
       const firstFailure = summary.failed[0];
@@ -130,6 +148,7 @@ export = function (RED: NodeAPI) {
         RED.util.setMessageProperty(msg, property, { id: outcome.deliveryId, redelivered: true }, true);
         return { badge: dot('green', t.key('status.redelivered')), send: msg };
       }
+      if (outcome.kind === 'skipped') return { badge: dot('grey', t.key('status.swept-elsewhere')) };
       const { summary } = outcome;
       RED.util.setMessageProperty(msg, property, summary, true);
       const lost = summary.unacknowledged;
@@ -147,7 +166,7 @@ export = function (RED: NodeAPI) {
       'input',
       actionNode({
         node,
-        site: siteOf(RED, config.site),
+        site,
         t,
         badConfig:
           concurrency === undefined || windowValue === undefined || unackedGrace === undefined

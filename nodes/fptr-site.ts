@@ -4,6 +4,8 @@ import type { SiteRuntimeSettings } from '../lib/fptr/client/site-settings';
 import { messages } from '../lib/node-red/i18n';
 import { SITE_TYPE, type FptrSite } from '../lib/node-red/site';
 import { addSiteTestRoute } from '../lib/node-red/site-test-route';
+import { openSharedState } from '../lib/state/open-state';
+import type { Health } from '../lib/state/shared-state';
 
 interface SiteDef extends NodeDef {
   url: string;
@@ -12,6 +14,10 @@ interface SiteDef extends NodeDef {
   timeout: string | number;
   maxRetries?: string | number;
   deadline?: string | number;
+  /** Shared state across instances: redis:// or rediss://, empty = off (public name). */
+  redisUrl?: string;
+  /** Put in front of every Redis key (public name). */
+  redisPrefix?: string;
 }
 
 interface SiteCredentials {
@@ -20,6 +26,7 @@ interface SiteCredentials {
   login?: string;
   password?: string;
   sudoAs?: string;
+  redisPassword?: string;
 }
 
 type SiteNode = Node<SiteCredentials> & FptrSite;
@@ -42,8 +49,29 @@ export = function (RED: NodeAPI) {
       this.configError = site.configError;
       this.error(t('errors.invalidConfig', { reason: site.configError }));
     }
+    const shared = openSharedState({
+      redisUrl: config.redisUrl,
+      redisPassword: this.credentials?.redisPassword,
+      redisPrefix: config.redisPrefix,
+    });
+    this.state = shared.state;
+    if (shared.problem !== undefined) this.error(t('errors.sharedConfig', { reason: shared.problem }));
+    // One line per change, not per failed operation: an outage is logged when it starts and ends.
+    let down = false;
+    shared.state.on('health', (health: Health, reason?: string) => {
+      if (health === 'degraded') {
+        down = true;
+        this.warn(t('errors.sharedDown', { reason: reason ?? '' }));
+      } else if (health === 'up' && down) {
+        down = false;
+        this.log(t('log.sharedUp'));
+      }
+    });
     this.on('close', (_removed: boolean, done: () => void) => {
-      site.close().then(done, done);
+      Promise.all([site.close(), shared.state.close()]).then(
+        () => done(),
+        () => done(),
+      );
     });
   }
 
@@ -57,6 +85,7 @@ export = function (RED: NodeAPI) {
       login: { type: 'text' },
       password: { type: 'password' },
       sudoAs: { type: 'text' },
+      redisPassword: { type: 'password' },
     },
   });
 

@@ -8,6 +8,8 @@ import {
   type EntityOperation,
   type MultiEntityMode,
 } from '../lib/fptr/actions/update-ops';
+import { coalesceWindow } from '../lib/fptr/bulk/coalesce-window';
+import { WriteCoalescer } from '../lib/fptr/bulk/write-coalescer';
 import type { FptrApi } from '../lib/fptr/client/api';
 import type { Operation } from '../lib/fptr/contract';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
@@ -26,6 +28,8 @@ interface UpdateDef extends NodeDef {
   fieldsType?: string;
   multiEntityMode?: string;
   property?: string;
+  /** ms a message waits for others to share its request; 0 = off (lib/fptr/bulk/coalesce-window.ts). */
+  coalesce?: number | string;
 }
 
 const TYPE = 'fptr-update';
@@ -50,8 +54,19 @@ export = function (RED: NodeAPI) {
       fields: { value: config.fields ?? '{}', type: config.fieldsType || 'json' },
     };
 
+    // Translated once: a burst brings thousands of messages a second.
+    const labels = Object.fromEntries(Object.keys(inputs).map((name) => [name, t(`property.${name}`)])) as Record<
+      keyof typeof inputs,
+      string
+    >;
     const value = (msg: NodeMessageInFlow, name: keyof typeof inputs): Promise<unknown> =>
-      reader.evaluate(msg, inputs[name], t(`property.${name}`));
+      reader.evaluate(msg, inputs[name], labels[name]);
+    const windowMs = coalesceWindow(config.coalesce);
+    // Writes arriving within the window share `_batch` requests; each message keeps its own outcome.
+    let writes: WriteCoalescer | undefined;
+    const coalescing = (api: FptrApi): WriteCoalescer =>
+      (writes ??= new WriteCoalescer(api, { windowMs: windowMs ?? 0 }));
+    this.on('close', () => writes?.flush());
 
     /** Fields written in the node are a template over the message; fields taken from the message are used as they are. */
     async function fields(msg: NodeMessageInFlow): Promise<unknown> {
@@ -61,7 +76,7 @@ export = function (RED: NodeAPI) {
 
     async function single(
       msg: NodeMessageInFlow,
-      api: FptrApi,
+      api: WriteCoalescer,
       operation: Operation,
       mode: MultiEntityMode,
     ): Promise<Outcome> {
@@ -103,10 +118,10 @@ export = function (RED: NodeAPI) {
         // Items may name their own operation; the node's is only their default.
         const fallback = rawOperation === undefined || rawOperation === '' ? undefined : parseOperation(rawOperation);
         const requests = buildBatch(msg.payload, fallback, mode);
-        const results = await api.batch(requests);
+        const results = await coalescing(api).batch(requests);
         return { result: results, statusKey: 'batched', params: { count: results.length } };
       }
-      return single(msg, api, parseOperation(rawOperation), mode);
+      return single(msg, coalescing(api), parseOperation(rawOperation), mode);
     }
 
     function finish({ result, statusKey, params }: Outcome, msg: NodeMessageInFlow): Finished {
@@ -116,7 +131,15 @@ export = function (RED: NodeAPI) {
 
     this.on(
       'input',
-      actionNode({ node: this, site: siteOf(RED, config.site), t, working: 'status.writing', run, finish }),
+      actionNode({
+        node: this,
+        site: siteOf(RED, config.site),
+        t,
+        working: 'status.writing',
+        badConfig: windowMs === undefined ? { shared: 'bad-coalesce' } : undefined,
+        run,
+        finish,
+      }),
     );
   }
 

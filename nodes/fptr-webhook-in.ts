@@ -17,6 +17,7 @@ import { siteOf } from '../lib/node-red/site';
 import { dot, ring, ThrottledStatus, type Badge } from '../lib/node-red/status';
 import { WebhookEndpoint } from '../lib/node-red/webhook-endpoint';
 import { addWebhookNode } from '../lib/node-red/webhook-registry';
+import type { Health } from '../lib/state/shared-state';
 import { messageOf } from '../lib/util/errors';
 
 interface WebhookInDef extends NodeDef {
@@ -85,8 +86,13 @@ export = function (RED: NodeAPI) {
     const secret = node.credentials?.secret || undefined;
     const dedup =
       dedupWindowMs > 0 ? new DedupWindow({ windowMs: dedupWindowMs, maxEntries: DEDUP_MAX_ENTRIES }) : undefined;
-    const store = dedup ? new DedupStore(node, dedup, config.dedupStore || undefined, t) : undefined;
     const site = siteOf(RED, config.site);
+    // With a site on Redis, dedup keys are claimed across instances; the local window stays in front.
+    const shared =
+      dedup && site?.state.kind === 'redis'
+        ? { state: site.state, keyPrefix: `webhook:${node.id}:`, ttlMs: dedupWindowMs }
+        : undefined;
+    const store = dedup ? new DedupStore(node, dedup, config.dedupStore || undefined, t) : undefined;
     const hookId = hookIdSetting(config.hookId);
     const unregister = addWebhookNode(RED, {
       nodeId: node.id,
@@ -157,6 +163,13 @@ export = function (RED: NodeAPI) {
           dup: c.duplicates,
           tests: c.tests,
         };
+        if (shared?.state.health === 'degraded') {
+          return withHookState({
+            fill: 'yellow',
+            shape: 'ring',
+            text: t(secret ? 'status.degraded' : 'status.unsigned-degraded', params),
+          });
+        }
         const badge = secret
           ? dot('green', t('status.listening', params))
           : dot('yellow', t('status.unsigned', params));
@@ -196,7 +209,8 @@ export = function (RED: NodeAPI) {
         split: config.split !== false,
         emitTestConnections: config.emitTests === true,
         dedup,
-        siteUrl: siteOf(RED, config.site)?.siteUrl || undefined,
+        shared,
+        siteUrl: site?.siteUrl || undefined,
         maxPending,
         readTimeoutMs,
       },
@@ -213,11 +227,14 @@ export = function (RED: NodeAPI) {
       admit: allowList.size > 0 ? sourceAllowed(allowList, proxies) : undefined,
     });
     status.show();
+    const onHealth = (_health: Health): void => status.schedule();
+    shared?.state.on('health', onHealth);
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       health?.close();
       unregister();
+      shared?.state.off('health', onHealth);
       status.close();
       endpoint.close();
       receiver.close();

@@ -1,5 +1,6 @@
 import { ACK_STATUSES } from '../fptr/actions/acknowledgement';
 import { API_METHODS, parsePath } from '../fptr/actions/api-request';
+import { coalesceWindow } from '../fptr/bulk/coalesce-window';
 import { RETURN_ONLY } from '../fptr/actions/find-options';
 import { sweepSetting, SWEEP_DEFAULTS, UNACKED_DEFAULTS } from '../fptr/actions/redeliver-sweep';
 import { MULTI_ENTITY_MODES } from '../fptr/actions/update-ops';
@@ -9,6 +10,7 @@ import { DOWNLOAD_OUTPUTS, VARIANTS, parseMultipartAbove, parsePartSize } from '
 import { VALUE_OPERATORS } from '../fptr/events/conditions';
 import { COMMIT_MODES, EVENT_LOG_SETTING_RULES, FAILURE_MODES, START_KINDS } from '../fptr/events/event-log-settings';
 import { FILTER_SETTING_RULES, VALUE_TYPES } from '../fptr/events/filter-settings';
+import { redisPrefixProblem, redisUrlProblem } from '../state/redis-settings';
 import { bodySizeSetting, dedupWindowSeconds, invalidAddresses, webhookPath } from '../fptr/webhook/endpoint-settings';
 import { hookIdSetting, publicUrlSetting, watchIntervalSeconds } from '../fptr/webhook/hook-settings';
 import { checkSubscription } from '../fptr/webhook/subscription';
@@ -67,6 +69,12 @@ export const site = {
   deadline: accepts(SITE_NUMBER_FIELDS.deadline),
 };
 
+/** The fptr-site shared-state section (Redis). */
+export const sharedState = {
+  redisUrl: ((value) => redisUrlProblem(value) === undefined) as Validator,
+  redisPrefix: ((value) => redisPrefixProblem(value) === undefined) as Validator,
+};
+
 export const eventFilter = {
   operations: OPERATIONS,
   valueOperators: VALUE_OPERATORS,
@@ -98,9 +106,12 @@ export const eventsIn = {
   entityType: accepts(EVENT_LOG_SETTING_RULES.entityType),
 };
 
-export const find = { returnOnly: RETURN_ONLY };
+/** The coalescing window of find and update (ms, 0 = off). */
+const coalesce = ((value) => coalesceWindow(value) !== undefined) as Validator;
 
-export const update = { operations: OPERATIONS, multiEntityModes: MULTI_ENTITY_MODES };
+export const find = { returnOnly: RETURN_ONLY, coalesce };
+
+export const update = { operations: OPERATIONS, multiEntityModes: MULTI_ENTITY_MODES, coalesce };
 
 export const acknowledge = { statuses: ACK_STATUSES };
 

@@ -1,4 +1,5 @@
 import type { Node, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { PushBack } from '../fptr/client/adaptive-limit';
 import type { FptrApi } from '../fptr/client/api';
 import { failureKind } from '../fptr/client/failure-kind';
 import { asError } from '../util/errors';
@@ -22,14 +23,14 @@ export interface Finished {
 }
 
 export interface ActionSpec<Result> {
-  node: Pick<Node, 'status'>;
+  node: Pick<Node, 'status' | 'on'>;
   site: FptrSite | null;
   t: Messages;
   /**
    * Set when the node's own settings are unusable: the name of its `status.<name>` and
-   * `errors.<name>` messages.
+   * `errors.<name>` messages, or `{shared: name}` for the shared catalog's.
    */
-  badConfig?: string;
+  badConfig?: string | { shared: string };
   /** Catalog key (below the node type) of the badge shown while a message is being worked on. */
   working: string;
   run(msg: NodeMessageInFlow, api: FptrApi): Promise<Result>;
@@ -47,28 +48,69 @@ export function actionNode<Result>(spec: ActionSpec<Result>): InputHandler {
   const { node, site, t } = spec;
   const refusal = refusalOf(site, t, spec.badConfig);
   if (refusal) node.status(refusal.badge);
+  const badges = refusal || !site ? undefined : new PushBackBadges(node, site.client, t);
   return (msg, send, done) => {
     if (refusal || !site) {
       done(new Error(refusal?.error ?? t.shared('errors.no-site')));
       return;
     }
-    node.status({ fill: 'blue', shape: 'ring', text: t.key(spec.working) });
+    badges?.show({ fill: 'blue', shape: 'ring', text: t.key(spec.working) });
     // finish() runs inside the chain so a result it cannot place (say, a bad "Result in" path) fails like any other error.
     spec
       .run(msg, site.client)
       .then((result) => spec.finish(result, msg))
       .then(
         ({ badge, send: out }) => {
-          node.status(badge);
+          badges?.show(badge);
           if (out !== undefined) send(out);
           done();
         },
         (err: unknown) => {
-          node.status(failureBadge(err, t));
+          badges?.show(failureBadge(err, t));
           done(asError(err));
         },
       );
   };
+}
+
+/**
+ * The node's badges, except that while the site pushes back (429/503: fewer requests at a
+ * time, or a pause it asked for) a yellow ring says so in place of "working" and "done":
+ * the node is slower than usual, and this is why. Failures still show in red.
+ */
+class PushBackBadges {
+  #pushBack: PushBack | undefined;
+  #last: Badge | undefined;
+
+  constructor(
+    private readonly node: Pick<Node, 'status' | 'on'>,
+    client: FptrApi,
+    private readonly t: Messages,
+  ) {
+    const stop = client.onPushBack?.((state) => {
+      const limited = state.limit < state.max || state.pausedUntil !== undefined;
+      if (!limited && !this.#pushBack) return;
+      this.#pushBack = limited ? state : undefined;
+      if (this.#last) this.show(this.#last);
+    });
+    if (stop) node.on('close', stop);
+  }
+
+  show(badge: Badge): void {
+    this.#last = badge;
+    const state = this.#pushBack;
+    if (!state || badge.fill === 'red') {
+      this.node.status(badge);
+      return;
+    }
+    const text =
+      state.pausedUntil !== undefined
+        ? this.t.shared('status.site-paused', {
+            seconds: Math.max(1, Math.ceil((state.pausedUntil - Date.now()) / 1000)),
+          })
+        : this.t.shared('status.site-busy', { limit: state.limit, max: state.max });
+    this.node.status({ fill: 'yellow', shape: 'ring', text });
+  }
 }
 
 /** The short red badge of a failed message; the full message goes to the Catch node. */
@@ -85,7 +127,7 @@ function failureBadge(err: unknown, t: Messages): Badge {
 export function refusalOf(
   site: FptrSite | null,
   t: Messages,
-  badConfig: string | undefined,
+  badConfig: string | { shared: string } | undefined,
 ): { badge: Badge; error: string } | undefined {
   if (!site) return { badge: ring(t.sharedKey('status.no-site')), error: t.shared('errors.no-site') };
   if (site.configError) {
@@ -95,6 +137,9 @@ export function refusalOf(
       badge: ring(t.shared('status.site-config', { reason: short })),
       error: t.shared('errors.site-config', { reason: site.configError }),
     };
+  }
+  if (typeof badConfig === 'object') {
+    return { badge: ring(t.sharedKey(`status.${badConfig.shared}`)), error: t.shared(`errors.${badConfig.shared}`) };
   }
   if (badConfig) return { badge: ring(t.key(`status.${badConfig}`)), error: t(`errors.${badConfig}`) };
   return undefined;

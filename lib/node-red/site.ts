@@ -1,5 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import type { FptrApi } from '../fptr/client/api';
+import { periodGate } from '../state/period-gate';
+import type { SharedState } from '../state/shared-state';
 import { runEveryRound, type PeriodGate } from '../util/periodic-job';
 
 export const SITE_TYPE = 'fptr-site';
@@ -18,30 +20,29 @@ export interface FptrSite {
    */
   configError?: string;
   /**
-   * Set by a site whose instances share state: lets one instance run each round of a periodic
-   * job. Read it through periodGateOf().
+   * State the nodes of this site share with the other Node-RED instances (Redis), or keep to
+   * this instance (memory) when the site names no Redis server.
    */
-  periodGate?: PeriodGate;
+  state: SharedState;
 }
 
 /** The deployed fptr-site with this id; null when none is chosen or the id names another kind of node. */
 export function siteOf(RED: Pick<NodeAPI, 'nodes'>, id: string | undefined): FptrSite | null {
   if (!id) return null;
   const node: (Node & Partial<FptrSite>) | null = RED.nodes.getNode(id);
-  return node?.type === SITE_TYPE && node.client !== undefined && typeof node.siteUrl === 'string'
-    ? {
-        client: node.client,
-        siteUrl: node.siteUrl,
-        configError: node.configError,
-        periodGate: node.periodGate,
-      }
+  return node?.type === SITE_TYPE &&
+    node.client !== undefined &&
+    node.state !== undefined &&
+    typeof node.siteUrl === 'string'
+    ? { client: node.client, siteUrl: node.siteUrl, configError: node.configError, state: node.state }
     : null;
 }
 
 /**
  * The one place that decides whether this instance runs a round of a periodic job on a site
- * (the hook watch, the redeliver sweep): the site's gate when it has one, else every round.
+ * (the hook watch, the redeliver sweep): with the site on Redis, one instance of several per
+ * period (lib/state/period-gate); on one instance alone, every round.
  */
 export function periodGateOf(site: FptrSite): PeriodGate {
-  return site.periodGate ?? runEveryRound;
+  return site.state.kind === 'redis' ? periodGate(site.state) : runEveryRound;
 }

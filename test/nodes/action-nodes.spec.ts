@@ -9,6 +9,7 @@ import { messages, SHARED } from '../../lib/node-red/i18n';
 import { mergedCatalog } from '../../scripts/catalogs';
 import type { FptrSite } from '../../lib/node-red/site';
 import { ActionFlow, DEMO } from '../support/action-flow';
+import { LocalState } from '../../lib/state/local-state';
 
 /* What the four action nodes share (lib/node-red/action-node.ts): how they treat a missing or unusable site. */
 
@@ -99,7 +100,12 @@ describe('action nodes and their site', function () {
       { _: (key: string, params?: object) => (params ? `${key} ${JSON.stringify(params)}` : key) },
       'x',
     );
-    const site = (configError?: string): FptrSite => ({ client: {} as FptrSite['client'], siteUrl: '', configError });
+    const site = (configError?: string): FptrSite => ({
+      client: {} as FptrSite['client'],
+      siteUrl: '',
+      configError,
+      state: new LocalState(),
+    });
 
     it('keeps the badge short and the whole reason in the error', function () {
       const refusal = refusalOf(

@@ -221,6 +221,7 @@ describe('fptr-upload and fptr-download nodes', function () {
     });
 
     it('aborts an upload in progress when the flow is stopped (redeploy): no upload is left open', async function () {
+      this.timeout(40_000); // a loaded machine may take seconds to stop the flow and send the abort
       await startSim('s3');
       const up = await flow.load(uploadNode, upload({ multipartAbove: '5', partSize: '5' }));
       // The next-part links answer slowly, so the upload is still going when the flow stops.
@@ -228,7 +229,7 @@ describe('fptr-upload and fptr-download nodes', function () {
       up.receive({ payload: { id: version }, filename: file('c.mov', randomBytes(12 * MB)) });
       await waitFor(() => flow.sim.storage.openUploads().length > 0, 'the upload to start');
       await helper.unload();
-      await waitFor(() => flow.sim.storage.openUploads().length === 0, 'the upload to be aborted', 5000);
+      await waitFor(() => flow.sim.storage.openUploads().length === 0, 'the upload to be aborted', 25_000);
       should(flow.sim.get('Version', version)?.sg_uploaded_movie).be.null();
     });
 

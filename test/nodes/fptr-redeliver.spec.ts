@@ -1,8 +1,23 @@
 import should = require('should');
 import { helper } from '../support/runtime';
 import redeliverNode = require('../../nodes/fptr-redeliver');
-import { ActionFlow, QUICK_GIVE_UP, Consumer, DEMO, nextSecond, nowSeconds, type Msg } from '../support/action-flow';
+import {
+  ActionFlow,
+  QUICK_GIVE_UP,
+  Consumer,
+  DEMO,
+  nextSecond,
+  nowSeconds,
+  type Msg,
+  type SpiedNode,
+} from '../support/action-flow';
 import type { SweepSummary } from '../../lib/fptr/actions/redeliver-sweep';
+import crypto = require('node:crypto');
+import type { FptrSite } from '../../lib/node-red/site';
+import { periodGate } from '../../lib/state/period-gate';
+import { RedisState } from '../../lib/state/redis-state';
+import type { Health, SharedState } from '../../lib/state/shared-state';
+import { RedisServer, requireRedis } from '../support/redis-server';
 
 const LIST = 'GET /api/v1/webhook/hooks/{id}/deliveries';
 const REDELIVER = 'POST /api/v1/webhook/deliveries/{id}/redeliver';
@@ -274,6 +289,98 @@ describe('fptr-redeliver node', function () {
       );
       node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'fptr.status.no-site' }).should.be.true();
       (await flow.send({})).caught!.error.message.should.match(/no-site/);
+    });
+  });
+
+  describe('sweep with the site on Redis (several instances)', function () {
+    this.timeout(30_000);
+    let redis: RedisServer;
+    let prefix = '';
+    let other: RedisState | undefined;
+
+    const healthBecomes = (state: SharedState, health: Health): Promise<void> =>
+      state.health === health
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const listener = (next: Health): void => {
+              if (next !== health) return;
+              state.off('health', listener);
+              resolve();
+            };
+            state.on('health', listener);
+          });
+
+    before(async function () {
+      requireRedis(this);
+      redis = await RedisServer.start();
+    });
+    after(async () => {
+      await redis?.dispose();
+    });
+    beforeEach(() => {
+      prefix = `sw${crypto.randomBytes(4).toString('hex')}:`;
+    });
+    afterEach(async () => {
+      await other?.close();
+      other = undefined;
+      await redis?.resume();
+    });
+
+    async function load(config: Record<string, unknown> = { hookId, hookIdType: 'str' }): Promise<SpiedNode> {
+      const node = await flow.load(
+        redeliverNode,
+        { type: 'fptr-redeliver', mode: 'sweep', windowValue: 60, windowUnit: 'minutes', ...config },
+        { site: { redisUrl: redis.url, redisPrefix: prefix } },
+      );
+      await healthBecomes((helper.getNode('site') as unknown as FptrSite).state, 'up');
+      return node;
+    }
+
+    it('sweeps a webhook once per half window: a second trigger within it sends nothing on', async function () {
+      const failures = await deliveries(2, 500);
+      const node = await load();
+      const first = await flow.send({ payload: 'tick' });
+      (first.out[0]!.payload as SweepSummary).should.containEql({ found: 2, redelivered: 2 });
+      const second = await flow.send({ payload: 'tick' });
+      should(second.caught).be.undefined();
+      second.out.should.have.length(0);
+      should(flow.sim.stats.byRoute[LIST]).equal(1);
+      node.status.calledWithMatch({ fill: 'grey', text: 'fptr-redeliver.status.swept-elsewhere' }).should.be.true();
+      await flow.sim.whenDeliveriesSettled();
+      for (const id of failures) consumer.hits.get(id)!.should.equal(2);
+    });
+
+    it("leaves a webhook's sweep to the instance that claimed this period, and sweeps the others", async function () {
+      await deliveries(1, 500);
+      await load({}); // webhook id from msg.fptr.webhookId
+      other = new RedisState({ url: redis.url, prefix, instanceId: 'other' });
+      await healthBecomes(other, 'up');
+      (await periodGate(other)(`sweep:n1:${hookId}`, 30 * 60_000)).should.be.true();
+      (await flow.send({ fptr: { source: 'webhook', webhookId: hookId } })).out.should.have.length(0);
+      should(flow.sim.stats.byRoute[LIST]).be.undefined();
+      const another = flow.sim.createWebhook({ url: consumer.url, entity_types: { Task: { update: [] } } }).id;
+      const { out } = await flow.send({ fptr: { source: 'webhook', webhookId: another } });
+      (out[0]!.payload as SweepSummary).should.containEql({ hookId: another });
+      should(flow.sim.stats.byRoute[LIST]).equal(1);
+    });
+
+    it('always sweeps a window given in msg.window', async function () {
+      await deliveries(1, 500);
+      await load();
+      const from = nowSeconds() - 600;
+      (await flow.send({ window: { from } })).out.should.have.length(1);
+      (await flow.send({ window: { from } })).out.should.have.length(1);
+      should(flow.sim.stats.byRoute[LIST]).equal(2);
+    });
+
+    it('sweeps on every instance while Redis is down (a repeat redelivery is dropped as a duplicate)', async function () {
+      await deliveries(1, 500);
+      await load();
+      await redis.stop();
+      await healthBecomes((helper.getNode('site') as unknown as FptrSite).state, 'degraded');
+      (await flow.send({})).out.should.have.length(1);
+      (await flow.send({})).out.should.have.length(1);
+      should(flow.sim.stats.byRoute[LIST]).equal(2);
     });
   });
 

@@ -10,6 +10,8 @@ import type { FptrSite } from '../../lib/node-red/site';
 import { FptrSimulator } from '../../sim';
 import { fptrError } from '../support/client-sim';
 import { HostileServer, answers } from '../support/hostile-server';
+import { RedisServer, requireRedis } from '../support/redis-server';
+import type { Health, SharedState } from '../../lib/state/shared-state';
 
 const DEMO = FptrSimulator.DEMO;
 
@@ -164,6 +166,113 @@ describe('fptr-site node', () => {
       should(exported).not.containEql('credentials');
       const site = helper.getNode('site') as unknown as FptrSite;
       should(await site.client.currentUser()).containEql({ name: DEMO.scriptName });
+    });
+  });
+
+  describe('shared state', function () {
+    this.timeout(30_000);
+    let redis: RedisServer;
+    const password = 'redis-pa55-that-must-stay-secret';
+    type Spied = FptrSite & {
+      [k in 'warn' | 'error' | 'log']: { args: unknown[][]; calledWithMatch(m: unknown): boolean };
+    };
+
+    const healthBecomes = (state: SharedState, health: Health): Promise<void> =>
+      state.health === health
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const listener = (next: Health): void => {
+              if (next !== health) return;
+              state.off('health', listener);
+              resolve();
+            };
+            state.on('health', listener);
+          });
+
+    before(async function () {
+      requireRedis(this);
+      redis = await RedisServer.start({ password });
+    });
+    after(async () => {
+      await redis?.dispose();
+    });
+    afterEach(async () => {
+      await redis?.resume();
+    });
+
+    const logged = (site: Spied): string =>
+      JSON.stringify([site.warn.args, site.error.args, site.log.args].flat(2).map(String));
+
+    it('keeps state in this instance without a Redis URL', async () => {
+      await helper.load(siteNode, siteFlow(), scriptCreds);
+      const site = helper.getNode('site') as unknown as FptrSite;
+      should(site.state.kind).equal('local');
+      should(await site.state.claim(['a', 'a'], 1000)).eql([true, false]);
+    });
+
+    it('shares state through Redis with the password credential, which stays out of the flow', async () => {
+      await helper.load(siteNode, []);
+      const deployed = siteFlow({ redisUrl: redis.url, redisPrefix: 'site-test:' });
+      deployed[0]!.credentials = { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey, redisPassword: password };
+      await helper.setFlows(deployed, 'full');
+      const site = helper.getNode('site') as unknown as Spied;
+      should(site.state.kind).equal('redis');
+      await healthBecomes(site.state, 'up');
+      should(await site.state.claim(['k'], 1000)).eql([true]);
+      const exported = JSON.stringify((helper as unknown as RuntimeFlows)._redNodes.getFlows().flows);
+      should(exported).containEql('site-test:');
+      should(exported).not.containEql(password);
+    });
+
+    it('warns when Redis goes away, says when it is back, and never logs the password', async () => {
+      await helper.load(siteNode, siteFlow({ redisUrl: redis.url }), {
+        site: { ...scriptCreds.site, redisPassword: password },
+      });
+      const site = helper.getNode('site') as unknown as Spied;
+      await healthBecomes(site.state, 'up');
+      await redis.stop();
+      await healthBecomes(site.state, 'degraded');
+      should(site.warn.calledWithMatch('fptr-site.errors.sharedDown')).be.true();
+      await redis.resume();
+      await healthBecomes(site.state, 'up');
+      should(site.log.calledWithMatch('fptr-site.log.sharedUp')).be.true();
+      should(logged(site)).not.containEql(password);
+    });
+
+    it('reports a wrong password as unavailable, without the password', async () => {
+      await helper.load(siteNode, siteFlow({ redisUrl: redis.url }), {
+        site: { ...scriptCreds.site, redisPassword: `not-${password}` },
+      });
+      const site = helper.getNode('site') as unknown as Spied;
+      await healthBecomes(site.state, 'degraded');
+      await should(site.state.claim(['k'], 1000)).be.rejectedWith({ name: 'StateUnavailableError' });
+      should(site.warn.calledWithMatch('fptr-site.errors.sharedDown')).be.true();
+      should(logged(site)).not.containEql(password);
+    });
+
+    for (const [name, extra] of [
+      ['a password in the URL', { redisUrl: `redis://:${password}@127.0.0.1:6379` }],
+      ['a URL of another scheme', { redisUrl: 'http://127.0.0.1:6379' }],
+      ['a prefix with a space', { redisUrl: 'redis://127.0.0.1:6379', redisPrefix: 'a b' }],
+    ] as const) {
+      it(`refuses ${name}: an error at deploy, shared state unavailable (never silently local)`, async () => {
+        await helper.load(siteNode, siteFlow(extra), scriptCreds);
+        const site = helper.getNode('site') as unknown as Spied;
+        should(site.error.calledWithMatch('fptr-site.errors.sharedConfig')).be.true();
+        should(site.state.health).equal('degraded');
+        await should(site.state.claim(['k'], 1000)).be.rejectedWith({ name: 'StateUnavailableError' });
+        should(logged(site)).not.containEql(password);
+      });
+    }
+
+    it('closes its Redis connection when the flow stops', async () => {
+      await helper.load(siteNode, siteFlow({ redisUrl: redis.url }), {
+        site: { ...scriptCreds.site, redisPassword: password },
+      });
+      const site = helper.getNode('site') as unknown as FptrSite;
+      await healthBecomes(site.state, 'up');
+      await helper.unload();
+      await should(site.state.claim(['k'], 1000)).be.rejectedWith({ name: 'StateUnavailableError', message: /closed/ });
     });
   });
 

@@ -106,6 +106,36 @@ export class ActionFlow {
       (helper.getNode('n1') as unknown as SpiedNode).receive(msg);
     });
   }
+
+  /**
+   * Sends all `msgs` into n1 at once (a burst) and resolves once each is done, with how each
+   * ended — its output messages, or what a Catch node got — by its `marker`.
+   */
+  burst(msgs: Array<Msg & { marker: number }>): Promise<Map<number, Outcome>> {
+    const outcomes = new Map<number, Outcome>(msgs.map((m) => [m.marker, { out: [] }]));
+    const ended = new Set<number>();
+    const outNode = helper.getNode('out');
+    const caughtNode = helper.getNode('caught');
+    const completedNode = helper.getNode('completed');
+    const markerOf = (m: Msg): number => m.marker as number;
+    return new Promise((resolve) => {
+      const end = (marker: number): void => {
+        ended.add(marker);
+        if (ended.size < msgs.length) return;
+        for (const node of [outNode, caughtNode, completedNode]) node.removeAllListeners('input');
+        setImmediate(() => resolve(outcomes));
+      };
+      outNode.on('input', (m: Msg) => outcomes.get(markerOf(m))?.out.push(m));
+      caughtNode.on('input', (m: Msg) => {
+        const outcome = outcomes.get(markerOf(m));
+        if (outcome) outcome.caught = m as Outcome['caught'];
+        end(markerOf(m));
+      });
+      completedNode.on('input', (m: Msg) => end(markerOf(m)));
+      const node = helper.getNode('n1') as unknown as SpiedNode;
+      for (const msg of msgs) node.receive(msg);
+    });
+  }
 }
 
 /** A webhook consumer on a loopback port: answers every request with `answer`, counts requests per delivery id. */

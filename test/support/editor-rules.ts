@@ -2,6 +2,7 @@ import fc = require('fast-check');
 import { publicUrlSetting, watchIntervalSeconds } from '../../lib/fptr/webhook/hook-settings';
 import { apiRequest } from '../../lib/fptr/actions/api-request';
 import { sweepSetting, SWEEP_DEFAULTS, UNACKED_DEFAULTS } from '../../lib/fptr/actions/redeliver-sweep';
+import { coalesceWindow } from '../../lib/fptr/bulk/coalesce-window';
 import { FptrClient } from '../../lib/fptr/client/client';
 import { siteClientOptions, type SiteSettings } from '../../lib/fptr/client/site-settings';
 import { compileConditions } from '../../lib/fptr/events/conditions';
@@ -9,6 +10,7 @@ import { parseEventLogSettings, type RawEventLogSettings } from '../../lib/fptr/
 import { conditionsFromSettings, type FilterSettings } from '../../lib/fptr/events/filter-settings';
 import { parseMultipartAbove, parsePartSize } from '../../lib/fptr/files/transfer-settings';
 import { endpointSettings, type EndpointConfig } from '../../lib/fptr/webhook/endpoint-settings';
+import { sharedStateProblem } from '../../lib/state/open-state';
 
 /*
  * Every setting whose editor validator comes from the shared rules (lib/editor), with what the
@@ -217,6 +219,45 @@ export const SHARED_RULES: SharedRule[] = [
     ],
     arbitrary: fc.oneof(fc.webUrl({ withQueryParameters: true }), text('htps:/@x.1[]: ', 20)),
   },
+  {
+    type: 'fptr-site',
+    property: 'redisUrl',
+    bundle: ['sharedState', 'redisUrl'],
+    runtime: (v) => sharedStateProblem({ redisUrl: v as string }) === undefined,
+    cases: [
+      '',
+      'redis://127.0.0.1:6379',
+      'rediss://cache.example:6380/2',
+      'redis://user@host',
+      'redis://:secret@host',
+      'redis://user:secret@host',
+      'redis://host:0',
+      'redis://host:65536',
+      'redis://host/x',
+      'redis://[::1]:6379',
+      'redis://',
+      'redis://host?x=1',
+      'http://host',
+      ' redis://host ',
+      'redis://ho st',
+      'redis://.host',
+    ],
+    arbitrary: fc.oneof(
+      fc
+        .tuple(fc.constantFrom('redis://', 'rediss://', 'http://', ''), text('ab.-:@/[]1 0', 16))
+        .map(([a, b]) => a + b),
+      text('redis:/@x.1[]: ', 20),
+    ),
+  },
+  {
+    type: 'fptr-site',
+    property: 'redisPrefix',
+    node: { redisUrl: 'redis://127.0.0.1' },
+    bundle: ['sharedState', 'redisPrefix'],
+    runtime: (v) => sharedStateProblem({ redisUrl: 'redis://127.0.0.1', redisPrefix: v as string }) === undefined,
+    cases: ['', 'fptr:', 'studio-a:', 'a b', 'x'.repeat(100), 'x'.repeat(101), 'ü:', '\t'],
+    arbitrary: fc.string({ maxLength: 120 }),
+  },
   ...(['maxConcurrency', 'timeout', 'maxRetries', 'deadline'] as const).map((property): SharedRule => ({
     type: 'fptr-site',
     property,
@@ -415,4 +456,12 @@ export const SHARED_RULES: SharedRule[] = [
     cases: ['', 300, '300', '0', '-1', '1.5', 'abc', 1, ' 2 '],
     arbitrary: numberish,
   },
+  ...(['fptr-find', 'fptr-update'] as const).map((type): SharedRule => ({
+    type,
+    property: 'coalesce',
+    bundle: [type === 'fptr-find' ? 'find' : 'update', 'coalesce'],
+    runtime: (v) => coalesceWindow(v) !== undefined,
+    cases: ['', 5, '5', 0, '0', '1000', '1001', '-1', '2.5', 'abc', ' 7 ', null],
+    arbitrary: numberish,
+  })),
 ];

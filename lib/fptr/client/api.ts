@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { PushBack } from './adaptive-limit';
 import type { EntityRef } from '../contract';
 import type { ByteSource } from './byte-source';
 import type { UrlAnswer, UrlRequest } from './url-request';
@@ -159,4 +160,10 @@ export interface FptrApi extends WebhookAdminApi {
    * aborting a multipart upload, still has the connections and the token to do so.
    */
   finishBeforeClose<T>(task: Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` whenever the site pushes back (429/503: fewer requests at a time, or a
+   * pause it asked for) and when it is back to full speed; returns the unsubscribe function.
+   * Absent where there is no live site.
+   */
+  onPushBack?(listener: (state: PushBack) => void): () => void;
 }

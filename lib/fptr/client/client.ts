@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, Pool } from 'undici';
-import { Semaphore } from '../../util/semaphore';
 import { ByteSourceError } from './byte-source';
 import {
   CONTROL_CHARS,
@@ -17,6 +16,7 @@ import {
   tooLargeError,
   unreadableError,
 } from './fptr-error';
+import { AdaptiveLimit, type PushBack } from './adaptive-limit';
 import { flattenRecord, isJsonApiRecord } from './records';
 import { readLimited } from './response-body';
 import { parseRetryAfter, retryWaitMs, sleep } from './retry';
@@ -143,7 +143,8 @@ export class FptrClient implements FptrApi {
   readonly #pool: Pool;
   /** For URLs FPTR hands out (signed storage URLs): other origins, so never the site's pool. */
   readonly #elsewhere: Agent;
-  readonly #slots: Semaphore;
+  readonly #slots: AdaptiveLimit;
+  readonly #pushBackListeners = new Set<(state: PushBack) => void>();
   readonly #tokens: TokenSource;
   readonly #closing = new AbortController();
   readonly #timeoutMs: number;
@@ -186,7 +187,11 @@ export class FptrClient implements FptrApi {
     // Every request in flight and every backoff wait listens for close(): as many listeners
     // as there are pending calls, which is not a leak.
     setMaxListeners(0, this.#closing.signal);
-    this.#slots = new Semaphore(maxConcurrency);
+    this.#slots = new AdaptiveLimit(maxConcurrency, {
+      onChange: (state) => {
+        for (const listener of this.#pushBackListeners) listener(state);
+      },
+    });
     this.#pool = new Pool(this.#origin, {
       connections: maxConcurrency,
       headersTimeout: this.#timeoutMs,
@@ -233,8 +238,20 @@ export class FptrClient implements FptrApi {
     }
     const err = new FptrError(`FPTR client for ${this.siteUrl} was closed`, { kind: 'closed' });
     this.#closing.abort(err);
-    this.#slots.rejectWaiting(err);
+    this.#slots.close(err);
     await Promise.all([this.#pool.destroy(), this.#elsewhere.destroy()]);
+  }
+
+  /** Requests allowed in flight now, and the pause the site asked for (see adaptive-limit.ts). */
+  get pushBack(): PushBack {
+    return this.#slots.state;
+  }
+
+  onPushBack(listener: (state: PushBack) => void): () => void {
+    this.#pushBackListeners.add(listener);
+    return () => {
+      this.#pushBackListeners.delete(listener);
+    };
   }
 
   async serverInfo(): Promise<Record<string, unknown>> {
@@ -672,7 +689,8 @@ export class FptrClient implements FptrApi {
     token: AccessToken | undefined,
     budgetMs: number,
   ): Promise<Response> {
-    const release = await this.#slots.acquire();
+    const permit = await this.#slots.acquire();
+    let reply: { status: number; headers: IncomingHttpHeaders } | undefined;
     this.#inFlight++;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.#inFlight);
     this.stats.requests++;
@@ -708,6 +726,7 @@ export class FptrClient implements FptrApi {
         body: bytes ?? body,
         signal: abort.signal,
       });
+      reply = { status: res.statusCode, headers: res.headers };
       const success = res.statusCode < 300;
       const limit = success ? this.#maxResponseBytes : MAX_ERROR_BODY_BYTES;
       const answer = await readLimited(res.body, limit, res.headers['content-length']);
@@ -732,7 +751,11 @@ export class FptrClient implements FptrApi {
       spec.signal?.removeEventListener('abort', onClose);
       this.#closing.signal.removeEventListener('abort', onClose);
       this.#inFlight--;
-      release();
+      permit.release(
+        reply && (reply.status === 429 || reply.status === 503)
+          ? { busy: true, retryAfterMs: parseRetryAfter(reply.headers['retry-after']) }
+          : undefined,
+      );
     }
   }
 

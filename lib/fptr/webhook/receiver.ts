@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { ClaimQueue, type ClaimOutcome } from '../../state/claim-queue';
+import type { SharedState } from '../../state/shared-state';
 import type { CidrList } from '../../util/cidr';
 import type { Delivery, FptrMsgInfo } from '../contract';
 import type { DedupWindow } from './dedup-window';
@@ -39,12 +41,40 @@ export interface ReceiverOptions {
   emitTestConnections: boolean;
   /** Duplicate detection; absent = off. */
   dedup?: DedupWindow;
+  /**
+   * Duplicate detection across instances, behind the local window: each batch's new keys are
+   * claimed in shared state (after the answer) and only the claimed deliveries go on.
+   */
+  shared?: SharedDedup;
   /** `msg.fptr.siteUrl` when the request has no `x-sg-webhook-site-url` header. */
   siteUrl?: string;
   /** Requests are answered 503 while this many messages wait to be sent on. */
   maxPending: number;
   /** How long the rest of a refused body may take to be read and thrown away, in ms. */
   readTimeoutMs: number;
+}
+
+export interface SharedDedup {
+  state: SharedState;
+  /** Put in front of each dedup key, so each webhook node has its own keys. */
+  keyPrefix: string;
+  /** How long a claim holds: the dedup window, in ms. */
+  ttlMs: number;
+}
+
+/** What one accepted request's messages share. */
+interface RequestInfo {
+  size: number;
+  sg: Record<string, string>;
+  base: Omit<FptrMsgInfo, 'source' | 'batch'>;
+  receivedAt: string;
+}
+
+/** A delivery waiting for its claim, with its place in the request. */
+interface Candidate {
+  delivery: Delivery;
+  index: number;
+  request: RequestInfo;
 }
 
 /** How the receiver reaches its node. */
@@ -173,8 +203,7 @@ export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: Incomin
  * A delivery seen before, by its delivery key or by its event key (the same event reaching the
  * flow another way, e.g. from the event-log backstop). Both keys are remembered either way.
  */
-function isDuplicate(dedup: DedupWindow, delivery: Delivery, now: number): boolean {
-  const key = dedupKey(delivery);
+function isDuplicate(dedup: DedupWindow, delivery: Delivery, key: string | undefined, now: number): boolean {
   const byDelivery = key !== undefined && dedup.seen(key, now);
   const event = eventKey(delivery);
   const byEvent = event !== undefined && dedup.seen(event, now);
@@ -194,6 +223,8 @@ export class WebhookReceiver {
   private readonly verifier: SignatureVerifier | undefined;
   /** Messages waiting to be sent on, in arrival order. */
   private readonly outbox: PacedEmitter<WebhookMessage>;
+  /** Deliveries waiting for their keys to be claimed across instances, in arrival order. */
+  private readonly claims: ClaimQueue<Candidate> | undefined;
   private closed = false;
 
   constructor(
@@ -209,6 +240,13 @@ export class WebhookReceiver {
       },
       (err, msg) => hooks.onError(err, msg),
     );
+    if (options.shared) {
+      this.claims = new ClaimQueue<Candidate>(options.shared.state, {
+        ttlMs: options.shared.ttlMs,
+        release: (outcome) => this.released(outcome),
+        onUnavailable: () => hooks.onActivity(),
+      });
+    }
   }
 
   /** POST on the webhook path; `received` undefined when nothing read the body ahead. */
@@ -237,7 +275,7 @@ export class WebhookReceiver {
 
   /** Messages accepted but not yet sent on. */
   get pendingCount(): number {
-    return this.outbox.pending;
+    return this.outbox.pending + (this.claims?.pending ?? 0);
   }
 
   /**
@@ -247,6 +285,7 @@ export class WebhookReceiver {
    */
   close(): void {
     this.closed = true;
+    this.claims?.close();
     this.outbox.discard();
   }
 
@@ -297,34 +336,68 @@ export class WebhookReceiver {
 
   private dispatch(body: DeliveryBody, headers: IncomingHttpHeaders, receivedAt: string): void {
     const { deliveries } = body;
-    const { split, emitTestConnections, dedup } = this.options;
+    const { emitTestConnections, dedup, shared } = this.options;
     const counts = this.counts;
     const size = deliveries.length;
     const sg = sgHeaders(headers);
-    const base = {
-      webhookId: sg['x-sg-webhook-id'],
-      deliveryId: sg['x-sg-delivery-id'],
-      siteUrl: sg['x-sg-webhook-site-url'] ?? this.options.siteUrl,
-      timestamp: body.timestamp,
+    const request: RequestInfo = {
+      size,
+      sg,
+      base: {
+        webhookId: sg['x-sg-webhook-id'],
+        deliveryId: sg['x-sg-delivery-id'],
+        siteUrl: sg['x-sg-webhook-site-url'] ?? this.options.siteUrl,
+        timestamp: body.timestamp,
+        receivedAt,
+      },
       receivedAt,
     };
-    const kept: Delivery[] = [];
+    const candidates: Candidate[] = [];
+    const keys: Array<string | undefined> = [];
     const now = Date.now();
     counts.received += size;
     for (let index = 0; index < size; index++) {
       const delivery = deliveries[index];
+      let key: string | undefined;
       if (isTestConnection(delivery)) {
         counts.tests++;
-        this.hooks.onTestConnection?.(delivery, base.webhookId);
+        this.hooks.onTestConnection?.(delivery, request.base.webhookId);
         if (!emitTestConnections) continue;
-      } else if (dedup && isDuplicate(dedup, delivery, now)) {
-        counts.duplicates++;
-        continue;
+      } else if (dedup) {
+        key = dedupKey(delivery);
+        if (isDuplicate(dedup, delivery, key, now)) {
+          counts.duplicates++;
+          continue;
+        }
       }
-      if (!split) {
-        kept.push(delivery);
-        continue;
-      }
+      candidates.push({ delivery, index, request });
+      keys.push(key === undefined || !shared ? undefined : shared.keyPrefix + key);
+    }
+    if (this.claims) this.claims.push(candidates, keys);
+    else this.send(candidates);
+    this.hooks.onActivity();
+  }
+
+  /** A batch whose keys were claimed (or could not be): the duplicates counted, the rest sent on. */
+  private released(outcome: ClaimOutcome<Candidate>): void {
+    this.counts.duplicates += outcome.duplicates.length;
+    this.send(outcome.kept);
+    this.hooks.onActivity();
+  }
+
+  /** Queues the messages of one request's deliveries that go on: one each, or one with them all. */
+  private send(candidates: Candidate[]): void {
+    if (candidates.length === 0) return;
+    const { size, sg, base, receivedAt } = candidates[0].request;
+    if (!this.options.split) {
+      const kept = candidates.map((c) => c.delivery);
+      const fptr: WebhookMsgInfo = { source: 'webhook', ...base, batch: { size: kept.length, index: 0 }, headers: sg };
+      if (kept.some(isTruncated)) fptr.truncated = true;
+      const topic = kept[0].event_type;
+      this.outbox.push({ payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr });
+      return;
+    }
+    for (const { delivery, index } of candidates) {
       const fptr: WebhookMsgInfo = {
         source: 'webhook',
         webhookId: base.webhookId,
@@ -338,12 +411,5 @@ export class WebhookReceiver {
       if (isTruncated(delivery)) fptr.truncated = true;
       this.outbox.push({ payload: delivery, topic: delivery.event_type, fptr });
     }
-    if (!split && kept.length > 0) {
-      const fptr: WebhookMsgInfo = { source: 'webhook', ...base, batch: { size: kept.length, index: 0 }, headers: sg };
-      if (kept.some(isTruncated)) fptr.truncated = true;
-      const topic = kept[0].event_type;
-      this.outbox.push({ payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr });
-    }
-    this.hooks.onActivity();
   }
 }

@@ -143,9 +143,11 @@ describe('fptr-events-in in a Node-RED process', function () {
   it('10,000 events, 3 % committed late (some after the gap window): each existing one sent once, late ones in the window sent, given-up ids in the log', async function () {
     runtime = await start('debug');
     await runtime.deploy(
-      flow({ start: 'id', startId: sim.eventLog().at(-1)?.id ?? 0, commit: 'emit', gapWindow: 4 }, false),
+      flow({ start: 'id', startId: sim.eventLog().at(-1)?.id ?? 0, commit: 'emit', gapWindow: 10 }, false),
     );
-    const hold = sim.eventLog.holdBack({ fraction: 0.025, forMs: 400, foreverFraction: 0.005, seed: 33 });
+    // Held long enough that a node lagging behind a busy machine still reads past them, and a gap
+    // window long enough that it sees the missing ids before their neighbours are older than it.
+    const hold = sim.eventLog.holdBack({ fraction: 0.025, forMs: 1500, foreverFraction: 0.005, seed: 33 });
     const made: number[] = [];
     const late = new Set<number>();
     const never: number[] = [];

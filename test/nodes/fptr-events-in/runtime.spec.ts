@@ -243,7 +243,9 @@ describe('fptr-events-in node (Node-RED runtime, simulator over loopback)', func
     const path = '/api/v1/entity/EventLogEntry';
     for (const fault of [
       { path, status: 503, times: 3 },
-      { path, latencyMs: 2500, times: 1 },
+      // Two slow reads in a row: after a single one the next poll may succeed before the
+      // throttled badge (250 ms) is redrawn, and the red state would never be drawn.
+      { path, latencyMs: 2500, times: 2 },
       { path, status: 429, retryAfter: 1, times: 1 },
     ]) {
       const seen = badges().length;

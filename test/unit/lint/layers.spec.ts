@@ -52,6 +52,16 @@ describe('lint: layer import rules', function () {
       /Only lib\/node-red\/ and nodes\//,
     ],
     [
+      'lib/state/x.ts',
+      "import type { NodeAPI } from 'node-red';\nexport type X = NodeAPI;\n",
+      /Only lib\/node-red\/ and nodes\//,
+    ],
+    [
+      'lib/state/x.ts',
+      "import { siteOf } from '../node-red/site';\nexport const x = siteOf;\n",
+      /lib\/node-red\/ is the Node-RED glue/,
+    ],
+    [
       'sim/z.ts',
       "import siteNode = require('../nodes/fptr-site');\nexport const z = siteNode;\n",
       /must not import the node files/,

@@ -1,0 +1,154 @@
+import type { SharedState } from './shared-state';
+
+/** What a batch came to: the items to pass on and those another instance (or an earlier batch) had claimed. */
+export interface ClaimOutcome<T> {
+  kept: T[];
+  duplicates: T[];
+  /** False when shared state could not be asked, so only this instance's own dedup applied. */
+  shared: boolean;
+}
+
+export interface ClaimQueueOptions<T> {
+  /** How long a claim holds (the dedup window), in ms. */
+  ttlMs: number;
+  /** Receives every batch's outcome, in the order the batches were pushed. */
+  release: (outcome: ClaimOutcome<T>) => void;
+  /** A claim failed (shared state unavailable): the batch was released on local dedup alone. */
+  onUnavailable: (err: unknown) => void;
+  /** Keys passed on while shared state was unavailable, kept to be claimed once it is back (oldest dropped first). */
+  maxBackfill?: number;
+}
+
+interface Pending<T> {
+  items: T[];
+  keys: ReadonlyArray<string | undefined>;
+  outcome?: ClaimOutcome<T>;
+}
+
+const MAX_BACKFILL = 50_000;
+/** Keys per claim when catching up after an outage: one round trip each, never a huge script call. */
+const BACKFILL_CHUNK = 500;
+
+/**
+ * Claims the dedup keys of each batch in shared state (one round trip per batch) and releases
+ * the batches strictly in arrival order, each with the items whose keys it won. Items without a
+ * key always pass. When shared state is unavailable a batch passes whole (the caller's local
+ * dedup already ran), and its keys are claimed later, once the state is back up, so a
+ * redelivery that reaches another instance after the outage is still recognised.
+ */
+export class ClaimQueue<T> {
+  private readonly queue: Pending<T>[] = [];
+  private head = 0;
+  private waitingItems = 0;
+  private closed = false;
+  private backfill: Array<{ key: string; at: number }> = [];
+  private catchingUp = false;
+  private readonly maxBackfill: number;
+  private readonly onHealth = (health: string): void => {
+    if (health === 'up') void this.catchUp();
+  };
+
+  constructor(
+    private readonly state: SharedState,
+    private readonly options: ClaimQueueOptions<T>,
+  ) {
+    this.maxBackfill = options.maxBackfill ?? MAX_BACKFILL;
+    state.on('health', this.onHealth);
+  }
+
+  /** Items pushed and not yet released. */
+  get pending(): number {
+    return this.waitingItems;
+  }
+
+  /** Keys waiting to be claimed once shared state is back. */
+  get backfillSize(): number {
+    return this.backfill.length;
+  }
+
+  /** One batch: `keys[i]` is the dedup key of `items[i]` (undefined: never a duplicate). */
+  push(items: T[], keys: ReadonlyArray<string | undefined>): void {
+    if (this.closed) return;
+    const batch: Pending<T> = { items, keys };
+    this.queue.push(batch);
+    this.waitingItems += items.length;
+    const claimed = keys.filter((key): key is string => key !== undefined);
+    if (claimed.length === 0) {
+      batch.outcome = { kept: items, duplicates: [], shared: true };
+      return this.flush();
+    }
+    this.state.claim(claimed, this.options.ttlMs).then(
+      (won) => {
+        const outcome: ClaimOutcome<T> = { kept: [], duplicates: [], shared: true };
+        let next = 0;
+        items.forEach((item, i) => {
+          const isNew = keys[i] === undefined || won[next++];
+          (isNew ? outcome.kept : outcome.duplicates).push(item);
+        });
+        batch.outcome = outcome;
+        this.flush();
+      },
+      (err: unknown) => {
+        batch.outcome = { kept: items, duplicates: [], shared: false };
+        this.remember(claimed);
+        this.flush();
+        if (!this.closed) this.options.onUnavailable(err);
+      },
+    );
+  }
+
+  /** The owner is closing: nothing more is released, late answers are dropped. */
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.head = 0;
+    this.waitingItems = 0;
+    this.backfill = [];
+    this.state.off('health', this.onHealth);
+  }
+
+  private flush(): void {
+    while (!this.closed && this.head < this.queue.length) {
+      const batch = this.queue[this.head];
+      const outcome = batch.outcome;
+      if (!outcome) break;
+      this.queue[this.head++] = undefined as unknown as Pending<T>;
+      this.waitingItems -= batch.items.length;
+      this.options.release(outcome);
+    }
+    if (this.head > 0 && this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    }
+  }
+
+  private remember(keys: string[]): void {
+    const at = Date.now();
+    for (const key of keys) this.backfill.push({ key, at });
+    if (this.backfill.length > this.maxBackfill) this.backfill.splice(0, this.backfill.length - this.maxBackfill);
+  }
+
+  /** Claims what was passed on during the outage, for what is left of its window; stops at the first failure. */
+  private async catchUp(): Promise<void> {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    try {
+      while (!this.closed && this.backfill.length > 0 && this.state.health === 'up') {
+        const chunk = this.backfill.slice(0, BACKFILL_CHUNK);
+        const left = this.options.ttlMs - (Date.now() - chunk[chunk.length - 1].at);
+        if (left > 0)
+          await this.state.claim(
+            chunk.map((entry) => entry.key),
+            left,
+          );
+        // Keys remembered meanwhile went to the end; a trim from the front may have taken some of the chunk.
+        const done = this.backfill.indexOf(chunk[chunk.length - 1]) + 1;
+        this.backfill.splice(0, done);
+      }
+    } catch {
+      // Down again: the rest waits for the next recovery.
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+}

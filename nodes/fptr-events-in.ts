@@ -7,6 +7,7 @@ import { runEventsIn } from '../lib/node-red/events-in';
 import { messages } from '../lib/node-red/i18n';
 import { siteOf } from '../lib/node-red/site';
 import { ring } from '../lib/node-red/status';
+import { webhookNode } from '../lib/node-red/webhook-registry';
 
 interface EventsInDef extends NodeDef, RawEventLogSettings {
   site?: string;
@@ -57,6 +58,7 @@ export = function (RED: NodeAPI) {
     if (!info.known) node.warn(t('errors.store-unknown', { store: store ?? '', default: info.name }));
     else if (info.kind === 'memory') node.warn(t('errors.store-memory', { store: info.name }));
 
+    const backstopFor = parsed.backstop?.webhookNode;
     runEventsIn({
       node,
       t,
@@ -64,6 +66,8 @@ export = function (RED: NodeAPI) {
       settings: parsed,
       store,
       startText: t(`option.start.${parsed.start.kind}`),
+      siteId: config.site || undefined,
+      webhook: backstopFor ? () => webhookNode(RED, backstopFor) : undefined,
       leaseMs,
     });
   }

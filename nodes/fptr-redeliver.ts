@@ -4,15 +4,17 @@ import {
   sweepFailedDeliveries,
   sweepSetting,
   SWEEP_DEFAULTS,
+  UNACKED_DEFAULTS,
   type SweepSummary,
 } from '../lib/fptr/actions/redeliver-sweep';
+import { RedeliveryLedger, sweepUnacknowledged, type UnackedSweepSummary } from '../lib/fptr/actions/unacked-sweep';
 import type { FptrApi } from '../lib/fptr/client/api';
 import { actionNode, type Finished } from '../lib/node-red/action-node';
 import { messages } from '../lib/node-red/i18n';
-import { siteOf } from '../lib/node-red/site';
-import { periodGate } from '../lib/state/period-gate';
+import { periodGateOf, siteOf } from '../lib/node-red/site';
 import { dot } from '../lib/node-red/status';
 import { propertyReader, type TypedValue } from '../lib/node-red/typed-input';
+import { webhookNodesFor } from '../lib/node-red/webhook-registry';
 
 interface RedeliverDef extends NodeDef {
   site: string;
@@ -25,6 +27,10 @@ interface RedeliverDef extends NodeDef {
   windowUnit?: 'minutes' | 'hours';
   concurrency?: string | number;
   property?: string;
+  /** Sweep mode: also redeliver deliveries answered 2xx but not acknowledged within `unackedGrace`. */
+  unacked?: boolean;
+  /** Seconds a delivery may take through the flow before it counts as lost (default 300). */
+  unackedGrace?: string | number;
 }
 
 const TYPE = 'fptr-redeliver';
@@ -32,7 +38,7 @@ const DEFAULT_DELIVERY_ID = { value: 'fptr.deliveryId', type: 'msg' };
 
 type Outcome =
   | { kind: 'one'; deliveryId: string }
-  | { kind: 'sweep'; summary: SweepSummary }
+  | { kind: 'sweep'; summary: SweepSummary & { unacknowledged?: UnackedSweepSummary } }
   /** Another instance sharing the site's state swept this webhook within the period. */
   | { kind: 'skipped' };
 
@@ -54,7 +60,37 @@ export = function (RED: NodeAPI) {
     const concurrency = sweepSetting(config.concurrency, SWEEP_DEFAULTS.concurrency);
     const windowValue = sweepSetting(config.windowValue, SWEEP_DEFAULTS.windowValue);
     const windowSeconds = (windowValue ?? 0) * (config.windowUnit === 'hours' ? 3600 : 60);
+    const unackedGrace = sweepSetting(config.unackedGrace, UNACKED_DEFAULTS.graceSeconds);
+    const ledger = new RedeliveryLedger();
+    /**
+     * FPTR's acknowledgement filter is UNCONFIRMED (docs/fptr-api.md §4.1): the first sweep checks
+     * it against an unfiltered list; when the site reads it otherwise, a warning says so and the
+     * list is filtered here from then on.
+     */
+    let ackFilter: 'verify' | 'server' | 'local' = 'verify';
     const site = siteOf(RED, config.site);
+
+    async function sweepLost(api: FptrApi, hookId: string): Promise<UnackedSweepSummary> {
+      const summary = await sweepUnacknowledged(api, hookId, {
+        graceSeconds: unackedGrace ?? UNACKED_DEFAULTS.graceSeconds,
+        lookbackSeconds: windowSeconds,
+        now: Date.now(),
+        concurrency: concurrency ?? SWEEP_DEFAULTS.concurrency,
+        maxAttempts: UNACKED_DEFAULTS.maxAttempts,
+        ledger,
+        filter: ackFilter,
+        // The webhook node saw these events but the flow did not finish them: let them through again.
+        beforeRedeliver: (keys) => webhookNodesFor(RED, hookId).forEach((webhook) => webhook.forget(keys)),
+      });
+      if (summary.filterCheck === 'agrees') ackFilter = 'server';
+      else if (summary.filterCheck === 'ignored' || summary.filterCheck === 'differs') {
+        if (ackFilter !== 'local') node.warn(t(`warnings.ack-filter-${summary.filterCheck}`));
+        ackFilter = 'local';
+      }
+      if (summary.gaveUp.length > 0)
+        node.warn(t('warnings.gave-up', { count: summary.gaveUp.length, attempts: UNACKED_DEFAULTS.maxAttempts }));
+      return summary;
+    }
 
     /**
      * Whether this instance runs the sweep of `hookId` now. With the site on Redis, a sweep over
@@ -63,7 +99,7 @@ export = function (RED: NodeAPI) {
      * trigger comes at most every half window. Without Redis, with its own `msg.window`, or while
      * Redis is unavailable it always runs (a delivery redelivered twice is dropped as a duplicate).
      */
-    const gate = site?.state.kind === 'redis' ? periodGate(site.state) : undefined;
+    const gate = site ? periodGateOf(site) : undefined;
     async function sweepsHere(hookId: string, ownWindow: boolean): Promise<boolean> {
       if (!gate || ownWindow) return true;
       return gate(`sweep:${node.id}:${hookId}`, (windowSeconds * 1000) / 2);
@@ -97,7 +133,8 @@ export = function (RED: NodeAPI) {
       const ownWindow = (msg as { window?: unknown }).window;
       if (!(await sweepsHere(hookId, ownWindow !== undefined && ownWindow !== null))) return { kind: 'skipped' };
       const window = resolveWindow(ownWindow, windowSeconds, Date.now());
-      const summary = await sweepFailedDeliveries(api, hookId, window, concurrency ?? SWEEP_DEFAULTS.concurrency);
+      const failed = await sweepFailedDeliveries(api, hookId, window, concurrency ?? SWEEP_DEFAULTS.concurrency);
+      const summary = config.unacked === true ? { ...failed, unacknowledged: await sweepLost(api, hookId) } : failed;
       const firstFailure = summary.failed[0];
       // Nothing redelivered at all usually means a wrong hook, lost permission or an outage: an error worth catching.
       if (firstFailure && summary.redelivered === 0) {
@@ -114,8 +151,13 @@ export = function (RED: NodeAPI) {
       if (outcome.kind === 'skipped') return { badge: dot('grey', t.key('status.swept-elsewhere')) };
       const { summary } = outcome;
       RED.util.setMessageProperty(msg, property, summary, true);
-      const params = { redelivered: summary.redelivered, found: summary.found, failed: summary.failed.length };
-      if (summary.failed.length === 0) return { badge: dot('green', t('status.swept', params)), send: msg };
+      const lost = summary.unacknowledged;
+      const params = {
+        redelivered: summary.redelivered + (lost?.redelivered ?? 0),
+        found: summary.found + (lost?.found ?? 0),
+        failed: summary.failed.length + (lost?.failed.length ?? 0),
+      };
+      if (params.failed === 0) return { badge: dot('green', t('status.swept', params)), send: msg };
       node.warn(t('warnings.partial', params));
       return { badge: dot('yellow', t('status.swept-partial', params)), send: msg };
     }
@@ -126,7 +168,10 @@ export = function (RED: NodeAPI) {
         node,
         site,
         t,
-        badConfig: concurrency === undefined || windowValue === undefined ? 'bad-config' : undefined,
+        badConfig:
+          concurrency === undefined || windowValue === undefined || unackedGrace === undefined
+            ? 'bad-config'
+            : undefined,
         working: mode === 'one' ? 'status.redelivering' : 'status.sweeping',
         run,
         finish,

@@ -1,12 +1,22 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { DedupWindow } from '../lib/fptr/webhook/dedup-window';
 import { endpointSettings, type EndpointRuntimeSettings } from '../lib/fptr/webhook/endpoint-settings';
+import { hookUrl } from '../lib/fptr/webhook/hook-url';
+import {
+  hookIdSetting,
+  publicBaseUrl,
+  savedSubscription,
+  watchIntervalSeconds,
+} from '../lib/fptr/webhook/hook-settings';
 import { sourceAllowed, WebhookReceiver, type WebhookMessage } from '../lib/fptr/webhook/receiver';
 import { DedupStore } from '../lib/node-red/dedup-store';
+import { addHookAdminRoutes } from '../lib/node-red/hook-admin-route';
+import { HookHealth } from '../lib/node-red/hook-health';
 import { messages } from '../lib/node-red/i18n';
 import { siteOf } from '../lib/node-red/site';
-import { dot, ring, ThrottledStatus } from '../lib/node-red/status';
+import { dot, ring, ThrottledStatus, type Badge } from '../lib/node-red/status';
 import { WebhookEndpoint } from '../lib/node-red/webhook-endpoint';
+import { addWebhookNode } from '../lib/node-red/webhook-registry';
 import type { Health } from '../lib/state/shared-state';
 import { messageOf } from '../lib/util/errors';
 
@@ -22,6 +32,17 @@ interface WebhookInDef extends NodeDef {
   trustProxy?: boolean;
   /** Peers whose X-Forwarded-For is believed (with trustProxy); absent or blank = loopback. */
   proxies?: string[] | string;
+  /** The FPTR webhook registered from the editor, and what it subscribes to. */
+  hookId?: string;
+  subscription?: unknown;
+  /** How FPTR reaches this Node-RED (overrides settings.js fptrWebhookInPublicUrl). */
+  publicUrl?: string;
+  /** Seconds between status checks of the hook (default 300). */
+  watchInterval?: number | string;
+  /** Switch a Failed hook back on once this endpoint answers again. */
+  autoReenable?: boolean;
+  /** A second output with the hook's status changes. */
+  statusOutput?: boolean;
 }
 
 interface WebhookInCreds {
@@ -31,6 +52,8 @@ interface WebhookInCreds {
 interface WebhookInSettings extends EndpointRuntimeSettings {
   /** The addresses Autodesk publishes for webhook delivery, kept by the admin; the editor's preset button reads them. */
   fptrWebhookInPublishedAddresses?: string[];
+  /** How FPTR reaches this Node-RED, e.g. https://nodered.example.com: the base of registered webhook URLs. */
+  fptrWebhookInPublicUrl?: string;
 }
 
 const TYPE = 'fptr-webhook-in';
@@ -55,6 +78,8 @@ export = function (RED: NodeAPI) {
     const { path, maxBytes, allowList, proxies, dedupWindowMs, readTimeoutMs, maxPending } = parsed.settings;
     for (const warning of parsed.warnings) node.warn(t(`errors.${warning.key}`, warning.params));
     if (settings.httpNodeRoot === false) node.warn(t('errors.http-disabled'));
+    const watchSeconds = watchIntervalSeconds(config.watchInterval);
+    if (watchSeconds === undefined) return refuse('invalid-watch-interval', { value: String(config.watchInterval) });
     const endpoint = WebhookEndpoint.claim(RED, path);
     if (typeof endpoint === 'string') return refuse(endpoint, { path });
 
@@ -68,9 +93,63 @@ export = function (RED: NodeAPI) {
         ? { state: site.state, keyPrefix: `webhook:${node.id}:`, ttlMs: dedupWindowMs }
         : undefined;
     const store = dedup ? new DedupStore(node, dedup, config.dedupStore || undefined, t) : undefined;
+    const hookId = hookIdSetting(config.hookId);
+    const unregister = addWebhookNode(RED, {
+      nodeId: node.id,
+      siteId: config.site || undefined,
+      hookId,
+      subscription: savedSubscription(config.subscription),
+      claim: dedup
+        ? (key, now) => {
+            const seen = dedup.seen(key, now);
+            store?.changed();
+            return seen;
+          }
+        : undefined,
+      forget: (keys) => {
+        for (const key of keys) dedup?.forget(key);
+        store?.changed();
+      },
+    });
+    const base = publicBaseUrl(config.publicUrl, settings.fptrWebhookInPublicUrl);
+    let publicUrl: string | undefined;
+    try {
+      publicUrl = base ? hookUrl(base, RED.httpNode.path() + path) : undefined;
+    } catch (err) {
+      node.warn(t('errors.invalid-public-url', { error: messageOf(err) }));
+    }
+    const health =
+      site && hookId
+        ? new HookHealth({
+            node,
+            site,
+            hookId,
+            periodMs: watchSeconds * 1000,
+            autoReenable: config.autoReenable === true,
+            publicUrl,
+            secret,
+            t,
+            send: config.statusOutput === true ? (msg) => node.send([null, msg as unknown as NodeMessage]) : undefined,
+            changed: () => status.schedule(),
+          })
+        : undefined;
     let closed = false;
     let busySeen = 0;
     let busyWarnedAt = -Infinity;
+
+    /** The badge of the endpoint, led by the hook's state when FPTR has a problem with it. */
+    const withHookState = (badge: Badge): Badge => {
+      if (!health) return badge;
+      if (health.problem !== undefined) return dot('yellow', `${t('status.hook-unknown')} · ${badge.text}`);
+      const state = health.status;
+      if (state === undefined || state === 'active') return badge;
+      const fill = state === 'unstable' ? 'yellow' : 'red';
+      return {
+        fill,
+        shape: 'ring',
+        text: `${t('status.hook', { status: t(`hook-status.${state}`) })} · ${badge.text}`,
+      };
+    };
 
     const status = new ThrottledStatus(
       node,
@@ -85,13 +164,16 @@ export = function (RED: NodeAPI) {
           tests: c.tests,
         };
         if (shared?.state.health === 'degraded') {
-          return {
+          return withHookState({
             fill: 'yellow',
             shape: 'ring',
             text: t(secret ? 'status.degraded' : 'status.unsigned-degraded', params),
-          };
+          });
         }
-        return secret ? dot('green', t('status.listening', params)) : dot('yellow', t('status.unsigned', params));
+        const badge = secret
+          ? dot('green', t('status.listening', params))
+          : dot('yellow', t('status.unsigned', params));
+        return withHookState(badge);
       },
       STATUS_INTERVAL_MS,
     );
@@ -132,7 +214,12 @@ export = function (RED: NodeAPI) {
         maxPending,
         readTimeoutMs,
       },
-      { emit: (msg) => node.send(msg as unknown as NodeMessage), onActivity, onError },
+      {
+        emit: (msg) => node.send(msg as unknown as NodeMessage),
+        onActivity,
+        onError,
+        onTestConnection: (delivery, webhookId) => health?.testArrived(delivery, webhookId),
+      },
     );
     endpoint.open(receiver, {
       maxBytes,
@@ -145,6 +232,8 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
+      health?.close();
+      unregister();
       shared?.state.off('health', onHealth);
       status.close();
       endpoint.close();
@@ -161,6 +250,9 @@ export = function (RED: NodeAPI) {
       fptrWebhookInMaxPending: { value: undefined },
       fptrWebhookInReadTimeout: { value: undefined },
       fptrWebhookInPublishedAddresses: { value: [], exportable: true },
+      fptrWebhookInPublicUrl: { value: undefined, exportable: true },
     },
   });
+
+  addHookAdminRoutes(RED, messages(RED, TYPE));
 };

@@ -44,6 +44,7 @@ export const DEMO_HOOKS: ReadonlyArray<{
   { key: 'new Asset', path: '/fptr/new-entity', entity_types: { Asset: { create: [] } } },
   { key: 'Task status', path: '/fptr/task-status', entity_types: { Task: { update: ['sg_status_list'] } } },
   { key: 'new Note', path: '/fptr/note-created', entity_types: { Note: { create: [] } } },
+  { key: 'Task status (backstopped)', path: '/fptr/backstop', entity_types: { Task: { update: ['sg_status_list'] } } },
 ];
 
 function readExamples(): FlowNode[][] {

@@ -2,7 +2,7 @@ import { ACK_STATUSES } from '../fptr/actions/acknowledgement';
 import { API_METHODS, parsePath } from '../fptr/actions/api-request';
 import { coalesceWindow } from '../fptr/bulk/coalesce-window';
 import { RETURN_ONLY } from '../fptr/actions/find-options';
-import { sweepSetting, SWEEP_DEFAULTS } from '../fptr/actions/redeliver-sweep';
+import { sweepSetting, SWEEP_DEFAULTS, UNACKED_DEFAULTS } from '../fptr/actions/redeliver-sweep';
 import { MULTI_ENTITY_MODES } from '../fptr/actions/update-ops';
 import { checkSiteUrl, SITE_NUMBER_FIELDS } from '../fptr/client/site-settings';
 import { OPERATIONS } from '../fptr/contract';
@@ -12,6 +12,8 @@ import { COMMIT_MODES, EVENT_LOG_SETTING_RULES, FAILURE_MODES, START_KINDS } fro
 import { FILTER_SETTING_RULES, VALUE_TYPES } from '../fptr/events/filter-settings';
 import { redisPrefixProblem, redisUrlProblem } from '../state/redis-settings';
 import { bodySizeSetting, dedupWindowSeconds, invalidAddresses, webhookPath } from '../fptr/webhook/endpoint-settings';
+import { hookIdSetting, publicUrlSetting, watchIntervalSeconds } from '../fptr/webhook/hook-settings';
+import { checkSubscription } from '../fptr/webhook/subscription';
 
 /*
  * The browser bundle of the node editors: resources/fptr-editor.js, the global `FptrEditor`
@@ -42,6 +44,21 @@ export const webhook = {
   address: ((value) => typeof value === 'string' && invalidAddresses([value]).length === 0) as Validator,
   /** A whole allow-list or proxy list (array or text). */
   addresses: ((value) => invalidAddresses(value).length === 0) as Validator,
+  watchInterval: ((value) => watchIntervalSeconds(value) !== undefined) as Validator,
+  publicUrl: publicUrlSetting as Validator,
+  /** The saved subscription: none yet, or one FPTR can take. */
+  subscription: ((value) =>
+    value === undefined || value === null || value === '' || accepts(checkSubscription)(value)) as Validator,
+  /** The problem with a subscription as the dialog builds it, in words; undefined when FPTR can take it. */
+  subscriptionProblem: (value: unknown): string | undefined => {
+    try {
+      checkSubscription(value);
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  },
+  hookId: ((value) => value === undefined || value === '' || hookIdSetting(value) !== undefined) as Validator,
 };
 
 export const site = {
@@ -79,6 +96,7 @@ export const eventsIn = {
   gapWindow: accepts(EVENT_LOG_SETTING_RULES.gapWindow),
   maxInFlight: accepts(EVENT_LOG_SETTING_RULES.maxInFlight),
   retries: accepts(EVENT_LOG_SETTING_RULES.retries),
+  backstopGrace: accepts(EVENT_LOG_SETTING_RULES.backstopGrace),
   eventTypes: accepts(EVENT_LOG_SETTING_RULES.eventTypes),
   projects: accepts(EVENT_LOG_SETTING_RULES.projects),
   entityTypes: accepts(EVENT_LOG_SETTING_RULES.entityTypes),
@@ -100,6 +118,7 @@ export const acknowledge = { statuses: ACK_STATUSES };
 export const redeliver = {
   windowValue: ((value) => sweepSetting(value, SWEEP_DEFAULTS.windowValue) !== undefined) as Validator,
   concurrency: ((value) => sweepSetting(value, SWEEP_DEFAULTS.concurrency) !== undefined) as Validator,
+  unackedGrace: ((value) => sweepSetting(value, UNACKED_DEFAULTS.graceSeconds) !== undefined) as Validator,
 };
 
 export const files = {

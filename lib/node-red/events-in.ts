@@ -5,6 +5,7 @@ import { EventLogPoller, type PollerNotice } from '../fptr/events/event-log-poll
 import type { EventLogSettings } from '../fptr/events/event-log-settings';
 import { describeValue } from '../util/describe-value';
 import { messageOf } from '../util/errors';
+import { Backstop } from './backstop';
 import { ContextCursorStore } from './cursor-store';
 import { registerCommitter } from './event-log-commits';
 import { eventLogBadge } from './event-log-status';
@@ -12,6 +13,8 @@ import type { Messages } from './i18n';
 import type { FptrSite } from './site';
 import { SharedCursorStore, SupersededError } from './shared-cursor-store';
 import { ThrottledStatus, type Badge } from './status';
+import type { WebhookHandle } from './webhook-registry';
+import type { EventLogMessage } from '../fptr/events/event-log-delivery';
 import { Leadership, type Role } from '../state/leadership';
 import { INSTANCE_ID } from '../state/open-state';
 
@@ -31,6 +34,9 @@ export interface EventsInSpec {
   store: string | undefined;
   /** What `start` says, for the warning about an unreadable cursor. */
   startText: string;
+  /** With settings.backstop: the fptr-site id of this node and the webhook node it backs up. */
+  siteId?: string;
+  webhook?: () => WebhookHandle | undefined;
   /** How long a leader's lease lasts with the site on Redis, in ms (default LEASE_MS). */
   leaseMs?: number;
 }
@@ -94,6 +100,29 @@ export function runEventsIn(spec: EventsInSpec): void {
     }
   };
 
+  const sendOn = (msg: EventLogMessage): void => {
+    node.send(msg as unknown as NodeMessage);
+  };
+  const backstop =
+    settings.backstop && spec.webhook
+      ? new Backstop({
+          settings: settings.backstop,
+          filter: settings.filter,
+          siteId: spec.siteId,
+          webhook: spec.webhook,
+          emit: (msg) => {
+            try {
+              sendOn(msg);
+            } catch (error) {
+              notice({ kind: 'send-failed', id: msg.fptr.eventId, error });
+            }
+          },
+          // Delivered by the webhook or not subscribed to: finished here, as if acknowledged.
+          skip: (msg) => void poller?.acknowledge(msg.fptr.eventId, msg.fptr.ticket, { ok: true }),
+          problem: (kind) => node.warn(t(`errors.backstop-${kind}`, { node: settings.backstop!.webhookNode })),
+        })
+      : undefined;
+
   const cursorKey = `events-in:${node.id}`;
   const contextStore = new ContextCursorStore(node, spec.store);
   const shared = site.state.kind === 'redis' ? site.state : undefined;
@@ -112,7 +141,8 @@ export function runEventsIn(spec: EventsInSpec): void {
       settings,
       store,
       hooks: {
-        send: (msg) => node.send(msg as unknown as NodeMessage),
+        // A backstop holds first sendings only: a retry was already let through once.
+        send: (msg) => (backstop && msg.fptr.attempt <= 1 ? backstop.offer(msg) : sendOn(msg)),
         gaveUp: (msg, detail) => {
           node.warn(t('errors.gave-up', { id: msg.fptr.eventId, attempts: msg.fptr.attempt, detail }));
           node.send([null, { ...msg, error: { message: detail } } as unknown as NodeMessage]);
@@ -145,6 +175,8 @@ export function runEventsIn(spec: EventsInSpec): void {
   const stopPoller = async (save: boolean): Promise<void> => {
     const stopping = poller;
     poller = undefined;
+    // Its held events are in flight in its cursor: whoever polls next sends them again.
+    backstop?.close();
     await stopping?.close(save);
   };
 

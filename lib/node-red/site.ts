@@ -1,6 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
 import type { FptrApi } from '../fptr/client/api';
+import { periodGate } from '../state/period-gate';
 import type { SharedState } from '../state/shared-state';
+import { runEveryRound, type PeriodGate } from '../util/periodic-job';
 
 export const SITE_TYPE = 'fptr-site';
 
@@ -34,4 +36,13 @@ export function siteOf(RED: Pick<NodeAPI, 'nodes'>, id: string | undefined): Fpt
     typeof node.siteUrl === 'string'
     ? { client: node.client, siteUrl: node.siteUrl, configError: node.configError, state: node.state }
     : null;
+}
+
+/**
+ * The one place that decides whether this instance runs a round of a periodic job on a site
+ * (the hook watch, the redeliver sweep): with the site on Redis, one instance of several per
+ * period (lib/state/period-gate); on one instance alone, every round.
+ */
+export function periodGateOf(site: FptrSite): PeriodGate {
+  return site.state.kind === 'redis' ? periodGate(site.state) : runEveryRound;
 }

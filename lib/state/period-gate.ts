@@ -1,14 +1,9 @@
+import type { PeriodGate } from '../util/periodic-job';
 import { StateUnavailableError, wholeMs, type SharedState } from './shared-state';
 
 /**
- * Says whether this caller runs the job `key` in the current period: true for one caller per
- * period across every instance sharing the state. The same signature as lib/util/periodic-job's
- * PeriodGate, so a periodic job (a sweep, a webhook watcher) can take this gate as it is.
- */
-export type PeriodGate = (key: string, periodMs: number) => Promise<boolean>;
-
-/**
- * A gate on shared state: the first caller in each period slot (epoch time divided by the
+ * A gate on shared state (lib/util/periodic-job's PeriodGate, so a periodic job such as a sweep
+ * or the webhook watcher takes it as it is): the first caller in each period slot (epoch time divided by the
  * period) claims `key` + slot for one period and runs; the others do not. Slots rather than
  * "a period since the last run" so instances whose timers drift apart still agree on which
  * period they are in (clocks a little apart can make two run near a slot boundary: jobs gated

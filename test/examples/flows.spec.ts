@@ -6,7 +6,7 @@ import type { FlatRecord } from '../../lib/fptr/client/api';
 import { helper } from '../support/runtime';
 import { Consumer } from '../support/sim';
 import {
-  DEMO, ExampleRun, coreNodeTypes, exampleFiles, packageNodeTypes, parseAck, readExample, waitFor, type FlowNode, type Msg,
+  DEMO, ExampleRun, WEBHOOK_SECRET, coreNodeTypes, exampleFiles, packageNodeTypes, parseAck, readExample, waitFor, type FlowNode, type Msg,
 } from '../support/examples';
 
 const FOLDERS = 'create-folders-for-new-entities.json';
@@ -15,6 +15,7 @@ const NOTE = 'note-sets-task-status.json';
 const RECOVER = 'recover-failed-deliveries.json';
 const EVENT_LOG = 'event-log-daemon.json';
 const RENDER = 'render-done-to-version.json';
+const BACKSTOP = 'webhook-with-backstop.json';
 
 const project = { type: 'Project', id: DEMO.projectId };
 const person = { type: 'HumanUser', id: DEMO.humanUserId };
@@ -38,8 +39,8 @@ function statusOf(run: ExampleRun, key: string): unknown {
 describe('examples as shipped', function () {
   const examples = exampleFiles().map((file) => ({ file, flow: readExample(file) }));
 
-  it('ships the six example flows', function () {
-    examples.map((e) => e.file).should.eql([FOLDERS, NOTE, RECOVER, CASCADE, EVENT_LOG, RENDER].sort());
+  it('ships the seven example flows', function () {
+    examples.map((e) => e.file).should.eql([FOLDERS, NOTE, RECOVER, CASCADE, EVENT_LOG, RENDER, BACKSTOP].sort());
   });
 
   it('uses every non-config node type of the package in at least one example', function () {
@@ -83,7 +84,12 @@ describe('examples as shipped', function () {
         should(comment.info).match(new RegExp(`${hook.url as string}`)).and.match(/Batch deliveries/).and.match(/Secret token/);
       }
     }
-    paths.should.eql({ [FOLDERS]: '/fptr/new-entity', [CASCADE]: '/fptr/task-status', [NOTE]: '/fptr/note-created' });
+    paths.should.eql({
+      [FOLDERS]: '/fptr/new-entity',
+      [CASCADE]: '/fptr/task-status',
+      [NOTE]: '/fptr/note-created',
+      [BACKSTOP]: '/fptr/backstop',
+    });
   });
 });
 
@@ -461,5 +467,73 @@ describe('example: recover failed deliveries', function () {
     await waitFor(() => each.warn.callCount > 0, 'the warning');
     should(each.warn.lastCall?.args[0]).match(/FPTR_WEBHOOK_IDS/);
     sweep.should.have.length(0);
+  });
+});
+
+describe('example: webhook with an event-log backstop', function () {
+  this.timeout(60_000);
+  const run = new ExampleRun();
+  const T = 'fptr-ex-backstop';
+
+  beforeEach(async function () {
+    await run.start();
+  });
+
+  afterEach(async function () {
+    await run.stop();
+  });
+
+  /** The simulator's webhook for the example, pointed at the loaded flow (its id must be known before loading). */
+  async function loadWithHook(): Promise<string> {
+    const hook = run.sim.createWebhook({
+      url: 'http://127.0.0.1:9/fptr/backstop',
+      token: WEBHOOK_SECRET,
+      batch_deliveries: true,
+      entity_types: { Task: { update: ['sg_status_list'] } },
+    });
+    // Time scaled down: the backstop's grace 1 s instead of 120, the watch every second.
+    await run.load(BACKSTOP, { FPTR_WEBHOOK_ID: hook.id }, (flow) => {
+      const node = (id: string): FlowNode => flow.find((n) => n.id === `${T}-${id}`)!;
+      Object.assign(node('events'), { interval: 0.1, backstopGrace: 1 });
+      Object.assign(node('webhook'), { hookId: hook.id, watchInterval: 1 });
+    });
+    const token = (await fetch(`${run.sim.url}/api/v1/auth/access_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: DEMO.scriptName, client_secret: DEMO.scriptKey }),
+    }).then((res) => res.json())) as { access_token: string };
+    const res = await fetch(`${run.sim.url}/api/v1/webhook/hooks/${hook.id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${run.baseUrl}/fptr/backstop` }),
+    });
+    res.status.should.equal(200);
+    await waitFor(() => (helper.getNode(`${T}-events`) as unknown as { status: { args: Array<[{ text?: string }]> } }).status.args.some((a) => a[0].text?.startsWith('fptr-events-in.status.cursor')), 'the cursor');
+    return hook.id;
+  }
+
+  it('handles each Task status change once: from the webhook while it works, from the event log while it is disabled, and sweeps', async function () {
+    const hookId = await loadWithHook();
+    const handled = run.tap(`${T}-done`);
+    const statuses = run.tap(`${T}-hook-status`);
+    const sweeps = run.tap(`${T}-sweep-result`);
+
+    run.sim.update('Task', DEMO.taskIds['sh010/Animation'], { sg_status_list: 'ip' }, person);
+    const first = await waitFor(() => handled[0], 'the webhook delivery', 10_000);
+    should(first.handled).match(/ → ip \(via webhook\)$/);
+    should(parseAck(await run.acknowledged(hookId))).match({ status: 'success' });
+
+    run.sim.setHookStatus(hookId, 'disabled');
+    await waitFor(() => statuses.find((m) => (m.payload as { status?: string }).status === 'disabled'), 'the disabled status', 10_000);
+    run.sim.update('Task', DEMO.taskIds['sh020/Layout'], { sg_status_list: 'rev' }, person);
+    const second = await waitFor(() => handled[1], 'the event-log backstop', 15_000);
+    should(second.handled).match(/ → rev \(via event-log\)$/);
+    // Past another grace period: neither event comes a second time.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    handled.should.have.length(2);
+
+    (helper.getNode(`${T}-timer`) as unknown as { receive(msg: Msg): void }).receive({});
+    const sweep = await waitFor(() => sweeps[0], 'the sweep', 10_000);
+    should(sweep.payload).match({ hookId, found: 0, unacknowledged: { found: 0, redelivered: 0 } });
   });
 });

@@ -17,17 +17,7 @@ export class ClientSim {
   }
 
   client(options: Partial<FptrClientOptions> = {}): FptrClient {
-    const client = new FptrClient({
-      url: this.sim.url,
-      auth: {
-        grant: 'client_credentials',
-        scriptName: FptrSimulator.DEMO.scriptName,
-        scriptKey: FptrSimulator.DEMO.scriptKey,
-      },
-      retryBaseMs: 5,
-      retryMaxMs: 40,
-      ...options,
-    });
+    const client = demoClient(this.sim.url, options);
     this.clients.push(client);
     return client;
   }
@@ -36,6 +26,21 @@ export class ClientSim {
     await Promise.all(this.clients.splice(0).map((c) => c.close()));
     await this.sim?.close();
   }
+}
+
+/** A client for a simulator at `url`, logged in as the demo script, with short retry pauses. */
+export function demoClient(url: string, options: Partial<FptrClientOptions> = {}): FptrClient {
+  return new FptrClient({
+    url,
+    auth: {
+      grant: 'client_credentials',
+      scriptName: FptrSimulator.DEMO.scriptName,
+      scriptKey: FptrSimulator.DEMO.scriptKey,
+    },
+    retryBaseMs: 5,
+    retryMaxMs: 40,
+    ...options,
+  });
 }
 
 /** Awaits a rejection and returns it as an FptrError (fails the test otherwise). */

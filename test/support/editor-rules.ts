@@ -1,6 +1,7 @@
 import fc = require('fast-check');
+import { publicUrlSetting, watchIntervalSeconds } from '../../lib/fptr/webhook/hook-settings';
 import { apiRequest } from '../../lib/fptr/actions/api-request';
-import { sweepSetting, SWEEP_DEFAULTS } from '../../lib/fptr/actions/redeliver-sweep';
+import { sweepSetting, SWEEP_DEFAULTS, UNACKED_DEFAULTS } from '../../lib/fptr/actions/redeliver-sweep';
 import { coalesceWindow } from '../../lib/fptr/bulk/coalesce-window';
 import { FptrClient } from '../../lib/fptr/client/client';
 import { siteClientOptions, type SiteSettings } from '../../lib/fptr/client/site-settings';
@@ -177,6 +178,29 @@ export const SHARED_RULES: SharedRule[] = [
     arbitrary: fc.array(addressText, { maxLength: 3 }).map((list) => list.join(', ')),
   },
   {
+    type: 'fptr-webhook-in',
+    property: 'watchInterval',
+    bundle: ['webhook', 'watchInterval'],
+    runtime: (v) => watchIntervalSeconds(v) !== undefined,
+    cases: ['', 300, '300', '1', '0', '-1', '1.5', 'abc', ' 60 '],
+    arbitrary: numberish,
+  },
+  {
+    type: 'fptr-webhook-in',
+    property: 'publicUrl',
+    bundle: ['webhook', 'publicUrl'],
+    runtime: (v) => publicUrlSetting(v),
+    cases: [
+      '',
+      'https://nodered.example.com',
+      'http://127.0.0.1:1880/base',
+      'nodered.example.com',
+      'ftp://x',
+      'https://',
+    ],
+    arbitrary: text('htps:/.examl', 20),
+  },
+  {
     type: 'fptr-site',
     property: 'url',
     bundle: ['site', 'url'],
@@ -316,6 +340,15 @@ export const SHARED_RULES: SharedRule[] = [
     ],
     arbitrary: text('0123456789-:TZ+. ', 26),
   },
+  {
+    type: 'fptr-events-in',
+    property: 'backstopGrace',
+    node: { backstopFor: 'webhook-node' },
+    bundle: ['eventsIn', 'backstopGrace'],
+    runtime: (v) => eventsInAccepts({ backstopFor: 'webhook-node', backstopGrace: v }),
+    cases: ['', 120, '120', '0', '0.5', '-1', '86400', '86401', 'abc', ' 2 '],
+    arbitrary: numberish,
+  },
   ...(['interval', 'pageSize', 'gapWindow', 'maxInFlight', 'retries'] as const).map((property): SharedRule => ({
     type: 'fptr-events-in',
     property,
@@ -415,6 +448,14 @@ export const SHARED_RULES: SharedRule[] = [
     cases: ['', 60, '60', '0', '-1', '1.5', 'abc', 1, ' 2 '],
     arbitrary: numberish,
   })),
+  {
+    type: 'fptr-redeliver',
+    property: 'unackedGrace',
+    bundle: ['redeliver', 'unackedGrace'],
+    runtime: (v) => sweepSetting(v, UNACKED_DEFAULTS.graceSeconds) !== undefined,
+    cases: ['', 300, '300', '0', '-1', '1.5', 'abc', 1, ' 2 '],
+    arbitrary: numberish,
+  },
   ...(['fptr-find', 'fptr-update'] as const).map((type): SharedRule => ({
     type,
     property: 'coalesce',

@@ -138,7 +138,8 @@ export function parseAck(record: DeliveryRecord): StatusAck {
 export class ExampleRun {
   sim!: FptrSimulator;
   private readonly server = new HttpNodeServer();
-  private baseUrl = '';
+  /** Where the example's webhook paths are served, once loaded. */
+  baseUrl = '';
 
   async start(options: Pick<SimOptions, 'storage'> = {}): Promise<FptrSimulator> {
     this.sim = new FptrSimulator({ webhookBatchWindowMs: 20, ...options });
@@ -146,8 +147,10 @@ export class ExampleRun {
     return this.sim;
   }
 
-  async load(file: string, env: Record<string, string> = {}): Promise<FlowNode[]> {
+  /** `adjust` changes the prepared flow before it is loaded (e.g. shorter times for a test). */
+  async load(file: string, env: Record<string, string> = {}, adjust?: (flow: FlowNode[]) => void): Promise<FlowNode[]> {
     const flow = prepareExample(readExample(file), { siteUrl: this.sim.url, env });
+    adjust?.(flow);
     const credentials = exampleCredentials(flow);
     const modules: NodeModule[] = [
       siteNode,

@@ -153,7 +153,9 @@ export class NodeRedRuntime {
         JSON.stringify({ name: MODULE_NAME, version: '0.0.0', 'node-red': { nodes } }),
       );
     }
-    const port = await freePort();
+    // A fixed uiPort in the settings (a restart on the URL FPTR was given) is used as it is.
+    const fixed = options.settings?.uiPort;
+    const port = typeof fixed === 'number' ? fixed : await freePort();
     const settings = {
       uiHost: '127.0.0.1',
       uiPort: port,

@@ -34,6 +34,12 @@ export class WindowError extends InputError {}
 export const SWEEP_DEFAULTS = { windowValue: 60, concurrency: 4 } as const;
 
 /**
+ * The sweep of unacknowledged deliveries (unacked-sweep.ts): the grace period in seconds when
+ * its setting is empty, and how often one delivery is sent again before the sweep gives up.
+ */
+export const UNACKED_DEFAULTS = { graceSeconds: 300, maxAttempts: 3 } as const;
+
+/**
  * The sweep's "Last" and "At once" settings: a whole number above 0, as the editor saves it
  * (number or text); empty means `fallback`; undefined when it is neither.
  */

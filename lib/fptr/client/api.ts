@@ -3,6 +3,7 @@ import type { PushBack } from './adaptive-limit';
 import type { EntityRef } from '../contract';
 import type { ByteSource } from './byte-source';
 import type { UrlAnswer, UrlRequest } from './url-request';
+import type { WebhookAdminApi } from './webhook-record';
 
 /**
  * The REST API as the nodes see it (`FptrApi`) and the shapes it reads and writes. Field names
@@ -88,6 +89,8 @@ export interface ListDeliveriesOptions {
   from?: number;
   /** Unix seconds. */
   to?: number;
+  /** `null`: not acknowledged, `not_null`: acknowledged (UNCONFIRMED: docs/fptr-api.md §4.1; check the rows). */
+  acknowledgement?: 'null' | 'not_null';
   pageSize?: number;
 }
 
@@ -118,7 +121,7 @@ export interface SiteAnswer {
   body: unknown;
 }
 
-export interface FptrApi {
+export interface FptrApi extends WebhookAdminApi {
   readonly siteUrl: string;
   serverInfo(): Promise<Record<string, unknown>>;
   /** The ApiUser (script) or HumanUser the credentials log in as; cached. */

@@ -35,6 +35,7 @@ import type {
 import { requestUrl, type UrlAnswer, type UrlRequest } from './url-request';
 import type { EntityRef } from '../contract';
 import { parseSiteUrl, siteKey } from './site-settings';
+import { toWebhookRecord, type ListHooksOptions, type WebhookBody, type WebhookRecord } from './webhook-record';
 
 export type FptrAuth =
   | { grant: 'client_credentials'; scriptName: string; scriptKey: string }
@@ -119,6 +120,7 @@ const JSON_TYPE = 'application/json';
 const DEFAULT_PAGE_SIZE = 500;
 const MAX_PAGE_SIZE = 5000;
 const DELIVERY_PAGE_SIZE = 100;
+const HOOK_PAGE_SIZE = 100;
 const BATCH_CHUNK = 200;
 const TOKEN_PATH = '/auth/access_token';
 
@@ -431,6 +433,7 @@ export class FptrClient implements FptrApi {
       if (options.status) query.set('status', options.status);
       if (options.from !== undefined) query.set('from', String(options.from));
       if (options.to !== undefined) query.set('to', String(options.to));
+      if (options.acknowledgement) query.set('acknowledgement', options.acknowledgement);
       query.set('page[size]', String(pageSize));
       query.set('page[number]', String(page));
       const rows = await this.#call({ method: 'GET', path, query, auth: true, idempotent: true }, (res) =>
@@ -439,6 +442,52 @@ export class FptrClient implements FptrApi {
       records.push(...rows);
       if (rows.length < pageSize) return records;
     }
+  }
+
+  async listHooks(options: ListHooksOptions = {}): Promise<WebhookRecord[]> {
+    const pageSize = positiveInt(options.pageSize, HOOK_PAGE_SIZE, 'pageSize');
+    const path = '/webhook/hooks';
+    const hooks: WebhookRecord[] = [];
+    for (let page = 1; ; page++) {
+      const query = new URLSearchParams();
+      if (options.url) query.set('url', options.url);
+      query.set('page[size]', String(pageSize));
+      query.set('page[number]', String(page));
+      const rows = await this.#call({ method: 'GET', path, query, auth: true, idempotent: true }, (res) =>
+        dataArray(res, `GET ${path}`).map((row) => toHook(row, res.status, `GET ${path}`)),
+      );
+      hooks.push(...rows);
+      if (rows.length < pageSize) return hooks;
+    }
+  }
+
+  async readHook(hookId: string): Promise<WebhookRecord> {
+    const path = `/webhook/hooks/${pathSegment(hookId, 'webhook id')}`;
+    return this.#call({ method: 'GET', path, auth: true, idempotent: true }, (res) =>
+      toHook(dataOf(res), res.status, `GET ${path}`),
+    );
+  }
+
+  async createHook(body: WebhookBody): Promise<WebhookRecord> {
+    const path = '/webhook/hooks';
+    return this.#call(
+      { method: 'POST', path, json: body, contentType: JSON_TYPE, auth: true, idempotent: false },
+      (res) => toHook(dataOf(res), res.status, `POST ${path}`),
+    );
+  }
+
+  async updateHook(hookId: string, body: WebhookBody): Promise<WebhookRecord> {
+    const path = `/webhook/hooks/${pathSegment(hookId, 'webhook id')}`;
+    return this.#call(
+      { method: 'PUT', path, json: body, contentType: JSON_TYPE, auth: true, idempotent: true },
+      (res) => toHook(dataOf(res), res.status, `PUT ${path}`),
+    );
+  }
+
+  async testConnection(hookId: string): Promise<void> {
+    const path = `/webhook/hooks/${pathSegment(hookId, 'webhook id')}/test_connection`;
+    // Repeating it at worst sends one more Test_Connection, which receivers ignore.
+    await this.#call({ method: 'POST', path, auth: true, idempotent: true }, ignoreBody);
   }
 
   async readDelivery(deliveryId: string): Promise<DeliveryRecord> {
@@ -816,6 +865,13 @@ function toDelivery(value: unknown, status: number, request: string): DeliveryRe
   delete merged.attributes;
   if (typeof row.id !== 'string') throw unexpected(status, request, 'a delivery with an id');
   return { ...merged, id: row.id };
+}
+
+/** A webhook object (docs/fptr-api.md §4.3) with the id, url and status every use needs. */
+function toHook(value: unknown, status: number, request: string): WebhookRecord {
+  const hook = toWebhookRecord(value);
+  if (!hook) throw unexpected(status, request, 'a webhook with an id, url and status');
+  return hook;
 }
 
 function fieldList(fields: string[] | undefined): string {

@@ -22,5 +22,10 @@ export function unavailableApi(siteUrl: string, reason: FptrError): FptrApi {
     siteRequest: fail,
     requestUrl: fail,
     finishBeforeClose: (task) => task,
+    listHooks: fail,
+    readHook: fail,
+    createHook: fail,
+    updateHook: fail,
+    testConnection: fail,
   };
 }

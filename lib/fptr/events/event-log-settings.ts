@@ -21,6 +21,15 @@ export interface EventLogSettings {
   maxInFlight: number;
   onFailure: FailureMode;
   retries: number;
+  /** Run as the event-log backstop of an fptr-webhook-in node (issue 15; public names backstopFor, backstopGrace). */
+  backstop?: BackstopSettings;
+}
+
+export interface BackstopSettings {
+  /** Id of the fptr-webhook-in node whose missed events this node sends. */
+  webhookNode: string;
+  /** How long an event-log event waits for the webhook to deliver it. */
+  graceMs: number;
 }
 
 export interface RawEventLogSettings {
@@ -37,6 +46,8 @@ export interface RawEventLogSettings {
   maxInFlight?: unknown;
   onFailure?: unknown;
   retries?: unknown;
+  backstopFor?: unknown;
+  backstopGrace?: unknown;
 }
 
 export class SettingsError extends Error {
@@ -52,6 +63,7 @@ export const DEFAULTS = {
   gapWindowSeconds: 300,
   maxInFlight: 1,
   retries: 3,
+  backstopGraceSeconds: 120,
 } as const;
 
 /** FPTR refuses pages above 5000 rows (fptr-api.md §2.11). */
@@ -61,6 +73,7 @@ export const MAX_IN_FLIGHT = 1000;
 const MAX_RETRIES = 100;
 const MAX_INTERVAL_SECONDS = 86_400;
 const MAX_GAP_WINDOW_SECONDS = 86_400;
+const MAX_BACKSTOP_GRACE_SECONDS = 86_400;
 /** Below this the node would poll a site in a tight loop. */
 const MIN_INTERVAL_SECONDS = 0.05;
 const MAX_LIST = 1000;
@@ -170,6 +183,8 @@ export const EVENT_LOG_SETTING_RULES = {
     numberSetting(v, 'gapWindow', DEFAULTS.gapWindowSeconds, 0, MAX_GAP_WINDOW_SECONDS, false),
   maxInFlight: (v: unknown): number => numberSetting(v, 'maxInFlight', DEFAULTS.maxInFlight, 1, MAX_IN_FLIGHT, true),
   retries: (v: unknown): number => numberSetting(v, 'retries', DEFAULTS.retries, 0, MAX_RETRIES, true),
+  backstopGrace: (v: unknown): number =>
+    numberSetting(v, 'backstopGrace', DEFAULTS.backstopGraceSeconds, 0, MAX_BACKSTOP_GRACE_SECONDS, false),
   eventTypes: (v: unknown): string[] => listSetting(v, 'eventTypes').map(eventType),
   projects: (v: unknown): number[] => listSetting(v, 'projects').map(project),
   entityTypes: (v: unknown): string[] => listSetting(v, 'entityTypes').map(entityType),
@@ -201,5 +216,17 @@ export function parseEventLogSettings(raw: RawEventLogSettings): EventLogSetting
     maxInFlight: rules.maxInFlight(raw.maxInFlight),
     onFailure: choice(raw.onFailure, 'onFailure', FAILURE_MODES, 'retry'),
     retries: rules.retries(raw.retries),
+    ...backstopOf(raw),
   };
+}
+
+/** backstopFor names a node by its id; empty means no backstop (backstopGrace is then ignored). */
+function backstopOf(raw: RawEventLogSettings): { backstop?: BackstopSettings } {
+  if (isEmpty(raw.backstopFor)) return {};
+  if (typeof raw.backstopFor !== 'string')
+    throw new SettingsError(
+      `backstopFor must be the id of an fptr-webhook-in node (got ${describeValue(raw.backstopFor)})`,
+    );
+  const graceMs = EVENT_LOG_SETTING_RULES.backstopGrace(raw.backstopGrace) * 1000;
+  return { backstop: { webhookNode: raw.backstopFor.trim(), graceMs } };
 }

@@ -54,6 +54,17 @@ export class DedupWindow {
     return false;
   }
 
+  /**
+   * Forgets `key`, so its next sighting counts as new: a delivery FPTR is asked to send again
+   * because the flow never finished it was seen, not processed.
+   */
+  forget(key: string): void {
+    // Its FIFO entry stays behind as a stale one, skipped like those of keys seen again.
+    if (!this.times.delete(key)) return;
+    this.stale++;
+    this.dirty = true;
+  }
+
   /** The live keys, oldest first. */
   snapshot(now: number = Date.now()): DedupSnapshot {
     this.expire(now);

@@ -5,6 +5,7 @@ import type { CidrList } from '../../util/cidr';
 import type { Delivery, FptrMsgInfo } from '../contract';
 import type { DedupWindow } from './dedup-window';
 import { dedupKey, isTestConnection, isTruncated, parseDeliveryBody, type DeliveryBody } from './delivery-body';
+import { eventKey } from './event-key';
 import { PacedEmitter } from './paced-emitter';
 import { SignatureVerifier } from './signature';
 
@@ -84,6 +85,8 @@ export interface ReceiverHooks {
   onActivity: () => void;
   /** An exception was caught: in a request (no message) or sending `msg` on. */
   onError: (err: unknown, msg?: WebhookMessage) => void;
+  /** A Test_Connection delivery arrived (signed, when a secret is set): the endpoint answers. */
+  onTestConnection?: (delivery: Delivery, webhookId: string | undefined) => void;
 }
 
 export interface ReceiverCounts {
@@ -194,6 +197,17 @@ export function clientAddress(req: IncomingMessage, proxies?: CidrList): string 
 /** An admission check for the body reader: the request's source must be in `list`. */
 export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: IncomingMessage) => boolean {
   return (req) => list.allows(clientAddress(req, proxies));
+}
+
+/**
+ * A delivery seen before, by its delivery key or by its event key (the same event reaching the
+ * flow another way, e.g. from the event-log backstop). Both keys are remembered either way.
+ */
+function isDuplicate(dedup: DedupWindow, delivery: Delivery, key: string | undefined, now: number): boolean {
+  const byDelivery = key !== undefined && dedup.seen(key, now);
+  const event = eventKey(delivery);
+  const byEvent = event !== undefined && dedup.seen(event, now);
+  return byDelivery || byEvent;
 }
 
 /**
@@ -347,10 +361,11 @@ export class WebhookReceiver {
       let key: string | undefined;
       if (isTestConnection(delivery)) {
         counts.tests++;
+        this.hooks.onTestConnection?.(delivery, request.base.webhookId);
         if (!emitTestConnections) continue;
       } else if (dedup) {
         key = dedupKey(delivery);
-        if (key !== undefined && dedup.seen(key, now)) {
+        if (isDuplicate(dedup, delivery, key, now)) {
           counts.duplicates++;
           continue;
         }

@@ -75,4 +75,22 @@ describe('DedupWindow', function () {
     }
     dedup.snapshot(10).keys.should.eql(['a']);
   });
+
+  it('forgets a key: seen again it counts as new, and the snapshot leaves it out', function () {
+    const dedup = new DedupWindow({ windowMs: 1000, maxEntries: 2 });
+    dedup.seen('a', 0);
+    dedup.seen('b', 1);
+    dedup.dirty = false;
+    dedup.forget('a');
+    dedup.dirty.should.be.true();
+    dedup.size.should.equal(1);
+    dedup.snapshot(2).keys.should.eql(['b']);
+    dedup.seen('a', 3).should.be.false();
+    dedup.seen('a', 4).should.be.true();
+    // The stale entry of the first 'a' is skipped when the oldest are evicted.
+    dedup.seen('c', 5).should.be.false();
+    dedup.snapshot(5).keys.should.eql(['a', 'c']);
+    dedup.forget('unknown');
+    dedup.size.should.equal(2);
+  });
 });

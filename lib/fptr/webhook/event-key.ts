@@ -1,0 +1,15 @@
+import type { Delivery } from '../contract';
+
+/**
+ * The identity of an FPTR event whichever way it arrived: a webhook delivery and the event-log
+ * row it came from share `event_log_entry_id` (the row's `id`) and `attribute_name`, while
+ * delivery ids exist only for webhooks and the dotted delivery `id` only in webhook bodies.
+ * A flow fed by a webhook and its event-log backstop sees an event once by this key.
+ * Events without a positive entry id (Test_Connection, webhook status changes) have none.
+ */
+export function eventKey(event: Pick<Delivery, 'event_log_entry_id' | 'attribute_name'>): string | undefined {
+  const entryId = event.event_log_entry_id;
+  if (typeof entryId !== 'number' || !Number.isSafeInteger(entryId) || entryId <= 0) return undefined;
+  const attribute = typeof event.attribute_name === 'string' ? event.attribute_name : '';
+  return `event:${entryId}|${attribute}`;
+}

@@ -1,4 +1,5 @@
-import type { EntityRef, FptrApi } from './api';
+import type { EntityRef } from '../contract';
+import type { FptrApi } from './api';
 import { FptrError } from './fptr-error';
 
 /**
@@ -40,14 +41,17 @@ export async function preflight(api: PreflightApi): Promise<PreflightLine[]> {
     version: () => checkVersion(api),
     events: () => checkEvents(api),
     webhooks: () => checkReadable('webhooks', () => api.listWebhooks({ limit: 1 })),
-    eventLog: () => checkReadable('eventLog', () => api.search('EventLogEntry', { fields: ['id'], limit: 1, pageSize: 1 })),
+    eventLog: () =>
+      checkReadable('eventLog', () => api.search('EventLogEntry', { fields: ['id'], limit: 1, pageSize: 1 })),
   };
   return Promise.all(PREFLIGHT_CHECKS.map((check) => checks[check]().catch((err: unknown) => failure(check, err))));
 }
 
 async function checkVersion(api: PreflightApi): Promise<PreflightLine> {
   const info = await api.serverInfo();
-  const version = [info.shotgun_version, info.shotgun_version_number].find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  const version = [info.shotgun_version, info.shotgun_version_number].find(
+    (v): v is string => typeof v === 'string' && v.trim() !== '',
+  );
   return version
     ? line('version', 'ok', 'version.ok', { version: version.trim() })
     : line('version', 'warning', 'version.unknown', {});
@@ -113,6 +117,12 @@ function userName(user: EntityRef): string {
   return typeof user.name === 'string' && user.name !== '' ? user.name : `${user.type} ${user.id}`;
 }
 
-function line(check: PreflightCheck, outcome: PreflightOutcome, result: string, values: Record<string, string>, fix?: string): PreflightLine {
+function line(
+  check: PreflightCheck,
+  outcome: PreflightOutcome,
+  result: string,
+  values: Record<string, string>,
+  fix?: string,
+): PreflightLine {
   return fix ? { check, outcome, result, fix, values } : { check, outcome, result, values };
 }

@@ -17,10 +17,7 @@ export class SchemaCache {
   }
 
   entityTypes(): Promise<SchemaEntityType[]> {
-    this.#types ??= this.#keep(
-      this.#reads.readSchema().then(readEntityTypes),
-      () => (this.#types = undefined),
-    );
+    this.#types ??= this.#keep(this.#reads.readSchema().then(readEntityTypes), () => (this.#types = undefined));
     return this.#types;
   }
 
@@ -28,7 +25,9 @@ export class SchemaCache {
   fields(entityType: string): Promise<SchemaField[]> {
     let fields = this.#fields.get(entityType);
     if (!fields) {
-      fields = this.#keep(this.#reads.readSchemaFields(entityType).then(readFields), () => this.#fields.delete(entityType));
+      fields = this.#keep(this.#reads.readSchemaFields(entityType).then(readFields), () =>
+        this.#fields.delete(entityType),
+      );
       this.#fields.set(entityType, fields);
     }
     return fields;

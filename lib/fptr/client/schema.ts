@@ -50,6 +50,7 @@ export const SCHEMA_LIMITS = {
 } as const;
 
 /** Names are plain identifiers on FPTR; anything with control characters or no text is dropped. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
 const BAD_NAME = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** The entity types of a `GET /api/v1/schema` answer's `data`, sorted by name. */
@@ -70,7 +71,11 @@ export function readFields(data: unknown): SchemaField[] {
     if (!isName(name)) continue;
     const info = asObject(raw) ?? {};
     const dataType = attribute(info.data_type);
-    const field: SchemaField = { name, label: label(attribute(info.name), name), dataType: typeof dataType === 'string' && isName(dataType) ? dataType : '' };
+    const field: SchemaField = {
+      name,
+      label: label(attribute(info.name), name),
+      dataType: typeof dataType === 'string' && isName(dataType) ? dataType : '',
+    };
     const properties = asObject(attribute(info.properties)) ?? {};
     const validValues = names(attribute(properties.valid_values));
     if (validValues) field.validValues = validValues;
@@ -90,7 +95,9 @@ function entries(data: unknown, max: number): Array<[string, unknown]> {
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** Schema attributes come as `{value, editable}`; a bare value is taken as it is. */
@@ -123,7 +130,9 @@ function labels(value: unknown): Record<string, string> | undefined {
     if (isName(code) && typeof text === 'string') found.push([code, label(text, code)]);
   }
   // A null-prototype object: a code named `__proto__` must stay an ordinary key.
-  return found.length > 0 ? Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(found)) : undefined;
+  return found.length > 0
+    ? Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(found))
+    : undefined;
 }
 
 function byName(a: { name: string }, b: { name: string }): number {

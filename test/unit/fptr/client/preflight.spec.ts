@@ -2,7 +2,6 @@ import should = require('should');
 import { FptrClient, type FptrAuth } from '../../../../lib/fptr/client/client';
 import { preflight, PREFLIGHT_CHECKS, type PreflightLine } from '../../../../lib/fptr/client/preflight';
 import { FptrSimulator } from '../../../../sim';
-import { PendingClientReads } from '../../../support/pending-client-reads';
 
 describe('preflight (Test connection beyond credentials), against the simulator', () => {
   let sim: FptrSimulator;
@@ -17,13 +16,17 @@ describe('preflight (Test connection beyond credentials), against the simulator'
     await sim.close();
   });
 
-  function site(auth: FptrAuth = { grant: 'client_credentials', scriptName: FptrSimulator.DEMO.scriptName, scriptKey: FptrSimulator.DEMO.scriptKey }): PendingClientReads {
-    const client = new FptrClient({ url: sim.url, auth, maxRetries: 1, retryBaseMs: 5, retryMaxMs: 20 });
+  function site(
+    auth: FptrAuth = {
+      grant: 'client_credentials',
+      scriptName: FptrSimulator.DEMO.scriptName,
+      scriptKey: FptrSimulator.DEMO.scriptKey,
+    },
+    sudoAs?: string,
+  ): FptrClient {
+    const client = new FptrClient({ url: sim.url, auth, sudoAs, maxRetries: 1, retryBaseMs: 5, retryMaxMs: 20 });
     clients.push(client);
-    const grant = auth.grant === 'client_credentials'
-      ? new URLSearchParams({ grant_type: auth.grant, client_id: auth.scriptName, client_secret: auth.scriptKey })
-      : new URLSearchParams({ grant_type: auth.grant, username: auth.login, password: auth.password });
-    return new PendingClientReads(client, sim.url, grant);
+    return client;
   }
 
   function byCheck(lines: PreflightLine[]): Record<string, PreflightLine> {
@@ -43,8 +46,16 @@ describe('preflight (Test connection beyond credentials), against the simulator'
 
   it('warns, with how to turn it on, when the script user has "Generate events" off', async () => {
     sim.addScript('silent_bridge', 'silent-key-1', { generateEvents: false });
-    const lines = byCheck(await preflight(site({ grant: 'client_credentials', scriptName: 'silent_bridge', scriptKey: 'silent-key-1' })));
-    should(lines.events).eql({ check: 'events', outcome: 'warning', result: 'events.off', fix: 'events.turnOn', values: { user: 'silent_bridge' } });
+    const lines = byCheck(
+      await preflight(site({ grant: 'client_credentials', scriptName: 'silent_bridge', scriptKey: 'silent-key-1' })),
+    );
+    should(lines.events).eql({
+      check: 'events',
+      outcome: 'warning',
+      result: 'events.off',
+      fix: 'events.turnOn',
+      values: { user: 'silent_bridge' },
+    });
     // The rest still works for such a script: only its own writes go unlogged.
     should([lines.version, lines.webhooks, lines.eventLog].map((l) => l?.outcome)).eql(['ok', 'ok', 'ok']);
   });
@@ -57,17 +68,13 @@ describe('preflight (Test connection beyond credentials), against the simulator'
     should(byCheck(await preflight(api)).events?.result).eql('events.on');
   });
 
-  it('follows the script\'s own flag while it acts as a person (sudo as)', async () => {
+  it("follows the script's own flag while it acts as a person (sudo as)", async () => {
     sim.addScript('silent_bridge', 'silent-key-1', { generateEvents: false });
-    const client = new FptrClient({
-      url: sim.url, auth: { grant: 'client_credentials', scriptName: 'silent_bridge', scriptKey: 'silent-key-1' }, sudoAs: 'jane', maxRetries: 1,
-    });
-    clients.push(client);
-    const grant = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'silent_bridge', client_secret: 'silent-key-1', scope: 'sudo_as_login:jane' });
-    should(byCheck(await preflight(new PendingClientReads(client, sim.url, grant))).events?.result).eql('events.off');
+    const api = site({ grant: 'client_credentials', scriptName: 'silent_bridge', scriptKey: 'silent-key-1' }, 'jane');
+    should(byCheck(await preflight(api)).events?.result).eql('events.off');
   });
 
-  it('says a person\'s changes always make events (user login)', async () => {
+  it("says a person's changes always make events (user login)", async () => {
     const { login, password } = { login: 'jane', password: 'sim-demo-password' };
     const lines = byCheck(await preflight(site({ grant: 'password', login, password })));
     should(lines.events).eql({ check: 'events', outcome: 'ok', result: 'events.person', values: { user: 'Jane Doe' } });
@@ -75,20 +82,40 @@ describe('preflight (Test connection beyond credentials), against the simulator'
 
   it('reports a refused webhook list and event log as "denied", each with its own fix, and keeps the other lines', async () => {
     sim.faults.add({ path: '/api/v1/webhook/hooks', status: 403 });
-    sim.faults.add({ method: 'POST', path: '/api/v1/entity/EventLogEntry/_search', status: 400, body: {
-      errors: [{ status: 400, code: 104, title: 'Permission denied', detail: null, source: {}, meta: null }],
-    } });
+    sim.faults.add({
+      method: 'POST',
+      path: '/api/v1/entity/EventLogEntry/_search',
+      status: 400,
+      body: {
+        errors: [{ status: 400, code: 104, title: 'Permission denied', detail: null, source: {}, meta: null }],
+      },
+    });
     const lines = byCheck(await preflight(site()));
-    should(lines.webhooks).eql({ check: 'webhooks', outcome: 'failed', result: 'webhooks.denied', fix: 'webhooks.grant', values: { reason: 'FPTR 403: Forbidden' } });
-    should(lines.eventLog).eql({ check: 'eventLog', outcome: 'failed', result: 'eventLog.denied', fix: 'eventLog.grant', values: { reason: 'FPTR 400 (code 104): Permission denied' } });
+    should(lines.webhooks).eql({
+      check: 'webhooks',
+      outcome: 'failed',
+      result: 'webhooks.denied',
+      fix: 'webhooks.grant',
+      values: { reason: 'FPTR 403: Forbidden' },
+    });
+    should(lines.eventLog).eql({
+      check: 'eventLog',
+      outcome: 'failed',
+      result: 'eventLog.denied',
+      fix: 'eventLog.grant',
+      values: { reason: 'FPTR 400 (code 104): Permission denied' },
+    });
     should([lines.version?.outcome, lines.events?.outcome]).eql(['ok', 'ok']);
   });
 
-  it('says when the script\'s own settings cannot be read, and how to check by hand', async () => {
+  it("says when the script's own settings cannot be read, and how to check by hand", async () => {
     sim.faults.add({ method: 'GET', path: /^\/api\/v1\/entity\/ApiUser\/\d+$/, status: 403 });
     const lines = byCheck(await preflight(site()));
     should(lines.events).eql({
-      check: 'events', outcome: 'warning', result: 'events.unreadable', fix: 'events.checkByHand',
+      check: 'events',
+      outcome: 'warning',
+      result: 'events.unreadable',
+      fix: 'events.checkByHand',
       values: { user: FptrSimulator.DEMO.scriptName, reason: 'FPTR 403: Forbidden' },
     });
   });
@@ -99,22 +126,33 @@ describe('preflight (Test connection beyond credentials), against the simulator'
     const lines = byCheck(await preflight(site()));
     should(lines.webhooks).match({ outcome: 'failed', result: 'error', fix: 'retry' });
     should(lines.webhooks?.values.reason).match(/^FPTR 503/);
-    should(lines.version).eql({ check: 'version', outcome: 'failed', result: 'error', fix: 'checkUrl', values: { reason: 'FPTR 404: Not Found' } });
+    should(lines.version).eql({
+      check: 'version',
+      outcome: 'failed',
+      result: 'error',
+      fix: 'checkUrl',
+      values: { reason: 'FPTR 404: Not Found' },
+    });
   });
 
   it('gives a failed line for every check, and no exception, when the site is gone', async () => {
     const api = site();
     await sim.close();
     const lines = await preflight(api);
-    should(lines.map((l) => [l.check, l.outcome, l.result, l.fix])).eql(PREFLIGHT_CHECKS.map((c) => [c, 'failed', 'error', 'retry']));
-    for (const line of lines) should(line.values.reason).match(/^Could not reach FPTR at http:\/\/127\.0\.0\.1:\d+: connection refused/);
+    should(lines.map((l) => [l.check, l.outcome, l.result, l.fix])).eql(
+      PREFLIGHT_CHECKS.map((c) => [c, 'failed', 'error', 'retry']),
+    );
+    for (const line of lines)
+      should(line.values.reason).match(/^Could not reach FPTR at http:\/\/127\.0\.0\.1:\d+: connection refused/);
     sim = new FptrSimulator();
     await sim.listen(0, '127.0.0.1');
   });
 
   it('never puts the script key in a line, even when the site echoes it back', async () => {
     const key = FptrSimulator.DEMO.scriptKey;
-    sim.faults.add({ path: '/api/v1/entity/EventLogEntry/_search', status: 403, body: { errors: [{ status: 403, title: `no event log for key ${key}` }] } });
+    for (const path of ['/api/v1/webhook/hooks', '/api/v1/entity/EventLogEntry/_search', '/api/v1/schema']) {
+      sim.faults.add({ path, status: 403, body: { errors: [{ status: 403, title: `refused for key ${key}` }] } });
+    }
     const lines = await preflight(site());
     should(JSON.stringify(lines)).not.containEql(key);
   });

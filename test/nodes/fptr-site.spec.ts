@@ -319,6 +319,29 @@ describe('fptr-site node', () => {
       should(res.body.siteName).be.a.String();
       should(res.body.version).be.a.String();
       should(res.body.user).containEql({ type: 'ApiUser', name: DEMO.scriptName });
+      should(res.body.checks.map((c: { check: string; outcome: string }) => `${c.check} ${c.outcome}`)).eql([
+        'version ok',
+        'events ok',
+        'webhooks ok',
+        'eventLog ok',
+      ]);
+    });
+
+    it('lists the preflight checks, warning when the script user does not generate events', async () => {
+      sim.addScript('silent_site_test', 'silent-site-key', { generateEvents: false });
+      const res = await post({
+        url: sim.url,
+        authType: 'script',
+        scriptName: 'silent_site_test',
+        scriptKey: 'silent-site-key',
+      }).expect(200);
+      should(res.body.checks[1]).eql({
+        check: 'events',
+        outcome: 'warning',
+        result: 'events.off',
+        fix: 'events.turnOn',
+        values: { user: 'silent_site_test' },
+      });
     });
 
     it('answers a plain error for a wrong key, without echoing it', async () => {

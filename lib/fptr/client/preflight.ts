@@ -75,7 +75,8 @@ async function checkEvents(api: PreflightApi): Promise<PreflightLine> {
   }
   if (flag === true) return line('events', 'ok', 'events.on', values);
   if (flag === false) return line('events', 'warning', 'events.off', values, 'events.turnOn');
-  return line('events', 'warning', 'events.unreadable', { ...values, reason: '' }, 'events.checkByHand');
+  const reason = 'the answer has no generate_event_log_entries';
+  return line('events', 'warning', 'events.unreadable', { ...values, reason }, 'events.checkByHand');
 }
 
 /** Reading one row is enough to learn whether the script may read them at all. */

@@ -120,6 +120,26 @@ describe('preflight (Test connection beyond credentials), against the simulator'
     });
   });
 
+  it('says so when the answer lacks the flag (a site that hides the field)', async () => {
+    const script = sim.addScript('hidden_flag', 'hidden-key-1');
+    sim.faults.add({
+      method: 'GET',
+      path: `/api/v1/entity/ApiUser/${script.id}`,
+      status: 200,
+      body: { data: { type: 'ApiUser', id: script.id, attributes: {} } },
+    });
+    const lines = byCheck(
+      await preflight(site({ grant: 'client_credentials', scriptName: 'hidden_flag', scriptKey: 'hidden-key-1' })),
+    );
+    should(lines.events).eql({
+      check: 'events',
+      outcome: 'warning',
+      result: 'events.unreadable',
+      fix: 'events.checkByHand',
+      values: { user: 'hidden_flag', reason: 'the answer has no generate_event_log_entries' },
+    });
+  });
+
   it('asks to try again after a passing failure, and to check the URL after an unexpected answer', async () => {
     sim.faults.add({ path: '/api/v1/webhook/hooks', status: 503 });
     sim.faults.add({ path: /^\/api\/v1\/?$/, status: 404 });

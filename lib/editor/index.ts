@@ -12,6 +12,8 @@ import { COMMIT_MODES, EVENT_LOG_SETTING_RULES, FAILURE_MODES, START_KINDS } fro
 import { FILTER_SETTING_RULES, VALUE_TYPES } from '../fptr/events/filter-settings';
 import { redisPrefixProblem, redisUrlProblem } from '../state/redis-settings';
 import { bodySizeSetting, dedupWindowSeconds, invalidAddresses, webhookPath } from '../fptr/webhook/endpoint-settings';
+import { entityTypesOfEventTypes, namesIn } from './schema-names';
+import { Pickers, type DialogNode, type PickerOptions } from './schema-pickers';
 
 /*
  * The browser bundle of the node editors: resources/fptr-editor.js, the global `FptrEditor`
@@ -111,19 +113,16 @@ export const files = {
 
 export const request = { methods: API_METHODS, path: accepts(parsePath) };
 
-/** Entity types offered while typing (any name may be typed: sites add their own). */
-export const entityTypeSuggestions = [
-  'Shot',
-  'Asset',
-  'Task',
-  'Version',
-  'Note',
-  'Sequence',
-  'Project',
-  'HumanUser',
-  'PublishedFile',
-  'Playlist',
-] as const;
+/**
+ * The schema pickers of a dialog (schema-pickers.ts), made in oneditprepare:
+ * `var pickers = FptrEditor.schemaPickers(node, { siteField: '#node-input-site', after: '#node-input-site' })`.
+ */
+export function schemaPickers(node: DialogNode, options: PickerOptions): Pickers {
+  return new Pickers(node, options);
+}
+
+/** How the dialogs read names from their fields, for the pickers' `types` and `fields`. */
+export const schemaNames = { namesIn, entityTypesOfEventTypes };
 
 /** The parts of jQuery, the editor's own, that fillSelect uses. */
 interface JQuerySelect {

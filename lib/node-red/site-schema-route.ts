@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Node, NodeAPI } from 'node-red';
 import { FptrError } from '../fptr/client/fptr-error';
-import type { SchemaEntityType, SchemaField } from '../fptr/client/schema';
+import { SCHEMA_LIMITS, type SchemaEntityType, type SchemaField } from '../fptr/client/schema';
+import { parseEntityType } from '../fptr/actions/find-options';
 import type { SchemaCache } from '../fptr/client/schema-cache';
 import { readSchemaWith } from '../fptr/client/site-connection';
 import type { SiteRuntimeSettings } from '../fptr/client/site-settings';
@@ -25,8 +26,14 @@ interface Answer {
   body?: { entityTypes: SchemaEntityType[] } | { fields: SchemaField[] } | { reason: Reason; error: string };
 }
 
-/** Entity type names as the schema reader keeps them (schema.ts): a name, not a path. */
-const ENTITY_TYPE = /^[A-Za-z][A-Za-z0-9_]{0,199}$/;
+/** An entity type name as fptr-find takes it (a name, not a path), no longer than the schema keeps names. */
+function isEntityType(value: unknown): value is string {
+  try {
+    return parseEntityType(value) === value && value.length <= SCHEMA_LIMITS.nameLength;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The site's schema for the editor's pickers (entity types, their fields, status values), read
@@ -65,7 +72,7 @@ export function addSiteSchemaRoutes(RED: NodeAPI, t: Messages, runtime: SiteRunt
     read,
     route(async (req) => {
       const entityType = req.params.entityType ?? '';
-      if (!ENTITY_TYPE.test(entityType)) return refused(400, 'badRequest');
+      if (!isEntityType(entityType)) return refused(400, 'badRequest');
       return withDeployed(req.params.id, (schema) => schema.fields(entityType).then((fields) => ({ fields })), true);
     }),
   );
@@ -84,8 +91,7 @@ export function addSiteSchemaRoutes(RED: NodeAPI, t: Messages, runtime: SiteRunt
     write,
     route(async (req) => {
       const { entityType, ...settings }: Record<string, unknown> = isObject(req.body) ? req.body : {};
-      if (entityType !== undefined && (typeof entityType !== 'string' || !ENTITY_TYPE.test(entityType)))
-        return refused(400, 'badRequest');
+      if (entityType !== undefined && !isEntityType(entityType)) return refused(400, 'badRequest');
       const dialog = dialogSettings(RED, isObject(req.body) ? settings : req.body);
       if ('refused' in dialog) return refused(400, dialog.refused);
       return answerWith(async () => {

@@ -36,7 +36,12 @@ import {
 import { SHARED_RULES } from '../support/editor-rules';
 import { runtimePath } from '../support/runtime';
 
-const IMAGES = path.join(REPO_ROOT, 'docs', 'images');
+/**
+ * Where the README's pictures go: docs/images only through `npm run screenshots`, which names
+ * it in FPTR_SCREENSHOTS_DIR; otherwise a temporary folder, so `npm test` leaves the work tree
+ * as it found it.
+ */
+const SCREENSHOTS_DIR = process.env.FPTR_SCREENSHOTS_DIR;
 const CATEGORY = 'FPTR';
 const LANGUAGES = ['ko', 'ja'];
 
@@ -62,6 +67,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
   const declaredSets = Object.keys(pkgJson['node-red'].nodes);
   let work = '';
   let staticDir = '';
+  let images = '';
   const started: NodeRedProcess[] = [];
   let chromium: Chromium | undefined;
   let sim: FptrSimulator | undefined;
@@ -91,7 +97,8 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     }
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-browser-'));
     staticDir = path.join(work, 'static');
-    fs.mkdirSync(IMAGES, { recursive: true });
+    images = SCREENSHOTS_DIR ? path.resolve(SCREENSHOTS_DIR) : path.join(work, 'images');
+    fs.mkdirSync(images, { recursive: true });
     fs.mkdirSync(staticDir);
     // The palette manager's catalogue, served from loopback: nothing the editor loads leaves the machine.
     fs.writeFileSync(path.join(staticDir, 'catalogue.json'), JSON.stringify({ name: 'local', modules: [] }));
@@ -150,7 +157,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     const palette = await checkPalette(editor, api, pkg, paletteTypes);
     palette.labels.forEach((label, type) => english.labels.set(type, label));
     await editor.page.locator(`#red-ui-palette-container-${CATEGORY}`).scrollIntoViewIfNeeded();
-    await editor.screenshot(path.join(IMAGES, 'palette.png'));
+    await editor.screenshot(path.join(images, 'palette.png'));
     shouldHaveNone([...checkLoad(definitions, editor.takeErrors()), ...palette.problems]);
     paletteTypes.length.should.be.above(0);
   });
@@ -171,7 +178,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
 
   it('opens and closes every node edit dialog without errors', async () => {
     const shot = paletteTypes.includes('fptr-webhook-in') ? 'fptr-webhook-in' : paletteTypes[0];
-    shouldHaveNone(await checkDialogs(editor, pkg, definitions, { type: shot, file: path.join(IMAGES, 'dialog.png') }));
+    shouldHaveNone(await checkDialogs(editor, pkg, definitions, { type: shot, file: path.join(images, 'dialog.png') }));
   });
 
   it("fills a webhook's allowed sources from the fptrWebhookInPublishedAddresses setting, once", async () => {
@@ -295,7 +302,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
       await editor.showFlowOf(best[1][0]);
       await editor.showSidebarTab('info');
       await editor.zoomOutToFit();
-      await editor.screenshot(path.join(IMAGES, 'flow.png'));
+      await editor.screenshot(path.join(images, 'flow.png'));
       if (viewport) await editor.page.setViewportSize(viewport);
     }
     shouldHaveNone(problems);

@@ -229,6 +229,31 @@ export class Editor {
     await this.openTray(() => this.page.click(`#node-input-btn-${property}-add`));
   }
 
+  /** In an open node dialog, the edit (pencil) button of a config-node property's chosen node. */
+  async openConfigDialog(property: string): Promise<void> {
+    await this.openTray(() => this.page.click(`#node-input-btn-${property}-edit`));
+  }
+
+  /**
+   * The completions an autocompleting input offers after `keys` are typed into it (ArrowDown on
+   * an empty input lists them all): the first text of each entry, in menu order; closes
+   * the menu again by a click on the tray's title bar (Escape would also cancel the dialog).
+   */
+  async completions(input: Locator, keys: string): Promise<string[]> {
+    await input.fill('');
+    await input.focus();
+    if (keys) await input.pressSequentially(keys);
+    else await input.press('ArrowDown');
+    const entries = this.page.locator('.red-ui-autoComplete-container:visible li a');
+    await entries.first().waitFor({ state: 'visible' });
+    const names = await entries.evaluateAll((links) =>
+      links.map((a) => (a.querySelector('span > span') ?? a).textContent ?? ''),
+    );
+    await this.page.locator('.red-ui-tray-titlebar').last().click();
+    await this.page.locator('.red-ui-autoComplete-container:visible').waitFor({ state: 'detached' });
+    return names;
+  }
+
   async closeConfigDialog(button: 'ok' | 'cancel'): Promise<void> {
     await this.page.click(`#node-config-dialog-${button}`);
     await this.page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });

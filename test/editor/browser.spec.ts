@@ -457,7 +457,10 @@ describe('editor in a real browser (Chromium, packed package installed from the 
       for (const id of ids) if (!first && (await editor.nodeProperty(id, 'z'))) first = id;
       if (!first) continue;
       await editor.showFlowOf(first);
+      // As a tab first opens: zoom 1, the canvas's top-left corner in view (the README picture
+      // zoomed and scrolled one of these tabs).
       await editor.page.click('#red-ui-view-zoom-zero');
+      await editor.page.locator('#red-ui-workspace-chart').evaluate((chart) => chart.scrollTo(0, 0));
       const statuses: Record<string, string> = {};
       for (const node of await shownFlowNodes(editor)) {
         const text = widestStatus(catalogs.get(node.type), node);

@@ -368,6 +368,35 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-event-filter pickers', problem: e })));
   });
 
+  it("completes fptr-find's entity type and fields (typed inputs) from the site, and flags an unknown type", async () => {
+    const common = (await api.catalog(`${pkg.module}/fptr-find`, 'en-US')).fptr as { schema: Record<string, string> };
+    const page = editor.page;
+    const id = await editor.dropNode('fptr-find');
+    await editor.openNodeDialog(id);
+    await page.selectOption('#node-input-site', siteId);
+    const status = page.locator('.fptr-schema-status');
+    await page.waitForFunction(([el, pattern]) => !!el && new RegExp(pattern, 's').test(el.textContent ?? ''), [
+      await status.elementHandle(),
+      templateRegExp(common.schema.ready).source,
+    ] as const);
+    // A typedInput's own text box, in the form row of the setting.
+    const typed = (property: string) => page.locator(`.form-row:has(#node-input-${property}) .red-ui-typedInput-input`);
+    const entity = typed('entity');
+    (await editor.completions(entity, 'Sho')).should.containEql('Shot');
+    await entity.fill('Task');
+    await entity.dispatchEvent('change');
+    (await editor.completions(typed('fields'), 'sg_st')).should.containEql('sg_status_list');
+    await entity.fill('Shto');
+    await entity.dispatchEvent('change');
+    const flag = page.locator('.form-row:has(#node-input-entity) .fptr-schema-flag');
+    await flag.filter({ hasText: 'Shto' }).waitFor();
+    should(await flag.innerText()).match(templateRegExp(common.schema.unknownType));
+    await editor.closeNodeDialog();
+    should(await editor.nodeProperty(id, 'entity')).equal('Shto');
+    await editor.deleteNode(id);
+    shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-find pickers', problem: e })));
+  });
+
   it('lists each preflight check of Test connection with its result, for a script that generates no events', async () => {
     const site = sim as FptrSimulator;
     const silent = { scriptName: 'silent_bridge', scriptKey: 'silent-bridge-key-1' };

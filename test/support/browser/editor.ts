@@ -24,6 +24,9 @@ export interface HelpView {
  */
 const SWALLOWED_ERROR = /^(Definition error: |onedit(prepare|save|cancel|resize|delete) |\[[^\]]+\] \w*Error\b)/;
 
+/** Longer than the time within which Node-RED's tab bar takes two clicks for a double click (400 ms). */
+const TAB_DOUBLE_CLICK_MS = 500;
+
 /** Where the canvas places the n-th node the test drops on it (grid-aligned, clear of each other). */
 function dropPoint(index: number): { x: number; y: number } {
   return { x: 160 + (index % 3) * 220, y: 80 + Math.floor(index / 3) * 80 };
@@ -38,6 +41,7 @@ function dropPoint(index: number): { x: number; y: number } {
 export class Editor {
   private errors: string[] = [];
   private dropped = 0;
+  private lastTabClick = 0;
 
   private constructor(
     readonly page: Page,
@@ -452,11 +456,18 @@ export class Editor {
     await this.reload();
   }
 
-  /** Brings the flow tab holding a node to the front (clicks its tab). */
+  /**
+   * Brings the flow tab holding a node to the front (clicks its tab). Node-RED's tab bar takes
+   * two clicks on any tabs less than 400 ms apart for a double click, which opens the flow's
+   * properties: a click that soon after the last one waits out the rest of that time first.
+   */
   async showFlowOf(nodeId: string): Promise<void> {
     const z = (await this.nodeProperty(nodeId, 'z')) as string | undefined;
     if (!z) throw new Error(`node ${nodeId} is on no flow tab`);
+    const wait = this.lastTabClick + TAB_DOUBLE_CLICK_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     await this.page.click(`#red-ui-workspace-tabs li[id="red-ui-tab-${z}"] a.red-ui-tab-label`);
+    this.lastTabClick = Date.now();
   }
 
   /** Presses zoom-out (a few times at most) until every node of the shown flow is in view. */

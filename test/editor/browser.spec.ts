@@ -315,6 +315,15 @@ describe('editor in a real browser (Chromium, packed package installed from the 
       schema: Record<string, string>;
     };
     const page = editor.page;
+    // The deploy just before says so in a notification over the canvas, which would catch the drop.
+    await editor.page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('#red-ui-notifications .red-ui-notification')).every(
+          (el) => (el as HTMLElement).offsetParent === null,
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
     const id = await editor.dropNode('fptr-event-filter');
     await editor.openNodeDialog(id);
     await page.selectOption('#node-input-site', siteId);
@@ -486,10 +495,8 @@ describe('editor in a real browser (Chromium, packed package installed from the 
       for (const id of ids) if (!first && (await editor.nodeProperty(id, 'z'))) first = id;
       if (!first) continue;
       await editor.showFlowOf(first);
-      // As a tab first opens: zoom 1, the canvas's top-left corner in view (the README picture
-      // zoomed and scrolled one of these tabs).
-      await editor.page.click('#red-ui-view-zoom-zero');
-      await editor.page.locator('#red-ui-workspace-chart').evaluate((chart) => chart.scrollTo(0, 0));
+      // As a tab first opens (the README picture zoomed and scrolled one of these tabs).
+      await editor.zoomToStart();
       const statuses: Record<string, string> = {};
       for (const node of await shownFlowNodes(editor)) {
         const text = widestStatus(catalogs.get(node.type), node);

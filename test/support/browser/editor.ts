@@ -470,6 +470,23 @@ export class Editor {
     this.lastTabClick = Date.now();
   }
 
+  /**
+   * Presses the zoom reset button; resolves once the canvas is drawn at zoom 1 with its
+   * top-left corner in view, as a tab first opens (Node-RED 5 animates the zoom).
+   */
+  async zoomToStart(): Promise<void> {
+    await this.page.click('#red-ui-view-zoom-zero');
+    await this.page.waitForFunction(() => {
+      const RED = (window as unknown as { RED: { view: { scale(): number } } }).RED;
+      return Math.abs(RED.view.scale() - 1) < 1e-6;
+    });
+    await this.page.locator('#red-ui-workspace-chart').evaluate((chart) => chart.scrollTo(0, 0));
+    // The canvas redraws on the next animation frame.
+    await this.page.evaluate(
+      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+    );
+  }
+
   /** Presses zoom-out (a few times at most) until every node of the shown flow is in view. */
   async zoomOutToFit(): Promise<void> {
     const chart = this.page.locator('#red-ui-workspace-chart');

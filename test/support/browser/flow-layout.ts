@@ -155,7 +155,7 @@ function intersect(a: Box, b: Box): boolean {
 }
 
 const round = (n: number) => Math.round(n);
-const describe = (n: RenderedNode) => `${n.type} "${n.name || n.id}"`;
+const nameOf = (n: RenderedNode) => `${n.type} "${n.name || n.id}"`;
 
 /**
  * What makes an example hard to read: two nodes whose bodies, labels or statuses touch, a node
@@ -169,14 +169,14 @@ export function layoutProblems(subject: string, flow: { nodes: RenderedNode[]; v
       if (box.left < 0 || box.top < 0)
         problems.push({
           subject,
-          problem: `${describe(a)}: its ${part} starts past the canvas edge at (${round(box.left)}, ${round(box.top)})`,
+          problem: `${nameOf(a)}: its ${part} starts past the canvas edge at (${round(box.left)}, ${round(box.top)})`,
         });
     }
     for (const b of flow.nodes.slice(i + 1)) {
       for (const pa of a.parts) {
         const pb = b.parts.find((p) => intersect(pa.box, p.box));
         if (pb) {
-          problems.push({ subject, problem: `${describe(a)}'s ${pa.part} overlaps ${describe(b)}'s ${pb.part}` });
+          problems.push({ subject, problem: `${nameOf(a)}'s ${pa.part} overlaps ${nameOf(b)}'s ${pb.part}` });
           break;
         }
       }
@@ -185,7 +185,7 @@ export function layoutProblems(subject: string, flow: { nodes: RenderedNode[]; v
       const body = a.parts.find((p) => p.part === 'node')?.box;
       const { view } = flow;
       if (!body || body.left < view.left || body.top < view.top || body.left >= view.right || body.top >= view.bottom)
-        problems.push({ subject, problem: `${describe(a)} does not start on-screen when the tab opens` });
+        problems.push({ subject, problem: `${nameOf(a)} does not start on-screen when the tab opens` });
     }
   });
   return problems;

@@ -497,8 +497,13 @@ describe('editor in a real browser (Chromium, packed package installed from the 
       await editor.showFlowOf(first);
       // As a tab first opens (the README picture zoomed and scrolled one of these tabs).
       await editor.zoomToStart();
+      const shown = await shownFlowNodes(editor);
+      if (!shown.some((n) => n.id === first)) {
+        problems.push({ subject: `example ${name}`, problem: 'its flow tab did not come to the front' });
+        continue;
+      }
       const statuses: Record<string, string> = {};
-      for (const node of await shownFlowNodes(editor)) {
+      for (const node of shown) {
         const text = widestStatus(catalogs.get(node.type), node);
         if (text) statuses[node.id] = text;
       }

@@ -14,8 +14,8 @@ export interface RenderedNode {
   id: string;
   type: string;
   name: string;
-  /** The node's body, its label and its status (dot and text), where each is drawn. */
-  parts: { part: 'node' | 'label' | 'status'; box: Box }[];
+  /** The node's body, its button (inject, debug), its label and its status (dot and text), where each is drawn. */
+  parts: { part: 'node' | 'button' | 'label' | 'status'; box: Box }[];
 }
 
 /**
@@ -85,7 +85,7 @@ export async function showStatuses(editor: Editor, statuses: Record<string, stri
 
 /**
  * The rendered boxes of every node on the flow tab shown now: `getBoundingClientRect` of each
- * node's body, label text and status group, taken back to canvas units (the editor's zoom and
+ * node's body, button, label text and status group, taken back to canvas units (the editor's zoom and
  * the canvas's scroll undone), plus the part of the canvas the tab shows when opened.
  */
 export async function renderedFlow(editor: Editor): Promise<{ nodes: RenderedNode[]; view: Box }> {
@@ -115,6 +115,7 @@ export async function renderedFlow(editor: Editor): Promise<{ nodes: RenderedNod
     const selectors = [
       ['node', 'rect.red-ui-flow-node'],
       ['label', '.red-ui-flow-node-label'],
+      ['button', '.red-ui-flow-node-button'],
       ['status', '.red-ui-flow-node-status-group'],
     ] as const;
     RED.nodes.eachNode((n) => {

@@ -3,6 +3,7 @@ import { connectSite } from '../lib/fptr/client/site-connection';
 import type { SiteRuntimeSettings } from '../lib/fptr/client/site-settings';
 import { messages } from '../lib/node-red/i18n';
 import { SITE_TYPE, type FptrSite } from '../lib/node-red/site';
+import { addSiteSchemaRoutes, type SiteSchemaHolder } from '../lib/node-red/site-schema-route';
 import { addSiteTestRoute } from '../lib/node-red/site-test-route';
 import { openSharedState } from '../lib/state/open-state';
 import type { Health } from '../lib/state/shared-state';
@@ -29,7 +30,7 @@ interface SiteCredentials {
   redisPassword?: string;
 }
 
-type SiteNode = Node<SiteCredentials> & FptrSite;
+type SiteNode = Node<SiteCredentials> & FptrSite & SiteSchemaHolder;
 
 export = function (RED: NodeAPI) {
   const settings = RED.settings as typeof RED.settings & SiteRuntimeSettings & { userDir?: string };
@@ -45,6 +46,7 @@ export = function (RED: NodeAPI) {
     );
     this.client = site.client;
     this.siteUrl = site.siteUrl;
+    this.schema = site.schema;
     if (site.configError !== undefined) {
       this.configError = site.configError;
       this.error(t('errors.invalidConfig', { reason: site.configError }));
@@ -90,4 +92,5 @@ export = function (RED: NodeAPI) {
   });
 
   addSiteTestRoute(RED, t, settings);
+  addSiteSchemaRoutes(RED, t, settings);
 };

@@ -10,6 +10,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 import { FptrSimulator } from '../sim';
 import { buildDemoFlows } from './demo-flows';
+import { demoSettings } from './demo-settings';
 
 const root = path.join(__dirname, '..');
 const userDir = path.join(root, '.fptr-demo');
@@ -21,17 +22,7 @@ const args = new Set(process.argv.slice(2));
 function writeSettings(): string {
   fs.mkdirSync(userDir, { recursive: true });
   const file = path.join(userDir, 'settings.js');
-  const settings = {
-    uiHost: host,
-    uiPort,
-    userDir,
-    nodesDir: [root],
-    flowFile: 'flows.json',
-    // Demo-only secret: the demo user dir holds nothing but simulator credentials.
-    credentialSecret: 'fptr-demo-only',
-    editorTheme: { tours: false, projects: { enabled: false } },
-    logging: { console: { level: 'info', metrics: false, audit: false } },
-  };
+  const settings = demoSettings({ userDir, root, host, uiPort });
   fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
   return file;
 }

@@ -14,6 +14,8 @@ import { redisPrefixProblem, redisUrlProblem } from '../state/redis-settings';
 import { bodySizeSetting, dedupWindowSeconds, invalidAddresses, webhookPath } from '../fptr/webhook/endpoint-settings';
 import { hookIdSetting, publicUrlSetting, watchIntervalSeconds } from '../fptr/webhook/hook-settings';
 import { checkSubscription } from '../fptr/webhook/subscription';
+import { entityTypesOfEventTypes, namesIn } from './schema-names';
+import { Pickers, type DialogNode, type PickerOptions } from './schema-pickers';
 
 /*
  * The browser bundle of the node editors: resources/fptr-editor.js, the global `FptrEditor`
@@ -130,19 +132,16 @@ export const files = {
 
 export const request = { methods: API_METHODS, path: accepts(parsePath) };
 
-/** Entity types offered while typing (any name may be typed: sites add their own). */
-export const entityTypeSuggestions = [
-  'Shot',
-  'Asset',
-  'Task',
-  'Version',
-  'Note',
-  'Sequence',
-  'Project',
-  'HumanUser',
-  'PublishedFile',
-  'Playlist',
-] as const;
+/**
+ * The schema pickers of a dialog (schema-pickers.ts), made in oneditprepare:
+ * `var pickers = FptrEditor.schemaPickers(node, { siteField: '#node-input-site', after: '#node-input-site' })`.
+ */
+export function schemaPickers(node: DialogNode, options: PickerOptions): Pickers {
+  return new Pickers(node, options);
+}
+
+/** How the dialogs read names from their fields, for the pickers' `types` and `fields`. */
+export const schemaNames = { namesIn, entityTypesOfEventTypes };
 
 /** The parts of jQuery, the editor's own, that fillSelect uses. */
 interface JQuerySelect {

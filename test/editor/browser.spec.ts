@@ -2,6 +2,8 @@ import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
 import should = require('should');
+import { FptrClient } from '../../lib/fptr/client/client';
+import { readEntityTypes, readFields } from '../../lib/fptr/client/schema';
 import { FptrSimulator } from '../../sim';
 import { AdminApi } from '../support/browser/admin-api';
 import { chromiumInstalled, CHROMIUM_PATH, launchChromium, type Chromium } from '../support/browser/chromium';
@@ -23,6 +25,13 @@ import {
   type ModuleUnderTest,
   type Problem,
 } from '../support/browser/editor-check';
+import {
+  layoutProblems,
+  renderedFlow,
+  showStatuses,
+  shownFlowNodes,
+  widestStatus,
+} from '../support/browser/flow-layout';
 import { NodeRedProcess, redJsFor, type NodeRedOptions } from '../support/browser/node-red-process';
 import {
   breakPackage,
@@ -36,7 +45,12 @@ import {
 import { SHARED_RULES } from '../support/editor-rules';
 import { runtimePath } from '../support/runtime';
 
-const IMAGES = path.join(REPO_ROOT, 'docs', 'images');
+/**
+ * Where the README's pictures go: docs/images only through `npm run screenshots`, which names
+ * it in FPTR_SCREENSHOTS_DIR; otherwise a temporary folder, so `npm test` leaves the work tree
+ * as it found it.
+ */
+const SCREENSHOTS_DIR = process.env.FPTR_SCREENSHOTS_DIR;
 const CATEGORY = 'FPTR';
 const LANGUAGES = ['ko', 'ja'];
 
@@ -62,6 +76,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
   const declaredSets = Object.keys(pkgJson['node-red'].nodes);
   let work = '';
   let staticDir = '';
+  let images = '';
   const started: NodeRedProcess[] = [];
   let chromium: Chromium | undefined;
   let sim: FptrSimulator | undefined;
@@ -91,7 +106,8 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     }
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-browser-'));
     staticDir = path.join(work, 'static');
-    fs.mkdirSync(IMAGES, { recursive: true });
+    images = SCREENSHOTS_DIR ? path.resolve(SCREENSHOTS_DIR) : path.join(work, 'images');
+    fs.mkdirSync(images, { recursive: true });
     fs.mkdirSync(staticDir);
     // The palette manager's catalogue, served from loopback: nothing the editor loads leaves the machine.
     fs.writeFileSync(path.join(staticDir, 'catalogue.json'), JSON.stringify({ name: 'local', modules: [] }));
@@ -150,7 +166,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     const palette = await checkPalette(editor, api, pkg, paletteTypes);
     palette.labels.forEach((label, type) => english.labels.set(type, label));
     await editor.page.locator(`#red-ui-palette-container-${CATEGORY}`).scrollIntoViewIfNeeded();
-    await editor.screenshot(path.join(IMAGES, 'palette.png'));
+    await editor.screenshot(path.join(images, 'palette.png'));
     shouldHaveNone([...checkLoad(definitions, editor.takeErrors()), ...palette.problems]);
     paletteTypes.length.should.be.above(0);
   });
@@ -171,7 +187,7 @@ describe('editor in a real browser (Chromium, packed package installed from the 
 
   it('opens and closes every node edit dialog without errors', async () => {
     const shot = paletteTypes.includes('fptr-webhook-in') ? 'fptr-webhook-in' : paletteTypes[0];
-    shouldHaveNone(await checkDialogs(editor, pkg, definitions, { type: shot, file: path.join(IMAGES, 'dialog.png') }));
+    shouldHaveNone(await checkDialogs(editor, pkg, definitions, { type: shot, file: path.join(images, 'dialog.png') }));
   });
 
   it("fills a webhook's allowed sources from the fptrWebhookInPublishedAddresses setting, once", async () => {
@@ -278,15 +294,179 @@ describe('editor in a real browser (Chromium, packed package installed from the 
     shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'deploy', problem: e })));
   });
 
+  it("offers the deployed site's entity types, fields and status values in the event filter dialog, and flags a typo", async () => {
+    const site = sim as FptrSimulator;
+    // What the simulator's schema says, read as the runtime reads it.
+    const client = new FptrClient({
+      url: site.url,
+      auth: {
+        grant: 'client_credentials',
+        scriptName: FptrSimulator.DEMO.scriptName,
+        scriptKey: FptrSimulator.DEMO.scriptKey,
+      },
+    });
+    const types = readEntityTypes(await client.readSchema()).filter((t) => t.visible);
+    const taskFields = readFields(await client.readSchemaFields('Task'));
+    await client.close();
+    const statuses = taskFields.find((f) => f.name === 'sg_status_list')?.validValues ?? [];
+    statuses.should.containEql('rdy');
+    const byName = (names: string[]) => [...names].sort();
+    const common = (await api.catalog(`${pkg.module}/fptr-event-filter`, 'en-US')).fptr as {
+      schema: Record<string, string>;
+    };
+    const page = editor.page;
+    // The deploy just before says so in a notification over the canvas, which would catch the drop.
+    await editor.page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('#red-ui-notifications .red-ui-notification')).every(
+          (el) => (el as HTMLElement).offsetParent === null,
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
+    const id = await editor.dropNode('fptr-event-filter');
+    await editor.openNodeDialog(id);
+    await page.selectOption('#node-input-site', siteId);
+    const status = page.locator('.fptr-schema-status');
+    await page.waitForFunction(([el, pattern]) => !!el && new RegExp(pattern, 's').test(el.textContent ?? ''), [
+      await status.elementHandle(),
+      templateRegExp(common.schema.ready).source,
+    ] as const);
+
+    const entityTypes = page.locator('#node-input-entityTypes');
+    should(byName(await editor.completions(entityTypes, ''))).eql(byName(types.map((t) => t.name)).slice(0, 50));
+    (await editor.completions(entityTypes, 'Tas')).should.containEql('Task');
+    await entityTypes.fill('Task');
+    const attributes = page.locator('#node-input-attributeNames');
+    should(byName(await editor.completions(attributes, ''))).eql(byName(taskFields.map((f) => f.name)).slice(0, 50));
+    await attributes.fill('sg_status_list');
+    await attributes.dispatchEvent('change');
+    const rules = page.locator('.node-input-value-container-row');
+    await rules.locator('.red-ui-editableList-addButton').click();
+    // The typedInput's own text box (the rule's input stays hidden behind it).
+    const value = rules.locator('.red-ui-editableList-item-content .red-ui-typedInput-input').last();
+    should(byName(await editor.completions(value, ''))).eql(byName(statuses));
+
+    // A typo in each kind of name is flagged beside its field, and kept.
+    const flagOf = (input: typeof value) =>
+      input
+        .locator(
+          'xpath=ancestor::*[contains(@class,"form-row") or contains(@class,"red-ui-editableList-item-content")][1]',
+        )
+        .locator('.fptr-schema-flag');
+    await entityTypes.fill('Tsak');
+    await entityTypes.dispatchEvent('change');
+    await flagOf(entityTypes).filter({ hasText: 'Tsak' }).waitFor();
+    should(await flagOf(entityTypes).innerText()).match(templateRegExp(common.schema.unknownType));
+    await entityTypes.fill('Task');
+    await attributes.fill('sg_stauts_list');
+    await attributes.dispatchEvent('change');
+    await flagOf(attributes).filter({ hasText: 'sg_stauts_list' }).waitFor();
+    should(await flagOf(attributes).innerText()).match(templateRegExp(common.schema.unknownField));
+    await attributes.fill('sg_status_list');
+    await attributes.dispatchEvent('change');
+    await value.fill('rdyy');
+    await value.dispatchEvent('change');
+    await flagOf(value).filter({ hasText: 'rdyy' }).waitFor();
+    should(await flagOf(value).innerText()).match(templateRegExp(common.schema.unknownValue));
+    should(await flagOf(entityTypes).innerText()).equal('');
+    should(await flagOf(attributes).innerText()).equal('');
+    await editor.closeNodeDialog();
+    should(await editor.nodeProperty(id, 'values')).containDeep([{ v: 'rdyy' }]);
+    await editor.deleteNode(id);
+    shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-event-filter pickers', problem: e })));
+  });
+
+  it("completes fptr-find's entity type and fields (typed inputs) from the site, and flags an unknown type", async () => {
+    const common = (await api.catalog(`${pkg.module}/fptr-find`, 'en-US')).fptr as { schema: Record<string, string> };
+    const page = editor.page;
+    const id = await editor.dropNode('fptr-find');
+    await editor.openNodeDialog(id);
+    await page.selectOption('#node-input-site', siteId);
+    const status = page.locator('.fptr-schema-status');
+    await page.waitForFunction(([el, pattern]) => !!el && new RegExp(pattern, 's').test(el.textContent ?? ''), [
+      await status.elementHandle(),
+      templateRegExp(common.schema.ready).source,
+    ] as const);
+    // A typedInput's own text box, in the form row of the setting.
+    const typed = (property: string) => page.locator(`.form-row:has(#node-input-${property}) .red-ui-typedInput-input`);
+    const entity = typed('entity');
+    (await editor.completions(entity, 'Sho')).should.containEql('Shot');
+    await entity.fill('Task');
+    await entity.dispatchEvent('change');
+    (await editor.completions(typed('fields'), 'sg_st')).should.containEql('sg_status_list');
+    await entity.fill('Shto');
+    await entity.dispatchEvent('change');
+    const flag = page.locator('.form-row:has(#node-input-entity) .fptr-schema-flag');
+    await flag.filter({ hasText: 'Shto' }).waitFor();
+    should(await flag.innerText()).match(templateRegExp(common.schema.unknownType));
+    await editor.closeNodeDialog();
+    should(await editor.nodeProperty(id, 'entity')).equal('Shto');
+    await editor.deleteNode(id);
+    shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-find pickers', problem: e })));
+  });
+
+  it('lists each preflight check of Test connection with its result, for a script that generates no events', async () => {
+    const site = sim as FptrSimulator;
+    const silent = { scriptName: 'silent_bridge', scriptKey: 'silent-bridge-key-1' };
+    site.addScript(silent.scriptName, silent.scriptKey, { generateEvents: false });
+    const catalog = (await api.catalog(`${pkg.module}/fptr-site`, 'en-US'))['fptr-site'] as {
+      test: { testing: string };
+      preflight: Record<string, Record<string, string>> & { fix: string };
+    };
+    const page = editor.page;
+    await editor.openNodeDialog(hostId);
+    const property = (await configProperties(editor, [String(await editor.nodeProperty(hostId, 'type'))])).find(
+      (u) => u.configType === 'fptr-site',
+    )?.property as string;
+    // Only a test: both dialogs are cancelled, even when a check fails, and the site keeps its own script.
+    try {
+      await editor.openConfigDialog(property);
+      await page.fill('#node-config-input-scriptName', silent.scriptName);
+      await page.fill('#node-config-input-scriptKey', silent.scriptKey);
+      await page.click('#node-config-fptr-site-test');
+      const lines = page.locator('#node-config-fptr-site-checks li.fptr-site-check');
+      await lines.first().waitFor({ state: 'visible' });
+      const shown = await lines.evaluateAll((items) =>
+        items.map((li) => ({
+          check: li.getAttribute('data-check'),
+          outcome: li.getAttribute('data-outcome'),
+          text: (li as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
+        })),
+      );
+      should(shown.map((l) => [l.check, l.outcome])).eql([
+        ['version', 'ok'],
+        ['events', 'warning'],
+        ['webhooks', 'ok'],
+        ['eventLog', 'ok'],
+      ]);
+      const fill = (text: string) => text.replace(/__user__/g, silent.scriptName);
+      const events = shown[1].text;
+      events.should.containEql(fill(catalog.preflight.events.off));
+      events.should.containEql(`${catalog.preflight.fix} ${fill(catalog.preflight.events.turnOn)}`);
+      shown[0].text.should.match(templateRegExp(catalog.preflight.version.ok));
+      shown[2].text.should.equal(catalog.preflight.webhooks.ok);
+      shown[3].text.should.equal(catalog.preflight.eventLog.ok);
+    } finally {
+      if (await page.locator('#node-config-dialog-cancel').isVisible()) await editor.closeConfigDialog('cancel');
+      await page.click('#node-dialog-cancel');
+      await page.locator('.red-ui-tray').first().waitFor({ state: 'detached' });
+    }
+    shouldHaveNone(editor.takeErrors().map((e) => ({ subject: 'fptr-site preflight', problem: e })));
+  });
+
   it('shows every node help in the sidebar help tab', async () => {
     const { problems, help } = await checkHelp(editor, pkg, definitions, english.labels);
     help.forEach((view, type) => english.help.set(type, view));
     shouldHaveNone(problems);
   });
 
+  let imported = new Map<string, string[]>();
   it('imports every example through Import → Examples', async () => {
     const shipped = shippedExamples(unpacked);
-    const { problems, imported } = await checkExamples(editor, api, pkg, shipped, paletteTypes);
+    const checked = await checkExamples(editor, api, pkg, shipped, paletteTypes);
+    const problems = checked.problems;
+    imported = checked.imported;
     // The README picture: the largest example, on its own tab.
     const best = [...imported].sort((a, b) => b[1].length - a[1].length)[0];
     if (best) {
@@ -295,8 +475,41 @@ describe('editor in a real browser (Chromium, packed package installed from the 
       await editor.showFlowOf(best[1][0]);
       await editor.showSidebarTab('info');
       await editor.zoomOutToFit();
-      await editor.screenshot(path.join(IMAGES, 'flow.png'));
+      await editor.screenshot(path.join(images, 'flow.png'));
       if (viewport) await editor.page.setViewportSize(viewport);
+    }
+    shouldHaveNone(problems);
+  });
+
+  it("lays out every example so that no nodes, labels or statuses overlap, with this machine's fonts", async () => {
+    // Every node of the package shows the widest status its catalog has, as a deployed flow would.
+    const catalogs = new Map<string, Record<string, unknown>>();
+    for (const set of await api.nodeSets(pkg.module)) {
+      const catalog = await api.catalog(set.id, 'en-US');
+      for (const type of set.types) catalogs.set(type, catalog);
+    }
+    imported.size.should.be.above(0);
+    const problems: Problem[] = [];
+    for (const [name, ids] of imported) {
+      let first: string | undefined;
+      for (const id of ids) if (!first && (await editor.nodeProperty(id, 'z'))) first = id;
+      if (!first) continue;
+      await editor.showFlowOf(first);
+      // As a tab first opens (the README picture zoomed and scrolled one of these tabs).
+      await editor.zoomToStart();
+      const shown = await shownFlowNodes(editor);
+      if (!shown.some((n) => n.id === first)) {
+        problems.push({ subject: `example ${name}`, problem: 'its flow tab did not come to the front' });
+        continue;
+      }
+      const statuses: Record<string, string> = {};
+      for (const node of shown) {
+        const text = widestStatus(catalogs.get(node.type), node);
+        if (text) statuses[node.id] = text;
+      }
+      await showStatuses(editor, statuses);
+      const flow = await renderedFlow(editor);
+      problems.push(...layoutProblems(`example ${name}`, flow));
     }
     shouldHaveNone(problems);
   });

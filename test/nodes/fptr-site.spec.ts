@@ -290,13 +290,36 @@ describe('fptr-site node', () => {
       (m) => m[1] ?? m[2]!,
     );
     should(keys.length).be.above(20);
-    const missing = keys.filter(
-      (key) =>
-        typeof key
-          .split('.')
-          .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], catalog) !== 'string',
+    const entry = (key: string): unknown =>
+      key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], catalog);
+    // A key ending in a dot is the start of a computed one (`'fptr-site.preflight.' + line.result`):
+    // it names a group, whose keys the preflight lines name (checked below).
+    const missing = keys.filter((key) =>
+      key.endsWith('.') ? typeof entry(key.slice(0, -1)) !== 'object' : typeof entry(key) !== 'string',
     );
     should(missing).eql([]);
+  });
+
+  it('has a catalog entry for every result and fix a preflight line can name', () => {
+    const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'fptr', 'client', 'preflight.ts'), 'utf8');
+    const named = [...source.matchAll(/'((?:version|events|webhooks|eventLog)\.\w+|error|retry|checkUrl)'/g)].map(
+      (m) => m[1]!,
+    );
+    // checkReadable builds `${check}.denied` and `${check}.grant` for these two checks.
+    const built = ['webhooks', 'eventLog'].flatMap((check) => [`${check}.ok`, `${check}.denied`, `${check}.grant`]);
+    const keys = [...new Set([...named, ...built])];
+    should(keys.length).be.above(12);
+    const preflight = (mergedCatalog('en-US', 'fptr-site') as { 'fptr-site': { preflight: Record<string, unknown> } })[
+      'fptr-site'
+    ].preflight;
+    const missing = keys.filter(
+      (key) =>
+        typeof key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown>)?.[part], preflight) !==
+        'string',
+    );
+    should(missing).eql([]);
+    for (const outcome of ['ok', 'warning', 'failed'])
+      should((preflight.outcomes as Record<string, unknown>)[outcome]).be.a.String();
   });
 
   describe('POST /fptr-site/test', () => {
@@ -319,6 +342,29 @@ describe('fptr-site node', () => {
       should(res.body.siteName).be.a.String();
       should(res.body.version).be.a.String();
       should(res.body.user).containEql({ type: 'ApiUser', name: DEMO.scriptName });
+      should(res.body.checks.map((c: { check: string; outcome: string }) => `${c.check} ${c.outcome}`)).eql([
+        'version ok',
+        'events ok',
+        'webhooks ok',
+        'eventLog ok',
+      ]);
+    });
+
+    it('lists the preflight checks, warning when the script user does not generate events', async () => {
+      sim.addScript('silent_site_test', 'silent-site-key', { generateEvents: false });
+      const res = await post({
+        url: sim.url,
+        authType: 'script',
+        scriptName: 'silent_site_test',
+        scriptKey: 'silent-site-key',
+      }).expect(200);
+      should(res.body.checks[1]).eql({
+        check: 'events',
+        outcome: 'warning',
+        result: 'events.off',
+        fix: 'events.turnOn',
+        values: { user: 'silent_site_test' },
+      });
     });
 
     it('answers a plain error for a wrong key, without echoing it', async () => {

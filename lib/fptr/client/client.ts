@@ -543,6 +543,31 @@ export class FptrClient implements FptrApi {
     );
   }
 
+  // Schema and webhook-list reads for the editor (schema.ts, preflight.ts): the answers are
+  // handed on unread, since their shape is partly UNCONFIRMED (docs/fptr-api.md §6.6).
+
+  async readSchema(): Promise<unknown> {
+    return this.#call({ method: 'GET', path: '/schema', auth: true, idempotent: true }, (res) =>
+      dataObject(res, 'GET /api/v1/schema'),
+    );
+  }
+
+  async readSchemaFields(entityType: string): Promise<unknown> {
+    const path = `/schema/${pathSegment(entityType, 'entity type')}/fields`;
+    return this.#call({ method: 'GET', path, auth: true, idempotent: true }, (res) => dataObject(res, `GET ${path}`));
+  }
+
+  /** The first `limit` webhooks of the site (one page). */
+  async listWebhooks(options: { limit: number }): Promise<unknown[]> {
+    const query = new URLSearchParams({
+      'page[size]': String(positiveInt(options.limit, 1, 'limit')),
+      'page[number]': '1',
+    });
+    return this.#call({ method: 'GET', path: '/webhook/hooks', query, auth: true, idempotent: true }, (res) =>
+      dataArray(res, 'GET /api/v1/webhook/hooks'),
+    );
+  }
+
   async #findCurrentUser(): Promise<EntityRef | null> {
     const auth = this.#auth;
     const [type, field, value, nameField] =

@@ -24,6 +24,9 @@ export interface HelpView {
  */
 const SWALLOWED_ERROR = /^(Definition error: |onedit(prepare|save|cancel|resize|delete) |\[[^\]]+\] \w*Error\b)/;
 
+/** Longer than the time within which Node-RED's tab bar takes two clicks for a double click (400 ms). */
+const TAB_DOUBLE_CLICK_MS = 500;
+
 /** Where the canvas places the n-th node the test drops on it (grid-aligned, clear of each other). */
 function dropPoint(index: number): { x: number; y: number } {
   return { x: 160 + (index % 3) * 220, y: 80 + Math.floor(index / 3) * 80 };
@@ -38,6 +41,7 @@ function dropPoint(index: number): { x: number; y: number } {
 export class Editor {
   private errors: string[] = [];
   private dropped = 0;
+  private lastTabClick = 0;
 
   private constructor(
     readonly page: Page,
@@ -227,6 +231,31 @@ export class Editor {
   /** In an open node dialog, the "add new config node" button of a config-node property. */
   async openNewConfigDialog(property: string): Promise<void> {
     await this.openTray(() => this.page.click(`#node-input-btn-${property}-add`));
+  }
+
+  /** In an open node dialog, the edit (pencil) button of a config-node property's chosen node. */
+  async openConfigDialog(property: string): Promise<void> {
+    await this.openTray(() => this.page.click(`#node-input-btn-${property}-edit`));
+  }
+
+  /**
+   * The completions an autocompleting input offers after `keys` are typed into it (ArrowDown on
+   * an empty input lists them all): the first text of each entry, in menu order; closes
+   * the menu again by a click on the tray's title bar (Escape would also cancel the dialog).
+   */
+  async completions(input: Locator, keys: string): Promise<string[]> {
+    await input.fill('');
+    await input.focus();
+    if (keys) await input.pressSequentially(keys);
+    else await input.press('ArrowDown');
+    const entries = this.page.locator('.red-ui-autoComplete-container:visible li a');
+    await entries.first().waitFor({ state: 'visible' });
+    const names = await entries.evaluateAll((links) =>
+      links.map((a) => (a.querySelector('span > span') ?? a).textContent ?? ''),
+    );
+    await this.page.locator('.red-ui-tray-titlebar').last().click();
+    await this.page.locator('.red-ui-autoComplete-container:visible').waitFor({ state: 'detached' });
+    return names;
   }
 
   async closeConfigDialog(button: 'ok' | 'cancel'): Promise<void> {
@@ -427,11 +456,35 @@ export class Editor {
     await this.reload();
   }
 
-  /** Brings the flow tab holding a node to the front (clicks its tab). */
+  /**
+   * Brings the flow tab holding a node to the front (clicks its tab). Node-RED's tab bar takes
+   * two clicks on any tabs less than 400 ms apart for a double click, which opens the flow's
+   * properties: a click that soon after the last one waits out the rest of that time first.
+   */
   async showFlowOf(nodeId: string): Promise<void> {
     const z = (await this.nodeProperty(nodeId, 'z')) as string | undefined;
     if (!z) throw new Error(`node ${nodeId} is on no flow tab`);
+    const wait = this.lastTabClick + TAB_DOUBLE_CLICK_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     await this.page.click(`#red-ui-workspace-tabs li[id="red-ui-tab-${z}"] a.red-ui-tab-label`);
+    this.lastTabClick = Date.now();
+  }
+
+  /**
+   * Presses the zoom reset button; resolves once the canvas is drawn at zoom 1 with its
+   * top-left corner in view, as a tab first opens (Node-RED 5 animates the zoom).
+   */
+  async zoomToStart(): Promise<void> {
+    await this.page.click('#red-ui-view-zoom-zero');
+    await this.page.waitForFunction(() => {
+      const RED = (window as unknown as { RED: { view: { scale(): number } } }).RED;
+      return Math.abs(RED.view.scale() - 1) < 1e-6;
+    });
+    await this.page.locator('#red-ui-workspace-chart').evaluate((chart) => chart.scrollTo(0, 0));
+    // The canvas redraws on the next animation frame.
+    await this.page.evaluate(
+      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+    );
   }
 
   /** Presses zoom-out (a few times at most) until every node of the shown flow is in view. */

@@ -299,7 +299,8 @@ export function checkTranslation(
 
 /**
  * Every example the package ships is offered under Import → Examples and imports through that
- * dialog with every node type known to the editor; together they use every non-config type.
+ * dialog with every node type known to the editor and no node the editor marks invalid; together
+ * they use every non-config type.
  * Resolves with the ids each import added.
  */
 export async function checkExamples(
@@ -325,6 +326,12 @@ export async function checkExamples(
     if (ids.length === 0) problems.push({ subject: `example ${name}`, problem: 'import added no node' });
     for (const type of await editor.unknownTypes(ids)) {
       problems.push({ subject: `example ${name}`, problem: `imports a node of unknown type ${type}` });
+    }
+    for (const id of ids) {
+      if (!(await editor.nodeProperty(id, 'z')) || (await editor.nodeProperty(id, 'valid')) !== false) continue;
+      const label = `${String(await editor.nodeProperty(id, 'type'))} "${String(await editor.nodeProperty(id, 'name'))}"`;
+      const errors = (await editor.validationErrors(id)).join(', ');
+      problems.push({ subject: `example ${name}`, problem: `${label} is marked invalid (red triangle): ${errors}` });
     }
     problems.push(...errorsAs(`example ${name}`, editor.takeErrors(), 'import'));
   }

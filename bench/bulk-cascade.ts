@@ -13,7 +13,6 @@
  *
  *   npx tsx bench/bulk-cascade.ts [--events 2000] [--latency 50] [--window 5] [--rounds 1]
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
 import path = require('node:path');
 import { parseArgs } from 'node:util';
@@ -21,6 +20,7 @@ import { Client } from 'undici';
 import { FptrSimulator } from '../sim';
 import { NodeRedRuntime } from '../test/support/webhook-node-red';
 import type { BulkSimCommand, Prepared, Progress, Recorded } from './bulk-sim-process';
+import { SimProcess } from './sim-process';
 
 const { values } = parseArgs({
   options: {
@@ -45,50 +45,6 @@ const PACKAGE_NODES = Object.keys(
 const WEBHOOK_PATH = '/fptr/task-status';
 
 type FlowNode = { id: string; type: string; [key: string]: unknown };
-
-/** The simulator child process and a promise-based way to command it. */
-class SimProcess {
-  private nextId = 0;
-  private readonly pending = new Map<number, (result: unknown) => void>();
-
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-  ) {
-    child.on('message', (m: { id?: number; result?: unknown }) => {
-      if (m.id !== undefined) this.pending.get(m.id)?.(m.result);
-    });
-  }
-
-  static start(): Promise<SimProcess> {
-    const child = fork(path.join(__dirname, 'bulk-sim-process.ts'), [], {
-      execArgv: ['--require', require.resolve('tsx/cjs')],
-    });
-    return new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`simulator process exited with ${String(code)}`)));
-      child.once('message', (m: { ready?: string }) => {
-        if (m.ready) resolve(new SimProcess(child, m.ready));
-      });
-    });
-  }
-
-  send<T>(command: BulkSimCommand): Promise<T> {
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.pending.set(id, (result) => {
-        this.pending.delete(id);
-        resolve(result as T);
-      });
-      this.child.send({ id, command });
-    });
-  }
-
-  stop(): void {
-    this.child.removeAllListeners('exit');
-    this.child.disconnect();
-  }
-}
 
 /**
  * The example as shipped but for what a user sets (site URL, credentials) and, when `window` is
@@ -124,7 +80,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function runOnce(label: string, window: number | undefined): Promise<Result> {
-  const sim = await SimProcess.start();
+  const sim = await SimProcess.start<BulkSimCommand>('bulk-sim-process.ts');
   let runtime: NodeRedRuntime | undefined;
   try {
     const { warmUp, burst } = await sim.send<Prepared>({ cmd: 'prepare', shots: events, secret: SECRET, latencyMs });

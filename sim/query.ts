@@ -225,19 +225,30 @@ function condition(store: EntityStore, def: EntityDef, path: string, relation: u
   const positive = NEGATED[rel] ?? rel;
   const negate = positive !== rel;
   const leaf = parsed.leaf;
+  const test = (positive === 'in' && inNumbers(arg)) || ((v: unknown) => holds(store, positive, v, arg, leaf));
   return (rec) => {
     const values = resolve(store, rec, parsed);
     let hit: boolean;
     if (parsed.multi) {
-      hit =
-        positive === 'is' && (arg === null || arg === undefined)
-          ? values.length === 0
-          : values.some((v) => holds(store, positive, v, arg, leaf));
+      hit = positive === 'is' && (arg === null || arg === undefined) ? values.length === 0 : values.some(test);
     } else {
-      hit = holds(store, positive, values[0] ?? null, arg, leaf);
+      hit = test(values[0] ?? null);
     }
     return negate ? !hit : hit;
   };
+}
+
+/**
+ * `in` with a long list of numbers (a client reading hundreds of records by id at once), judged
+ * by set lookups instead of comparing each value with every number; the same answers as
+ * `equals`: a number matches itself, a text matches a number it spells exactly.
+ */
+function inNumbers(arg: unknown): ((v: unknown) => boolean) | undefined {
+  if (!Array.isArray(arg) || arg.length < 8 || !arg.every((a) => typeof a === 'number' && Number.isFinite(a)))
+    return undefined;
+  const numbers = new Set(arg as number[]);
+  const texts = new Set((arg as number[]).map(String));
+  return (v) => (typeof v === 'number' ? numbers.has(v) : typeof v === 'string' && texts.has(v));
 }
 
 /** `meta` and other serializable fields can be read but not filtered or sorted on (docs/fptr-api.md §6.3). */
@@ -278,7 +289,77 @@ function group(store: EntityStore, def: EntityDef, g: Record<string, unknown>): 
   }
   if (!Array.isArray(g.conditions)) throw badRequest('A filter group needs a conditions array.');
   const parts = g.conditions.map((c) => conditionFrom(store, def, c, 'hash'));
-  return op === 'and' ? (r) => parts.every((p) => p(r)) : (r) => parts.some((p) => p(r));
+  return op === 'and' ? (r) => parts.every((p) => p(r)) : anyOf(store, def, g.conditions, parts);
+}
+
+/** Below this many branches an `or` is judged branch by branch. */
+const FILED_OR_MIN = 8;
+
+/**
+ * An `or` of many branches (a client's combined search) would be judged branch by branch for
+ * every record: a hundred branches cost a hundred searches, where a real site looks each branch
+ * up in its indexes. A branch that requires a link field of the record itself to be one given
+ * record is filed under that record, and each stored record is judged only against the branches
+ * filed under its own link and those that could not be filed.
+ */
+function anyOf(store: EntityStore, def: EntityDef, conditions: unknown[], parts: Predicate[]): Predicate {
+  if (parts.length < FILED_OR_MIN) return (r) => parts.some((p) => p(r));
+  const filed = new Map<string, Map<string, Predicate[]>>();
+  const unfiled: Predicate[] = [];
+  conditions.forEach((c, i) => {
+    const need = requiredLink(def, c);
+    if (!need) {
+      unfiled.push(parts[i]);
+      return;
+    }
+    const byLink = filed.get(need.field) ?? new Map<string, Predicate[]>();
+    filed.set(need.field, byLink);
+    const key = linkKey(need.link);
+    byLink.set(key, [...(byLink.get(key) ?? []), parts[i]]);
+  });
+  return (r) => {
+    if (unfiled.some((p) => p(r))) return true;
+    for (const [field, byLink] of filed) {
+      const v = store.fieldValue(r, field);
+      if (isLinkValue(v) && byLink.get(linkKey(v))?.some((p) => p(r))) return true;
+    }
+    return false;
+  };
+}
+
+function linkKey(link: Link): string {
+  return JSON.stringify([link.type, link.id]);
+}
+
+/**
+ * The link a branch requires of a single-entity field of the record itself (`entity is
+ * {Shot 12}` among the conditions it ANDs), if any.
+ */
+function requiredLink(def: EntityDef, branch: unknown): { field: string; link: Link } | undefined {
+  let conditions: unknown[] | undefined;
+  if (Array.isArray(branch)) conditions = [branch];
+  else if (typeof branch === 'object' && branch !== null && !Array.isArray(branch)) {
+    const g = branch as Record<string, unknown>;
+    if (g.logical_operator === 'and' && Array.isArray(g.conditions)) conditions = g.conditions;
+    else if ('path' in g) conditions = [g];
+  }
+  for (const c of conditions ?? []) {
+    const [path, relation, arg] = Array.isArray(c)
+      ? c.length === 3
+        ? c
+        : []
+      : typeof c === 'object' && c !== null
+        ? [
+            (c as Record<string, unknown>).path,
+            (c as Record<string, unknown>).relation,
+            ((v) => (Array.isArray(v) ? (v.length === 1 ? v[0] : undefined) : v))((c as Record<string, unknown>).values),
+          ]
+        : [];
+    if (relation !== 'is' || typeof path !== 'string' || !isLinkValue(arg)) continue;
+    const fd = Object.prototype.hasOwnProperty.call(def.fields, path) ? def.fields[path] : undefined;
+    if (fd?.type === 'entity') return { field: path, link: arg };
+  }
+  return undefined;
 }
 
 /** Compiles `filters` in the syntax the request's content type declared. */

@@ -1,3 +1,4 @@
+import fc = require('fast-check');
 import should = require('should');
 import { FptrSimulator } from '../../sim';
 import { ARRAY, HASH, SimHarness, errorOf, type ListBody, type OneBody } from '../support/sim';
@@ -91,6 +92,60 @@ describe('fptr-sim: entities', () => {
       });
       should(res.status).eql(200);
       should(codes(res.json)).eql(['sh010', 'sh030']);
+    });
+
+    it("answers an or of many branches exactly as the union of each branch's own search (property)", async () => {
+      const shots = Object.values(DEMO.shotIds);
+      const assets = Object.values(DEMO.assetIds);
+      const tasks = Object.values(DEMO.taskIds);
+      const link = fc.oneof(
+        fc.constantFrom(...shots).map((id) => ({ type: 'Shot', id })),
+        fc.constantFrom(...assets).map((id) => ({ type: 'Asset', id })),
+        // Never equal to a stored link: another type with the same id, an id that is text, no such record.
+        fc.constantFrom(...shots).map((id) => ({ type: 'Asset', id })),
+        fc.constantFrom(...shots).map((id) => ({ type: 'Shot', id: String(id) })),
+        fc.constant({ type: 'Shot', id: 999_999 }),
+      );
+      const condition = fc.oneof(
+        link.map((l) => ['entity', 'is', l]),
+        link.map((l) => ({ path: 'entity', relation: 'is', values: [l] })),
+        fc.constantFrom('wtg', 'rdy', 'ip', 'fin').map((st) => ['sg_status_list', 'is', st]),
+        fc.constantFrom('Layout', 'Animation', 'Comp', 'Model').map((step) => ['step.Step.code', 'is', step]),
+        fc
+          .tuple(fc.subarray([...tasks, 999_999], { minLength: 8 }), fc.boolean())
+          .map(([ids, someAsText]) => ['id', 'in', ids.map((id, i) => (someAsText && i % 3 === 0 ? String(id) : id))]),
+        // A text field against numbers: only a text that spells one matches.
+        fc.subarray([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], { minLength: 8 }).map((n) => ['content', 'in', n]),
+      );
+      const branch = fc.oneof(
+        condition,
+        fc.array(condition, { minLength: 1, maxLength: 3 }).map((conditions) => ({ logical_operator: 'and', conditions })),
+      );
+      const ids = (body: ListBody): number[] => body.data.map((r) => r.id);
+      // The oracle asks `in` as an `or` of `is`: judged without the simulator's shortcut for long lists.
+      const spelledOut = (c: unknown): unknown =>
+        Array.isArray(c) && c[1] === 'in'
+          ? { logical_operator: 'or', conditions: (c[2] as unknown[]).map((v) => [c[0], 'is', v]) }
+          : c;
+      await fc.assert(
+        fc.asyncProperty(fc.array(branch, { minLength: 8, maxLength: 30 }), async (branches) => {
+          const combined = await h.search('Task', { filters: { logical_operator: 'or', conditions: branches } }, HASH);
+          should(combined.status).eql(200);
+          const union = new Set<number>();
+          for (const b of branches) {
+            const conditions = typeof b === 'object' && 'conditions' in b ? b.conditions : [b];
+            const alone = await h.search(
+              'Task',
+              { filters: { logical_operator: 'and', conditions: conditions.map(spelledOut) } },
+              HASH,
+            );
+            should(alone.status).eql(200);
+            for (const id of ids(alone.json)) union.add(id);
+          }
+          should(ids(combined.json)).eql([...union].sort((a, b) => a - b));
+        }),
+        { numRuns: 40 },
+      );
     });
 
     it('refuses application/json with 415', async () => {

@@ -352,7 +352,9 @@ function requiredLink(def: EntityDef, branch: unknown): { field: string; link: L
         ? [
             (c as Record<string, unknown>).path,
             (c as Record<string, unknown>).relation,
-            ((v) => (Array.isArray(v) ? (v.length === 1 ? v[0] : undefined) : v))((c as Record<string, unknown>).values),
+            ((v) => (Array.isArray(v) ? (v.length === 1 ? v[0] : undefined) : v))(
+              (c as Record<string, unknown>).values,
+            ),
           ]
         : [];
     if (relation !== 'is' || typeof path !== 'string' || !isLinkValue(arg)) continue;

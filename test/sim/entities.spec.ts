@@ -119,7 +119,9 @@ describe('fptr-sim: entities', () => {
       );
       const branch = fc.oneof(
         condition,
-        fc.array(condition, { minLength: 1, maxLength: 3 }).map((conditions) => ({ logical_operator: 'and', conditions })),
+        fc
+          .array(condition, { minLength: 1, maxLength: 3 })
+          .map((conditions) => ({ logical_operator: 'and', conditions })),
       );
       const ids = (body: ListBody): number[] => body.data.map((r) => r.id);
       // The oracle asks `in` as an `or` of `is`: judged without the simulator's shortcut for long lists.

@@ -68,6 +68,26 @@ interface RequestInfo {
   sg: Record<string, string>;
   base: Omit<FptrMsgInfo, 'source' | 'batch'>;
   receivedAt: string;
+  /** The request's bytes: its messages are built from them when they leave (see Outgoing). */
+  body: Buffer;
+  /** The body parsed again for the messages, while some of them are still to leave. */
+  deliveries?: Delivery[];
+  /** Messages of this request still in the outbox. */
+  waiting: number;
+}
+
+/**
+ * A message in the outbox: which deliveries of its request it carries. The message itself is
+ * built when it leaves, from the body parsed again then. A burst's messages wait until it is
+ * over (BURST_GAP_MS), and thousands of parsed deliveries held that long would all have to be
+ * copied by V8's young-generation collector, pausing the answers to the burst; the bytes are
+ * one object (outside the JS heap) per request.
+ */
+interface Outgoing {
+  request: RequestInfo;
+  /** The delivery's index, or (split off) the indices of the request's deliveries that go on. */
+  indices: number[];
+  msg?: WebhookMessage;
 }
 
 /** A delivery waiting for its claim, with its place in the request. */
@@ -121,6 +141,13 @@ const TIMEOUT = answer('body not received in time');
 const INTERNAL = answer('internal error');
 /** Seconds FPTR (or any client) is asked to wait before trying a 503 again. */
 const RETRY_AFTER = { 'Retry-After': '10' };
+/**
+ * The messages of a request leave once no other request arrived for this long: FPTR sends the
+ * batches of a bulk change back to back, each as soon as the previous one is answered, and the
+ * answers stay fast while the flows' work waits for the burst to end (at most PacedEmitter's
+ * maxHoldMs). Next to the seconds FPTR takes to deliver an event, the wait is nothing.
+ */
+const BURST_GAP_MS = 20;
 /** How much of a refused body is read and thrown away before the connection is cut. */
 const DRAIN_BYTES = 16 * 1024 * 1024;
 
@@ -214,7 +241,7 @@ function isDuplicate(dedup: DedupWindow, delivery: Delivery, key: string | undef
  * Handles FPTR webhook requests with the body read ahead: size/allow-list/deadline
  * outcome → signature → backlog → depth, JSON, shape, answered at once; the deliveries are
  * split, filtered (test connections, duplicates) and handed to `emit` only after the answer is
- * on its way, a few per event-loop turn, in arrival order. Every way in (the handlers, the
+ * on its way, a few per event-loop turn, in arrival order, and once a burst of requests is over. Every way in (the handlers, the
  * capture's `onError`, each emitting turn) catches what it throws: it goes to `onError`, and a
  * request not yet answered gets a 500.
  */
@@ -222,7 +249,7 @@ export class WebhookReceiver {
   readonly counts: ReceiverCounts = { received: 0, emitted: 0, rejected: 0, duplicates: 0, tests: 0, busy: 0 };
   private readonly verifier: SignatureVerifier | undefined;
   /** Messages waiting to be sent on, in arrival order. */
-  private readonly outbox: PacedEmitter<WebhookMessage>;
+  private readonly outbox: PacedEmitter<Outgoing>;
   /** Deliveries waiting for their keys to be claimed across instances, in arrival order. */
   private readonly claims: ClaimQueue<Candidate> | undefined;
   private closed = false;
@@ -232,13 +259,13 @@ export class WebhookReceiver {
     private readonly hooks: ReceiverHooks,
   ) {
     this.verifier = options.secret ? new SignatureVerifier(options.secret) : undefined;
-    this.outbox = new PacedEmitter(
-      (msg) => {
-        hooks.emit(msg);
+    this.outbox = new PacedEmitter<Outgoing>(
+      (item) => {
+        hooks.emit((item.msg = this.message(item)));
         this.counts.emitted++;
         hooks.onActivity();
       },
-      (err, msg) => hooks.onError(err, msg),
+      (err, item) => hooks.onError(err, item.msg),
     );
     if (options.shared) {
       this.claims = new ClaimQueue<Candidate>(options.shared.state, {
@@ -317,7 +344,7 @@ export class WebhookReceiver {
       );
     reply(res, 200, OK);
     // The answer is written; the messages only queue here and leave on later turns.
-    this.dispatch(parsed.body, req.headers, new Date().toISOString());
+    this.dispatch(parsed.body, body, req.headers, new Date().toISOString());
   }
 
   /** Answers `status`; with `unread`, a request whose body is still (partly) on its way. */
@@ -334,7 +361,7 @@ export class WebhookReceiver {
     this.hooks.onActivity();
   }
 
-  private dispatch(body: DeliveryBody, headers: IncomingHttpHeaders, receivedAt: string): void {
+  private dispatch(body: DeliveryBody, raw: Buffer, headers: IncomingHttpHeaders, receivedAt: string): void {
     const { deliveries } = body;
     const { emitTestConnections, dedup, shared } = this.options;
     const counts = this.counts;
@@ -351,7 +378,10 @@ export class WebhookReceiver {
         receivedAt,
       },
       receivedAt,
+      body: raw,
+      waiting: 0,
     };
+    this.outbox.holdFor(BURST_GAP_MS);
     const candidates: Candidate[] = [];
     const keys: Array<string | undefined> = [];
     const now = Date.now();
@@ -388,28 +418,47 @@ export class WebhookReceiver {
   /** Queues the messages of one request's deliveries that go on: one each, or one with them all. */
   private send(candidates: Candidate[]): void {
     if (candidates.length === 0) return;
-    const { size, sg, base, receivedAt } = candidates[0].request;
+    const request = candidates[0].request;
     if (!this.options.split) {
-      const kept = candidates.map((c) => c.delivery);
+      request.waiting++;
+      this.outbox.push({ request, indices: candidates.map((c) => c.index) });
+      return;
+    }
+    request.waiting += candidates.length;
+    for (const { index } of candidates) this.outbox.push({ request, indices: [index] });
+  }
+
+  /** The message of an outbox item, from its request's body parsed again (once per request). */
+  private message({ request, indices }: Outgoing): WebhookMessage {
+    if (!request.deliveries) {
+      const parsed = parseDeliveryBody(request.body);
+      // It passed these checks when it arrived; the bytes have not changed since.
+      if (!parsed.ok) throw new Error(`a webhook body accepted earlier no longer parses (${parsed.reason})`);
+      request.deliveries = parsed.body.deliveries;
+    }
+    const all = request.deliveries;
+    if (--request.waiting === 0) request.deliveries = undefined;
+    const { size, sg, base, receivedAt } = request;
+    if (!this.options.split) {
+      const kept = indices.map((i) => all[i]);
       const fptr: WebhookMsgInfo = { source: 'webhook', ...base, batch: { size: kept.length, index: 0 }, headers: sg };
       if (kept.some(isTruncated)) fptr.truncated = true;
       const topic = kept[0].event_type;
-      this.outbox.push({ payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr });
-      return;
+      return { payload: kept, topic: kept.every((d) => d.event_type === topic) ? topic : undefined, fptr };
     }
-    for (const { delivery, index } of candidates) {
-      const fptr: WebhookMsgInfo = {
-        source: 'webhook',
-        webhookId: base.webhookId,
-        deliveryId: typeof delivery.delivery_id === 'string' ? delivery.delivery_id : base.deliveryId,
-        siteUrl: base.siteUrl,
-        timestamp: base.timestamp,
-        receivedAt,
-        batch: { size, index },
-        headers: { ...sg },
-      };
-      if (isTruncated(delivery)) fptr.truncated = true;
-      this.outbox.push({ payload: delivery, topic: delivery.event_type, fptr });
-    }
+    const index = indices[0];
+    const delivery = all[index];
+    const fptr: WebhookMsgInfo = {
+      source: 'webhook',
+      webhookId: base.webhookId,
+      deliveryId: typeof delivery.delivery_id === 'string' ? delivery.delivery_id : base.deliveryId,
+      siteUrl: base.siteUrl,
+      timestamp: base.timestamp,
+      receivedAt,
+      batch: { size, index },
+      headers: { ...sg },
+    };
+    if (isTruncated(delivery)) fptr.truncated = true;
+    return { payload: delivery, topic: delivery.event_type, fptr };
   }
 }

@@ -143,7 +143,8 @@ describe('fptr-webhook-in', function () {
   }
 
   /** Lets the deferred emission and the runtime's asynchronous delivery run. */
-  const settle = (ms = 30): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  // Long enough for a message to have left: the node holds messages until 20 ms without a request.
+  const settle = (ms = 150): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
   /** Waits until `done()` holds (or 5 s passed). */
   async function until(done: () => boolean): Promise<void> {
@@ -413,6 +414,7 @@ describe('fptr-webhook-in', function () {
       const forwarded = { 'x-forwarded-for': '127.0.0.1, 203.0.113.7' };
       await start([TAB, webhook({ allowList: ['203.0.113.0/24'], trustProxy: true }), OUT]);
       (await signed(body, forwarded)).status.should.equal(200);
+      await receivedCount(1);
       await expectRefused(await signed(body, { 'x-forwarded-for': '203.0.113.7, 127.0.0.1' }), 403);
       await helper.unload();
       await start([TAB, webhook({ allowList: ['203.0.113.0/24'] }), OUT]);

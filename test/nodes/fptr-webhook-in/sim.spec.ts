@@ -45,7 +45,8 @@ describe('fptr-webhook-in with the FPTR simulator', function () {
     await server.close();
   });
 
-  const settle = (ms = 50): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  // Long enough for a message to have left: the node holds messages until 20 ms without a request.
+  const settle = (ms = 150): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
   /** Waits until `count` messages arrived (at most 5 s), then a little longer to catch extras. */
   async function receivedCount(count: number): Promise<void> {

@@ -125,4 +125,71 @@ describe('PacedEmitter', function () {
     await drained(emitter);
     sent.should.eql([0, 1, 2, 99]);
   });
+
+  describe('holdFor', function () {
+    const options = { targetMs: 1, catchUpAt: 1e9, initialSlice: 1000, maxSlice: 1000, maxHoldMs: 10_000 };
+
+    it('keeps items back until no new hold is asked for in time, then sends them in order', async function () {
+      const sent: Array<[number, number]> = [];
+      const emitter = new PacedEmitter<number>((n) => sent.push([n, performance.now()]), ignore, options);
+      const started = performance.now();
+      emitter.holdFor(60);
+      for (let i = 0; i < 5; i++) emitter.push(i);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const renewed = performance.now();
+      emitter.holdFor(60);
+      for (let i = 5; i < 10; i++) emitter.push(i);
+      await drained(emitter);
+      sent.map(([n]) => n).should.eql(Array.from({ length: 10 }, (_, i) => i));
+      // Timers never fire early (1 ms of rounding allowed): nothing left before the renewed hold ended.
+      for (const [, at] of sent) at.should.be.aboveOrEqual(Math.max(started + 60, renewed + 60) - 1);
+    });
+
+    it('ends a burst’s holding maxHoldMs after it began, and holds nothing until the backlog is sent', async function () {
+      const sent: number[] = [];
+      const emitter = new PacedEmitter<number>(() => sent.push(performance.now()), ignore, {
+        ...options,
+        maxHoldMs: 50,
+      });
+      const started = performance.now();
+      let n = 0;
+      // A sender that never pauses: a new hold and an item every 5 ms for 400 ms.
+      const sender = setInterval(() => {
+        emitter.holdFor(20);
+        emitter.push(n++);
+      }, 5);
+      emitter.holdFor(20);
+      emitter.push(n++);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      clearInterval(sender);
+      await drained(emitter);
+      sent.should.have.length(n);
+      (sent[0] - started).should.be.aboveOrEqual(49).and.below(300);
+    });
+
+    it('ends a hold once the backlog reaches catchUpAt', async function () {
+      const sent: number[] = [];
+      const emitter = new PacedEmitter<number>((i) => sent.push(i), ignore, { ...options, catchUpAt: 20 });
+      emitter.holdFor(5000);
+      for (let i = 0; i < 19; i++) emitter.push(i);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      sent.should.have.length(0);
+      const reached = performance.now();
+      emitter.push(19);
+      await drained(emitter);
+      sent.should.have.length(20);
+      (performance.now() - reached).should.be.below(2500); // not when the 5 s hold would have ended
+    });
+
+    it('drops held items when discarded and works again afterwards', async function () {
+      const sent: number[] = [];
+      const emitter = new PacedEmitter<number>((i) => sent.push(i), ignore, options);
+      emitter.holdFor(5000);
+      emitter.push(1);
+      emitter.discard();
+      emitter.push(2);
+      await drained(emitter);
+      sent.should.eql([2]);
+    });
+  });
 });

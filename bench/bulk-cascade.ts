@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'undici';
 import { FptrSimulator } from '../sim';
 import { NodeRedRuntime } from '../test/support/webhook-node-red';
-import { WARM_UP_EVENTS, type BulkSimCommand, type Prepared, type Progress } from './bulk-sim-process';
+import type { BulkSimCommand, Prepared, Progress, Recorded } from './bulk-sim-process';
 import { SimProcess } from './sim-process';
 
 const { values } = parseArgs({
@@ -94,23 +94,25 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
 
     const client = new Client(runtime.url, { pipelining: 0 });
     // Bytes ready to go, as a sender has them: only the answer is timed.
-    const toSend = (bodies: Prepared['burst']) =>
-      bodies.map(({ headers, body }) => ({ headers, body: Buffer.from(body) }));
-    const post = async ({ headers, body }: { headers: Record<string, string>; body: Buffer }): Promise<number> => {
+    const toSend = ({ headers, body }: Recorded): { headers: Record<string, string>; body: Buffer } => ({
+      headers,
+      body: Buffer.from(body),
+    });
+    const post = async ({ headers, body }: ReturnType<typeof toSend>): Promise<number> => {
       const sent = performance.now();
       const res = await client.request({ method: 'POST', path: WEBHOOK_PATH, headers, body });
       await res.body.dump();
       if (res.statusCode !== 200) throw new Error(`webhook answered ${res.statusCode}`);
       return performance.now() - sent;
     };
-    // A batch of events through the whole flow first: the token, the site's own user (loop
-    // guard), first-use costs and code not yet compiled are not part of a burst on a running instance.
-    for (const body of toSend(warmUp)) await post(body);
-    while ((await sim.send<Progress>({ cmd: 'progress' })).acknowledged < WARM_UP_EVENTS)
+    // One event through the whole flow first: the token, the site's own user (loop guard) and
+    // first-use costs are not part of a burst on a running instance.
+    await post(toSend(warmUp));
+    while ((await sim.send<Progress>({ cmd: 'progress' })).acknowledged < 1)
       await new Promise((resolve) => setTimeout(resolve, 20));
     await sim.send({ cmd: 'resetStats' });
 
-    const bodies = toSend(burst);
+    const bodies = burst.map(toSend);
     const answers: number[] = [];
     const started = performance.now();
     for (const body of bodies) answers.push(await post(body));

@@ -9,7 +9,12 @@
  * Against a rate limit a step up doubles the rate at the lowest limits, so it is worth a
  * few seconds of calm, not a few answers: each premature step costs a 429 and a pause.
  *
- * Waiters are served in arrival order, so no caller starves.
+ * Waiters are served in arrival order, so no caller starves. Bookkeeping that nothing waits for
+ * (acknowledging a delivery) asks for a place `later`: it goes after every waiting request
+ * of the flows' work, but always gets one request in flight while it waits, so it never starves
+ * either. In a bulk change, the reads, searches and updates of thousands of events come first
+ * and their acknowledgements follow, instead of every update queueing behind the
+ * acknowledgements of the events before it.
  */
 
 export interface PushBack {
@@ -39,14 +44,19 @@ interface Waiter {
   fail: (err: unknown) => void;
 }
 
+/** `now`: the flows' work; `later`: bookkeeping that can wait for it (see the class comment). */
+export type Lane = 'now' | 'later';
+
 export class AdaptiveLimit {
   readonly max: number;
   readonly #calmMs: number;
   readonly #now: () => number;
   readonly #onChange: ((state: PushBack) => void) | undefined;
-  readonly #waiters: Waiter[] = [];
+  readonly #waiters: Record<Lane, Waiter[]> = { now: [], later: [] };
   #limit: number;
   #active = 0;
+  /** Of `#active`, the requests from the `later` lane. */
+  #activeLater = 0;
   /** Bumped by every decrease: busy answers to requests sent before it say nothing new. */
   #round = 0;
   #pausedUntil = 0;
@@ -77,13 +87,13 @@ export class AdaptiveLimit {
     return this.#active;
   }
 
-  acquire(): Promise<Permit> {
+  acquire(lane: Lane = 'now'): Promise<Permit> {
     return new Promise((grant, fail) => {
       if (this.#closed) {
         fail(this.#closed.err);
         return;
       }
-      this.#waiters.push({ grant, fail });
+      this.#waiters[lane].push({ grant, fail });
       this.#dispatch();
     });
   }
@@ -93,7 +103,7 @@ export class AdaptiveLimit {
     this.#closed = { err };
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const waiter of this.#waiters.splice(0)) waiter.fail(err);
+    for (const waiter of [...this.#waiters.now.splice(0), ...this.#waiters.later.splice(0)]) waiter.fail(err);
   }
 
   #dispatch(): void {
@@ -110,10 +120,13 @@ export class AdaptiveLimit {
       this.#pausedUntil = 0;
       this.#changed();
     }
-    while (this.#waiters.length > 0 && this.#active < this.#limit) {
-      const waiter = this.#waiters.shift() as Waiter;
+    const { now: first, later } = this.#waiters;
+    while ((first.length > 0 || later.length > 0) && this.#active < this.#limit) {
+      const lane: Lane = first.length === 0 || (later.length > 0 && this.#activeLater === 0) ? 'later' : 'now';
+      const waiter = this.#waiters[lane].shift() as Waiter;
       this.#active++;
-      waiter.grant(this.#permit());
+      if (lane === 'later') this.#activeLater++;
+      waiter.grant(this.#permit(lane));
     }
   }
 
@@ -127,7 +140,7 @@ export class AdaptiveLimit {
     this.#changed();
   }
 
-  #permit(): Permit {
+  #permit(lane: Lane): Permit {
     const round = this.#round;
     let released = false;
     return {
@@ -135,6 +148,7 @@ export class AdaptiveLimit {
         if (released) return;
         released = true;
         this.#active--;
+        if (lane === 'later') this.#activeLater--;
         if (answer?.busy) this.#pushedBack(round, answer.retryAfterMs);
         this.#dispatch();
       },

@@ -105,6 +105,8 @@ interface RequestSpec {
   redirects?: SiteRequest['redirects'];
   /** The caller's cancel (a node closing). */
   signal?: AbortSignal;
+  /** Bookkeeping that waits for the flows' requests (see AdaptiveLimit). */
+  later?: boolean;
 }
 
 interface Response {
@@ -500,7 +502,15 @@ export class FptrClient implements FptrApi {
   async acknowledge(deliveryId: string, acknowledgement: string): Promise<void> {
     const path = `/webhook/deliveries/${pathSegment(deliveryId, 'delivery id')}`;
     await this.#call(
-      { method: 'PUT', path, json: { acknowledgement }, contentType: JSON_TYPE, auth: true, idempotent: true },
+      {
+        method: 'PUT',
+        path,
+        json: { acknowledgement },
+        contentType: JSON_TYPE,
+        auth: true,
+        idempotent: true,
+        later: true,
+      },
       ignoreBody,
     );
   }
@@ -714,7 +724,7 @@ export class FptrClient implements FptrApi {
     token: AccessToken | undefined,
     budgetMs: number,
   ): Promise<Response> {
-    const permit = await this.#slots.acquire();
+    const permit = await this.#slots.acquire(spec.later ? 'later' : 'now');
     let reply: { status: number; headers: IncomingHttpHeaders } | undefined;
     this.#inFlight++;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.#inFlight);

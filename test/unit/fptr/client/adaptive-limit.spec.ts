@@ -39,6 +39,46 @@ describe('AdaptiveLimit (AIMD per site)', () => {
     should(changes).eql([]);
   });
 
+  it('serves the flows’ requests before waiting `later` ones, with one `later` in flight while they wait', async () => {
+    const limit = new AdaptiveLimit(2);
+    const [a, b] = await take(limit, 2);
+    const granted: string[] = [];
+    const permits = new Map<string, Permit>();
+    for (const [name, lane] of [
+      ['ack1', 'later'],
+      ['ack2', 'later'],
+      ['read1', 'now'],
+      ['read2', 'now'],
+    ] as const)
+      void limit.acquire(lane).then((p) => {
+        granted.push(name);
+        permits.set(name, p);
+      });
+    await tick();
+    should(granted).eql([]);
+    a!.release();
+    await tick();
+    should(granted).eql(['ack1']); // no `later` request in flight: one goes
+    b!.release();
+    await tick();
+    should(granted).eql(['ack1', 'read1']); // one `later` is in flight: the flows' requests first
+    permits.get('ack1')!.release();
+    await tick();
+    should(granted).eql(['ack1', 'read1', 'ack2']);
+    permits.get('read1')!.release();
+    await tick();
+    should(granted).eql(['ack1', 'read1', 'ack2', 'read2']);
+  });
+
+  it('gives `later` requests every place when nothing else waits', async () => {
+    const limit = new AdaptiveLimit(3);
+    let granted = 0;
+    for (let i = 0; i < 4; i++) void limit.acquire('later').then(() => granted++);
+    await tick();
+    should(granted).eql(3);
+    should(limit.inUse).eql(3);
+  });
+
   it('halves once per round of busy answers, never below 1', async () => {
     const changes: PushBack[] = [];
     const limit = new AdaptiveLimit(8, { onChange: (s) => changes.push(s) });

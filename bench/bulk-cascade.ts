@@ -6,7 +6,8 @@
  * API request, coalescing off and on, in the same run:
  *   - end-to-end time from the first batch until the last update lands (and the last acknowledgement),
  *   - REST requests made (the simulator counts them, by route),
- *   - the webhook's answer times during the burst (p50 / p99 / max).
+ *   - the webhook's answer times during the burst (p50 / p99 / max), beside Node-RED's own floor:
+ *     the same bodies, just before, into a core `http in` wired straight to an `http response`.
  * The simulator runs in its own process (bench/bulk-sim-process.ts), Node-RED in another (a real
  * runtime with the package loaded from the sources), the bench replays the bodies the simulator
  * delivered — its own signatures and headers — and watches the simulator's data.
@@ -43,6 +44,8 @@ const PACKAGE_NODES = Object.keys(
   )['node-red'].nodes,
 );
 const WEBHOOK_PATH = '/fptr/task-status';
+/** Node-RED's own floor: a core `http in` wired straight to an `http response`, beside the example. */
+const FLOOR_PATH = '/bench/floor';
 
 type FlowNode = { id: string; type: string; [key: string]: unknown };
 
@@ -61,6 +64,21 @@ function flows(siteUrl: string, window: number | undefined): FlowNode[] {
     if (node.type === 'fptr-webhook-in') node.credentials = { secret: SECRET };
     if (window !== undefined && (node.type === 'fptr-find' || node.type === 'fptr-update')) node.coalesce = window;
   }
+  const tab = flow.find((node) => node.type === 'tab')?.id;
+  flow.push(
+    {
+      id: 'bench-floor-in',
+      type: 'http in',
+      z: tab,
+      url: FLOOR_PATH,
+      method: 'post',
+      upload: false,
+      skipBodyParsing: true,
+      swaggerDoc: '',
+      wires: [['bench-floor-out']],
+    },
+    { id: 'bench-floor-out', type: 'http response', z: tab, statusCode: '200', headers: {}, wires: [] },
+  );
   return flow;
 }
 
@@ -73,6 +91,8 @@ interface Result {
   rateLimited: number;
   failures: number;
   answers: number[];
+  /** The same bodies, back to back, into the floor route just before the burst. */
+  floor: number[];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -98,9 +118,9 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
       headers,
       body: Buffer.from(body),
     });
-    const post = async ({ headers, body }: ReturnType<typeof toSend>): Promise<number> => {
+    const post = async ({ headers, body }: ReturnType<typeof toSend>, path = WEBHOOK_PATH): Promise<number> => {
       const sent = performance.now();
-      const res = await client.request({ method: 'POST', path: WEBHOOK_PATH, headers, body });
+      const res = await client.request({ method: 'POST', path, headers, body });
       await res.body.dump();
       if (res.statusCode !== 200) throw new Error(`webhook answered ${res.statusCode}`);
       return performance.now() - sent;
@@ -113,6 +133,9 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
     await sim.send({ cmd: 'resetStats' });
 
     const bodies = burst.map(toSend);
+    const floor: number[] = [];
+    for (const body of bodies) floor.push(await post(body, FLOOR_PATH));
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const answers: number[] = [];
     const started = performance.now();
     for (const body of bodies) answers.push(await post(body));
@@ -135,6 +158,7 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
           rateLimited: progress.stats.rateLimited,
           failures: progress.failures,
           answers: answers.sort((a, b) => a - b),
+          floor: floor.sort((a, b) => a - b),
         };
       }
       if (Date.now() > deadline)
@@ -164,6 +188,10 @@ function report(result: Result): void {
   console.log(`  429 answers: ${result.rateLimited}; acknowledged as failed: ${result.failures}`);
   console.log(
     `  webhook answers (${a.length}): p50 ${percentile(a, 50).toFixed(2)} ms, p99 ${percentile(a, 99).toFixed(2)} ms, max ${a[a.length - 1].toFixed(2)} ms`,
+  );
+  const f = result.floor;
+  console.log(
+    `  Node-RED's floor, the same bodies into http in → http response just before: p50 ${percentile(f, 50).toFixed(2)} ms, p99 ${percentile(f, 99).toFixed(2)} ms`,
   );
 }
 

@@ -89,17 +89,21 @@ export class PacedEmitter<T> {
     }
   }
 
-  /** Keeps waiting and new items back for `ms` more (see the class comment for when a hold ends). */
-  holdFor(ms: number): void {
+  /**
+   * Keeps waiting and new items back for `ms` more (see the class comment for when a hold ends).
+   * False when nothing is held: a hold ended and its backlog is still being sent.
+   */
+  holdFor(ms: number): boolean {
     if (!this.scheduled) {
       // Nothing waits: whatever held or drained before is over, this is a new burst.
       this.holdDeadline = 0;
       this.draining = false;
     }
-    if (this.draining) return;
+    if (this.draining) return false;
     const now = performance.now();
     if (this.holdDeadline === 0) this.holdDeadline = now + this.options.maxHoldMs;
     this.holdUntil = Math.max(this.holdUntil, Math.min(now + ms, this.holdDeadline));
+    return true;
   }
 
   /** Forgets everything not sent yet. */

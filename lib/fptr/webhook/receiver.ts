@@ -68,9 +68,9 @@ interface RequestInfo {
   sg: Record<string, string>;
   base: Omit<FptrMsgInfo, 'source' | 'batch'>;
   receivedAt: string;
-  /** The request's bytes: its messages are built from them when they leave (see Outgoing). */
+  /** The request's bytes: its held messages are built from them when they leave (see Outgoing). */
   body: Buffer;
-  /** The body parsed again for the messages, while some of them are still to leave. */
+  /** The parsed deliveries, while some messages are still to leave; parsed again when dropped. */
   deliveries?: Delivery[];
   /** Messages of this request still in the outbox. */
   waiting: number;
@@ -78,10 +78,11 @@ interface RequestInfo {
 
 /**
  * A message in the outbox: which deliveries of its request it carries. The message itself is
- * built when it leaves, from the body parsed again then. A burst's messages wait until it is
- * over (BURST_GAP_MS), and thousands of parsed deliveries held that long would all have to be
- * copied by V8's young-generation collector, pausing the answers to the burst; the bytes are
- * one object (outside the JS heap) per request.
+ * built when it leaves. A burst's messages wait until it is over (BURST_GAP_MS), and thousands of
+ * parsed deliveries held that long would all have to be copied by V8's young-generation
+ * collector, pausing the answers to the burst: held requests keep only their bytes (one object,
+ * outside the JS heap) and are parsed again when their messages leave. Requests that arrive
+ * while a backlog is being sent keep their parsed deliveries: a steady flood parses once.
  */
 interface Outgoing {
   request: RequestInfo;
@@ -381,7 +382,7 @@ export class WebhookReceiver {
       body: raw,
       waiting: 0,
     };
-    this.outbox.holdFor(BURST_GAP_MS);
+    const held = this.outbox.holdFor(BURST_GAP_MS);
     const candidates: Candidate[] = [];
     const keys: Array<string | undefined> = [];
     const now = Date.now();
@@ -403,6 +404,7 @@ export class WebhookReceiver {
       candidates.push({ delivery, index, request });
       keys.push(key === undefined || !shared ? undefined : shared.keyPrefix + key);
     }
+    if (!held) request.deliveries = deliveries;
     if (this.claims) this.claims.push(candidates, keys);
     else this.send(candidates);
     this.hooks.onActivity();

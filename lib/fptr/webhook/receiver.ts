@@ -68,12 +68,8 @@ interface RequestInfo {
   sg: Record<string, string>;
   base: Omit<FptrMsgInfo, 'source' | 'batch'>;
   receivedAt: string;
-  /** The request's bytes: its held messages are built from them when they leave (see Outgoing). */
-  body: Buffer;
-  /** The parsed deliveries, while some messages are still to leave; parsed again when dropped. */
-  deliveries?: Delivery[];
-  /** Messages of this request still in the outbox. */
-  waiting: number;
+  /** The parsed deliveries, or (held in a burst, see Outgoing) only the request's bytes until its first message leaves. */
+  deliveries: Delivery[] | Buffer;
 }
 
 /**
@@ -379,10 +375,8 @@ export class WebhookReceiver {
         receivedAt,
       },
       receivedAt,
-      body: raw,
-      waiting: 0,
+      deliveries: this.outbox.holdFor(BURST_GAP_MS) ? raw : deliveries,
     };
-    const held = this.outbox.holdFor(BURST_GAP_MS);
     const candidates: Candidate[] = [];
     const keys: Array<string | undefined> = [];
     const now = Date.now();
@@ -404,7 +398,6 @@ export class WebhookReceiver {
       candidates.push({ delivery, index, request });
       keys.push(key === undefined || !shared ? undefined : shared.keyPrefix + key);
     }
-    if (!held) request.deliveries = deliveries;
     if (this.claims) this.claims.push(candidates, keys);
     else this.send(candidates);
     this.hooks.onActivity();
@@ -422,24 +415,21 @@ export class WebhookReceiver {
     if (candidates.length === 0) return;
     const request = candidates[0].request;
     if (!this.options.split) {
-      request.waiting++;
       this.outbox.push({ request, indices: candidates.map((c) => c.index) });
       return;
     }
-    request.waiting += candidates.length;
     for (const { index } of candidates) this.outbox.push({ request, indices: [index] });
   }
 
-  /** The message of an outbox item, from its request's body parsed again (once per request). */
+  /** The message of an outbox item; a held request's bytes are parsed again for its first one. */
   private message({ request, indices }: Outgoing): WebhookMessage {
-    if (!request.deliveries) {
-      const parsed = parseDeliveryBody(request.body);
+    if (Buffer.isBuffer(request.deliveries)) {
+      const parsed = parseDeliveryBody(request.deliveries);
       // It passed these checks when it arrived; the bytes have not changed since.
       if (!parsed.ok) throw new Error(`a webhook body accepted earlier no longer parses (${parsed.reason})`);
       request.deliveries = parsed.body.deliveries;
     }
     const all = request.deliveries;
-    if (--request.waiting === 0) request.deliveries = undefined;
     const { size, sg, base, receivedAt } = request;
     if (!this.options.split) {
       const kept = indices.map((i) => all[i]);

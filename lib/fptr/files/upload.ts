@@ -70,7 +70,9 @@ export async function uploadFile(t: FileTransport, opts: UploadOptions): Promise
   const partSize = partSizeFor(opts.partSizeBytes, size);
   const wantParts =
     size > Math.min(checkThreshold(opts.multipartAboveBytes), MULTIPART_REQUIRED_ABOVE) && size > partSize;
-  const started = await start(t, target, filename, wantParts, opts.signal);
+  // Not cancelled once sent: the start may open an S3 multipart upload that only its answer
+  // names, so a stop waits for that answer and aborts the upload it names.
+  const started = await start(t, target, filename, wantParts);
   const progress = new Progress(size, opts.onProgress);
   const uploadData = opts.displayName ? { display_name: opts.displayName } : {};
   let uploadInfo: Record<string, unknown> = started.data;
@@ -79,6 +81,7 @@ export async function uploadFile(t: FileTransport, opts: UploadOptions): Promise
   try {
     if (started.multipart) {
       bytesStored = true;
+      if (opts.signal?.aborted) throw new FptrError('The upload was cancelled', { kind: 'closed' });
       const etags = await putParts(
         t,
         started,
@@ -115,13 +118,7 @@ export async function uploadFile(t: FileTransport, opts: UploadOptions): Promise
   };
 }
 
-async function start(
-  t: FileTransport,
-  target: string,
-  filename: string,
-  multipart: boolean,
-  signal: AbortSignal | undefined,
-): Promise<Started> {
+async function start(t: FileTransport, target: string, filename: string, multipart: boolean): Promise<Started> {
   const query = `filename=${encodeURIComponent(filename)}`;
   let answer: SiteAnswer;
   try {
@@ -129,12 +126,11 @@ async function start(
       method: 'GET',
       path: `${target}/_upload?${query}${multipart ? '&multipart_upload=true' : ''}`,
       idempotent: true,
-      signal,
     });
   } catch (err) {
     // sg storage refuses multipart ("Multi-part is not supported for this upload."): one PUT then.
     if (!multipart || !(err instanceof FptrError) || err.status !== 400) throw err;
-    return start(t, target, filename, false, signal);
+    return start(t, target, filename, false);
   }
   const body = objectOf(answer.body, 'the upload start');
   const data = objectOf(body.data, 'the upload start (data)');

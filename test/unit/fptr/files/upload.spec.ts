@@ -9,6 +9,7 @@ import { FileInputError } from '../../../../lib/fptr/files/file-input-error';
 import { downloadToBuffer } from '../../../../lib/fptr/files/download';
 import { bufferSource, fileSource } from '../../../../lib/fptr/files/sources';
 import { MB } from '../../../../lib/fptr/files/transfer-settings';
+import type { FileTransport } from '../../../../lib/fptr/files/transport';
 import { uploadFile, type UploadOptions } from '../../../../lib/fptr/files/upload';
 import { FptrSimulator, type SimOptions } from '../../../../sim';
 import { ClientSim } from '../../../support/client-sim';
@@ -144,6 +145,29 @@ describe('files: uploads over the simulator', () => {
       should(sim.find('Attachment')).eql([]);
       should(t.siteRequests.filter((r) => r.endsWith('/multipart_abort'))).have.length(1);
       should(storageHostSawNoCredentials(sim)).be.above(0);
+    });
+
+    it('aborts an upload stopped while its start was answered: the start opened it, so nothing may stay open', async () => {
+      await start({ storage: 's3' });
+      const stop = new AbortController();
+      // The stop lands as the start's answer arrives; a request cancelled then would lose the
+      // only answer naming the multipart upload the site just opened.
+      const racing: FileTransport = {
+        siteUrl: t.siteUrl,
+        requestUrl: (request) => t.requestUrl(request),
+        async siteRequest(request) {
+          const answer = await t.siteRequest({ ...request, signal: undefined });
+          if (request.path.includes('/_upload?')) stop.abort();
+          if (request.signal?.aborted) throw new Error('The request was cancelled');
+          return answer;
+        },
+      };
+      const err = await rejection(
+        uploadFile(racing, { ...(await options(movieFile(randomBytes(12 * MB)))), signal: stop.signal }),
+      );
+      should(err.message).eql('The upload was cancelled (the upload was aborted; nothing was kept)');
+      should(sim.storage.openUploads()).eql([]);
+      should(sim.storage.requests().filter((r) => r.method === 'PUT')).eql([]);
     });
 
     it('does not repeat a request to an expired signed URL; it aborts the upload', async () => {

@@ -80,7 +80,9 @@ export = function (RED: NodeAPI) {
         ledger,
         filter: ackFilter,
         // The webhook node saw these events but the flow did not finish them: let them through again.
-        beforeRedeliver: (keys) => webhookNodesFor(RED, hookId).forEach((webhook) => webhook.forget(keys)),
+        beforeRedeliver: async (keys) => {
+          await Promise.all(webhookNodesFor(RED, hookId).map((webhook) => webhook.forget(keys)));
+        },
       });
       if (summary.filterCheck === 'agrees') ackFilter = 'server';
       else if (summary.filterCheck === 'ignored' || summary.filterCheck === 'differs') {

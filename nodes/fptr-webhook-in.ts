@@ -106,9 +106,14 @@ export = function (RED: NodeAPI) {
             return seen;
           }
         : undefined,
-      forget: (keys) => {
+      forget: async (keys) => {
         for (const key of keys) dedup?.forget(key);
         store?.changed();
+        if (shared)
+          await shared.state.unclaim(
+            keys.map((key) => shared.keyPrefix + key),
+            shared.ttlMs,
+          );
       },
     });
     const base = publicBaseUrl(config.publicUrl, settings.fptrWebhookInPublicUrl);

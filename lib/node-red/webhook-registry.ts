@@ -20,8 +20,12 @@ export interface WebhookHandle {
    * (the webhook delivered that event), otherwise remembers it and returns false.
    */
   readonly claim: ((key: string, now: number) => boolean) | undefined;
-  /** Forgets duplicate keys, so deliveries FPTR sends again are emitted again. */
-  forget(keys: readonly string[]): void;
+  /**
+   * Forgets duplicate keys, so deliveries FPTR sends again are emitted again, and gives them
+   * back in shared state so any instance the redelivery reaches lets it through. Rejects when
+   * shared state cannot be reached: the redelivery would then be dropped elsewhere.
+   */
+  forget(keys: readonly string[]): Promise<void>;
 }
 
 const registries = new WeakMap<object, Map<string, WebhookHandle>>();

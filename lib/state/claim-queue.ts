@@ -21,8 +21,13 @@ export interface ClaimQueueOptions<T> {
 
 interface Pending<T> {
   items: T[];
-  keys: ReadonlyArray<string | undefined>;
   outcome?: ClaimOutcome<T>;
+}
+
+/** One item of a batch: its dedup key (undefined: never a duplicate), and whether this instance's own dedup saw it. */
+export interface ClaimKey {
+  key: string | undefined;
+  seenHere?: boolean;
 }
 
 const MAX_BACKFILL = 50_000;
@@ -32,9 +37,10 @@ const BACKFILL_CHUNK = 500;
 /**
  * Claims the dedup keys of each batch in shared state (one round trip per batch) and releases
  * the batches strictly in arrival order, each with the items whose keys it won. Items without a
- * key always pass. When shared state is unavailable a batch passes whole (the caller's local
- * dedup already ran), and its keys are claimed later, once the state is back up, so a
- * redelivery that reaches another instance after the outage is still recognised.
+ * key always pass. An item this instance's own dedup saw passes only when its key was given
+ * back (a redelivery the sweep asked for). When shared state is unavailable a batch passes
+ * except for the items seen here, and its keys are claimed later, once the state is back up, so
+ * a redelivery that reaches another instance after the outage is still recognised.
  */
 export class ClaimQueue<T> {
   private readonly queue: Pending<T>[] = [];
@@ -66,35 +72,42 @@ export class ClaimQueue<T> {
     return this.backfill.length;
   }
 
-  /** One batch: `keys[i]` is the dedup key of `items[i]` (undefined: never a duplicate). */
-  push(items: T[], keys: ReadonlyArray<string | undefined>): void {
+  /** One batch: `keys[i]` says how to claim `items[i]`. */
+  push(items: T[], keys: readonly ClaimKey[]): void {
     if (this.closed) return;
-    const batch: Pending<T> = { items, keys };
+    const batch: Pending<T> = { items };
     this.queue.push(batch);
     this.waitingItems += items.length;
-    const claimed = keys.filter((key): key is string => key !== undefined);
+    const claimed = keys.filter((k): k is { key: string; seenHere?: boolean } => k.key !== undefined);
     if (claimed.length === 0) {
       batch.outcome = { kept: items, duplicates: [], shared: true };
       return this.flush();
     }
-    this.state.claim(claimed, this.options.ttlMs).then(
-      (won) => {
-        const outcome: ClaimOutcome<T> = { kept: [], duplicates: [], shared: true };
-        let next = 0;
-        items.forEach((item, i) => {
-          const isNew = keys[i] === undefined || won[next++];
-          (isNew ? outcome.kept : outcome.duplicates).push(item);
-        });
-        batch.outcome = outcome;
-        this.flush();
-      },
-      (err: unknown) => {
-        batch.outcome = { kept: items, duplicates: [], shared: false };
-        this.remember(claimed);
-        this.flush();
-        if (!this.closed) this.options.onUnavailable(err);
-      },
-    );
+    const split = (isNew: (i: number) => boolean, shared: boolean): ClaimOutcome<T> => {
+      const outcome: ClaimOutcome<T> = { kept: [], duplicates: [], shared };
+      items.forEach((item, i) => (isNew(i) ? outcome.kept : outcome.duplicates).push(item));
+      return outcome;
+    };
+    const seenHere = claimed.map((k) => k.seenHere === true);
+    this.state
+      .claim(
+        claimed.map((k) => k.key),
+        this.options.ttlMs,
+        seenHere.some(Boolean) ? seenHere : undefined,
+      )
+      .then(
+        (won) => {
+          let next = 0;
+          batch.outcome = split((i) => keys[i].key === undefined || won[next++], true);
+          this.flush();
+        },
+        (err: unknown) => {
+          batch.outcome = split((i) => keys[i].seenHere !== true, false);
+          this.remember(claimed.map((k) => k.key));
+          this.flush();
+          if (!this.closed) this.options.onUnavailable(err);
+        },
+      );
   }
 
   /** The owner is closing: nothing more is released, late answers are dropped. */

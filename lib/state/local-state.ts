@@ -31,7 +31,7 @@ export class LocalState extends EventEmitter implements SharedState {
   readonly kind = 'local';
   readonly health: Health = 'up';
   private readonly now: () => number;
-  private readonly claims = new Map<string, number>();
+  private readonly claims = new Map<string, { until: number; released: boolean }>();
   private sweptSize = 0;
   private readonly leases = new Map<string, Lease>();
   /** The newest fencing token granted per lease name; never forgotten, so tokens only grow. */
@@ -43,16 +43,21 @@ export class LocalState extends EventEmitter implements SharedState {
     this.now = options.now ?? Date.now;
   }
 
-  async claim(keys: readonly string[], ttlMs: number): Promise<boolean[]> {
+  async claim(keys: readonly string[], ttlMs: number, seenHere?: readonly boolean[]): Promise<boolean[]> {
     const ttl = wholeMs(ttlMs);
     const now = this.now();
     this.sweepClaims(now);
-    return keys.map((key) => {
-      const until = this.claims.get(key);
-      if (until !== undefined && until > now) return false;
-      this.claims.set(key, now + ttl);
-      return true;
+    return keys.map((key, i) => {
+      const held = this.claims.get(key);
+      if (held !== undefined && held.until > now && !held.released) return false;
+      this.claims.set(key, { until: now + ttl, released: false });
+      return held?.released === true && held.until > now ? true : seenHere?.[i] !== true;
     });
+  }
+
+  async unclaim(keys: readonly string[], ttlMs: number): Promise<void> {
+    const until = this.now() + wholeMs(ttlMs);
+    for (const key of keys) this.claims.set(key, { until, released: true });
   }
 
   async lease(name: string, holderId: string, ttlMs: number): Promise<LeaseState> {
@@ -97,7 +102,7 @@ export class LocalState extends EventEmitter implements SharedState {
 
   private sweepClaims(now: number): void {
     if (this.claims.size < Math.max(MIN_SWEEP_SIZE, this.sweptSize * 2)) return;
-    for (const [key, until] of this.claims) if (until <= now) this.claims.delete(key);
+    for (const [key, { until }] of this.claims) if (until <= now) this.claims.delete(key);
     this.sweptSize = this.claims.size;
   }
 }

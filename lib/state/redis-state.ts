@@ -34,19 +34,44 @@ const FIRST_RETRY_DELAY_MS = 50;
 /** The probe writes a key of its own, so a server that answers PING but refuses writes (a read-only replica, out of memory) does not count as up. */
 const PROBE_TTL_MS = 60_000;
 
-/** SET NX PX for every key in one atomic step: 1 where this call set it, 0 where it existed. */
+/** What a given-back claim key holds; a holder is an instance id (host:pid:hex), never this. */
+const RELEASED = '(released)';
+
+/**
+ * Claim: KEYS = claim keys; ARGV = holder, ttl, one 0/1 per key (1: the caller saw it itself).
+ * A key given back by UNCLAIM holds RELEASED. 1 where the caller won the key, 0 where not; every
+ * key not held by someone else ends up held by the caller.
+ */
 const CLAIM = defineScript({
   SCRIPT: `
 local out = {}
 for i, key in ipairs(KEYS) do
-  if redis.call('SET', key, ARGV[1], 'NX', 'PX', ARGV[2]) then out[i] = 1 else out[i] = 0 end
+  local held = redis.call('GET', key)
+  if held and held ~= '${RELEASED}' then
+    out[i] = 0
+  else
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+    if held or string.sub(ARGV[3], i, i) == '0' then out[i] = 1 else out[i] = 0 end
+  end
 end
 return out`,
-  parseCommand(parser: CommandParser, keys: string[], holder: string, ttlMs: number) {
+  parseCommand(parser: CommandParser, keys: string[], holder: string, ttlMs: number, seenHere: string) {
     parser.pushKeysLength(keys);
-    parser.push(holder, String(ttlMs));
+    parser.push(holder, String(ttlMs), seenHere);
   },
   transformReply: undefined as unknown as () => number[],
+});
+
+/** Unclaim: KEYS = claim keys; ARGV = ttl. */
+const UNCLAIM = defineScript({
+  SCRIPT: `
+for _, key in ipairs(KEYS) do redis.call('SET', key, '${RELEASED}', 'PX', ARGV[1]) end
+return #KEYS`,
+  parseCommand(parser: CommandParser, keys: string[], ttlMs: number) {
+    parser.pushKeysLength(keys);
+    parser.push(String(ttlMs));
+  },
+  transformReply: undefined as unknown as () => number,
 });
 
 /**
@@ -110,7 +135,7 @@ return 1`,
   transformReply: undefined as unknown as () => number,
 });
 
-const SCRIPTS = { claimKeys: CLAIM, takeLease: LEASE, dropLease: RELEASE, setFenced: SET_FENCED };
+const SCRIPTS = { claimKeys: CLAIM, unclaimKeys: UNCLAIM, takeLease: LEASE, dropLease: RELEASE, setFenced: SET_FENCED };
 
 function newClient(options: RedisStateOptions, onRetry: (delay: number) => void) {
   const maxDelay = options.maxRetryDelayMs ?? MAX_RETRY_DELAY_MS;
@@ -170,12 +195,19 @@ export class RedisState extends EventEmitter implements SharedState {
     return this.state;
   }
 
-  async claim(keys: readonly string[], ttlMs: number): Promise<boolean[]> {
+  async claim(keys: readonly string[], ttlMs: number, seenHere?: readonly boolean[]): Promise<boolean[]> {
     const ttl = wholeMs(ttlMs);
     if (keys.length === 0) return [];
     const { prefix, instanceId } = this.options;
-    const reply = await this.run((client) => client.claimKeys(keysIn(prefix, 'claim', keys), instanceId, ttl));
+    const seen = keys.map((_, i) => (seenHere?.[i] === true ? '1' : '0')).join('');
+    const reply = await this.run((client) => client.claimKeys(keysIn(prefix, 'claim', keys), instanceId, ttl, seen));
     return reply.map((set) => Number(set) === 1);
+  }
+
+  async unclaim(keys: readonly string[], ttlMs: number): Promise<void> {
+    const ttl = wholeMs(ttlMs);
+    if (keys.length === 0) return;
+    await this.run((client) => client.unclaimKeys(keysIn(this.options.prefix, 'claim', keys), ttl));
   }
 
   async lease(name: string, holderId: string, ttlMs: number): Promise<LeaseState> {

@@ -36,11 +36,21 @@ export interface SharedState extends EventEmitter {
   readonly health: Health;
 
   /**
-   * Claims each key for `ttlMs` if nobody holds it, atomically and all in one round trip.
-   * Resolves to one boolean per key: true = claimed now by this call (new), false = already
-   * claimed (also for a repeat of a key earlier in the same call).
+   * Claims each key for `ttlMs` if nobody holds it (never claimed, expired or given back by
+   * `unclaim`), atomically and all in one round trip. Resolves to one boolean per key: true =
+   * claimed now by this call (new), false = already claimed (also for a repeat of a key earlier
+   * in the same call). Where `seenHere[i]` is true the caller saw key i itself (a duplicate by
+   * its own memory): it wins only a key given back by `unclaim`; a key nobody holds is claimed
+   * all the same, answering false.
    */
-  claim(keys: readonly string[], ttlMs: number): Promise<boolean[]>;
+  claim(keys: readonly string[], ttlMs: number, seenHere?: readonly boolean[]): Promise<boolean[]>;
+
+  /**
+   * Gives claimed keys back for `ttlMs`, in one round trip: the next claim of each wins, also by
+   * a caller that saw the key itself. A delivery FPTR is asked to send again was received, not
+   * processed, and must get through on whichever instance it reaches.
+   */
+  unclaim(keys: readonly string[], ttlMs: number): Promise<void>;
 
   /**
    * Acquires the lease `name` for `holderId`, or renews it when `holderId` holds it already,

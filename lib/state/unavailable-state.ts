@@ -20,6 +20,10 @@ export class UnavailableState extends EventEmitter implements SharedState {
     return this.refuse();
   }
 
+  unclaim(): Promise<void> {
+    return this.refuse();
+  }
+
   lease(): Promise<LeaseState> {
     return this.refuse();
   }

@@ -20,10 +20,11 @@ export class HttpNodeServer {
     };
   }
 
-  async listen(): Promise<string> {
+  /** On `port` when given: a URL FPTR was told before the flow was deployed. */
+  async listen(port?: number): Promise<string> {
     const app = this.app;
     if (!app) throw new Error('wrap() a module and load() it before listen()');
-    this.url = await this.server.listen((req, res) => app(req, res));
+    this.url = await this.server.listen((req, res) => app(req, res), port);
     return this.url;
   }
 

@@ -5,12 +5,15 @@ import net = require('node:net');
 export class LoopbackServer {
   private server: http.Server | undefined;
 
-  /** Starts serving `handler` (closing any earlier server) and resolves to its origin, e.g. http://127.0.0.1:PORT. */
-  async listen(handler: http.RequestListener): Promise<string> {
+  /**
+   * Starts serving `handler` (closing any earlier server) on `port` (any free one by default) and
+   * resolves to its origin, e.g. http://127.0.0.1:PORT.
+   */
+  async listen(handler: http.RequestListener, port = 0): Promise<string> {
     await this.close();
     const server = http.createServer(handler);
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   }
 

@@ -68,9 +68,10 @@ export interface UnackedSweepOptions {
   filter: 'server' | 'local' | 'verify';
   /**
    * Called with the keys of the events in a delivery just before it is sent again, so the
-   * receiving node can forget it saw them (it saw them; it did not finish them).
+   * receiving node can forget it saw them (it saw them; it did not finish them). When it
+   * rejects, the delivery is not sent again and counts as failed: a later sweep retries it.
    */
-  beforeRedeliver?: (keys: string[], delivery: DeliveryRecord) => void;
+  beforeRedeliver?: (keys: string[], delivery: DeliveryRecord) => Promise<void>;
 }
 
 export interface UnackedSweepSummary {
@@ -203,7 +204,7 @@ export async function sweepUnacknowledged(
     due.map(async (row) => {
       const release = await slots.acquire();
       try {
-        options.beforeRedeliver?.(keysOf(row), row);
+        await options.beforeRedeliver?.(keysOf(row), row);
         await api.redeliver(row.id);
         options.ledger.add(row.id, options.now);
         return undefined;

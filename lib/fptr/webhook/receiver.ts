@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { ClaimQueue, type ClaimOutcome } from '../../state/claim-queue';
+import { ClaimQueue, type ClaimKey, type ClaimOutcome } from '../../state/claim-queue';
 import type { SharedState } from '../../state/shared-state';
 import type { CidrList } from '../../util/cidr';
 import type { Delivery, FptrMsgInfo } from '../contract';
@@ -42,8 +42,9 @@ export interface ReceiverOptions {
   /** Duplicate detection; absent = off. */
   dedup?: DedupWindow;
   /**
-   * Duplicate detection across instances, behind the local window: each batch's new keys are
-   * claimed in shared state (after the answer) and only the claimed deliveries go on.
+   * Duplicate detection across instances, behind the local window: each batch's keys are
+   * claimed in shared state (after the answer) and only the claimed deliveries go on. Keys the
+   * local window saw are claimed too: they go on only when given back for a redelivery.
    */
   shared?: SharedDedup;
   /** `msg.fptr.siteUrl` when the request has no `x-sg-webhook-site-url` header. */
@@ -378,25 +379,28 @@ export class WebhookReceiver {
       deliveries: this.outbox.holdFor(BURST_GAP_MS) ? raw : deliveries,
     };
     const candidates: Candidate[] = [];
-    const keys: Array<string | undefined> = [];
+    const keys: ClaimKey[] = [];
     const now = Date.now();
     counts.received += size;
     for (let index = 0; index < size; index++) {
       const delivery = deliveries[index];
       let key: string | undefined;
+      let seenHere = false;
       if (isTestConnection(delivery)) {
         counts.tests++;
         this.hooks.onTestConnection?.(delivery, request.base.webhookId);
         if (!emitTestConnections) continue;
       } else if (dedup) {
         key = dedupKey(delivery);
-        if (isDuplicate(dedup, delivery, key, now)) {
+        seenHere = isDuplicate(dedup, delivery, key, now);
+        // Shared state may know it was given back for a redelivery (a sweep on another instance).
+        if (seenHere && (key === undefined || !shared)) {
           counts.duplicates++;
           continue;
         }
       }
       candidates.push({ delivery, index, request });
-      keys.push(key === undefined || !shared ? undefined : shared.keyPrefix + key);
+      keys.push({ key: key === undefined || !shared ? undefined : shared.keyPrefix + key, seenHere });
     }
     if (this.claims) this.claims.push(candidates, keys);
     else this.send(candidates);

@@ -3,6 +3,8 @@ import should = require('should');
 import type { NodeMessage } from 'node-red';
 import { helper } from '../../support/runtime';
 import { HttpNodeServer } from '../../support/http-node';
+import { freePort } from '../../support/loopback';
+import { FptrSimulator } from '../../../sim';
 import { RedisServer, requireRedis } from '../../support/redis-server';
 import { send, type RawResponse } from '../../support/webhook-client';
 import { batchBody, sgHeaders, taskChange } from '../../support/webhook-fixtures';
@@ -12,6 +14,7 @@ import type { FptrSite } from '../../../lib/node-red/site';
 import { RedisState } from '../../../lib/state/redis-state';
 import type { Health, SharedState } from '../../../lib/state/shared-state';
 import webhookNode = require('../../../nodes/fptr-webhook-in');
+import redeliverNode = require('../../../nodes/fptr-redeliver');
 import siteNode = require('../../../nodes/fptr-site');
 
 const SECRET = 'shared-dedup-secret';
@@ -151,6 +154,44 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     ).should.eql([false, false]);
   });
 
+  it('sends on a redelivery it saw itself once a sweep on another instance gave it back, and drops a second copy', async () => {
+    await start();
+    const peer = await otherInstance();
+    const delivery = taskChange(1);
+    (await post([delivery])).status.should.equal(200);
+    await receivedCount(1);
+    // What the other instance's unacknowledged sweep does just before asking FPTR to send it again.
+    await peer.unclaim([`webhook:w1:${delivery.delivery_id}`], 60_000);
+    (await post([delivery])).status.should.equal(200);
+    (await post([delivery])).status.should.equal(200);
+    // Messages leave in arrival order: once the next delivery is out, both copies were decided.
+    const next = taskChange(2);
+    (await post([next])).status.should.equal(200);
+    await receivedCount(3);
+    received
+      .map((m) => m.payload.delivery_id)
+      .should.eql([delivery.delivery_id, delivery.delivery_id, next.delivery_id]);
+  });
+
+  it('still drops a repeat it saw itself after Redis lost its claims (restarted empty)', async () => {
+    const state = await start();
+    const delivery = taskChange(1);
+    (await post([delivery])).status.should.equal(200);
+    await receivedCount(1);
+    await redis.stop();
+    await healthBecomes(state, 'degraded');
+    await redis.resume();
+    await healthBecomes(state, 'up');
+    (await post([delivery])).status.should.equal(200);
+    const next = taskChange(2);
+    (await post([next])).status.should.equal(200);
+    await receivedCount(2);
+    received.map((m) => m.payload.delivery_id).should.eql([delivery.delivery_id, next.delivery_id]);
+    // And it holds the claim again, so another instance drops the repeat too.
+    const peer = await otherInstance();
+    (await peer.claim([`webhook:w1:${delivery.delivery_id}`], 60_000)).should.eql([false]);
+  });
+
   it('sends everything on when dedup is off, claiming nothing', async () => {
     await start({ dedupWindow: 0 });
     const peer = await otherInstance();
@@ -189,5 +230,82 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
       60_000,
     );
     again.should.eql([false, false, false]);
+  });
+  describe('with the unacknowledged sweep of fptr-redeliver', function () {
+    let sim: FptrSimulator | undefined;
+
+    afterEach(async () => {
+      await sim?.close();
+      sim = undefined;
+    });
+
+    it('sends on the events a sweep asks FPTR to send again, though Redis holds their claims', async () => {
+      sim = new FptrSimulator();
+      await sim.listen(0, '127.0.0.1');
+      const port = await freePort();
+      const hook = sim.createWebhook({
+        url: `http://127.0.0.1:${port}${PATH}`,
+        token: SECRET,
+        entity_types: { Task: { update: ['sg_status_list'] } },
+      });
+      prefix = `wh${crypto.randomBytes(4).toString('hex')}:`;
+      const { scriptName, scriptKey, taskIds } = FptrSimulator.DEMO;
+      const flow = [
+        { id: 'tab', type: 'tab', label: 'sweep' },
+        { id: 'site', type: 'fptr-site', url: sim.url, authType: 'script', redisUrl: redis.url, redisPrefix: prefix },
+        // Nothing acknowledges: the flow "lost" what it received.
+        {
+          id: 'w1',
+          type: 'fptr-webhook-in',
+          z: 'tab',
+          url: PATH,
+          site: 'site',
+          hookId: hook.id,
+          split: true,
+          dedupWindow: 600,
+          wires: [['out']],
+        },
+        { id: 'out', type: 'helper', z: 'tab' },
+        {
+          id: 'rd',
+          type: 'fptr-redeliver',
+          z: 'tab',
+          site: 'site',
+          mode: 'sweep',
+          hookId: hook.id,
+          hookIdType: 'str',
+          windowValue: 60,
+          windowUnit: 'minutes',
+          unacked: true,
+          unackedGrace: 1,
+          wires: [['summary']],
+        },
+        { id: 'summary', type: 'helper', z: 'tab' },
+      ];
+      await helper.load([siteNode, wrapped, redeliverNode], flow, {
+        site: { scriptName, scriptKey },
+        w1: { secret: SECRET },
+      });
+      base = await server.listen(port);
+      received = [];
+      helper.getNode('out').on('input', ((msg: Msg) => received.push(msg)) as never);
+      const summaries: Array<{ payload: { unacknowledged: { redelivered: number } } }> = [];
+      helper.getNode('summary').on('input', ((msg: (typeof summaries)[number]) => summaries.push(msg)) as never);
+      await healthBecomes((helper.getNode('site') as unknown as FptrSite).state, 'up');
+
+      const task = Object.values(taskIds)[0]!;
+      sim.update('Task', task, { sg_status_list: 'rev' });
+      await sim.whenDeliveriesSettled();
+      await receivedCount(1);
+      const first = received[0].payload;
+
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // past the sweep's grace
+      helper.getNode('rd').receive({ payload: 'sweep' } as never);
+      await until(() => summaries.length > 0);
+      summaries[0].payload.unacknowledged.should.containEql({ redelivered: 1 });
+      await sim.whenDeliveriesSettled();
+      await receivedCount(2);
+      received.map((m) => m.payload.delivery_id).should.eql([first.delivery_id, first.delivery_id]);
+    });
   });
 });

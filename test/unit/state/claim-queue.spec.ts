@@ -1,7 +1,7 @@
 import crypto = require('node:crypto');
 import fc = require('fast-check');
 import 'should';
-import { ClaimQueue, type ClaimOutcome } from '../../../lib/state/claim-queue';
+import { ClaimQueue, type ClaimKey, type ClaimOutcome } from '../../../lib/state/claim-queue';
 import { LocalState } from '../../../lib/state/local-state';
 import { RedisState } from '../../../lib/state/redis-state';
 import { StateUnavailableError, type Health, type SharedState } from '../../../lib/state/shared-state';
@@ -11,10 +11,10 @@ import { RedisServer, requireRedis } from '../../support/redis-server';
 class HeldState extends LocalState {
   readonly held: Array<{ answer: () => void; fail: () => void }> = [];
 
-  override claim(keys: readonly string[], ttlMs: number): Promise<boolean[]> {
+  override claim(keys: readonly string[], ttlMs: number, seenHere?: readonly boolean[]): Promise<boolean[]> {
     return new Promise((resolve, reject) => {
       this.held.push({
-        answer: () => resolve(super.claim(keys, ttlMs)),
+        answer: () => resolve(super.claim(keys, ttlMs, seenHere)),
         fail: () => reject(new StateUnavailableError('test outage')),
       });
     });
@@ -26,6 +26,9 @@ function collect<T>(): { outcomes: ClaimOutcome<T>[]; release: (outcome: ClaimOu
   return { outcomes, release: (outcome) => outcomes.push(outcome) };
 }
 
+/** Claim keys none of which this instance saw itself. */
+const keyed = (...keys: Array<string | undefined>): ClaimKey[] => keys.map((key) => ({ key }));
+
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('ClaimQueue', () => {
@@ -33,8 +36,8 @@ describe('ClaimQueue', () => {
     const state = new LocalState();
     const { outcomes, release } = collect<string>();
     const queue = new ClaimQueue<string>(state, { ttlMs: 60_000, release, onUnavailable: () => undefined });
-    queue.push(['d1', 'd2', 'ping'], ['k1', 'k2', undefined]);
-    queue.push(['d2 again', 'd3', 'ping again'], ['k2', 'k3', undefined]);
+    queue.push(['d1', 'd2', 'ping'], keyed('k1', 'k2', undefined));
+    queue.push(['d2 again', 'd3', 'ping again'], keyed('k2', 'k3', undefined));
     await tick();
     outcomes.should.eql([
       { kept: ['d1', 'd2', 'ping'], duplicates: [], shared: true },
@@ -43,15 +46,36 @@ describe('ClaimQueue', () => {
     queue.pending.should.equal(0);
   });
 
+  it('passes an item this instance saw only when its key was given back, and drops it while shared state is down', async () => {
+    const state = new HeldState();
+    const { outcomes, release } = collect<string>();
+    const queue = new ClaimQueue<string>(state, { ttlMs: 60_000, release, onUnavailable: () => undefined });
+    await state.unclaim(['given back'], 60_000);
+    const batch = (): ClaimKey[] => [
+      { key: 'given back', seenHere: true },
+      { key: 'nobody holds', seenHere: true },
+      { key: 'new' },
+    ];
+    queue.push(['redelivered', 'seen', 'fresh'], batch());
+    queue.push(['redelivered', 'seen', 'fresh'], batch());
+    state.held[0].answer();
+    state.held[1].fail();
+    await tick();
+    outcomes.should.eql([
+      { kept: ['redelivered', 'fresh'], duplicates: ['seen'], shared: true },
+      { kept: ['fresh'], duplicates: ['redelivered', 'seen'], shared: false },
+    ]);
+  });
+
   it('releases batches in arrival order whatever order their answers come in', async () => {
     const state = new HeldState();
     const { outcomes, release } = collect<string>();
     const failures: unknown[] = [];
     const queue = new ClaimQueue<string>(state, { ttlMs: 60_000, release, onUnavailable: (err) => failures.push(err) });
-    queue.push(['a'], ['ka']);
-    queue.push(['b'], ['kb']);
-    queue.push(['no key'], [undefined]);
-    queue.push(['c'], ['kc']);
+    queue.push(['a'], keyed('ka'));
+    queue.push(['b'], keyed('kb'));
+    queue.push(['no key'], keyed(undefined));
+    queue.push(['c'], keyed('kc'));
     queue.pending.should.equal(4);
     state.held[2].answer();
     state.held[1].fail();
@@ -81,7 +105,7 @@ describe('ClaimQueue', () => {
           const queue = new ClaimQueue<number>(state, { ttlMs: 60_000, release, onUnavailable: () => undefined });
           let next = 0;
           const pushed = batches.map((keys) => keys.map(() => next++));
-          batches.forEach((keys, i) => queue.push(pushed[i], keys));
+          batches.forEach((keys, i) => queue.push(pushed[i], keyed(...keys)));
           // Answer the held claims in an order drawn from `order`, failing some.
           const held = [...state.held];
           for (let i = 0; held.length > 0; i++) {
@@ -102,10 +126,10 @@ describe('ClaimQueue', () => {
     const state = new HeldState();
     const { outcomes, release } = collect<string>();
     const queue = new ClaimQueue<string>(state, { ttlMs: 60_000, release, onUnavailable: () => undefined });
-    queue.push(['a'], ['ka']);
+    queue.push(['a'], keyed('ka'));
     queue.close();
     state.held[0].answer();
-    queue.push(['b'], [undefined]);
+    queue.push(['b'], keyed(undefined));
     await tick();
     outcomes.should.eql([]);
     queue.pending.should.equal(0);
@@ -167,8 +191,8 @@ describe('ClaimQueue', () => {
       const qb = new ClaimQueue<string>(b, { ttlMs: 60_000, release, onUnavailable: () => undefined });
       for (let i = 0; i < 100; i++) {
         const keys = Array.from({ length: 20 }, (_, j) => `d${i * 20 + j}`);
-        qa.push(keys, keys);
-        qb.push(keys, keys);
+        qa.push(keys, keyed(...keys));
+        qb.push(keys, keyed(...keys));
       }
       while (qa.pending + qb.pending > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       passed.length.should.equal(2000);
@@ -187,7 +211,7 @@ describe('ClaimQueue', () => {
       });
       await server.stop();
       await healthBecomes(a, 'degraded');
-      qa.push(['d1', 'd2'], ['k1', 'k2']);
+      qa.push(['d1', 'd2'], keyed('k1', 'k2'));
       await tick();
       fromA.outcomes.should.eql([{ kept: ['d1', 'd2'], duplicates: [], shared: false }]);
       failures.should.have.length(1);
@@ -198,7 +222,7 @@ describe('ClaimQueue', () => {
       await healthBecomes(b, 'up');
       const fromB = collect<string>();
       const qb = new ClaimQueue<string>(b, { ttlMs: 60_000, release: fromB.release, onUnavailable: () => undefined });
-      qb.push(['d1 redelivered', 'd3'], ['k1', 'k3']);
+      qb.push(['d1 redelivered', 'd3'], keyed('k1', 'k3'));
       while (qb.pending > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       fromB.outcomes.should.eql([{ kept: ['d3'], duplicates: ['d1 redelivered'], shared: true }]);
     });

@@ -59,28 +59,72 @@ export function sharedStateContract(subject: () => Subject): void {
       for (const ttl of [0, -1, NaN, Infinity]) await state.claim(['k'], ttl).should.be.rejectedWith(RangeError);
     });
 
-    it('answers like a set of keys for any sequence of calls (property)', async () => {
+    it('gives keys back: the next claim of each wins, also by a caller that saw the key itself', async () => {
+      const state = await make();
+      (await state.claim(['a', 'b', 'c'], 60_000)).should.eql([true, true, true]);
+      await state.unclaim(['a', 'b', 'never'], 60_000);
+      (await state.claim(['a', 'b', 'c', 'never'], 60_000, [false, true, true, true])).should.eql([
+        true,
+        true,
+        false,
+        true,
+      ]);
+      (await state.claim(['a', 'b', 'never'], 60_000)).should.eql([false, false, false]);
+      await state.unclaim([], 60_000);
+    });
+
+    it('does not count a key nobody holds as won by a caller that saw it itself, and holds it from then on', async () => {
+      const state = await make();
+      (await state.claim(['seen', 'new'], 60_000, [true, false])).should.eql([false, true]);
+      (await state.claim(['seen', 'new'], 60_000)).should.eql([false, false]);
+    });
+
+    it('lets a given-back key lapse after its time to live', async () => {
+      const state = await make();
+      await state.unclaim(['k'], 100);
+      await subject().advance(150);
+      (await state.claim(['k'], 60_000, [true])).should.eql([false]);
+      await state.unclaim(['k'], 0).should.be.rejectedWith(RangeError);
+    });
+
+    it('answers like its model for any sequence of claims and give-backs (property)', async () => {
       const state = await make();
       let run = 0;
+      const key = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f');
+      const step = fc.oneof(
+        fc.record({ unclaim: fc.array(key, { maxLength: 4 }) }),
+        fc.record({ claim: fc.array(fc.tuple(key, fc.boolean()), { maxLength: 8 }) }),
+      );
       await fc.assert(
-        fc.asyncProperty(
-          fc.array(fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { maxLength: 8 }), { maxLength: 10 }),
-          async (calls) => {
-            // Each run gets its own key space, so runs do not see each other's claims.
-            const scope = `p${run++}:`;
-            const seen = new Set<string>();
-            for (const keys of calls) {
-              const expected = keys.map((key) => !seen.has(key) && Boolean(seen.add(key)));
-              (
-                await state.claim(
-                  keys.map((key) => scope + key),
-                  60_000,
-                )
-              ).should.eql(expected);
+        fc.asyncProperty(fc.array(step, { maxLength: 10 }), async (steps) => {
+          // Each run gets its own key space, so runs do not see each other's claims.
+          const scope = `p${run++}:`;
+          const model = new Map<string, 'held' | 'released'>();
+          for (const s of steps) {
+            if ('unclaim' in s) {
+              await state.unclaim(
+                s.unclaim.map((k) => scope + k),
+                60_000,
+              );
+              for (const k of s.unclaim) model.set(k, 'released');
+              continue;
             }
-          },
-        ),
-        { numRuns: 60 },
+            const expected = s.claim.map(([k, seenHere]) => {
+              const was = model.get(k);
+              if (was === 'held') return false;
+              model.set(k, 'held');
+              return was === 'released' || !seenHere;
+            });
+            (
+              await state.claim(
+                s.claim.map(([k]) => scope + k),
+                60_000,
+                s.claim.map(([, seenHere]) => seenHere),
+              )
+            ).should.eql(expected);
+          }
+        }),
+        { numRuns: 80 },
       );
     });
   });

@@ -126,12 +126,32 @@ describe('unacknowledged sweep against the simulator', function () {
     const events = records.flatMap(eventsOf);
     events.should.have.length(TASKS.length);
     const forgotten: string[] = [];
-    await sweepUnacknowledged(api, hookId, options({ beforeRedeliver: (keys) => forgotten.push(...keys) }));
+    await sweepUnacknowledged(api, hookId, options({ beforeRedeliver: async (keys) => void forgotten.push(...keys) }));
     for (const event of events) {
       forgotten.should.containEql(event.delivery_id);
       forgotten.should.containEql(`event:${event.event_log_entry_id}|content`);
     }
     keysOf(records[0]).length.should.equal(2 * eventsOf(records[0]).length);
+    await harness.sim.whenDeliveriesSettled();
+    consumer.received.flatMap(deliveriesOf).length.should.equal(2 * TASKS.length);
+  });
+
+  it('does not send a delivery again while its keys cannot be given back; the next sweep does', async function () {
+    const records = await deliver(true);
+    const refused = await sweepUnacknowledged(
+      api,
+      hookId,
+      options({
+        beforeRedeliver: () => Promise.reject(new Error('shared state unavailable: test outage')),
+      }),
+    );
+    refused.should.containDeep({ found: records.length, redelivered: 0 });
+    refused.failed.map((f) => f.error).should.eql(records.map(() => 'shared state unavailable: test outage'));
+    await harness.sim.whenDeliveriesSettled();
+    consumer.received.flatMap(deliveriesOf).length.should.equal(TASKS.length);
+
+    const later = await sweepUnacknowledged(api, hookId, options({ beforeRedeliver: async () => undefined }));
+    later.should.containDeep({ found: records.length, redelivered: records.length, failed: [] });
     await harness.sim.whenDeliveriesSettled();
     consumer.received.flatMap(deliveriesOf).length.should.equal(2 * TASKS.length);
   });

@@ -100,10 +100,20 @@ export = function (RED: NodeAPI) {
       hookId,
       subscription: savedSubscription(config.subscription),
       claim: dedup
-        ? (key, now) => {
-            const seen = dedup.seen(key, now);
+        ? async (keys, now) => {
+            const seen = keys.map((key) => dedup.seen(key, now));
             store?.changed();
-            return seen;
+            if (!shared) return seen;
+            try {
+              const won = await shared.state.claim(
+                keys.map((key) => shared.keyPrefix + key),
+                shared.ttlMs,
+                seen,
+              );
+              return won.map((isNew) => !isNew);
+            } catch {
+              return seen; // shared state unavailable: this instance's memory decides, as for its own deliveries
+            }
           }
         : undefined,
       forget: async (keys) => {

@@ -33,11 +33,14 @@ export interface BackstopOptions {
 export class Backstop {
   private readonly gate: BackstopGate<EventLogMessage>;
   private timer: NodeJS.Timeout | undefined;
+  /** A release waiting for its claim: the next one starts after it, so events go on in order. */
+  private releasing = false;
+  private closed = false;
   private readonly told = new Set<BackstopProblem>();
   private readonly ownFilter: boolean;
 
   constructor(private readonly options: BackstopOptions) {
-    this.gate = new BackstopGate({ graceMs: options.settings.graceMs, claim: (key, now) => this.claim(key, now) });
+    this.gate = new BackstopGate({ graceMs: options.settings.graceMs, claim: (keys, now) => this.claim(keys, now) });
     const { eventTypes, projects, entityTypes } = options.filter;
     this.ownFilter = eventTypes.length + projects.length + entityTypes.length > 0;
   }
@@ -54,6 +57,7 @@ export class Backstop {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.gate.clear();
@@ -66,10 +70,10 @@ export class Backstop {
     return handle;
   }
 
-  private claim(key: string, now: number): boolean {
+  private async claim(keys: string[], now: number): Promise<boolean[]> {
     const handle = this.webhook();
     if (handle && !handle.claim) this.tell('no-dedup');
-    return handle?.claim?.(key, now) ?? false;
+    return handle?.claim ? handle.claim(keys, now) : keys.map(() => false);
   }
 
   private tell(kind: BackstopProblem): undefined {
@@ -81,17 +85,23 @@ export class Backstop {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.releasing || this.closed) return;
     const due = this.gate.nextDueAt();
     if (due === undefined) return;
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
-        for (const { item, outcome } of this.gate.release(Date.now())) {
-          if (outcome === 'emit') this.options.emit(item);
-          else this.options.skip(item);
-        }
-        this.schedule();
+        this.releasing = true;
+        void this.gate.release(Date.now()).then((released) => {
+          this.releasing = false;
+          // Closed meanwhile: these events were not committed, so the event log sends them again.
+          if (this.closed) return;
+          for (const { item, outcome } of released) {
+            if (outcome === 'emit') this.options.emit(item);
+            else this.options.skip(item);
+          }
+          this.schedule();
+        });
       },
       Math.max(0, due - Date.now()),
     );

@@ -16,10 +16,11 @@ export interface WebhookHandle {
   /** What that webhook subscribes to, as registered from the editor. */
   readonly subscription: HookSubscription | undefined;
   /**
-   * The node's duplicate check (undefined when its dedup window is 0): true when `key` was seen
-   * (the webhook delivered that event), otherwise remembers it and returns false.
+   * The node's duplicate check (undefined when its dedup window is 0), across instances when the
+   * site shares state: true where a key was seen (the webhook delivered that event), otherwise
+   * remembers it and answers false. Falls back to this instance's own memory; never rejects.
    */
-  readonly claim: ((key: string, now: number) => boolean) | undefined;
+  readonly claim: ((keys: readonly string[], now: number) => Promise<boolean[]>) | undefined;
   /**
    * Forgets duplicate keys, so deliveries FPTR sends again are emitted again, and gives them
    * back in shared state so any instance the redelivery reaches lets it through. Rejects when

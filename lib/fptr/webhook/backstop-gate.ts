@@ -3,15 +3,15 @@
  * only if the webhook has not delivered it by then. Events are released in the order they were
  * held (event-log id order), each exactly once, as `emit` or `covered`.
  *
- * `claim(key)` is the shared duplicate check of the webhook node (check and remember, like
- * DedupWindow.seen): true when the key was seen before — the webhook delivered the event, so it
- * is covered — false when this call remembered it, so the backstop emits it and a late webhook
- * delivery of the same event is dropped as a duplicate.
+ * `claim(keys)` is the duplicate check of the webhook node (check and remember, like
+ * DedupWindow.seen, across instances when they share state): true where a key was seen before —
+ * the webhook delivered the event, so it is covered — false where this call remembered it, so
+ * the backstop emits it and a late webhook delivery of the same event is dropped as a duplicate.
  */
 
 export interface BackstopGateOptions {
   graceMs: number;
-  claim: (key: string, now: number) => boolean;
+  claim: (keys: string[], now: number) => Promise<boolean[]>;
 }
 
 export interface Released<T> {
@@ -51,20 +51,26 @@ export class BackstopGate<T> {
     return this.head < this.queue.length ? this.queue[this.head].dueAt : undefined;
   }
 
-  /** Releases every event due at `now`, in the order held. */
-  release(now: number): Array<Released<T>> {
-    const out: Array<Released<T>> = [];
-    while (this.head < this.queue.length && this.queue[this.head].dueAt <= now) {
-      const { item, key } = this.queue[this.head++];
-      const covered = key !== undefined && this.options.claim(key, now);
-      this.counts[covered ? 'covered' : 'emitted']++;
-      out.push({ item, outcome: covered ? 'covered' : 'emit' });
-    }
+  /**
+   * Releases every event due at `now`, in the order held, with one claim of their keys. Events
+   * held meanwhile wait for the next call; calls may overlap, each releases its own events.
+   */
+  async release(now: number): Promise<Array<Released<T>>> {
+    const due: Array<Held<T>> = [];
+    while (this.head < this.queue.length && this.queue[this.head].dueAt <= now) due.push(this.queue[this.head++]);
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return out;
+    const keys = due.flatMap((held) => (held.key === undefined ? [] : [held.key]));
+    // A check that fails cannot say the webhook delivered anything: sent twice beats never.
+    const seen = keys.length > 0 ? await this.options.claim(keys, now).catch(() => []) : [];
+    let next = 0;
+    return due.map(({ item, key }) => {
+      const covered = key !== undefined && seen[next++] === true;
+      this.counts[covered ? 'covered' : 'emitted']++;
+      return { item, outcome: covered ? 'covered' : 'emit' };
+    });
   }
 
   /** Drops everything held (a reset of the poller's cursor, or the node closing). */

@@ -228,11 +228,14 @@ export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: Incomin
  * A delivery seen before, by its delivery key or by its event key (the same event reaching the
  * flow another way, e.g. from the event-log backstop). Both keys are remembered either way.
  */
-function isDuplicate(dedup: DedupWindow, delivery: Delivery, key: string | undefined, now: number): boolean {
-  const byDelivery = key !== undefined && dedup.seen(key, now);
-  const event = eventKey(delivery);
-  const byEvent = event !== undefined && dedup.seen(event, now);
-  return byDelivery || byEvent;
+/**
+ * The duplicate keys of a delivery: its delivery key, and the event key it shares with the
+ * event-log row it came from (so the backstop and the webhook see an event once).
+ */
+function dedupKeys(delivery: Delivery): string[] {
+  const keys: string[] = [];
+  for (const key of [dedupKey(delivery), eventKey(delivery)]) if (key !== undefined) keys.push(key);
+  return keys;
 }
 
 /**
@@ -384,23 +387,23 @@ export class WebhookReceiver {
     counts.received += size;
     for (let index = 0; index < size; index++) {
       const delivery = deliveries[index];
-      let key: string | undefined;
-      let seenHere = false;
+      let claim: ClaimKey = { keys: [] };
       if (isTestConnection(delivery)) {
         counts.tests++;
         this.hooks.onTestConnection?.(delivery, request.base.webhookId);
         if (!emitTestConnections) continue;
       } else if (dedup) {
-        key = dedupKey(delivery);
-        seenHere = isDuplicate(dedup, delivery, key, now);
+        const own = dedupKeys(delivery);
+        const seenHere = own.map((key) => dedup.seen(key, now)).some(Boolean);
         // Shared state may know it was given back for a redelivery (a sweep on another instance).
-        if (seenHere && (key === undefined || !shared)) {
+        if (seenHere && !shared) {
           counts.duplicates++;
           continue;
         }
+        if (shared) claim = { keys: own.map((key) => shared.keyPrefix + key), seenHere };
       }
       candidates.push({ delivery, index, request });
-      keys.push({ key: key === undefined || !shared ? undefined : shared.keyPrefix + key, seenHere });
+      keys.push(claim);
     }
     if (this.claims) this.claims.push(candidates, keys);
     else this.send(candidates);

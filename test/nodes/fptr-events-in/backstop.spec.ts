@@ -1,3 +1,4 @@
+import crypto = require('node:crypto');
 import should = require('should');
 import type { NodeMessage } from 'node-red';
 import { FptrSimulator } from '../../../sim';
@@ -10,6 +11,10 @@ import ackNode = require('../../../nodes/fptr-acknowledge');
 import { helper } from '../../support/runtime';
 import { HttpNodeServer } from '../../support/http-node';
 import { waitFor } from '../../support/event-log';
+import { RedisServer, requireRedis } from '../../support/redis-server';
+import type { FptrSite } from '../../../lib/node-red/site';
+import { RedisState } from '../../../lib/state/redis-state';
+import type { SharedState } from '../../../lib/state/shared-state';
 
 /*
  * fptr-events-in as the backstop of an fptr-webhook-in (backstopFor, backstopGrace), both feeding
@@ -44,11 +49,11 @@ describe('fptr-events-in as the backstop of fptr-webhook-in', function () {
     await sim.close();
   });
 
-  async function load(graceSeconds: number, backstopFor = 'w1'): Promise<void> {
+  async function load(graceSeconds: number, backstopFor = 'w1', site: Record<string, unknown> = {}): Promise<void> {
     const z = { z: 'tab' };
     const flow = [
       { id: 'tab', type: 'tab', label: 'backstop' },
-      { id: 'site', type: 'fptr-site', url: sim.url, authType: 'script', timeout: 5 },
+      { id: 'site', type: 'fptr-site', url: sim.url, authType: 'script', timeout: 5, ...site },
       {
         id: 'w1',
         type: 'fptr-webhook-in',
@@ -161,5 +166,62 @@ describe('fptr-events-in as the backstop of fptr-webhook-in', function () {
     warnings
       .filter((w) => w.startsWith('fptr-events-in.errors.backstop-not-found') || /no-such-node/.test(w))
       .should.have.length(1);
+  });
+  describe('with the site on Redis (several instances)', function () {
+    let redis: RedisServer;
+    let other: RedisState | undefined;
+
+    before(async function () {
+      requireRedis(this);
+      redis = await RedisServer.start();
+    });
+    after(async () => {
+      await redis?.dispose();
+    });
+    beforeEach(() => {
+      // The events node waits for its lease a third of it at a time: shortened, as settings.js can.
+      helper.settings({ fptrEventsInLeaseMs: 1500 } as Parameters<typeof helper.settings>[0]);
+    });
+    afterEach(async () => {
+      helper.settings({});
+      await other?.close();
+      other = undefined;
+    });
+
+    const up = (state: SharedState): Promise<void> =>
+      waitFor(() => state.health === 'up', 'shared state up').then(() => undefined);
+
+    it("leaves out what another instance's webhook delivered, and claims what it sends so that instance drops it", async function () {
+      const prefix = `bs${crypto.randomBytes(4).toString('hex')}:`;
+      await load(2, 'w1', { redisUrl: redis.url, redisPrefix: prefix });
+      await up((helper.getNode('site') as unknown as FptrSite).state);
+      other = new RedisState({ url: redis.url, prefix, instanceId: 'other' });
+      await up(other);
+      // It leads (the lease is its) and has read where the log ends before anything changes.
+      const badges = (helper.getNode('e1') as unknown as { status: { args: Array<[{ text?: string }]> } }).status.args;
+      await waitFor(
+        () => badges.some(([badge]) => badge.text === 'fptr-events-in.status.cursor'),
+        'the events node polling',
+        20_000,
+      );
+      // Deliveries go to the other instance: this one's webhook receives none.
+      sim.setHookStatus(hookId, 'disabled');
+      await changes(0, 4);
+      const rows = sim.eventLog().filter((row) => row.attribute_name === 'content');
+      rows.should.have.length(4);
+      const claimKeys = (list: typeof rows): string[] =>
+        list.map(
+          (row) => `webhook:w1:${eventKey({ event_log_entry_id: row.id as number, attribute_name: 'content' })!}`,
+        );
+      // What the other instance's webhook node claims for the first two, delivered to it.
+      (await other.claim(claimKeys(rows.slice(0, 2)), 600_000)).should.eql([true, true]);
+
+      await waitFor(() => seen.length >= 2, 'the two events no instance delivered', 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // the other two were decided with these
+      bySource('event-log').should.equal(2);
+      seen.map((msg) => msg.payload.event_log_entry_id).should.eql(rows.slice(2).map((row) => row.id));
+      // A late webhook delivery of those on the other instance is a duplicate there.
+      (await other.claim(claimKeys(rows.slice(2)), 600_000)).should.eql([false, false]);
+    });
   });
 });

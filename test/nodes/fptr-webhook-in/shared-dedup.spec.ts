@@ -140,6 +140,19 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     received.map((m) => (m as unknown as { fptr: { batch: { index: number } } }).fptr.batch.index).should.eql([0, 2]);
   });
 
+  it("drops a delivery of an event another instance's event-log backstop sent, by its event key", async () => {
+    await start();
+    const peer = await otherInstance();
+    const deliveries = [taskChange(1), taskChange(2)];
+    const event = deliveries[0];
+    (await peer.claim([`webhook:w1:event:${event.event_log_entry_id}|${event.attribute_name}`], 60_000)).should.eql([
+      true,
+    ]);
+    (await post(deliveries)).status.should.equal(200);
+    await receivedCount(1);
+    received.map((m) => m.payload.delivery_id).should.eql([deliveries[1].delivery_id]);
+  });
+
   it('claims what it sends on, so the other instance drops the redelivery', async () => {
     await start();
     const deliveries = [taskChange(1), taskChange(2)];
@@ -161,7 +174,13 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     (await post([delivery])).status.should.equal(200);
     await receivedCount(1);
     // What the other instance's unacknowledged sweep does just before asking FPTR to send it again.
-    await peer.unclaim([`webhook:w1:${delivery.delivery_id}`], 60_000);
+    await peer.unclaim(
+      [
+        `webhook:w1:${delivery.delivery_id}`,
+        `webhook:w1:event:${delivery.event_log_entry_id}|${delivery.attribute_name}`,
+      ],
+      60_000,
+    );
     (await post([delivery])).status.should.equal(200);
     (await post([delivery])).status.should.equal(200);
     // Messages leave in arrival order: once the next delivery is out, both copies were decided.

@@ -12,12 +12,13 @@ import crypto = require('node:crypto');
 import fs = require('node:fs');
 import http = require('node:http');
 import os = require('node:os');
-import { signBody } from '../lib/fptr/webhook/signature';
+import { eventKey } from '../lib/fptr/webhook/event-key';
 import { RedisState } from '../lib/state/redis-state';
 import type { Health, SharedState } from '../lib/state/shared-state';
 import { RedisServer, redisInstalled, REDIS_SERVER_PATH } from '../test/support/redis-server';
 import { NodeRedRuntime } from '../test/support/webhook-node-red';
-import { sgHeaders, taskChange } from '../test/support/webhook-fixtures';
+import { sgHeaders } from '../test/support/webhook-fixtures';
+import { SignedBatches } from './signed-batches';
 
 interface CannonResult {
   non2xx: number;
@@ -44,33 +45,8 @@ const autocannon = require('autocannon') as Autocannon;
 
 const SECRET = 'bench-redis-secret';
 const PER_BODY = 50;
-const ID_SLOT = '@@DELIVERY_ID@@';
+const bodies = new SignedBatches(SECRET, PER_BODY);
 const HEADERS = sgHeaders('bench-redis-hook');
-
-/** Signed 50-delivery batches with never-repeating delivery ids (so every key is claimed anew). */
-class BodyFactory {
-  private readonly parts: string[];
-  private readonly tag = crypto.randomBytes(4).toString('hex');
-  private seq = 0;
-
-  constructor() {
-    const deliveries = Array.from({ length: PER_BODY }, (_, i) => taskChange(i, { delivery_id: ID_SLOT }));
-    this.parts = JSON.stringify({ timestamp: new Date().toISOString(), data: { deliveries } }).split(ID_SLOT);
-  }
-
-  ids(): string[] {
-    const prefix = `${this.tag}-${(this.seq++).toString(16).padStart(10, '0')}-`;
-    return this.parts.slice(1).map((_, i) => prefix + String(i + 1).padStart(4, '0'));
-  }
-
-  next(ids = this.ids()): { body: string; signature: string } {
-    let body = this.parts[0];
-    for (let i = 1; i < this.parts.length; i++) body += ids[i - 1] + this.parts[i];
-    return { body, signature: signBody(SECRET, body) };
-  }
-}
-
-const bodies = new BodyFactory();
 
 interface Sample {
   ok: number;
@@ -175,7 +151,7 @@ function flows(redisUrl: string, redisPrefix: string): unknown[] {
       id: `${id}fn`,
       type: 'function',
       z: 'tab',
-      func: 'msg.taskId = msg.payload.entity && msg.payload.entity.id; return msg;',
+      func: `global.set('${id}', (global.get('${id}') || 0) + 1); msg.taskId = msg.payload.entity && msg.payload.entity.id; return msg;`,
       outputs: 1,
       wires: [[`${id}sink`]],
     },
@@ -241,8 +217,7 @@ async function main(): Promise<void> {
     await healthBecomes(peer, 'up');
     // The "on" node must really claim in Redis, or the comparison is void: after one batch its
     // keys are taken, as another instance would find them.
-    const ids = bodies.ids();
-    const check = bodies.next(ids);
+    const check = bodies.next();
     const res = await fetch(urls.on, {
       method: 'POST',
       body: check.body,
@@ -251,11 +226,27 @@ async function main(): Promise<void> {
     if (res.status !== 200) throw new Error(`the Redis node answered ${res.status}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const claimable = await peer.claim(
-      ids.map((id) => `webhook:on:${id}`),
+      Array.from(
+        { length: PER_BODY },
+        (_, i) =>
+          `webhook:on:${eventKey({ event_log_entry_id: check.firstEventId + i, attribute_name: 'sg_status_list' })!}`,
+      ),
       60_000,
     );
     if (claimable.some(Boolean)) throw new Error('the Redis node did not claim its deliveries in Redis');
-    console.log(`check: one batch to the Redis node claimed its ${PER_BODY} keys in Redis\n`);
+    // Every batch is new events, so each node sends every delivery on (none is a duplicate).
+    for (const url of [urls.on, urls.on, urls.off, urls.off]) {
+      const { body, signature } = bodies.next();
+      const answer = await fetch(url, { method: 'POST', body, headers: { ...HEADERS, 'x-sg-signature': signature } });
+      if (answer.status !== 200) throw new Error(`${url} answered ${answer.status}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const sent = [await runtime.global('on'), await runtime.global('off')];
+    if (sent[0] !== 3 * PER_BODY || sent[1] !== 2 * PER_BODY)
+      throw new Error(`the nodes sent ${sent.join(' and ')} messages, expected ${3 * PER_BODY} and ${2 * PER_BODY}`);
+    console.log(
+      `check: one batch to the Redis node claimed its ${PER_BODY} keys in Redis; every delivery of fresh batches went on\n`,
+    );
 
     const warmup = Math.max(1, Math.min(3, Math.round(duration / 3)));
     for (const url of Object.values(urls)) await cannon(url, 10, warmup);

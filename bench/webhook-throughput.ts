@@ -20,7 +20,8 @@ import os = require('node:os');
 import path = require('node:path');
 import { signBody } from '../lib/fptr/webhook/signature';
 import { NodeRedRuntime } from '../test/support/webhook-node-red';
-import { sgHeaders, taskChange } from '../test/support/webhook-fixtures';
+import { sgHeaders } from '../test/support/webhook-fixtures';
+import { SignedBatches } from './signed-batches';
 
 // ---- autocannon (untyped package: the few parts used here) -----------------------------------
 
@@ -56,31 +57,7 @@ const autocannon = require('autocannon') as Autocannon;
 
 const SECRET = 'bench-webhook-secret';
 const PER_BODY = 50;
-const ID_SLOT = '@@DELIVERY_ID@@';
-
-/**
- * Signed 50-delivery batches with never-repeating delivery ids, built from a pre-split template
- * so the load generator spends little time per request (one join and one HMAC).
- */
-class BodyFactory {
-  private readonly parts: string[];
-  private readonly tag = Date.now().toString(16);
-  private seq = 0;
-
-  constructor() {
-    const deliveries = Array.from({ length: PER_BODY }, (_, i) => taskChange(i, { delivery_id: ID_SLOT }));
-    this.parts = JSON.stringify({ timestamp: new Date().toISOString(), data: { deliveries } }).split(ID_SLOT);
-  }
-
-  next(): { body: string; signature: string } {
-    const prefix = `${this.tag}-${(this.seq++).toString(16).padStart(10, '0')}-`;
-    let body = this.parts[0];
-    for (let i = 1; i < this.parts.length; i++) body += prefix + i.toString().padStart(4, '0') + this.parts[i];
-    return { body, signature: signBody(SECRET, body) };
-  }
-}
-
-const bodies = new BodyFactory();
+const bodies = new SignedBatches(SECRET, PER_BODY);
 const HEADERS = sgHeaders('bench-hook');
 
 function signedRequest(req: CannonRequest): CannonRequest {
@@ -366,14 +343,15 @@ async function main(): Promise<void> {
       const accepted = await post(url, body, signature);
       if (refused !== 401 || accepted !== 200) throw new Error(`${name}: expected 401/200, got ${refused}/${accepted}`);
     }
-    const check = bodies.next();
-    await post(`${runtime.url}/bench/v`, check.body, check.signature);
+    // Two batches, so a bench whose batches repeat events (dropped as duplicates) cannot pass.
+    for (const check of [bodies.next(), bodies.next()])
+      await post(`${runtime.url}/bench/v`, check.body, check.signature);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const verified = await runtime.global('verified');
-    if (verified !== PER_BODY)
-      throw new Error(`the node sent ${String(verified)} messages for one batch, expected ${PER_BODY}`);
+    if (verified !== 2 * PER_BODY)
+      throw new Error(`the node sent ${String(verified)} messages for two batches, expected ${2 * PER_BODY}`);
     console.log(
-      `checks: every setup answers 401 to a bad signature and 200 to a good one; one batch → ${PER_BODY} messages\n`,
+      `checks: every setup answers 401 to a bad signature and 200 to a good one; two batches → ${2 * PER_BODY} messages\n`,
     );
 
     // The machine may be shared: each point is measured in `rounds` slices, interleaved across

@@ -24,12 +24,9 @@ interface Pending<T> {
   outcome?: ClaimOutcome<T>;
 }
 
-/**
- * How to claim one item of a batch: its dedup keys (it is new only when it wins every one; none:
- * never a duplicate), and whether this instance's own dedup saw it.
- */
+/** One item of a batch: its dedup key (undefined: never a duplicate), and whether this instance's own dedup saw it. */
 export interface ClaimKey {
-  keys: readonly string[];
+  key: string | undefined;
   seenHere?: boolean;
 }
 
@@ -40,7 +37,7 @@ const BACKFILL_CHUNK = 500;
 /**
  * Claims the dedup keys of each batch in shared state (one round trip per batch) and releases
  * the batches strictly in arrival order, each with the items whose keys it won. Items without a
- * key always pass. An item this instance's own dedup saw passes only when its keys were given
+ * key always pass. An item this instance's own dedup saw passes only when its key was given
  * back (a redelivery the sweep asked for). When shared state is unavailable a batch passes
  * except for the items seen here, and its keys are claimed later, once the state is back up, so
  * a redelivery that reaches another instance after the outage is still recognised.
@@ -81,14 +78,7 @@ export class ClaimQueue<T> {
     const batch: Pending<T> = { items };
     this.queue.push(batch);
     this.waitingItems += items.length;
-    const claimed: string[] = [];
-    const seenHere: boolean[] = [];
-    for (const k of keys) {
-      for (const key of k.keys) {
-        claimed.push(key);
-        seenHere.push(k.seenHere === true);
-      }
-    }
+    const claimed = keys.filter((k): k is { key: string; seenHere?: boolean } => k.key !== undefined);
     if (claimed.length === 0) {
       batch.outcome = { kept: items, duplicates: [], shared: true };
       return this.flush();
@@ -98,20 +88,26 @@ export class ClaimQueue<T> {
       items.forEach((item, i) => (isNew(i) ? outcome.kept : outcome.duplicates).push(item));
       return outcome;
     };
-    this.state.claim(claimed, this.options.ttlMs, seenHere.some(Boolean) ? seenHere : undefined).then(
-      (won) => {
-        let next = 0;
-        const wonAll = keys.map((k) => won.slice(next, (next += k.keys.length)).every(Boolean));
-        batch.outcome = split((i) => wonAll[i], true);
-        this.flush();
-      },
-      (err: unknown) => {
-        batch.outcome = split((i) => keys[i].seenHere !== true, false);
-        this.remember(claimed);
-        this.flush();
-        if (!this.closed) this.options.onUnavailable(err);
-      },
-    );
+    const seenHere = claimed.map((k) => k.seenHere === true);
+    this.state
+      .claim(
+        claimed.map((k) => k.key),
+        this.options.ttlMs,
+        seenHere.some(Boolean) ? seenHere : undefined,
+      )
+      .then(
+        (won) => {
+          let next = 0;
+          batch.outcome = split((i) => keys[i].key === undefined || won[next++], true);
+          this.flush();
+        },
+        (err: unknown) => {
+          batch.outcome = split((i) => keys[i].seenHere !== true, false);
+          this.remember(claimed.map((k) => k.key));
+          this.flush();
+          if (!this.closed) this.options.onUnavailable(err);
+        },
+      );
   }
 
   /** The owner is closing: nothing more is released, late answers are dropped. */

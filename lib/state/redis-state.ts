@@ -38,26 +38,30 @@ const PROBE_TTL_MS = 60_000;
 const RELEASED = '(released)';
 
 /**
- * Claim: KEYS = claim keys; ARGV = holder, ttl, one 0/1 per key (1: the caller saw it itself).
- * A key given back by UNCLAIM holds RELEASED. 1 where the caller won the key, 0 where not; every
- * key not held by someone else ends up held by the caller.
+ * Claim: KEYS = claim keys; ARGV = holder, ttl, and optionally one 0/1 per key (1: the caller saw
+ * it itself). A key given back by UNCLAIM holds RELEASED. 1 where the caller won the key, 0 where
+ * not; every key not held by someone else ends up held by the caller. A new key costs one
+ * SET NX, as the common case should.
  */
 const CLAIM = defineScript({
   SCRIPT: `
 local out = {}
+local seen = ARGV[3] or ''
 for i, key in ipairs(KEYS) do
-  local held = redis.call('GET', key)
-  if held and held ~= '${RELEASED}' then
-    out[i] = 0
-  else
+  if redis.call('SET', key, ARGV[1], 'NX', 'PX', ARGV[2]) then
+    if string.byte(seen, i) == 49 then out[i] = 0 else out[i] = 1 end
+  elseif redis.call('GET', key) == '${RELEASED}' then
     redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
-    if held or string.sub(ARGV[3], i, i) == '0' then out[i] = 1 else out[i] = 0 end
+    out[i] = 1
+  else
+    out[i] = 0
   end
 end
 return out`,
-  parseCommand(parser: CommandParser, keys: string[], holder: string, ttlMs: number, seenHere: string) {
+  parseCommand(parser: CommandParser, keys: string[], holder: string, ttlMs: number, seenHere?: string) {
     parser.pushKeysLength(keys);
-    parser.push(holder, String(ttlMs), seenHere);
+    parser.push(holder, String(ttlMs));
+    if (seenHere !== undefined) parser.push(seenHere);
   },
   transformReply: undefined as unknown as () => number[],
 });
@@ -199,7 +203,7 @@ export class RedisState extends EventEmitter implements SharedState {
     const ttl = wholeMs(ttlMs);
     if (keys.length === 0) return [];
     const { prefix, instanceId } = this.options;
-    const seen = keys.map((_, i) => (seenHere?.[i] === true ? '1' : '0')).join('');
+    const seen = seenHere?.some(Boolean) ? keys.map((_, i) => (seenHere[i] ? '1' : '0')).join('') : undefined;
     const reply = await this.run((client) => client.claimKeys(keysIn(prefix, 'claim', keys), instanceId, ttl, seen));
     return reply.map((set) => Number(set) === 1);
   }

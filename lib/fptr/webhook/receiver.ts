@@ -228,14 +228,11 @@ export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: Incomin
  * A delivery seen before, by its delivery key or by its event key (the same event reaching the
  * flow another way, e.g. from the event-log backstop). Both keys are remembered either way.
  */
-/**
- * The duplicate keys of a delivery: its delivery key, and the event key it shares with the
- * event-log row it came from (so the backstop and the webhook see an event once).
- */
-function dedupKeys(delivery: Delivery): string[] {
-  const keys: string[] = [];
-  for (const key of [dedupKey(delivery), eventKey(delivery)]) if (key !== undefined) keys.push(key);
-  return keys;
+/** Seen by either key (both are remembered): its delivery key, or its event key. */
+function isDuplicate(dedup: DedupWindow, key: string | undefined, event: string | undefined, now: number): boolean {
+  const byDelivery = key !== undefined && dedup.seen(key, now);
+  const byEvent = event !== undefined && dedup.seen(event, now);
+  return byDelivery || byEvent;
 }
 
 /**
@@ -387,20 +384,24 @@ export class WebhookReceiver {
     counts.received += size;
     for (let index = 0; index < size; index++) {
       const delivery = deliveries[index];
-      let claim: ClaimKey = { keys: [] };
+      let claim: ClaimKey = { key: undefined };
       if (isTestConnection(delivery)) {
         counts.tests++;
         this.hooks.onTestConnection?.(delivery, request.base.webhookId);
         if (!emitTestConnections) continue;
       } else if (dedup) {
-        const own = dedupKeys(delivery);
-        const seenHere = own.map((key) => dedup.seen(key, now)).some(Boolean);
+        const key = dedupKey(delivery);
+        const event = eventKey(delivery);
+        const seenHere = isDuplicate(dedup, key, event, now);
         // Shared state may know it was given back for a redelivery (a sweep on another instance).
         if (seenHere && !shared) {
           counts.duplicates++;
           continue;
         }
-        if (shared) claim = { keys: own.map((key) => shared.keyPrefix + key), seenHere };
+        // Across instances one key per delivery: the event key, which every delivery of the event
+        // and the event log's backstop share; the delivery key only for an event without one.
+        const sharedKey = event ?? key;
+        if (shared) claim = { key: sharedKey === undefined ? undefined : shared.keyPrefix + sharedKey, seenHere };
       }
       candidates.push({ delivery, index, request });
       keys.push(claim);

@@ -9,6 +9,7 @@ import { RedisServer, requireRedis } from '../../support/redis-server';
 import { send, type RawResponse } from '../../support/webhook-client';
 import { batchBody, sgHeaders, taskChange } from '../../support/webhook-fixtures';
 import { signBody } from '../../../lib/fptr/webhook/signature';
+import { eventKey } from '../../../lib/fptr/webhook/event-key';
 import type { Delivery } from '../../../lib/fptr/contract';
 import type { FptrSite } from '../../../lib/node-red/site';
 import { RedisState } from '../../../lib/state/redis-state';
@@ -21,6 +22,9 @@ const SECRET = 'shared-dedup-secret';
 const PATH = '/fptr/shared';
 
 type Msg = NodeMessage & { payload: Delivery };
+
+/** The key instances claim for a delivery: its event key (which the event log's backstop shares), under the node's prefix. */
+const claimKey = (delivery: Delivery): string => `webhook:w1:${eventKey(delivery)!}`;
 type StatusSpy = { status: { args: Array<[{ fill?: string; shape?: string; text?: string }]> } };
 
 function healthBecomes(state: SharedState, health: Health): Promise<void> {
@@ -132,25 +136,12 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     await start();
     const peer = await otherInstance();
     const deliveries = [taskChange(1), taskChange(2), taskChange(3)];
-    (await peer.claim([`webhook:w1:${deliveries[1].delivery_id}`], 60_000)).should.eql([true]);
+    (await peer.claim([claimKey(deliveries[1])], 60_000)).should.eql([true]);
     (await post(deliveries)).status.should.equal(200);
     await receivedCount(2);
     received.map((m) => m.payload.delivery_id).should.eql([deliveries[0].delivery_id, deliveries[2].delivery_id]);
     // Batch positions stay those of the request.
     received.map((m) => (m as unknown as { fptr: { batch: { index: number } } }).fptr.batch.index).should.eql([0, 2]);
-  });
-
-  it("drops a delivery of an event another instance's event-log backstop sent, by its event key", async () => {
-    await start();
-    const peer = await otherInstance();
-    const deliveries = [taskChange(1), taskChange(2)];
-    const event = deliveries[0];
-    (await peer.claim([`webhook:w1:event:${event.event_log_entry_id}|${event.attribute_name}`], 60_000)).should.eql([
-      true,
-    ]);
-    (await post(deliveries)).status.should.equal(200);
-    await receivedCount(1);
-    received.map((m) => m.payload.delivery_id).should.eql([deliveries[1].delivery_id]);
   });
 
   it('claims what it sends on, so the other instance drops the redelivery', async () => {
@@ -159,12 +150,7 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     (await post(deliveries)).status.should.equal(200);
     await receivedCount(2);
     const peer = await otherInstance();
-    (
-      await peer.claim(
-        deliveries.map((d) => `webhook:w1:${d.delivery_id}`),
-        60_000,
-      )
-    ).should.eql([false, false]);
+    (await peer.claim(deliveries.map(claimKey), 60_000)).should.eql([false, false]);
   });
 
   it('sends on a redelivery it saw itself once a sweep on another instance gave it back, and drops a second copy', async () => {
@@ -208,14 +194,14 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     received.map((m) => m.payload.delivery_id).should.eql([delivery.delivery_id, next.delivery_id]);
     // And it holds the claim again, so another instance drops the repeat too.
     const peer = await otherInstance();
-    (await peer.claim([`webhook:w1:${delivery.delivery_id}`], 60_000)).should.eql([false]);
+    (await peer.claim([claimKey(delivery)], 60_000)).should.eql([false]);
   });
 
   it('sends everything on when dedup is off, claiming nothing', async () => {
     await start({ dedupWindow: 0 });
     const peer = await otherInstance();
     const delivery = taskChange(1);
-    await peer.claim([`webhook:w1:${delivery.delivery_id}`], 60_000);
+    await peer.claim([claimKey(delivery)], 60_000);
     (await post([delivery])).status.should.equal(200);
     await receivedCount(1);
     received.should.have.length(1);
@@ -244,10 +230,7 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     // What went on during the outage was claimed once Redis came back: another instance drops it.
     // (The catch-up claim went out on 'up', before the claim of `after`, on the same connection.)
     const peer = await otherInstance();
-    const again = await peer.claim(
-      [...during, ...after].map((d) => `webhook:w1:${d.delivery_id}`),
-      60_000,
-    );
+    const again = await peer.claim([...during, ...after].map(claimKey), 60_000);
     again.should.eql([false, false, false]);
   });
   describe('with the unacknowledged sweep of fptr-redeliver', function () {

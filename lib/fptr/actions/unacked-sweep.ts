@@ -1,8 +1,8 @@
 import { Semaphore } from '../../util/semaphore';
 import type { DeliveryRecord, ListDeliveriesOptions } from '../client/api';
 import type { Delivery } from '../contract';
-import { dedupKey, isTestConnection } from '../webhook/delivery-body';
-import { eventKey } from '../webhook/event-key';
+import { isTestConnection } from '../webhook/delivery-body';
+import { deliveryKey } from '../webhook/event-key';
 
 /**
  * Finds deliveries FPTR delivered (the endpoint answered 2xx) that nobody acknowledged within a
@@ -111,11 +111,12 @@ export function eventsOf(record: DeliveryRecord): Delivery[] {
   );
 }
 
-/** Every duplicate-detection key of the events in a record (delivery keys and event keys). */
+/** The duplicate-detection key of each event in a record, as the webhook node remembers it. */
 export function keysOf(record: DeliveryRecord): string[] {
   const keys = new Set<string>();
   for (const event of eventsOf(record)) {
-    for (const key of [dedupKey(event), eventKey(event)]) if (key !== undefined) keys.add(key);
+    const key = deliveryKey(event);
+    if (key !== undefined) keys.add(key);
   }
   return [...keys];
 }

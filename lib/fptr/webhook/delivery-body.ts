@@ -135,6 +135,11 @@ export function dedupKey(delivery: Delivery): string | undefined {
     if (typeof entryId !== 'number' || entryId <= 0) return undefined;
     key = `${entryId}|${keyPart(delivery.attribute_name)}|${keyPart(delivery.id)}`;
   }
+  return boundedKey(key);
+}
+
+/** `key`, or `sha256:` + its hash when it is over MAX_KEY_BYTES. */
+export function boundedKey(key: string): string {
   if (key.length * 3 <= MAX_KEY_BYTES || Buffer.byteLength(key) <= MAX_KEY_BYTES) return key;
   return 'sha256:' + createHash('sha256').update(key).digest('base64url');
 }

@@ -4,8 +4,8 @@ import type { SharedState } from '../../state/shared-state';
 import type { CidrList } from '../../util/cidr';
 import type { Delivery, FptrMsgInfo } from '../contract';
 import type { DedupWindow } from './dedup-window';
-import { dedupKey, isTestConnection, isTruncated, parseDeliveryBody, type DeliveryBody } from './delivery-body';
-import { eventKey } from './event-key';
+import { isTestConnection, isTruncated, parseDeliveryBody, type DeliveryBody } from './delivery-body';
+import { deliveryKey } from './event-key';
 import { PacedEmitter } from './paced-emitter';
 import { SignatureVerifier } from './signature';
 
@@ -228,13 +228,6 @@ export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: Incomin
  * A delivery seen before, by its delivery key or by its event key (the same event reaching the
  * flow another way, e.g. from the event-log backstop). Both keys are remembered either way.
  */
-/** Seen by either key (both are remembered): its delivery key, or its event key. */
-function isDuplicate(dedup: DedupWindow, key: string | undefined, event: string | undefined, now: number): boolean {
-  const byDelivery = key !== undefined && dedup.seen(key, now);
-  const byEvent = event !== undefined && dedup.seen(event, now);
-  return byDelivery || byEvent;
-}
-
 /**
  * Handles FPTR webhook requests with the body read ahead: size/allow-list/deadline
  * outcome → signature → backlog → depth, JSON, shape, answered at once; the deliveries are
@@ -390,18 +383,14 @@ export class WebhookReceiver {
         this.hooks.onTestConnection?.(delivery, request.base.webhookId);
         if (!emitTestConnections) continue;
       } else if (dedup) {
-        const key = dedupKey(delivery);
-        const event = eventKey(delivery);
-        const seenHere = isDuplicate(dedup, key, event, now);
+        const key = deliveryKey(delivery);
+        const seenHere = key !== undefined && dedup.seen(key, now);
         // Shared state may know it was given back for a redelivery (a sweep on another instance).
         if (seenHere && !shared) {
           counts.duplicates++;
           continue;
         }
-        // Across instances one key per delivery: the event key, which every delivery of the event
-        // and the event log's backstop share; the delivery key only for an event without one.
-        const sharedKey = event ?? key;
-        if (shared) claim = { key: sharedKey === undefined ? undefined : shared.keyPrefix + sharedKey, seenHere };
+        if (shared) claim = { key: key === undefined ? undefined : shared.keyPrefix + key, seenHere };
       }
       candidates.push({ delivery, index, request });
       keys.push(claim);

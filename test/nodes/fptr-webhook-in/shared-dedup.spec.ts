@@ -160,13 +160,7 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     (await post([delivery])).status.should.equal(200);
     await receivedCount(1);
     // What the other instance's unacknowledged sweep does just before asking FPTR to send it again.
-    await peer.unclaim(
-      [
-        `webhook:w1:${delivery.delivery_id}`,
-        `webhook:w1:event:${delivery.event_log_entry_id}|${delivery.attribute_name}`,
-      ],
-      60_000,
-    );
+    await peer.unclaim([claimKey(delivery)], 60_000);
     (await post([delivery])).status.should.equal(200);
     (await post([delivery])).status.should.equal(200);
     // Messages leave in arrival order: once the next delivery is out, both copies were decided.

@@ -88,12 +88,11 @@ export class ClaimQueue<T> {
       items.forEach((item, i) => (isNew(i) ? outcome.kept : outcome.duplicates).push(item));
       return outcome;
     };
-    const seenHere = claimed.map((k) => k.seenHere === true);
     this.state
       .claim(
         claimed.map((k) => k.key),
         this.options.ttlMs,
-        seenHere.some(Boolean) ? seenHere : undefined,
+        claimed.map((k) => k.seenHere === true),
       )
       .then(
         (won) => {

@@ -225,10 +225,6 @@ export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: Incomin
 }
 
 /**
- * A delivery seen before, by its delivery key or by its event key (the same event reaching the
- * flow another way, e.g. from the event-log backstop). Both keys are remembered either way.
- */
-/**
  * Handles FPTR webhook requests with the body read ahead: size/allow-list/deadline
  * outcome → signature → backlog → depth, JSON, shape, answered at once; the deliveries are
  * split, filtered (test connections, duplicates) and handed to `emit` only after the answer is

@@ -17,7 +17,7 @@ import type { FptrSite } from '../../lib/node-red/site';
 import { periodGate } from '../../lib/state/period-gate';
 import { RedisState } from '../../lib/state/redis-state';
 import type { Health, SharedState } from '../../lib/state/shared-state';
-import { RedisServer, requireRedis } from '../support/redis-server';
+import { redisForSuite } from '../support/redis-server';
 
 const LIST = 'GET /api/v1/webhook/hooks/{id}/deliveries';
 const REDELIVER = 'POST /api/v1/webhook/deliveries/{id}/redeliver';
@@ -294,7 +294,7 @@ describe('fptr-redeliver node', function () {
 
   describe('sweep with the site on Redis (several instances)', function () {
     this.timeout(30_000);
-    let redis: RedisServer;
+    const redis = redisForSuite();
     let prefix = '';
     let other: RedisState | undefined;
 
@@ -309,28 +309,19 @@ describe('fptr-redeliver node', function () {
             };
             state.on('health', listener);
           });
-
-    before(async function () {
-      requireRedis(this);
-      redis = await RedisServer.start();
-    });
-    after(async () => {
-      await redis?.dispose();
-    });
     beforeEach(() => {
       prefix = `sw${crypto.randomBytes(4).toString('hex')}:`;
     });
     afterEach(async () => {
       await other?.close();
       other = undefined;
-      await redis?.resume();
     });
 
     async function load(config: Record<string, unknown> = { hookId, hookIdType: 'str' }): Promise<SpiedNode> {
       const node = await flow.load(
         redeliverNode,
         { type: 'fptr-redeliver', mode: 'sweep', windowValue: 60, windowUnit: 'minutes', ...config },
-        { site: { redisUrl: redis.url, redisPrefix: prefix } },
+        { site: { redisUrl: redis().url, redisPrefix: prefix } },
       );
       await healthBecomes((helper.getNode('site') as unknown as FptrSite).state, 'up');
       return node;
@@ -353,7 +344,7 @@ describe('fptr-redeliver node', function () {
     it("leaves a webhook's sweep to the instance that claimed this period, and sweeps the others", async function () {
       await deliveries(1, 500);
       await load({}); // webhook id from msg.fptr.webhookId
-      other = new RedisState({ url: redis.url, prefix, instanceId: 'other' });
+      other = new RedisState({ url: redis().url, prefix, instanceId: 'other' });
       await healthBecomes(other, 'up');
       (await periodGate(other)(`sweep:n1:${hookId}`, 30 * 60_000)).should.be.true();
       (await flow.send({ fptr: { source: 'webhook', webhookId: hookId } })).out.should.have.length(0);
@@ -376,7 +367,7 @@ describe('fptr-redeliver node', function () {
     it('sweeps on every instance while Redis is down (a repeat redelivery is dropped as a duplicate)', async function () {
       await deliveries(1, 500);
       await load();
-      await redis.stop();
+      await redis().stop();
       await healthBecomes((helper.getNode('site') as unknown as FptrSite).state, 'degraded');
       (await flow.send({})).out.should.have.length(1);
       (await flow.send({})).out.should.have.length(1);

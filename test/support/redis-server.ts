@@ -166,3 +166,26 @@ export class RedisServer {
     });
   }
 }
+
+/**
+ * A redis-server for the calling suite: started in its `before` (see requireRedis for a machine
+ * without one), started again after each test that stopped it, and disposed of in its `after`.
+ * Returns the running server.
+ */
+export function redisForSuite(): () => RedisServer {
+  let server: RedisServer | undefined;
+  before(async function () {
+    requireRedis(this);
+    server = await RedisServer.start();
+  });
+  afterEach(async () => {
+    await server?.resume();
+  });
+  after(async () => {
+    await server?.dispose();
+  });
+  return () => {
+    if (!server) throw new Error('redisForSuite: the suite has not started its redis-server');
+    return server;
+  };
+}

@@ -224,6 +224,9 @@ export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: Incomin
   return (req) => list.allows(clientAddress(req, proxies));
 }
 
+/** A delivery nothing is claimed for (no key, or no dedup): it always goes on. */
+const NO_CLAIM: ClaimKey = { key: undefined };
+
 /**
  * Handles FPTR webhook requests with the body read ahead: size/allow-list/deadline
  * outcome → signature → backlog → depth, JSON, shape, answered at once; the deliveries are
@@ -373,7 +376,7 @@ export class WebhookReceiver {
     counts.received += size;
     for (let index = 0; index < size; index++) {
       const delivery = deliveries[index];
-      let claim: ClaimKey = { key: undefined };
+      let claim = NO_CLAIM;
       if (isTestConnection(delivery)) {
         counts.tests++;
         this.hooks.onTestConnection?.(delivery, request.base.webhookId);
@@ -389,7 +392,7 @@ export class WebhookReceiver {
         if (shared) claim = { key: key === undefined ? undefined : shared.keyPrefix + key, seenHere };
       }
       candidates.push({ delivery, index, request });
-      keys.push(claim);
+      if (shared) keys.push(claim);
     }
     if (this.claims) this.claims.push(candidates, keys);
     else this.send(candidates);

@@ -11,7 +11,7 @@ import ackNode = require('../../../nodes/fptr-acknowledge');
 import { helper } from '../../support/runtime';
 import { HttpNodeServer } from '../../support/http-node';
 import { waitFor } from '../../support/event-log';
-import { RedisServer, requireRedis } from '../../support/redis-server';
+import { redisForSuite } from '../../support/redis-server';
 import type { FptrSite } from '../../../lib/node-red/site';
 import { RedisState } from '../../../lib/state/redis-state';
 import type { SharedState } from '../../../lib/state/shared-state';
@@ -168,16 +168,8 @@ describe('fptr-events-in as the backstop of fptr-webhook-in', function () {
       .should.have.length(1);
   });
   describe('with the site on Redis (several instances)', function () {
-    let redis: RedisServer;
+    const redis = redisForSuite();
     let other: RedisState | undefined;
-
-    before(async function () {
-      requireRedis(this);
-      redis = await RedisServer.start();
-    });
-    after(async () => {
-      await redis?.dispose();
-    });
     beforeEach(() => {
       // The events node waits for its lease a third of it at a time: shortened, as settings.js can.
       helper.settings({ fptrEventsInLeaseMs: 1500 } as Parameters<typeof helper.settings>[0]);
@@ -193,9 +185,9 @@ describe('fptr-events-in as the backstop of fptr-webhook-in', function () {
 
     it("leaves out what another instance's webhook delivered, and claims what it sends so that instance drops it", async function () {
       const prefix = `bs${crypto.randomBytes(4).toString('hex')}:`;
-      await load(2, 'w1', { redisUrl: redis.url, redisPrefix: prefix });
+      await load(2, 'w1', { redisUrl: redis().url, redisPrefix: prefix });
       await up((helper.getNode('site') as unknown as FptrSite).state);
-      other = new RedisState({ url: redis.url, prefix, instanceId: 'other' });
+      other = new RedisState({ url: redis().url, prefix, instanceId: 'other' });
       await up(other);
       // It leads (the lease is its) and has read where the log ends before anything changes.
       const badges = (helper.getNode('e1') as unknown as { status: { args: Array<[{ text?: string }]> } }).status.args;

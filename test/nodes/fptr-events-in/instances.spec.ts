@@ -8,7 +8,7 @@ import type { StoredCursor } from '../../../lib/fptr/events/event-log-cursor';
 import { RedisState } from '../../../lib/state/redis-state';
 import type { Health, SharedState } from '../../../lib/state/shared-state';
 import { idRange, waitFor } from '../../support/event-log';
-import { RedisServer, requireRedis } from '../../support/redis-server';
+import { redisForSuite } from '../../support/redis-server';
 import { NodeRedRuntime } from '../../support/webhook-node-red';
 
 /*
@@ -59,18 +59,10 @@ function healthBecomes(state: SharedState, health: Health): Promise<void> {
 describe('fptr-events-in on two Node-RED instances sharing Redis', function () {
   this.timeout(180_000);
   let sim: FptrSimulator;
-  let redis: RedisServer;
+  const redis = redisForSuite();
   let dir: string;
   let instances: Instance[] = [];
   let reader: RedisState | undefined;
-
-  before(async function () {
-    requireRedis(this);
-    redis = await RedisServer.start();
-  });
-  after(async () => {
-    await redis?.dispose();
-  });
   beforeEach(async () => {
     sim = new FptrSimulator();
     await sim.listen(0, '127.0.0.1');
@@ -98,7 +90,7 @@ describe('fptr-events-in on two Node-RED instances sharing Redis', function () {
         authType: 'script',
         timeout: 5,
         maxRetries: 1,
-        redisUrl: redis.url,
+        redisUrl: redis().url,
         redisPrefix: prefix,
         credentials: { scriptName: DEMO.scriptName, scriptKey: DEMO.scriptKey },
       },
@@ -163,7 +155,7 @@ describe('fptr-events-in on two Node-RED instances sharing Redis', function () {
     await leader.runtime.kill();
     const atKill = { sent: ids(leader, 'sent'), acked: new Set(ids(leader, 'acked')) };
     // What the leader left in Redis: the cursor its successor starts from.
-    reader = new RedisState({ url: redis.url, prefix, instanceId: 'test' });
+    reader = new RedisState({ url: redis().url, prefix, instanceId: 'test' });
     await healthBecomes(reader, 'up');
     const cursor = (await reader.get(`events-in:${NODE}:cursor`))!.value as StoredCursor;
     should(atKill.acked.size).be.below(all.length);
@@ -208,7 +200,7 @@ describe('fptr-events-in on two Node-RED instances sharing Redis', function () {
     await waitFor(() => instances.some((i) => ids(i, 'acked').length >= 100), 'some events acknowledged', 60_000);
     const leader = instances.find((i) => ids(i, 'sent').length > 0)!;
     const follower = instances.find((i) => i !== leader)!;
-    reader = new RedisState({ url: redis.url, prefix, instanceId: 'test' });
+    reader = new RedisState({ url: redis().url, prefix, instanceId: 'test' });
     await healthBecomes(reader, 'up');
     // Every cursor the shared state ever holds, in order: it must only move forward.
     const highs: number[] = [];

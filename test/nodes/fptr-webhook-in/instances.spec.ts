@@ -3,7 +3,7 @@ import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
 import should = require('should');
-import { RedisServer, requireRedis } from '../../support/redis-server';
+import { redisForSuite } from '../../support/redis-server';
 import { send } from '../../support/webhook-client';
 import { batchBody, sgHeaders, taskChange } from '../../support/webhook-fixtures';
 import { NodeRedRuntime } from '../../support/webhook-node-red';
@@ -68,17 +68,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 describe('fptr-webhook-in on two Node-RED instances sharing Redis', function () {
   this.timeout(240_000);
-  let redis: RedisServer;
+  const redis = redisForSuite();
   let instances: Instance[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fptr-instances-'));
 
-  before(async function () {
-    requireRedis(this);
-    redis = await RedisServer.start();
-  });
-
   after(async () => {
-    await redis?.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -88,7 +82,6 @@ describe('fptr-webhook-in on two Node-RED instances sharing Redis', function () 
       fs.rmSync(runtime.userDir, { recursive: true, force: true });
     }
     instances = [];
-    await redis?.resume();
   });
 
   /** Starts both instances with the same flow and waits until each one's webhook is listening on shared state. */
@@ -106,7 +99,7 @@ describe('fptr-webhook-in on two Node-RED instances sharing Redis', function () 
             badgesFile: JSON.stringify(badgesFile),
           },
         });
-        await runtime.deploy(flows(redis.url, prefix), HOOK);
+        await runtime.deploy(flows(redis().url, prefix), HOOK);
         return { runtime, deliveriesFile, badgesFile };
       }),
     );
@@ -183,7 +176,7 @@ describe('fptr-webhook-in on two Node-RED instances sharing Redis', function () 
     // Redis stops a third of the way into the load and stays down for the rest of it (the
     // issue's 30 s outage, scaled down); deliveries keep coming meanwhile.
     const statuses = await sendTwiceAlternating(outage, () => {
-      if (++sent === 400) stopping = redis.stop();
+      if (++sent === 400) stopping = redis().stop();
     });
     await stopping;
     statuses.should.have.length(1_200);
@@ -199,7 +192,7 @@ describe('fptr-webhook-in on two Node-RED instances sharing Redis', function () 
     new Set(during).size.should.equal(outage.length);
     during.length.should.be.belowOrEqual(outage.length * 2);
 
-    await redis.resume();
+    await redis().resume();
     for (const instance of instances) await until(() => lastBadge(instance) === 'green dot');
     for (const instance of instances) should(lastBadge(instance)).equal('green dot');
     // Back to shared dedup: new deliveries sent twice across instances go on once.

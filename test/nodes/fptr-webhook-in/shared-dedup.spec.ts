@@ -5,7 +5,7 @@ import { helper } from '../../support/runtime';
 import { HttpNodeServer } from '../../support/http-node';
 import { freePort } from '../../support/loopback';
 import { FptrSimulator } from '../../../sim';
-import { RedisServer, requireRedis } from '../../support/redis-server';
+import { redisForSuite } from '../../support/redis-server';
 import { send, type RawResponse } from '../../support/webhook-client';
 import { batchBody, sgHeaders, taskChange } from '../../support/webhook-fixtures';
 import { signBody } from '../../../lib/fptr/webhook/signature';
@@ -48,27 +48,17 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
   this.timeout(30_000);
   const server = new HttpNodeServer();
   const wrapped = server.wrap(webhookNode);
-  let redis: RedisServer;
+  const redis = redisForSuite();
   let base = '';
   let prefix = '';
   let received: Msg[] = [];
   let other: RedisState | undefined;
-
-  before(async function () {
-    requireRedis(this);
-    redis = await RedisServer.start();
-  });
-
-  after(async () => {
-    await redis?.dispose();
-  });
 
   afterEach(async () => {
     await helper.unload();
     await server.close();
     await other?.close();
     other = undefined;
-    await redis?.resume();
   });
 
   /** Deploys site + webhook (+ the helper node) and waits until the site's shared state is up. */
@@ -81,7 +71,7 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
         type: 'fptr-site',
         url: 'http://127.0.0.1:9',
         authType: 'script',
-        redisUrl: redis.url,
+        redisUrl: redis().url,
         redisPrefix: prefix,
       },
       {
@@ -108,7 +98,7 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
 
   /** The other instance: a client of its own on the same server and prefix. */
   async function otherInstance(): Promise<RedisState> {
-    other = new RedisState({ url: redis.url, prefix, instanceId: 'other', commandTimeoutMs: 500 });
+    other = new RedisState({ url: redis().url, prefix, instanceId: 'other', commandTimeoutMs: 500 });
     await healthBecomes(other, 'up');
     return other;
   }
@@ -177,9 +167,9 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     const delivery = taskChange(1);
     (await post([delivery])).status.should.equal(200);
     await receivedCount(1);
-    await redis.stop();
+    await redis().stop();
     await healthBecomes(state, 'degraded');
-    await redis.resume();
+    await redis().resume();
     await healthBecomes(state, 'up');
     (await post([delivery])).status.should.equal(200);
     const next = taskChange(2);
@@ -203,7 +193,7 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
 
   it('answers 200 with Redis down, dedups locally with a warning badge, and recovers by itself', async () => {
     const state = await start();
-    await redis.stop();
+    await redis().stop();
     await healthBecomes(state, 'degraded');
     const during = [taskChange(1), taskChange(2)];
     (await post(during)).status.should.equal(200);
@@ -214,7 +204,7 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
     badges()
       .some((b) => b.fill === 'yellow' && b.shape === 'ring')
       .should.be.true();
-    await redis.resume();
+    await redis().resume();
     await healthBecomes(state, 'up');
     const after = [taskChange(3)];
     (await post(after)).status.should.equal(200);
@@ -248,7 +238,7 @@ describe('fptr-webhook-in with shared state (Redis)', function () {
       const { scriptName, scriptKey, taskIds } = FptrSimulator.DEMO;
       const flow = [
         { id: 'tab', type: 'tab', label: 'sweep' },
-        { id: 'site', type: 'fptr-site', url: sim.url, authType: 'script', redisUrl: redis.url, redisPrefix: prefix },
+        { id: 'site', type: 'fptr-site', url: sim.url, authType: 'script', redisUrl: redis().url, redisPrefix: prefix },
         // Nothing acknowledges: the flow "lost" what it received.
         {
           id: 'w1',

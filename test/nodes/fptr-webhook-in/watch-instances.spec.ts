@@ -7,7 +7,7 @@ import type { StatusMessage } from '../../../lib/node-red/hook-health';
 import type { FptrSite } from '../../../lib/node-red/site';
 import type { Health, SharedState } from '../../../lib/state/shared-state';
 import { helper } from '../../support/runtime';
-import { RedisServer, requireRedis } from '../../support/redis-server';
+import { redisForSuite } from '../../support/redis-server';
 import siteNode = require('../../../nodes/fptr-site');
 import webhookNode = require('../../../nodes/fptr-webhook-in');
 
@@ -24,18 +24,10 @@ const LIST = 'GET /api/v1/webhook/hooks';
  */
 describe('fptr-webhook-in: watching its FPTR webhook from several instances', function () {
   this.timeout(30_000);
-  let redis: RedisServer;
+  const redis = redisForSuite();
   let sim: FptrSimulator;
   let hookId: string;
   let statuses: Array<{ node: string; payload: StatusMessage['payload'] }>;
-
-  before(async function () {
-    requireRedis(this);
-    redis = await RedisServer.start();
-  });
-  after(async () => {
-    await redis?.dispose();
-  });
   beforeEach(async function () {
     sim = new FptrSimulator();
     await sim.listen();
@@ -64,7 +56,7 @@ describe('fptr-webhook-in: watching its FPTR webhook from several instances', fu
   /** Two "instances" watching `hookId`; `shared` puts both sites on the same Redis and prefix. */
   async function start(shared: boolean): Promise<void> {
     prefix = `hw${crypto.randomBytes(4).toString('hex')}:`;
-    const redisSettings = shared ? { redisUrl: redis.url, redisPrefix: prefix } : {};
+    const redisSettings = shared ? { redisUrl: redis().url, redisPrefix: prefix } : {};
     const flow: Array<{ id: string; type: string; [key: string]: unknown }> = [{ id: 'tab', type: 'tab' }];
     for (const name of ['a', 'b']) {
       flow.push(
@@ -107,7 +99,7 @@ describe('fptr-webhook-in: watching its FPTR webhook from several instances', fu
       watcherFor((helper.getNode(`site-${name}`) as unknown as FptrSite).client),
     );
     await Promise.all(watchers.map((w) => w.checkNow()));
-    const client = createClient({ url: redis.url });
+    const client = createClient({ url: redis().url });
     await client.connect();
     try {
       const won = await client.keys(`${prefix}claim:period:*`);

@@ -9,18 +9,20 @@
  *   - the webhook's answer times during the burst (p50 / p99 / max), beside Node-RED's own floor:
  *     the same bodies, just before, into a core `http in` wired straight to an `http response`.
  * The simulator runs in its own process (bench/bulk-sim-process.ts), Node-RED in another (a real
- * runtime with the package loaded from the sources), the bench replays the bodies the simulator
- * delivered — its own signatures and headers — and watches the simulator's data.
+ * runtime with the package loaded from dist/, as a palette install runs it: `npm run bench:bulk`
+ * builds first), the bench replays the bodies the simulator delivered — its own signatures and
+ * headers — over one keep-alive connection with the bytes prepared (bench/raw-http-client.ts),
+ * and watches the simulator's data.
  *
- *   npx tsx bench/bulk-cascade.ts [--events 2000] [--latency 50] [--window 5] [--rounds 1]
+ *   npm run bench:bulk -- [--events 2000] [--latency 50] [--window 5] [--rounds 1]
  */
 import fs = require('node:fs');
 import path = require('node:path');
 import { parseArgs } from 'node:util';
-import { Client } from 'undici';
 import { FptrSimulator } from '../sim';
 import { NodeRedRuntime } from '../test/support/webhook-node-red';
 import type { BulkSimCommand, Prepared, Progress, Recorded } from './bulk-sim-process';
+import { RawHttpClient } from './raw-http-client';
 import { SimProcess } from './sim-process';
 
 const { values } = parseArgs({
@@ -109,21 +111,17 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
       0,
     );
     if (delivered !== events) throw new Error(`the simulator delivered ${delivered} events, expected ${events}`);
-    runtime = await NodeRedRuntime.start({ nodeTypes: PACKAGE_NODES });
+    runtime = await NodeRedRuntime.start({ nodeTypes: PACKAGE_NODES, fromBuild: true });
     await runtime.deploy(flows(sim.url, window), WEBHOOK_PATH);
 
-    const client = new Client(runtime.url, { pipelining: 0 });
+    const client = await RawHttpClient.connect(runtime.url);
     // Bytes ready to go, as a sender has them: only the answer is timed.
-    const toSend = ({ headers, body }: Recorded): { headers: Record<string, string>; body: Buffer } => ({
-      headers,
-      body: Buffer.from(body),
-    });
-    const post = async ({ headers, body }: ReturnType<typeof toSend>, path = WEBHOOK_PATH): Promise<number> => {
-      const sent = performance.now();
-      const res = await client.request({ method: 'POST', path, headers, body });
-      await res.body.dump();
-      if (res.statusCode !== 200) throw new Error(`webhook answered ${res.statusCode}`);
-      return performance.now() - sent;
+    const toSend = ({ headers, body }: Recorded, path = WEBHOOK_PATH): Buffer =>
+      client.request(path, headers, Buffer.from(body));
+    const post = async (bytes: Buffer): Promise<number> => {
+      const { status, ms } = await client.send(bytes);
+      if (status !== 200) throw new Error(`webhook answered ${status}`);
+      return ms;
     };
     // One event through the whole flow first: the token, the site's own user (loop guard) and
     // first-use costs are not part of a burst on a running instance.
@@ -132,14 +130,14 @@ async function runOnce(label: string, window: number | undefined): Promise<Resul
       await new Promise((resolve) => setTimeout(resolve, 20));
     await sim.send({ cmd: 'resetStats' });
 
-    const bodies = burst.map(toSend);
     const floor: number[] = [];
-    for (const body of bodies) floor.push(await post(body, FLOOR_PATH));
+    for (const bytes of burst.map((recorded) => toSend(recorded, FLOOR_PATH))) floor.push(await post(bytes));
+    const bodies = burst.map((recorded) => toSend(recorded));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const answers: number[] = [];
     const started = performance.now();
-    for (const body of bodies) answers.push(await post(body));
-    await client.close();
+    for (const bytes of bodies) answers.push(await post(bytes));
+    client.close();
 
     let updatesSeconds = NaN;
     let progress: Progress;

@@ -11,7 +11,7 @@
  * Then steady state for (a): events made at a steady rate; lag from being made to being acknowledged.
  * The simulator runs in its own process (bench/rest-sim-process.ts), as a real site is remote.
  *
- *   npx tsx bench/events-catch-up.ts [--events 100000] [--latency 20] [--rate 50] [--steady 30] [--interval 5]
+ *   npm run bench:events -- [--events 100000] [--latency 20] [--rate 50] [--steady 30] [--interval 5]
  */
 import fs = require('node:fs');
 import os = require('node:os');
@@ -170,6 +170,7 @@ function eventsFlow(siteUrl: string, startId: number, store: string, lagRecorder
 
 async function startNodeRed(cached: boolean): Promise<NodeRedRuntime> {
   return NodeRedRuntime.start({
+    fromBuild: true,
     nodeTypes: ['fptr-site', 'fptr-events-in', 'fptr-acknowledge'],
     nodeArgs: ['--expose-gc'],
     globals: { fs: "require('node:fs')", gc: 'global.gc', heapUsed: '() => process.memoryUsage().heapUsed' },

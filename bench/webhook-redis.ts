@@ -6,11 +6,10 @@
  *
  * Then Redis is stopped for `--outage` seconds under the paced load, and restarted.
  *
- *   npx tsx bench/webhook-redis.ts [--duration 8] [--rounds 4] [--paced 20] [--outage 30]
+ *   npm run bench:redis -- [--duration 8] [--rounds 4] [--paced 20] [--outage 30]
  */
 import crypto = require('node:crypto');
 import fs = require('node:fs');
-import http = require('node:http');
 import os = require('node:os');
 import { eventKey } from '../lib/fptr/webhook/event-key';
 import { RedisState } from '../lib/state/redis-state';
@@ -18,6 +17,7 @@ import type { Health, SharedState } from '../lib/state/shared-state';
 import { RedisServer, redisInstalled, REDIS_SERVER_PATH } from '../test/support/redis-server';
 import { NodeRedRuntime } from '../test/support/webhook-node-red';
 import { sgHeaders } from '../test/support/webhook-fixtures';
+import { pacedAnswers } from './paced-sender';
 import { SignedBatches } from './signed-batches';
 
 interface CannonResult {
@@ -93,40 +93,9 @@ function cannon(url: string, connections: number, duration: number): Promise<Sam
   });
 }
 
-/** Requests evenly spaced at `rate` per second on one keep-alive connection, as FPTR sends them. */
-async function paced(url: string, rate: number, seconds: number): Promise<Sample> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const count = Math.max(1, Math.round(rate * seconds));
-  const requests = Array.from({ length: count }, () => bodies.next());
-  const latencies: number[] = [];
-  let bad = 0;
-  const begin = performance.now() + 20;
-  for (let i = 0; i < count; i++) {
-    const wait = begin + (i * 1000) / rate - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const { body, signature } = requests[i];
-    const started = performance.now();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: { ...HEADERS, 'x-sg-signature': signature, 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-    if (status === 200) latencies.push(performance.now() - started);
-    else bad++;
-  }
-  agent.destroy();
-  return { ok: count - bad, seconds, latencies, bad };
+/** Evenly paced answers (bench/paced-sender.ts) with this bench's bodies. */
+function paced(url: string, rate: number, seconds: number): Promise<Sample> {
+  return pacedAnswers(url, rate, seconds, () => bodies.next(), HEADERS);
 }
 
 function flows(redisUrl: string, redisPrefix: string): unknown[] {
@@ -207,6 +176,7 @@ async function main(): Promise<void> {
   const redis = await RedisServer.start();
   const prefix = `bench${crypto.randomBytes(3).toString('hex')}:`;
   const runtime = await NodeRedRuntime.start({
+    fromBuild: true,
     nodeTypes: ['fptr-site', 'fptr-webhook-in'],
     settings: { logging: { console: { level: 'error', metrics: false, audit: false } } },
   });

@@ -11,16 +11,16 @@
  * server and an empty core `http in` → `http response` at the same pacing), and heap growth
  * of the node across 200,000 (and 400,000) deliveries with dedup on.
  *
- *   npx tsx bench/webhook-throughput.ts [--duration 8] [--rounds 4] [--paced 20]
+ *   npm run bench:webhook -- [--duration 8] [--rounds 4] [--paced 20]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
-import http = require('node:http');
 import os = require('node:os');
 import path = require('node:path');
 import { signBody } from '../lib/fptr/webhook/signature';
 import { NodeRedRuntime } from '../test/support/webhook-node-red';
 import { sgHeaders } from '../test/support/webhook-fixtures';
+import { pacedAnswers } from './paced-sender';
 import { SignedBatches } from './signed-batches';
 
 // ---- autocannon (untyped package: the few parts used here) -----------------------------------
@@ -119,45 +119,9 @@ function run(url: string, options: Omit<CannonOptions, 'url' | 'requests'>): Pro
   });
 }
 
-/**
- * Requests evenly spaced at `rate` per second on one keep-alive connection (FPTR sends one
- * request at a time per webhook). autocannon's overallRate sends each second's quota in a burst,
- * which measures queueing behind the previous batches' downstream work, not a steady rate; both
- * are reported. Bodies are built before the clock starts.
- */
-async function paced(url: string, rate: number, seconds: number): Promise<Sample> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const count = Math.max(1, Math.round(rate * seconds));
-  const requests = Array.from({ length: count }, () => bodies.next());
-  const latencies: number[] = [];
-  let bad = 0;
-  const begin = performance.now() + 20;
-  for (let i = 0; i < count; i++) {
-    const wait = begin + (i * 1000) / rate - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const { body, signature } = requests[i];
-    const started = performance.now();
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: { ...HEADERS, 'x-sg-signature': signature, 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-    if (status === 200) latencies.push(performance.now() - started);
-    else bad++;
-  }
-  agent.destroy();
-  return { ok: count - bad, seconds, latencies, bad };
+/** Evenly paced answers (bench/paced-sender.ts) with this bench's bodies. */
+function paced(url: string, rate: number, seconds: number): Promise<Sample> {
+  return pacedAnswers(url, rate, seconds, () => bodies.next(), HEADERS);
 }
 
 async function post(url: string, body: string, signature: string): Promise<number> {
@@ -314,6 +278,7 @@ async function main(): Promise<void> {
 
   const bare = await startBareServer();
   const runtime = await NodeRedRuntime.start({
+    fromBuild: true,
     nodeArgs: ['--expose-gc'],
     globals: { crypto: "require('node:crypto')", gc: 'global.gc', heapUsed: '() => process.memoryUsage().heapUsed' },
     settings: { logging: { console: { level: 'error', metrics: false, audit: false } } },

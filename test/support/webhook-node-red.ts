@@ -36,6 +36,11 @@ export interface RuntimeOptions {
    * are read in the user's words only this way.
    */
   asModule?: boolean;
+  /**
+   * Load the nodes from the build (dist/, run `npm run build` first) in a plain Node process, as a
+   * palette install runs them; by default they load from the TypeScript sources through tsx.
+   */
+  fromBuild?: boolean;
 }
 
 /** The module the nodes are installed as with `asModule`. */
@@ -66,10 +71,11 @@ function redJsPath(): string {
  * Makes a nodesDir in which `<type>.js` requires `nodes/<type>.ts` (the child runs with tsx),
  * beside the editor HTML, icons and locales, so the runtime under test is the source tree.
  */
-function writeNodesDir(dir: string, types: string[]): void {
+function writeNodesDir(dir: string, types: string[], fromBuild: boolean): void {
   fs.mkdirSync(dir, { recursive: true });
   for (const type of types) {
-    const source = path.join(ROOT, 'nodes', `${type}.ts`);
+    const source = fromBuild ? path.join(ROOT, 'dist', 'nodes', `${type}.js`) : path.join(ROOT, 'nodes', `${type}.ts`);
+    if (!fs.existsSync(source)) throw new Error(`${source} is missing: run \`npm run build\` first`);
     fs.writeFileSync(path.join(dir, `${type}.js`), `module.exports = require(${JSON.stringify(source)});\n`);
     fs.copyFileSync(path.join(ROOT, 'nodes', `${type}.html`), path.join(dir, `${type}.html`));
   }
@@ -145,7 +151,7 @@ export class NodeRedRuntime {
     const nodesDir = options.asModule
       ? path.join(userDir, 'node_modules', MODULE_NAME)
       : path.join(userDir, 'fptr-nodes');
-    writeNodesDir(nodesDir, types);
+    writeNodesDir(nodesDir, types, options.fromBuild === true);
     if (options.asModule) {
       const nodes = Object.fromEntries(types.map((type) => [type, `${type}.js`]));
       fs.writeFileSync(
@@ -177,7 +183,8 @@ export class NodeRedRuntime {
     );
     const redJs = redJsPath();
     const userDirArgs = { settings: ['--settings', settingsFile], flag: ['--userDir', userDir], home: [] }[from];
-    const args = [...(options.nodeArgs ?? []), '--require', require.resolve('tsx/cjs'), redJs, ...userDirArgs];
+    const loader = options.fromBuild ? [] : ['--require', require.resolve('tsx/cjs')];
+    const args = [...(options.nodeArgs ?? []), ...loader, redJs, ...userDirArgs];
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },

@@ -144,6 +144,17 @@ function flows(redisUrl: string, redisPrefix: string): unknown[] {
   ];
 }
 
+/** Resolves once neither node sent a message on for 200 ms (their backlogs are drained). */
+async function settled(runtime: NodeRedRuntime): Promise<void> {
+  let last = '';
+  for (let quiet = 0; quiet < 2;) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const counts = JSON.stringify([await runtime.global('on'), await runtime.global('off')]);
+    quiet = counts === last ? quiet + 1 : 0;
+    last = counts;
+  }
+}
+
 function healthBecomes(state: SharedState, health: Health): Promise<void> {
   if (state.health === health) return Promise.resolve();
   return new Promise((resolve) => {
@@ -224,6 +235,8 @@ async function main(): Promise<void> {
     const steady: Record<'on' | 'off', Sample[]> = { on: [], off: [] };
     for (let round = 0; round < rounds; round++) {
       for (const name of ['on', 'off'] as const) throughput[name].push(await cannon(urls[name], 10, duration / rounds));
+      // The flood leaves thousands of messages waiting: a steady sender meets an idle node.
+      await settled(runtime);
       for (const name of ['on', 'off'] as const) steady[name].push(await paced(urls[name], 50, pacedSeconds / rounds));
     }
     const t = { on: summarise(throughput.on), off: summarise(throughput.off) };

@@ -30,8 +30,15 @@ export interface ClaimKey {
   seenHere?: boolean;
 }
 
+interface BackfillBatch {
+  /** JSON array of the batch's keys. */
+  keys: string;
+  count: number;
+  at: number;
+}
+
 const MAX_BACKFILL = 50_000;
-/** Keys per claim when catching up after an outage: one round trip each, never a huge script call. */
+/** Keys per claim (whole batches, about this many) when catching up after an outage: never a huge script call. */
 const BACKFILL_CHUNK = 500;
 
 /**
@@ -47,7 +54,13 @@ export class ClaimQueue<T> {
   private head = 0;
   private waitingItems = 0;
   private closed = false;
-  private backfill: Array<{ key: string; at: number }> = [];
+  /**
+   * Batches of keys passed on during an outage, oldest first, each as one JSON string: an outage
+   * at 50 batches/s remembers thousands of keys a second for minutes, and as separate strings
+   * (and an object each) every young-generation collection would copy them, pausing the answers.
+   */
+  private backfill: BackfillBatch[] = [];
+  private backfillKeys = 0;
   private catchingUp = false;
   private readonly maxBackfill: number;
   private readonly onHealth = (health: string): void => {
@@ -69,7 +82,7 @@ export class ClaimQueue<T> {
 
   /** Keys waiting to be claimed once shared state is back. */
   get backfillSize(): number {
-    return this.backfill.length;
+    return this.backfillKeys;
   }
 
   /** One batch: `keys[i]` says how to claim `items[i]`. */
@@ -116,6 +129,7 @@ export class ClaimQueue<T> {
     this.head = 0;
     this.waitingItems = 0;
     this.backfill = [];
+    this.backfillKeys = 0;
     this.state.off('health', this.onHealth);
   }
 
@@ -135,9 +149,9 @@ export class ClaimQueue<T> {
   }
 
   private remember(keys: string[]): void {
-    const at = Date.now();
-    for (const key of keys) this.backfill.push({ key, at });
-    if (this.backfill.length > this.maxBackfill) this.backfill.splice(0, this.backfill.length - this.maxBackfill);
+    this.backfill.push({ keys: JSON.stringify(keys), count: keys.length, at: Date.now() });
+    this.backfillKeys += keys.length;
+    while (this.backfillKeys > this.maxBackfill) this.backfillKeys -= this.backfill.shift()!.count;
   }
 
   /** Claims what was passed on during the outage, for what is left of its window; stops at the first failure. */
@@ -146,16 +160,19 @@ export class ClaimQueue<T> {
     this.catchingUp = true;
     try {
       while (!this.closed && this.backfill.length > 0 && this.state.health === 'up') {
-        const chunk = this.backfill.slice(0, BACKFILL_CHUNK);
-        const left = this.options.ttlMs - (Date.now() - chunk[chunk.length - 1].at);
+        const chunk: BackfillBatch[] = [];
+        for (let n = 0; chunk.length < this.backfill.length && n < BACKFILL_CHUNK; n += chunk[chunk.length - 1].count)
+          chunk.push(this.backfill[chunk.length]);
+        const newest = chunk[chunk.length - 1];
+        const left = this.options.ttlMs - (Date.now() - newest.at);
         if (left > 0)
           await this.state.claim(
-            chunk.map((entry) => entry.key),
+            chunk.flatMap((batch) => JSON.parse(batch.keys) as string[]),
             left,
           );
-        // Keys remembered meanwhile went to the end; a trim from the front may have taken some of the chunk.
-        const done = this.backfill.indexOf(chunk[chunk.length - 1]) + 1;
-        this.backfill.splice(0, done);
+        // Batches remembered meanwhile went to the end; a trim from the front may have taken some of the chunk.
+        for (const batch of this.backfill.splice(0, this.backfill.indexOf(newest) + 1))
+          this.backfillKeys -= batch.count;
       }
     } catch {
       // Down again: the rest waits for the next recovery.

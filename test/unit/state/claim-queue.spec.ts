@@ -226,5 +226,33 @@ describe('ClaimQueue', () => {
       while (qb.pending > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       fromB.outcomes.should.eql([{ kept: ['d3'], duplicates: ['d1 redelivered'], shared: true }]);
     });
+
+    it('remembers at most maxBackfill keys of an outage, oldest batches dropped first, and claims them all once back', async () => {
+      const prefix = `cq${crypto.randomBytes(4).toString('hex')}:`;
+      const [a, b] = await Promise.all([instance(prefix), instance(prefix)]);
+      const qa = new ClaimQueue<string>(a, {
+        ttlMs: 60_000,
+        release: () => undefined,
+        onUnavailable: () => undefined,
+        maxBackfill: 1_005,
+      });
+      await server.stop();
+      await healthBecomes(a, 'degraded');
+      // 21 batches of 50: the first one no longer fits, the other 1,000 keys are claimed in two rounds.
+      const batch = (i: number): string[] => Array.from({ length: 50 }, (_, j) => `k${i}-${j}`);
+      for (let i = 0; i < 21; i++) qa.push(batch(i), keyed(...batch(i)));
+      await tick();
+      qa.backfillSize.should.equal(1_000);
+      await server.resume();
+      await healthBecomes(a, 'up');
+      while (qa.backfillSize > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await healthBecomes(b, 'up');
+      const fromB = collect<string>();
+      const qb = new ClaimQueue<string>(b, { ttlMs: 60_000, release: fromB.release, onUnavailable: () => undefined });
+      const probe = ['k0-0', 'k0-49', 'k1-0', 'k10-25', 'k20-49'];
+      qb.push(probe, keyed(...probe));
+      while (qb.pending > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      fromB.outcomes.should.eql([{ kept: ['k0-0', 'k0-49'], duplicates: ['k1-0', 'k10-25', 'k20-49'], shared: true }]);
+    });
   });
 });

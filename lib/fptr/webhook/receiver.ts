@@ -51,6 +51,14 @@ export interface ReceiverOptions {
   siteUrl?: string;
   /** Requests are answered 503 while this many messages wait to be sent on. */
   maxPending: number;
+  /**
+   * With shared dedup: while this many deliveries wait for their claims, new requests wait for
+   * their answer (default: 2,000, or half of `maxPending` when that is less). Claims are I/O, so without this a flood is read as fast as it
+   * arrives and reaches `maxPending` (503) where the local path slows its answers instead.
+   */
+  claimHoldAt?: number;
+  /** How long a request may wait so, in ms, before it is answered 503 (default 5,000; FPTR waits 6 s). */
+  claimHoldMs?: number;
   /** How long the rest of a refused body may take to be read and thrown away, in ms. */
   readTimeoutMs: number;
 }
@@ -224,6 +232,17 @@ export function sourceAllowed(list: CidrList, proxies?: CidrList): (req: Incomin
   return (req) => list.allows(clientAddress(req, proxies));
 }
 
+/** A signed request waiting for the claim backlog to shrink before it is taken and answered. */
+interface HeldRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  body: Buffer;
+  timer: NodeJS.Timeout;
+}
+
+const CLAIM_HOLD_AT = 2000;
+const CLAIM_HOLD_MS = 5000;
+
 /** A delivery nothing is claimed for (no key, or no dedup): it always goes on. */
 const NO_CLAIM: ClaimKey = { key: undefined };
 
@@ -242,6 +261,8 @@ export class WebhookReceiver {
   private readonly outbox: PacedEmitter<Outgoing>;
   /** Deliveries waiting for their keys to be claimed across instances, in arrival order. */
   private readonly claims: ClaimQueue<Candidate> | undefined;
+  /** Requests waiting for their answer while the claim backlog is high, oldest first. */
+  private held: HeldRequest[] = [];
   private closed = false;
 
   constructor(
@@ -290,6 +311,10 @@ export class WebhookReceiver {
     if (!res.headersSent) this.reject(res, 500, INTERNAL);
   };
 
+  private get claimHoldAt(): number {
+    return this.options.claimHoldAt ?? Math.min(CLAIM_HOLD_AT, Math.ceil(this.options.maxPending / 2));
+  }
+
   /** Messages accepted but not yet sent on. */
   get pendingCount(): number {
     return this.outbox.pending + (this.claims?.pending ?? 0);
@@ -304,6 +329,12 @@ export class WebhookReceiver {
     this.closed = true;
     this.claims?.close();
     this.outbox.discard();
+    const held = this.held;
+    this.held = [];
+    for (const { res, timer } of held) {
+      clearTimeout(timer);
+      this.reject(res, 503, CLOSED, RETRY_AFTER);
+    }
   }
 
   private receive(req: IncomingMessage, res: ServerResponse, captured: ReceivedBody | undefined): void {
@@ -321,6 +352,13 @@ export class WebhookReceiver {
     if (this.verifier && this.verifier.verify(req.headers['x-sg-signature'], body) !== undefined) {
       return this.reject(res, 401, BAD_SIGNATURE);
     }
+    if (this.claims && (this.held.length > 0 || this.claims.pending >= this.claimHoldAt))
+      return this.hold(req, res, body);
+    this.accept(req, res, body);
+  }
+
+  /** The request is signed (or needs no signature): backlog, shape, answer, messages. */
+  private accept(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     if (this.pendingCount >= this.options.maxPending) {
       this.counts.busy++;
       return this.reject(res, 503, BUSY, RETRY_AFTER);
@@ -335,6 +373,51 @@ export class WebhookReceiver {
     reply(res, 200, OK);
     // The answer is written; the messages only queue here and leave on later turns.
     this.dispatch(parsed.body, body, req.headers, new Date().toISOString());
+  }
+
+  /**
+   * Keeps a request unanswered until the claim backlog is below `claimHoldAt` (FPTR sends a
+   * webhook's requests one at a time, so its next one waits too), in arrival order; after
+   * `claimHoldMs` it is answered 503 and nothing of it is kept. One whose client went away is
+   * dropped: an unanswered delivery is FPTR's to send again.
+   */
+  private hold(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    const entry: HeldRequest = {
+      req,
+      res,
+      body,
+      timer: setTimeout(() => {
+        if (!this.unhold(entry)) return;
+        this.counts.busy++;
+        this.reject(res, 503, BUSY, RETRY_AFTER);
+      }, this.options.claimHoldMs ?? CLAIM_HOLD_MS),
+    };
+    this.held.push(entry);
+    res.once('close', () => {
+      if (this.unhold(entry)) this.resumeHeld();
+    });
+  }
+
+  /** Takes `entry` out of the held requests; false when it was no longer there. */
+  private unhold(entry: HeldRequest): boolean {
+    const index = this.held.indexOf(entry);
+    if (index < 0) return false;
+    this.held.splice(index, 1);
+    clearTimeout(entry.timer);
+    return true;
+  }
+
+  /** Takes held requests, oldest first, while the claim backlog allows. */
+  private resumeHeld(): void {
+    while (this.held.length > 0 && !this.closed && (this.claims?.pending ?? 0) < this.claimHoldAt) {
+      const entry = this.held.shift()!;
+      clearTimeout(entry.timer);
+      try {
+        this.accept(entry.req, entry.res, entry.body);
+      } catch (err) {
+        this.handleError(err, entry.res);
+      }
+    }
   }
 
   /** Answers `status`; with `unread`, a request whose body is still (partly) on its way. */
@@ -404,6 +487,7 @@ export class WebhookReceiver {
     this.counts.duplicates += outcome.duplicates.length;
     this.send(outcome.kept);
     this.hooks.onActivity();
+    if (this.held.length > 0) this.resumeHeld();
   }
 
   /** Queues the messages of one request's deliveries that go on: one each, or one with them all. */

@@ -161,8 +161,11 @@ export class ClaimQueue<T> {
     try {
       while (!this.closed && this.backfill.length > 0 && this.state.health === 'up') {
         const chunk: BackfillBatch[] = [];
-        for (let n = 0; chunk.length < this.backfill.length && n < BACKFILL_CHUNK; n += chunk[chunk.length - 1].count)
-          chunk.push(this.backfill[chunk.length]);
+        for (let keys = 0; chunk.length < this.backfill.length && keys < BACKFILL_CHUNK;) {
+          const batch = this.backfill[chunk.length];
+          chunk.push(batch);
+          keys += batch.count;
+        }
         const newest = chunk[chunk.length - 1];
         const left = this.options.ttlMs - (Date.now() - newest.at);
         if (left > 0)

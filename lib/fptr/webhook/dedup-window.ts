@@ -22,6 +22,12 @@ export interface DedupOptions {
   maxEntries: number;
 }
 
+/** Fingerprints packed big-endian, 8 bytes each, with the time of each. */
+interface PackedEntries {
+  packed: Buffer;
+  times: number[];
+}
+
 const INITIAL_CAPACITY = 1024;
 const EMPTY = -1;
 
@@ -81,21 +87,10 @@ export class DedupWindow {
 
   /** The live keys' fingerprints, oldest first. */
   snapshot(now: number = Date.now()): DedupSnapshot {
-    this.expire(now);
-    const packed = Buffer.allocUnsafe((this.tail - this.head) * 8);
-    const times: number[] = [];
-    let length = 0;
-    for (let seq = this.head; seq < this.tail; seq++) {
-      if (!this.isLive(seq)) continue;
-      const at = seq % this.fifoTime.length;
-      packed.writeUInt32BE(this.fifoHigh[at], length);
-      packed.writeUInt32BE(this.fifoLow[at], length + 4);
-      length += 8;
-      times.push(this.fifoTime[at]);
-    }
+    const { packed, times } = this.live(now);
     // One string, not one per key: a snapshot kept in the memory store would otherwise be
     // another 50,000 objects for every young-generation collection to copy.
-    return { v: 2, fingerprints: packed.toString('hex', 0, length), times };
+    return { v: 2, fingerprints: packed.toString('hex'), times };
   }
 
   /**
@@ -106,24 +101,39 @@ export class DedupWindow {
   restore(value: unknown, now: number = Date.now()): void {
     const restored = readSnapshot(value);
     if (!restored) return;
-    const live = this.snapshot(now);
+    const live = this.live(now);
     const dirty = this.dirty;
     this.reset();
     const order = restored.times.map((_, i) => i).sort((a, b) => restored.times[a] - restored.times[b]);
     for (const i of order) {
       if (now - restored.times[i] >= this.windowMs) continue;
-      const [high, low] = restored.fingerprints[i];
+      const high = restored.packed.readUInt32BE(i * 8);
+      const low = restored.packed.readUInt32BE(i * 8 + 4);
       if (this.find(high, low) < 0) this.see(high, low, restored.times[i]);
     }
-    const liveFingerprints = Buffer.from(live.fingerprints, 'hex');
     for (let i = 0; i < live.times.length; i++) {
-      const high = liveFingerprints.readUInt32BE(i * 8);
-      const low = liveFingerprints.readUInt32BE(i * 8 + 4);
+      const high = live.packed.readUInt32BE(i * 8);
+      const low = live.packed.readUInt32BE(i * 8 + 4);
       const slot = this.find(high, low);
       if (slot >= 0) this.removeSlot(slot);
       this.see(high, low, live.times[i]);
     }
     this.dirty = dirty;
+  }
+
+  /** The live entries, oldest first: fingerprints packed big-endian (8 bytes each) and times. */
+  private live(now: number): PackedEntries {
+    this.expire(now);
+    const packed = Buffer.allocUnsafe((this.tail - this.head) * 8);
+    const times: number[] = [];
+    for (let seq = this.head; seq < this.tail; seq++) {
+      if (!this.isLive(seq)) continue;
+      const at = seq % this.fifoTime.length;
+      packed.writeUInt32BE(this.fifoHigh[at], times.length * 8);
+      packed.writeUInt32BE(this.fifoLow[at], times.length * 8 + 4);
+      times.push(this.fifoTime[at]);
+    }
+    return { packed: packed.subarray(0, times.length * 8), times };
   }
 
   private see(high: number, low: number, now: number): boolean {
@@ -254,27 +264,26 @@ export class DedupWindow {
 
 const HEX = /^(?:[0-9a-f]{16})*$/;
 
-/** A stored snapshot of either version as fingerprints, or undefined when it is not one. */
-function readSnapshot(value: unknown): { fingerprints: Array<[number, number]>; times: number[] } | undefined {
+/** A stored snapshot of either version as packed fingerprints, or undefined when it is not one. */
+function readSnapshot(value: unknown): PackedEntries | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Partial<DedupSnapshot> & Partial<DedupSnapshotV1>;
   const times = v.times;
   if (!Array.isArray(times) || !times.every((t) => typeof t === 'number' && Number.isFinite(t))) return undefined;
-  const fingerprints: Array<[number, number]> = [];
-  if (v.v === 1) {
-    if (!Array.isArray(v.keys) || v.keys.length !== times.length) return undefined;
-    const out = new Uint32Array(2);
-    for (const key of v.keys as unknown[]) {
-      if (typeof key !== 'string') return undefined;
-      fingerprintInto(key, out);
-      fingerprints.push([out[0], out[1]]);
-    }
-  } else if (v.v === 2) {
+  if (v.v === 2) {
     const hex = v.fingerprints;
     if (typeof hex !== 'string' || hex.length !== times.length * 16 || !HEX.test(hex)) return undefined;
-    const bytes = Buffer.from(hex, 'hex');
-    for (let i = 0; i < times.length; i++)
-      fingerprints.push([bytes.readUInt32BE(i * 8), bytes.readUInt32BE(i * 8 + 4)]);
-  } else return undefined;
-  return { fingerprints, times };
+    return { packed: Buffer.from(hex, 'hex'), times };
+  }
+  if (v.v !== 1 || !Array.isArray(v.keys) || v.keys.length !== times.length) return undefined;
+  const packed = Buffer.alloc(times.length * 8);
+  const out = new Uint32Array(2);
+  for (let i = 0; i < times.length; i++) {
+    const key: unknown = v.keys[i];
+    if (typeof key !== 'string') return undefined;
+    fingerprintInto(key, out);
+    packed.writeUInt32BE(out[0], i * 8);
+    packed.writeUInt32BE(out[1], i * 8 + 4);
+  }
+  return { packed, times };
 }

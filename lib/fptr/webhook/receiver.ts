@@ -389,7 +389,12 @@ export class WebhookReceiver {
       timer: setTimeout(() => {
         if (!this.unhold(entry)) return;
         this.counts.busy++;
-        this.reject(res, 503, BUSY, RETRY_AFTER);
+        // A timer: an exception here would end the process.
+        try {
+          this.reject(res, 503, BUSY, RETRY_AFTER);
+        } catch (err) {
+          this.hooks.onError(err);
+        }
       }, this.options.claimHoldMs ?? CLAIM_HOLD_MS),
     };
     this.held.push(entry);

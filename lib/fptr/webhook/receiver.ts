@@ -59,6 +59,8 @@ export interface ReceiverOptions {
   claimHoldAt?: number;
   /** How long a request may wait so, in ms, before it is answered 503 (default 5,000; FPTR waits 6 s). */
   claimHoldMs?: number;
+  /** At most this many requests wait so (each with its body); more are answered 503 at once (default 100). */
+  maxHeld?: number;
   /** How long the rest of a refused body may take to be read and thrown away, in ms. */
   readTimeoutMs: number;
 }
@@ -242,6 +244,8 @@ interface HeldRequest {
 
 const CLAIM_HOLD_AT = 2000;
 const CLAIM_HOLD_MS = 5000;
+/** FPTR sends one request at a time per webhook: a hundred waiting is a hundred webhooks. */
+const MAX_HELD = 100;
 
 /** A delivery nothing is claimed for (no key, or no dedup): it always goes on. */
 const NO_CLAIM: ClaimKey = { key: undefined };
@@ -378,10 +382,15 @@ export class WebhookReceiver {
   /**
    * Keeps a request unanswered until the claim backlog is below `claimHoldAt` (FPTR sends a
    * webhook's requests one at a time, so its next one waits too), in arrival order; after
-   * `claimHoldMs` it is answered 503 and nothing of it is kept. One whose client went away is
-   * dropped: an unanswered delivery is FPTR's to send again.
+   * `claimHoldMs` it is answered 503 and nothing of it is kept, as is one past `maxHeld` at once
+   * (each holds its body). One whose client went away is dropped: an unanswered delivery is
+   * FPTR's to send again.
    */
   private hold(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+    if (this.held.length >= (this.options.maxHeld ?? MAX_HELD)) {
+      this.counts.busy++;
+      return this.reject(res, 503, BUSY, RETRY_AFTER);
+    }
     const entry: HeldRequest = {
       req,
       res,

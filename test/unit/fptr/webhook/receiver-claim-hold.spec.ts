@@ -107,6 +107,20 @@ describe('WebhookReceiver with shared dedup that cannot keep up', function () {
     receiver.pendingCount.should.equal(0);
   });
 
+  it('answers 503 at once to a request past maxHeld, holding only the first ones', async function () {
+    await start({ maxHeld: 1, claimHoldMs: 10_000 });
+    for (let i = 0; i < 2; i++) (await post(50)).status.should.equal(200);
+    let answered: RawResponse | undefined;
+    const held = post(50).then((res) => (answered = res));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refused = await post(50);
+    refused.status.should.equal(503);
+    (answered === undefined).should.be.true();
+    receiver.counts.busy.should.equal(1);
+    state.answerAll();
+    (await held).status.should.equal(200);
+  });
+
   it('answers the requests it holds 503 when the node closes', async function () {
     await start({});
     for (let i = 0; i < 2; i++) (await post(50)).status.should.equal(200);
